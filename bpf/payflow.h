@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
+/*
+ * Map layouts shared by the BPF programs and userspace. Everything here must
+ * compile both with clang -target bpf and with the host compiler, so it uses
+ * only <linux/types.h> and <linux/bpf.h> types.
+ *
+ * A schema change here changes the pinned maps' definition: libbpf then
+ * refuses to reuse old pins, so `payflowctl detach` (which unpins) must run
+ * before an upgrade.
+ */
+#ifndef PAYFLOW_H
+#define PAYFLOW_H
+
+#include <linux/types.h>
+#include <linux/bpf.h>
+
+#define PF_PIN_ROOT_DEFAULT "/sys/fs/bpf/payflow"
+
+/* Map sizes. The reservations map is a plain HASH: it never evicts. */
+#define PF_MAX_RESERVATIONS 1048576
+#define PF_MAX_BE_FLOWS     65536
+
+/*
+ * The unordered IP pair. Both addresses are 16 bytes (IPv4 as ::ffff:a.b.c.d)
+ * and stored lower-first, so a->b and b->a produce the same key.
+ */
+struct pf_key {
+	__u8 lo[16];
+	__u8 hi[16];
+};
+
+/* Reservation flags. */
+#define PF_RESV_F_DIRECT (1U << 0) /* shape mode: bypass HTB (operator use) */
+
+/*
+ * One paid or operator-granted reservation. Written only by the controller;
+ * the data plane reads it and, in police mode, updates `tat` under `lock`.
+ * Userspace writes with BPF_F_LOCK so a rate change keeps the bucket state.
+ */
+struct pf_resv {
+	__u64 rate_bps;   /* guaranteed rate, bit/s */
+	__u64 expires_at; /* CLOCK_MONOTONIC ns; the entry is ignored from then on */
+	__u64 resv_id;    /* the controller's reservation id */
+	__u32 burst;      /* police mode: bucket depth in bytes */
+	__u32 level;      /* price level the rate came from */
+	__u32 classid;    /* shape mode: HTB class handle (major << 16 | minor) */
+	__u32 flags;      /* PF_RESV_F_* */
+	struct bpf_spin_lock lock;
+	__u32 pad;
+	__u64 tat; /* police mode: GCRA theoretical arrival time, ns */
+};
+
+/* Per-CPU per-flow counters (values of resv_stats and be_stats). */
+struct pf_stats {
+	__u64 packets;
+	__u64 bytes;
+	__u64 drops;
+};
+
+/* Enforcement modes. */
+enum pf_mode {
+	PF_MODE_SHAPE = 0,  /* tc steers into the reservation's HTB class */
+	PF_MODE_POLICE = 1, /* a token bucket drops over-rate packets */
+};
+
+/* Config flags. */
+#define PF_CFG_METER_BE    (1U << 0) /* keep per-pair stats of unreserved flows */
+#define PF_CFG_XDP_POLICES (1U << 1) /* XDP ingress polices; tc only classifies */
+
+/* The single entry of the config map. */
+struct pf_config {
+	__u32 mode;       /* enum pf_mode */
+	__u32 flags;      /* PF_CFG_* */
+	__u32 be_classid; /* HTB class of unreserved traffic */
+	__u32 direct_id;  /* HTB qdisc handle: priority that bypasses HTB classes */
+};
+
+/* Global per-CPU counters, indices into the counters array. */
+enum pf_counter {
+	PF_CNT_PACKETS = 0, /* every packet seen */
+	PF_CNT_HIT,         /* matched a live reservation */
+	PF_CNT_MISS,        /* IP packet without a reservation */
+	PF_CNT_EXPIRED,     /* matched an entry past its expires_at */
+	PF_CNT_DROP,        /* dropped by the policer */
+	PF_CNT_NON_IP,      /* not IPv4/IPv6: passed as best effort */
+	PF_CNT_MALFORMED,   /* truncated or bad header: passed as best effort */
+	PF_CNT_MAX,
+};
+
+/* The HTB layout payflow builds on each shaped port. */
+#define PF_HTB_MAJOR      0x1U
+#define PF_HTB_ROOT_MINOR 0x1U
+#define PF_HTB_BE_MINOR   0x2U
+#define PF_HTB_MIN_MINOR  0x10U /* first minor for reservations */
+#define PF_HTB_MAX_MINOR  0xffffU
+#define PF_HANDLE(maj, min) (((maj) << 16) | (min))
+
+/* Orders two 16-byte addresses; identical in BPF and userspace. */
+static inline int pf_addr_cmp(const __u8 *a, const __u8 *b)
+{
+	for (int i = 0; i < 16; i++) {
+		if (a[i] != b[i])
+			return a[i] < b[i] ? -1 : 1;
+	}
+	return 0;
+}
+
+#endif /* PAYFLOW_H */

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
+/*
+ * Police mode: a GCRA (virtual scheduling) token bucket. One u64 of state per
+ * reservation, shared by all CPUs under the entry's spin lock, because per-CPU
+ * buckets would each admit the full rate.
+ */
+#ifndef PF_POLICE_H
+#define PF_POLICE_H
+
+#include <bpf/bpf_helpers.h>
+#include "payflow.h"
+
+#define PF_NSEC_PER_SEC 1000000000ULL
+
+/* Nanoseconds that `bytes` occupy at `rate_bps`. */
+static __always_inline __u64 pf_bytes_to_ns(__u64 bytes, __u64 rate_bps)
+{
+	return bytes * 8 * PF_NSEC_PER_SEC / rate_bps;
+}
+
+/*
+ * Returns 1 if a packet of `len` wire bytes conforms, charging it; 0 if it is
+ * over rate. The bucket holds `burst` bytes: a packet conforms while the
+ * virtual clock `tat` runs at most burst-time ahead of now. `len` must be the
+ * wire length of a whole GSO super-packet, so burst must exceed 64 KiB.
+ */
+static __always_inline int pf_police(struct pf_resv *r, __u64 len, __u64 now)
+{
+	__u64 rate = r->rate_bps, cost, tau, tat;
+	int ok;
+
+	if (!rate)
+		return 0;
+	cost = pf_bytes_to_ns(len, rate);
+	tau = pf_bytes_to_ns(r->burst, rate);
+
+	bpf_spin_lock(&r->lock);
+	tat = r->tat > now ? r->tat : now;
+	ok = tat + cost <= now + tau;
+	if (ok)
+		r->tat = tat + cost;
+	bpf_spin_unlock(&r->lock);
+	return ok;
+}
+
+#endif /* PF_POLICE_H */

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs what PayFlow needs to build, test and run the demo. Idempotent:
+# it asks apt only for packages that are missing, and npm only when the
+# ledger tools in tools/node_modules are absent.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PKGS=(
+	# build
+	clang llvm bpftool libbpf-dev libxdp-dev xdp-tools libelf-dev zlib1g-dev
+	linux-libc-dev pkg-config make gcc
+	# userspace libraries
+	libjson-c-dev libcurl4-openssl-dev libsodium-dev libsqlite3-dev sqlite3
+	libnl-3-dev libnl-route-3-dev libmicrohttpd-dev libsecp256k1-dev
+	# tests, demo, benchmarks
+	iproute2 iperf3 bridge-utils mininet gnuplot-nox prometheus jq
+	nodejs
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "install-deps: installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q
+	apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# npm ships with nodejs on this machine kind; Debian's npm package otherwise.
+if ! command -v npm >/dev/null; then
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q npm
+fi
+if [ -f tools/package.json ] && [ ! -e tools/node_modules/.package-lock.json ]; then
+	echo "install-deps: npm install (ledger tools) into tools/node_modules"
+	(cd tools && npm install --no-audit --no-fund --loglevel=error)
+fi
+
+# BPF maps are pinned on bpffs.
+if ! mountpoint -q /sys/fs/bpf; then
+	mount -t bpf bpf /sys/fs/bpf
+fi
