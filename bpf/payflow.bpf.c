@@ -60,6 +60,15 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } counters SEC(".maps");
 
+/* Attached ports (userspace bookkeeping, visible with bpftool). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PF_MAX_PORTS);
+	__type(key, __u32);
+	__type(value, struct pf_port);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} ports SEC(".maps");
+
 static __always_inline void pf_count(__u32 idx)
 {
 	__u64 *c = bpf_map_lookup_elem(&counters, &idx);

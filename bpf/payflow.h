@@ -18,7 +18,8 @@
 
 /* Map sizes. The reservations map is a plain HASH: it never evicts. */
 #define PF_MAX_RESERVATIONS 1048576
-#define PF_MAX_BE_FLOWS     65536
+#define PF_MAX_BE_FLOWS	    65536
+#define PF_MAX_PORTS	    1024
 
 /*
  * The unordered IP pair. Both addresses are 16 bytes (IPv4 as ::ffff:a.b.c.d)
@@ -38,13 +39,13 @@ struct pf_key {
  * Userspace writes with BPF_F_LOCK so a rate change keeps the bucket state.
  */
 struct pf_resv {
-	__u64 rate_bps;   /* guaranteed rate, bit/s */
+	__u64 rate_bps;	  /* guaranteed rate, bit/s */
 	__u64 expires_at; /* CLOCK_MONOTONIC ns; the entry is ignored from then on */
-	__u64 resv_id;    /* the controller's reservation id */
-	__u32 burst;      /* police mode: bucket depth in bytes */
-	__u32 level;      /* price level the rate came from */
-	__u32 classid;    /* shape mode: HTB class handle (major << 16 | minor) */
-	__u32 flags;      /* PF_RESV_F_* */
+	__u64 resv_id;	  /* the controller's reservation id */
+	__u32 burst;	  /* police mode: bucket depth in bytes */
+	__u32 level;	  /* price level the rate came from */
+	__u32 classid;	  /* shape mode: HTB class handle (major << 16 | minor) */
+	__u32 flags;	  /* PF_RESV_F_* */
 	struct bpf_spin_lock lock;
 	__u32 pad;
 	__u64 tat; /* police mode: GCRA theoretical arrival time, ns */
@@ -64,35 +65,52 @@ enum pf_mode {
 };
 
 /* Config flags. */
-#define PF_CFG_METER_BE    (1U << 0) /* keep per-pair stats of unreserved flows */
+#define PF_CFG_METER_BE	   (1U << 0) /* keep per-pair stats of unreserved flows */
 #define PF_CFG_XDP_POLICES (1U << 1) /* XDP ingress polices; tc only classifies */
 
 /* The single entry of the config map. */
 struct pf_config {
-	__u32 mode;       /* enum pf_mode */
-	__u32 flags;      /* PF_CFG_* */
+	__u32 mode;	  /* enum pf_mode */
+	__u32 flags;	  /* PF_CFG_* */
 	__u32 be_classid; /* HTB class of unreserved traffic */
 	__u32 direct_id;  /* HTB qdisc handle: priority that bypasses HTB classes */
+};
+
+/* Port flags: what `attach` set up on a port, so `detach` undoes exactly that. */
+#define PF_PORT_TC	   (1U << 0) /* pf_tc_egress on clsact egress */
+#define PF_PORT_OWN_CLSACT (1U << 1) /* we created the clsact qdisc */
+#define PF_PORT_HTB	   (1U << 2) /* we created the HTB root qdisc */
+#define PF_PORT_XDP	   (1U << 3) /* pf_xdp attached */
+#define PF_PORT_XDP_NATIVE (1U << 4) /* ... in native (driver) mode */
+#define PF_IFNAMSIZ	   16
+
+/* One attached port, keyed by ifindex in the ports map. Userspace only. */
+struct pf_port {
+	char ifname[PF_IFNAMSIZ];
+	__u64 capacity_bps; /* HTB root rate */
+	__u64 be_rate_bps;  /* best-effort class rate */
+	__u32 flags;	    /* PF_PORT_* */
+	__u32 pad;
 };
 
 /* Global per-CPU counters, indices into the counters array. */
 enum pf_counter {
 	PF_CNT_PACKETS = 0, /* every packet seen */
-	PF_CNT_HIT,         /* matched a live reservation */
-	PF_CNT_MISS,        /* IP packet without a reservation */
-	PF_CNT_EXPIRED,     /* matched an entry past its expires_at */
-	PF_CNT_DROP,        /* dropped by the policer */
-	PF_CNT_NON_IP,      /* not IPv4/IPv6: passed as best effort */
+	PF_CNT_HIT,	    /* matched a live reservation */
+	PF_CNT_MISS,	    /* IP packet without a reservation */
+	PF_CNT_EXPIRED,	    /* matched an entry past its expires_at */
+	PF_CNT_DROP,	    /* dropped by the policer */
+	PF_CNT_NON_IP,	    /* not IPv4/IPv6: passed as best effort */
 	PF_CNT_MALFORMED,   /* truncated or bad header: passed as best effort */
 	PF_CNT_MAX,
 };
 
 /* The HTB layout payflow builds on each shaped port. */
-#define PF_HTB_MAJOR      0x1U
-#define PF_HTB_ROOT_MINOR 0x1U
-#define PF_HTB_BE_MINOR   0x2U
-#define PF_HTB_MIN_MINOR  0x10U /* first minor for reservations */
-#define PF_HTB_MAX_MINOR  0xffffU
+#define PF_HTB_MAJOR	    0x1U
+#define PF_HTB_ROOT_MINOR   0x1U
+#define PF_HTB_BE_MINOR	    0x2U
+#define PF_HTB_MIN_MINOR    0x10U /* first minor for reservations */
+#define PF_HTB_MAX_MINOR    0xffffU
 #define PF_HANDLE(maj, min) (((maj) << 16) | (min))
 
 /* Orders two 16-byte addresses; identical in BPF and userspace. */

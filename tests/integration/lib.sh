@@ -1,0 +1,88 @@
+# Shared helpers for integration tests (source it). Builds hosts in network
+# namespaces on a Linux bridge, with names unique to this run, and removes
+# everything it made on exit, whatever happens. Traffic only ever goes to
+# addresses inside these namespaces.
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BUILD=${BUILD:-$ROOT/build}
+CTL="$BUILD/payflowctl"
+ID=$(printf '%04x' $((RANDOM % 65536)))
+PFX="pf$ID"                         # prefix of every name we create
+PIN="/sys/fs/bpf/payflow-test-$ID"  # our own pin root
+BR="${PFX}br"
+HOSTS=()
+PIDS=()
+FAILED=0
+
+pf_cleanup() {
+	local pid ns
+	for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+	for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null; done
+	[ -d "$PIN" ] && "$CTL" --pin-root "$PIN" detach --all >/dev/null 2>&1
+	for ns in "${HOSTS[@]}"; do ip netns del "$PFX$ns" 2>/dev/null; done
+	ip link del "$BR" 2>/dev/null
+	[ -d "$PIN" ] && rm -rf "$PIN"
+	return 0
+}
+trap pf_cleanup EXIT
+trap 'exit 130' INT TERM
+
+ok() { echo "ok - $*"; }
+not_ok() { echo "not ok - $*"; FAILED=1; }
+check() { # name, condition-command...
+	local name=$1
+	shift
+	if "$@"; then ok "$name"; else not_ok "$name"; fi
+}
+finish() { exit "$FAILED"; }
+
+# in_ns HOST CMD...: run a command inside host HOST's namespace.
+in_ns() { local h=$1; shift; ip netns exec "$PFX$h" "$@"; }
+
+# topo_bridge N: hosts h1..hN on bridge $BR, port of hI is ${PFX}pI in the root
+# namespace; hI has 10.77.0.I/24 and fd77::I/64 on its eth0.
+topo_bridge() {
+	local n=$1 i
+	mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+	ip link add "$BR" type bridge
+	ip link set "$BR" up
+	for i in $(seq 1 "$n"); do
+		HOSTS+=("h$i")
+		ip netns add "${PFX}h$i"
+		ip link add "${PFX}p$i" type veth peer name eth0 netns "${PFX}h$i"
+		ip link set "${PFX}p$i" master "$BR" up
+		in_ns "h$i" ip link set lo up
+		in_ns "h$i" ip addr add "10.77.0.$i/24" dev eth0
+		in_ns "h$i" ip addr add "fd77::$i/64" dev eth0 nodad
+		in_ns "h$i" ip link set eth0 up
+	done
+}
+
+# iperf_server HOST: an iperf3 server in HOST, port 5201; remembered for cleanup.
+iperf_server() {
+	# ip netns exec execs iperf3 in place, so $! is iperf3's own pid.
+	ip netns exec "$PFX$1" iperf3 -s --logfile /dev/null &
+	PIDS+=($!)
+	sleep 0.3
+}
+
+# iperf_json FROM TO_ADDR SECONDS [extra args]: a TCP run with a 1 s warm-up that
+# iperf3 leaves out of its totals; prints iperf3's JSON.
+iperf_json() {
+	local from=$1 to=$2 secs=$3
+	shift 3
+	timeout $((secs + 15)) ip netns exec "$PFX$from" iperf3 -c "$to" -t "$secs" -O 1 -J "$@"
+}
+
+# Goodput (bit/s) and retransmit share of an iperf3 JSON result.
+goodput_bps() { jq -r '.end.sum_received.bits_per_second // 0'; }
+retrans_pct() { jq -r '(.end.sum_sent.retransmits // 0) * 100 / ((.end.sum_sent.bytes // 1) / 1448)'; }
+
+# TCP goodput expected through a class of RATE bit/s: HTB counts whole frames.
+expected_goodput() { # rate_bps, family (4|6)
+	if [ "$2" = 6 ]; then echo $(($1 * 1428 / 1514)); else echo $(($1 * 1448 / 1514)); fi
+}
+# within VALUE TARGET PCT: |VALUE/TARGET - 1| <= PCT/100
+within() { awk -v v="$1" -v t="$2" -v p="$3" 'BEGIN { r = v / t; exit !(r >= 1 - p / 100 && r <= 1 + p / 100) }'; }
+ratio() { awk -v v="$1" -v t="$2" 'BEGIN { printf "%.3f", v / t }'; }

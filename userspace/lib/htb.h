@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
+/*
+ * The HTB tree payflow keeps on each shaped port, over rtnetlink (libnl):
+ *
+ *   1:   htb root qdisc, default class 1:2
+ *   1:1  root class, rate = ceil = port capacity
+ *   1:2  best effort, rate = ceil = best-effort rate
+ *   1:N  one class per reservation (N >= 0x10), rate = ceil = reserved rate
+ *
+ * The tc program steers packets by setting skb->priority to a class handle.
+ */
+#ifndef PF_HTB_H
+#define PF_HTB_H
+
+#include <linux/types.h>
+
+/* Creates the root qdisc and the root and best-effort classes. Fails with
+ * -EEXIST if the port already has a root qdisc of its own. */
+int pf_htb_setup(int ifindex, __u64 capacity_bps, __u64 be_rate_bps);
+/* Deletes the root qdisc (and with it every class). */
+int pf_htb_teardown(int ifindex);
+/* Creates the class 1:minor or changes its rate in place. */
+int pf_htb_class_set(int ifindex, __u16 minor, __u64 rate_bps);
+/* Deletes 1:minor; a class that is already gone is not an error. */
+int pf_htb_class_del(int ifindex, __u16 minor);
+/* Calls cb for every reservation class (minor >= PF_HTB_MIN_MINOR). */
+int pf_htb_class_foreach(int ifindex, void (*cb)(__u16 minor, __u64 rate_bps, void *ctx),
+			 void *ctx);
+
+#endif /* PF_HTB_H */

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
+/* payflowctl: shared state of one invocation and the subcommand entry points. */
+#ifndef PF_CTL_H
+#define PF_CTL_H
+
+#include <stdbool.h>
+#include <json-c/json.h>
+
+/* Exit codes, documented in --help. */
+enum ctl_exit {
+	CTL_OK = 0,
+	CTL_ERR = 1,   /* the operation failed */
+	CTL_USAGE = 2, /* bad command line */
+};
+
+struct ctl {
+	const char *pin_root;
+	bool json;
+};
+
+/* Prints "payflowctl: <msg>" to stderr and returns `code`. */
+int ctl_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prints obj as JSON (with --json) and releases it. */
+void ctl_print_json(struct json_object *obj);
+
+int cmd_attach(struct ctl *c, int argc, char **argv);
+int cmd_detach(struct ctl *c, int argc, char **argv);
+int cmd_grant(struct ctl *c, int argc, char **argv);
+int cmd_revoke(struct ctl *c, int argc, char **argv);
+int cmd_list(struct ctl *c, int argc, char **argv);
+int cmd_stats(struct ctl *c, int argc, char **argv);
+
+#endif /* PF_CTL_H */
