@@ -1,0 +1,14 @@
+# Extra build rules, -include'd by the top-level Makefile after its variables.
+
+# --- BPF data-plane tests and benchmark (bpftest) ---------------------------
+# The BPF unit tests include the generated skeleton and the test fixture;
+# make them depend on both (the generic unit-test rule only knows unit.h).
+PF_BPF_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_bpf_*.c))
+$(PF_BPF_TESTS): $(BUILD)/payflow.skel.h tests/unit/bpf_fixture.h
+
+# dp_ns: ns per packet of both programs under BPF_PROG_TEST_RUN with 1M
+# reservations, printed as one JSON object. Built by the generic prog_rule
+# as $(BUILD)/dp_ns, linked with libpayflow.a and $(LDLIBS).
+PROGS += dp_ns
+dp_ns_SRCS := bench/dp_ns.c
+# --- end of bpftest rules ---------------------------------------------------
