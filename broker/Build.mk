@@ -16,3 +16,7 @@ $(BUILD)/fuzz_decoder: tests/fuzz/fuzz_decoder.c $(FUZZ_DECODER_SRCS) $(wildcard
 
 .PHONY: fuzz
 fuzz: $(BUILD)/fuzz_decoder
+
+# The example exchange of docs/PROTOCOL.md (and the fuzzer's seed corpus).
+PROGS += proto_examples
+proto_examples_SRCS := tests/fuzz/proto_examples.c
