@@ -285,8 +285,7 @@ char *pf_msg_encode_error(const struct pf_err_msg *e, const struct pf_keypair *b
 {
 	struct pf_msg m = {.type = PF_MSG_ERROR};
 
-	m.error.code = e->code;
-	snprintf(m.error.text, sizeof(m.error.text), "%s",
-		 e->text[0] ? e->text : pf_err_default_text(e->code));
+	/* pf_err_set keeps the text printable ASCII, as the decoder requires. */
+	pf_err_set(&m.error, e->code, "%s", e->text[0] ? e->text : pf_err_default_text(e->code));
 	return pf_msg_encode(&m, broker, len);
 }

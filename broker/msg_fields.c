@@ -392,6 +392,9 @@ static bool read_error(struct reader *r, struct pf_err_msg *e)
 		return rfail(r, PF_E_BAD_FIELD, "code", "is not a v1 error code");
 	if (text_len >= sizeof(e->text))
 		return rfail(r, PF_E_BAD_FIELD, "message", "must be at most 255 bytes");
+	for (size_t i = 0; i < text_len; i++)
+		if (text[i] < 0x20 || text[i] > 0x7e)
+			return rfail(r, PF_E_BAD_FIELD, "message", "must be printable ASCII");
 	memcpy(e->text, text, text_len + 1);
 	return true;
 }

@@ -705,6 +705,18 @@ static void test_error_frame(void)
 	CHECK_EQ(back.error.code, PF_E_UNKNOWN_QUOTE);
 	CHECK_STR(back.error.text, "no such quote");
 	free(f);
+	/* a raw text with a newline is cleaned on the way out */
+	e.code = PF_E_INTERNAL;
+	strcpy(e.text, "line one\nline two");
+	f = pf_msg_encode_error(&e, &broker, &len);
+	CHECK_EQ(dec(f, PF_FROM_BROKER, broker.pk, &back, &got), PF_OK);
+	CHECK_STR(back.error.text, "line one?line two");
+	free(f);
+	/* and a received ERROR must be printable ASCII */
+	CHECK_EQ(dec_free(signed_env(&broker, "ERROR",
+				     "{\"code\":\"internal_error\",\"message\":\"a\\u00e9\"}", ""),
+			  PF_FROM_BROKER, broker.pk),
+		 PF_E_BAD_FIELD);
 	/* texts are made printable ASCII, whatever they quote */
 	pf_err_set(&e, PF_E_BAD_FIELD, "unknown member \"%s\"", "a\nb\xc3\xa9");
 	CHECK_STR(e.text, "unknown member \"a?b??\"");
