@@ -12,3 +12,26 @@ $(BUILD)/tests/wallet_mktx: tests/wallet/wallet_mktx.c $(BUILD)/libpayflow.a \
 # tests/integration/test_ledger.sh against a real node (Anvil).
 PROGS += ledger_probe
 ledger_probe_SRCS := tests/ledger/ledger_probe.c
+
+# broker/: the REQUEST channel's protocol codec (docs/PROTOCOL.md).
+#
+# A libFuzzer target for the frame + JSON + message decoder. libpayflow.a is
+# built by gcc, so clang compiles the decoder's sources itself here.
+FUZZ_DECODER_SRCS := broker/frame.c broker/hex.c broker/errors.c broker/amount.c \
+                     broker/json_strict.c broker/msg_fields.c broker/msg_codec.c \
+                     broker/msg_encode.c broker/sign.c
+FUZZ_FLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+              -fno-omit-frame-pointer -Wall -Wextra -Werror -std=gnu11 -Ibroker \
+              $(shell pkg-config --cflags json-c 2>/dev/null)
+
+$(BUILD)/fuzz_decoder: tests/fuzz/fuzz_decoder.c $(FUZZ_DECODER_SRCS) $(wildcard broker/*.h)
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_decoder.c $(FUZZ_DECODER_SRCS) \
+		$(shell pkg-config --libs json-c 2>/dev/null) -lsodium
+
+.PHONY: fuzz
+fuzz: $(BUILD)/fuzz_decoder
+
+# The example exchange of docs/PROTOCOL.md (and the fuzzer's seed corpus).
+PROGS += proto_examples
+proto_examples_SRCS := tests/fuzz/proto_examples.c

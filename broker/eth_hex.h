@@ -10,8 +10,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define PF_ETH_ADDR_LEN 42 /* "0x" + 40 hex digits */
-#define PF_ETH_HASH_LEN 66 /* "0x" + 64 hex digits */
+#define PF_ETH_ADDR_HEXLEN 42 /* "0x" + 40 hex digits */
+#define PF_ETH_HASH_HEXLEN 66 /* "0x" + 64 hex digits */
 
 bool pf_eth_is_address(const char *s); /* 0x + exactly 40 hex digits, any case */
 bool pf_eth_is_hash(const char *s);    /* 0x + exactly 64 hex digits, any case */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
-#include "hex.h"
-
+#include <ctype.h>
 #include <errno.h>
+#include "hex.h"
 
 static const char digits[] = "0123456789abcdef";
 
@@ -57,4 +57,28 @@ ssize_t pf_hex_decode(const char *hex, size_t hex_len, uint8_t *out, size_t out_
 		out[i] = (uint8_t)(hi << 4 | lo);
 	}
 	return (ssize_t)(hex_len / 2);
+}
+
+int pf_hex_decode_exact(const char *text, size_t text_len, uint8_t *out, size_t n)
+{
+	if (text_len != 2 * n || (text_len >= 2 && pf_hex_has_prefix(text)))
+		return -1;
+	return pf_hex_decode(text, text_len, out, n) == (ssize_t)n ? 0 : -1;
+}
+
+bool pf_hex_valid(const char *text, size_t text_len, size_t len)
+{
+	if (text_len != len)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (pf_hex_digit(text[i]) < 0)
+			return false;
+	return true;
+}
+
+void pf_hex_lower(const char *text, size_t len, char *out)
+{
+	for (size_t i = 0; i < len; i++)
+		out[i] = (char)tolower((unsigned char)text[i]);
+	out[len] = '\0';
 }

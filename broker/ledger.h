@@ -27,12 +27,12 @@
 
 /* What the ledger said about one transaction. Strings are lowercase. */
 struct pf_payment {
-	char hash[PF_ETH_HASH_LEN + 1];
+	char hash[PF_ETH_HASH_HEXLEN + 1];
 
 	/* From the transaction (eth_getTransactionByHash). */
 	bool found; /* the node knows it, mined or pending */
-	char from[PF_ETH_ADDR_LEN + 1];
-	char to[PF_ETH_ADDR_LEN + 1];	      /* "" for a contract creation */
+	char from[PF_ETH_ADDR_HEXLEN + 1];
+	char to[PF_ETH_ADDR_HEXLEN + 1];	      /* "" for a contract creation */
 	struct pf_u256 value;		      /* wei */
 	char input[PF_PAYMENT_INPUT_MAX + 1]; /* "0x..."; "" if input_too_long */
 	bool input_too_long;
@@ -43,7 +43,7 @@ struct pf_payment {
 	bool mined; /* a receipt exists */
 	int status; /* 1 success, 0 reverted; valid when mined */
 	uint64_t block_number;
-	char block_hash[PF_ETH_HASH_LEN + 1];
+	char block_hash[PF_ETH_HASH_HEXLEN + 1];
 
 	/* From the node (eth_chainId, eth_blockNumber). */
 	uint64_t node_chain_id;

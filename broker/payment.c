@@ -170,7 +170,7 @@ static int fetch(struct pf_ledger *l, const char *hash, struct pf_payment *f, ch
 int pf_payment_verify(struct pf_ledger *l, const struct pf_payment_expect *exp, const char *txhash,
 		      struct pf_verdict *out, struct pf_payment *facts)
 {
-	char err[PF_LEDGER_ERR_MAX] = "", hash[PF_ETH_HASH_LEN + 1];
+	char err[PF_LEDGER_ERR_MAX] = "", hash[PF_ETH_HASH_HEXLEN + 1];
 	struct pf_payment local, *f = facts ? facts : &local;
 	int used;
 

@@ -74,7 +74,7 @@ struct pf_verdict {
 	char shortfall_wei[PF_U256_DEC_MAX];
 	struct pf_u256 shortfall;
 	uint64_t confirmations;		    /* the tx has now (0 when not mined) */
-	char txhash[PF_ETH_HASH_LEN + 1];   /* canonical (lowercase) hash, when valid */
+	char txhash[PF_ETH_HASH_HEXLEN + 1];   /* canonical (lowercase) hash, when valid */
 	char detail[PF_VERDICT_DETAIL_MAX]; /* one sentence for logs and clients */
 };
 

@@ -307,7 +307,7 @@ static void test_input_has_quote_id(void)
 
 static void test_eth_hex(void)
 {
-	char buf[PF_ETH_HASH_LEN + 1];
+	char buf[PF_ETH_HASH_HEXLEN + 1];
 
 	CHECK(pf_eth_is_address(BROKER));
 	CHECK(!pf_eth_is_address("0x70997970C51812dc3A010C7d01b50e0d17dC79C"));
@@ -584,7 +584,7 @@ struct fake {
 	struct pf_payment facts;
 	int fail_op; /* 1 chain_id, 2 get_tx, 3 get_receipt, 4 block_number */
 	int calls;
-	char asked_hash[PF_ETH_HASH_LEN + 1];
+	char asked_hash[PF_ETH_HASH_HEXLEN + 1];
 };
 
 static struct fake *fake_of(struct pf_ledger *l)
@@ -660,7 +660,7 @@ static const struct pf_ledger_ops fake_ops = {
 struct used_store {
 	int answer;
 	int calls;
-	char hash[PF_ETH_HASH_LEN + 1];
+	char hash[PF_ETH_HASH_HEXLEN + 1];
 };
 
 static int is_used(void *arg, const char *txhash)

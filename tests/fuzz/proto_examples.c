@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+/*
+ * Prints the example exchange of docs/PROTOCOL.md: real frames, signed with
+ * fixed example keys (seeds 32 x 0x11 for the broker, 32 x 0x22 for the
+ * client), so the output is the same on every run. With a directory
+ * argument it also writes each frame there (the fuzzer's seed corpus).
+ *
+ *   build/proto_examples [DIR]
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "hex.h"
+#include "messages.h"
+
+#define QUOTE_ID  "6b1f4a3c9d2e8f7061524334a5b6c7d8"
+#define QUOTE_ID2 "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+#define RESV_ID	  "c0ffee00112233445566778899aabbcc"
+#define TX_HASH	  "0x8f3a2b1c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8"
+#define PAY_TO	  "0x70997970c51812dc3a010c7d01b50e0d17dc79c8"
+#define PAYER	  "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266"
+#define T0	  1767225600ULL /* 2026-01-01 00:00:00 UTC */
+
+static struct pf_keypair broker, client;
+static const char *outdir;
+static int counter;
+
+static void emit(const char *who, const struct pf_msg *m, const struct pf_keypair *signer)
+{
+	size_t len;
+	char *frame = pf_msg_encode(m, signer, &len);
+
+	if (!frame) {
+		perror(pf_msg_type_name(m->type));
+		exit(1);
+	}
+	printf("%s %s", who, frame);
+	if (outdir) {
+		char path[512];
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/%02d-%s.frame", outdir, ++counter,
+			 pf_msg_type_name(m->type));
+		f = fopen(path, "w");
+		if (!f || fwrite(frame, 1, len, f) != len || fclose(f)) {
+			perror(path);
+			exit(1);
+		}
+	}
+	free(frame);
+}
+
+static void menu(struct pf_menu *m)
+{
+	static const struct pf_level levels[] = {
+	    {10000000, "1000000000000"},
+	    {50000000, "5000000000000"},
+	    {150000000, "20000000000000"},
+	};
+
+	memset(m, 0, sizeof(*m));
+	m->n_levels = 3;
+	memcpy(m->levels, levels, sizeof(levels));
+	strcpy(m->currency, "ETH");
+	m->decimals = 18;
+	m->chain_id = 31337;
+	strcpy(m->pay_to, PAY_TO);
+	m->min_seconds = 10;
+	m->max_seconds = 86400;
+	m->quote_ttl = 120;
+}
+
+static void pair(pf_ip_t ip1, pf_ip_t ip2)
+{
+	pf_ip_parse_text("10.0.0.1", ip1);
+	pf_ip_parse_text("10.0.0.2", ip2);
+}
+
+static void quote(struct pf_quote *q, const char *id, uint64_t seconds, const char *amount,
+		  uint64_t expires, const char *extends)
+{
+	strcpy(q->quote_id, id);
+	pair(q->ip1, q->ip2);
+	q->level = 1;
+	q->rate_bps = 50000000;
+	q->seconds = seconds;
+	strcpy(q->amount, amount);
+	q->chain_id = 31337;
+	strcpy(q->pay_to, PAY_TO);
+	memcpy(q->client_key, client.pk, 32);
+	q->expires_at = expires;
+	strcpy(q->extends, extends);
+}
+
+int main(int argc, char **argv)
+{
+	uint8_t seed[32];
+	struct pf_msg m;
+	char hex[65];
+
+	outdir = argc > 1 ? argv[1] : NULL;
+	memset(seed, 0x11, 32);
+	pf_keypair_from_seed(&broker, seed);
+	memset(seed, 0x22, 32);
+	pf_keypair_from_seed(&client, seed);
+	pf_hex_encode(broker.pk, 32, hex);
+	printf("# broker key %s\n", hex);
+	pf_hex_encode(client.pk, 32, hex);
+	printf("# client key %s\n", hex);
+
+	memset(&m, 0, sizeof(m));
+	m.type = PF_MSG_HELLO;
+	emit("C:", &m, NULL);
+	m.type = PF_MSG_MENU;
+	menu(&m.menu);
+	emit("B:", &m, &broker);
+
+	memset(&m, 0, sizeof(m));
+	m.type = PF_MSG_QUOTE_REQUEST;
+	pair(m.quote_request.ip1, m.quote_request.ip2);
+	m.quote_request.level = 1;
+	m.quote_request.seconds = 60;
+	emit("C:", &m, &client);
+	memset(&m, 0, sizeof(m));
+	m.type = PF_MSG_QUOTE;
+	quote(&m.quote, QUOTE_ID, 60, "300000000000000", T0 + 120, "");
+	emit("B:", &m, &broker);
+
+	memset(&m, 0, sizeof(m));
+	m.type = PF_MSG_ORDER;
+	strcpy(m.order.quote_id, QUOTE_ID);
+	strcpy(m.order.payer, PAYER);
+	strcpy(m.order.tx_hash, TX_HASH);
+	emit("C:", &m, &client);
+	memset(&m, 0, sizeof(m));
+	m.type = PF_MSG_PENDING;
+	strcpy(m.pending.quote_id, QUOTE_ID);
+	strcpy(m.pending.tx_hash, TX_HASH);
+	m.pending.confirmations = 0;
+	m.pending.required = 1;
+	emit("B:", &m, &broker);
+
+	memset(&m, 0, sizeof(m));
+	m.type = PF_MSG_CONFIRM;
+	strcpy(m.confirm.reservation_id, RESV_ID);
+	strcpy(m.confirm.quote_id, QUOTE_ID);
+	strcpy(m.confirm.tx_hash, TX_HASH);
+	pair(m.confirm.ip1, m.confirm.ip2);
+	m.confirm.level = 1;
+	m.confirm.rate_bps = 50000000;
+	m.confirm.start = T0 + 15;
+	m.confirm.end = T0 + 75;
+	emit("B:", &m, &broker);
+
+	memset(&m, 0, sizeof(m));
+	m.type = PF_MSG_STATUS;
+	strcpy(m.status.reservation_id, RESV_ID);
+	emit("C:", &m, NULL);
+	memset(&m, 0, sizeof(m));
+	m.type = PF_MSG_STATUS_REPLY;
+	strcpy(m.status_reply.reservation_id, RESV_ID);
+	pair(m.status_reply.ip1, m.status_reply.ip2);
+	m.status_reply.level = 1;
+	m.status_reply.rate_bps = 50000000;
+	m.status_reply.start = T0 + 15;
+	m.status_reply.end = T0 + 75;
+	m.status_reply.now = T0 + 45;
+	m.status_reply.active = true;
+	m.status_reply.bytes = 187500000;
+	emit("B:", &m, &broker);
+
+	memset(&m, 0, sizeof(m));
+	m.type = PF_MSG_QUOTE_REQUEST;
+	pair(m.quote_request.ip1, m.quote_request.ip2);
+	m.quote_request.level = 1;
+	m.quote_request.seconds = 30;
+	strcpy(m.quote_request.extends, RESV_ID);
+	emit("C:", &m, &client);
+	memset(&m, 0, sizeof(m));
+	m.type = PF_MSG_QUOTE;
+	quote(&m.quote, QUOTE_ID2, 30, "150000000000000", T0 + 170, RESV_ID);
+	emit("B:", &m, &broker);
+
+	memset(&m, 0, sizeof(m));
+	m.type = PF_MSG_STATUS;
+	pf_ip_parse_text("2001:db8::7", m.status.ip1);
+	pf_ip_parse_text("2001:db8::8", m.status.ip2);
+	emit("C:", &m, NULL);
+	memset(&m, 0, sizeof(m));
+	m.type = PF_MSG_ERROR;
+	pf_err_set(&m.error, PF_E_PAIR_NOT_OWNED,
+		   "you speak from 10.0.0.1, which is in neither 2001:db8::7 nor 2001:db8::8");
+	emit("B:", &m, &broker);
+	return 0;
+}
