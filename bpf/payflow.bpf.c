@@ -178,7 +178,7 @@ int pf_tc_egress(struct __sk_buff *skb)
 	skb->priority = cfg->direct_id;
 	if (cfg->flags & PF_CFG_XDP_POLICES)
 		return TC_ACT_OK; /* policed and metered at ingress already */
-	if (pf_police(r, len, now)) {
+	if (pf_police(r, len, now, cfg->flags & PF_CFG_EARLY_DROP)) {
 		pf_meter(&resv_stats, &key, len, 0);
 		return TC_ACT_OK;
 	}
@@ -211,7 +211,7 @@ int pf_xdp(struct xdp_md *ctx)
 			pf_meter(&be_stats, &key, len, 0);
 		return XDP_PASS;
 	}
-	if (cfg->mode != PF_MODE_POLICE || pf_police(r, len, now)) {
+	if (cfg->mode != PF_MODE_POLICE || pf_police(r, len, now, cfg->flags & PF_CFG_EARLY_DROP)) {
 		pf_meter(&resv_stats, &key, len, 0);
 		return XDP_PASS;
 	}

@@ -67,6 +67,7 @@ enum pf_mode {
 /* Config flags. */
 #define PF_CFG_METER_BE	   (1U << 0) /* keep per-pair stats of unreserved flows */
 #define PF_CFG_XDP_POLICES (1U << 1) /* XDP ingress polices; tc only classifies */
+#define PF_CFG_EARLY_DROP  (1U << 2) /* police: RED-like drops in the bucket's upper half */
 
 /* The single entry of the config map. */
 struct pf_config {

@@ -19,20 +19,40 @@ static __always_inline __u64 pf_bytes_to_ns(__u64 bytes, __u64 rate_bps)
 }
 
 /*
- * Returns 1 if a packet of `len` wire bytes conforms, charging it; 0 if it is
- * over rate. The bucket holds `burst` bytes: a packet conforms while the
- * virtual clock `tat` runs at most burst-time ahead of now. `len` must be the
- * wire length of a whole GSO super-packet, so burst must exceed 64 KiB.
+ * Early drop, as RED does for a queue: while the virtual clock runs more than
+ * half the bucket ahead of now, drop with a probability that grows linearly to
+ * 1 at a full bucket. TCP then loses one super-packet now and then and repairs
+ * it with SACK, instead of losing a whole window at the bucket's edge and
+ * stalling for a 200 ms retransmission timeout.
  */
-static __always_inline int pf_police(struct pf_resv *r, __u64 len, __u64 now)
+static __always_inline int pf_early_drop(__u64 ahead, __u64 cost, __u64 tau)
 {
-	__u64 rate = r->rate_bps, cost, tau, tat;
+	__u64 half = tau / 2, fill = ahead + cost;
+
+	if (fill <= half || !half)
+		return 0;
+	return (bpf_get_prandom_u32() & 1023) < (fill - half) * 1024 / half;
+}
+
+/*
+ * Returns 1 if a packet of `len` wire bytes conforms, charging it; 0 if it is
+ * dropped (with `early`, maybe before the bucket is empty). The bucket holds `burst` bytes: a
+ * packet conforms while the virtual clock `tat` runs at most burst-time ahead of now. `len` must be
+ * the wire length of a whole GSO super-packet, so burst must exceed 64 KiB.
+ */
+static __always_inline int pf_police(struct pf_resv *r, __u64 len, __u64 now, int early)
+{
+	__u64 rate = r->rate_bps, cost, tau, tat, ahead;
 	int ok;
 
 	if (!rate)
 		return 0;
 	cost = pf_bytes_to_ns(len, rate);
 	tau = pf_bytes_to_ns(r->burst, rate);
+	/* An unlocked read is enough to pick the drop probability. */
+	ahead = r->tat > now ? r->tat - now : 0;
+	if (early && pf_early_drop(ahead, cost, tau))
+		return 0;
 
 	bpf_spin_lock(&r->lock);
 	tat = r->tat > now ? r->tat : now;

@@ -463,6 +463,33 @@ static void test_tc_police_drops_after_burst(void)
 }
 
 /*
+ * Early drop: below half the bucket every packet passes; above it packets are
+ * dropped at random before the bucket is empty, so fewer than burst/len pass.
+ * 80 bit/s keeps the bucket from refilling during the test.
+ */
+static void test_tc_police_early_drop(void)
+{
+	struct pf_resv r = pf_fx_resv(CLASS, 80, 100 * 100);
+	__u8 pkt[PF_FRAME_MAX];
+	struct pf_fx fx;
+	__u32 prio = 0, len;
+	int passed = 0;
+
+	CHECK_EQ(setup(&fx, PF_MODE_POLICE, PF_CFG_EARLY_DROP, A4, B4, &r), 0);
+	if (!fx.skel)
+		return;
+	len = pf_frame_make(pkt, AF_INET, A4, B4, NULL, 46, NULL);
+	CHECK_EQ(len, 100);
+	for (int i = 0; i < 50; i++)
+		CHECK_EQ(run(&fx, pkt, len, &prio), TC_ACT_OK);
+	for (int i = 0; i < 150; i++)
+		passed += run(&fx, pkt, len, &prio) == TC_ACT_OK;
+	CHECK(passed < 50);
+	CHECK_EQ(pf_fx_counter(&fx, PF_CNT_DROP), 150 - passed);
+	pf_fx_close(&fx);
+}
+
+/*
  * The policer charges wire_len: a 2950-byte skb worth 3004 wire bytes; a
  * burst of 3 x 2950 admits three skbs by skb->len but only two by wire_len.
  */
@@ -540,6 +567,7 @@ int main(void)
 	RUN(test_tc_gso_meters_wire_len);
 	RUN(test_tc_police_drops_after_burst);
 	RUN(test_tc_police_charges_wire_len);
+	RUN(test_tc_police_early_drop);
 	RUN(test_tc_xdp_polices_flag_tc_only_classifies);
 	return unit_done();
 }

@@ -22,8 +22,9 @@ struct pf_attach_opts {
 	enum pf_mode mode;
 	__u64 capacity_bps;
 	__u64 be_rate_bps;
-	bool xdp;	 /* police at XDP ingress (police mode only) */
-	bool xdp_native; /* driver mode instead of generic (skb) mode */
+	bool xdp;	  /* police at XDP ingress (police mode only) */
+	bool xdp_native;  /* driver mode instead of generic (skb) mode */
+	bool hard_police; /* police: no early drop, only at an empty bucket */
 };
 
 /* Fills opts with the defaults: shape, 1 Gbit/s port, 50 Mbit/s best effort. */

@@ -20,15 +20,18 @@ __u64 pf_now_ns(void)
 }
 
 /*
- * 20 ms of traffic, and never less than four 64 KiB GSO super-packets: a
- * bucket smaller than one super-packet would drop every one of them.
+ * 300 ms of traffic, and never less than 1 MiB. A policer that drops TCP's
+ * 64 KiB GSO super-packets sends it into retransmission timeouts (200 ms at
+ * least); only a bucket that refills over one such stall keeps the average at
+ * the rate. Measured on veth: 0.93-0.99 of the expected goodput from 10 to
+ * 500 Mbit/s with this depth, 0.3-0.8 with 20 ms.
  */
 __u32 pf_default_burst(__u64 rate_bps)
 {
-	__u64 burst = rate_bps / 8 / 50;
+	__u64 burst = rate_bps / 8 * 3 / 10;
 
-	if (burst < 4 * 65536)
-		burst = 4 * 65536;
+	if (burst < (1 << 20))
+		burst = 1 << 20;
 	return burst > UINT32_MAX ? UINT32_MAX : (__u32)burst;
 }
 

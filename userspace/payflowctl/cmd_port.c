@@ -40,6 +40,9 @@ static int parse_attach_opts(int argc, char **argv, struct pf_attach_opts *o)
 				return ctl_error(CTL_USAGE,
 						 "bad best-effort rate '%s' (e.g. 50mbit)", optarg);
 			break;
+		case 'H':
+			o->hard_police = true;
+			break;
 		case 'n':
 			o->xdp_native = true;
 			/* fallthrough */
