@@ -107,6 +107,30 @@ int pf_resv_install(const struct pf_maps *m, const struct pf_key *key, const str
 	return err;
 }
 
+struct sync_ctx {
+	__u32 ifindex;
+	__u64 now;
+	int err;
+};
+
+static int sync_one(const struct pf_key *key, const struct pf_resv *r, void *arg)
+{
+	struct sync_ctx *s = arg;
+
+	(void)key;
+	if (r->expires_at > s->now)
+		s->err = pf_htb_class_set(s->ifindex, r->classid & 0xffff, r->rate_bps);
+	return s->err;
+}
+
+int pf_resv_sync_port(const struct pf_maps *m, __u32 ifindex)
+{
+	struct sync_ctx s = {.ifindex = ifindex, .now = pf_now_ns()};
+
+	pf_resv_foreach(m, sync_one, &s);
+	return s.err;
+}
+
 int pf_resv_remove(const struct pf_maps *m, const struct pf_key *key)
 {
 	struct port_list *all;

@@ -24,6 +24,8 @@ int pf_resv_lookup(const struct pf_maps *m, const struct pf_key *key, struct pf_
  */
 int pf_resv_install(const struct pf_maps *m, const struct pf_key *key, const struct pf_resv *r,
 		    const __u32 *ifindexes, int n_ifindexes);
+/* Creates the classes of every live entry on one port (a port attached late). */
+int pf_resv_sync_port(const struct pf_maps *m, __u32 ifindex);
 /* Deletes the entry, its stats and its class on every attached port. */
 int pf_resv_remove(const struct pf_maps *m, const struct pf_key *key);
 /* Calls cb for each entry (live or expired); stops when cb returns nonzero. */

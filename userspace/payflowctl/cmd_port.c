@@ -6,7 +6,9 @@
 #include "ctl.h"
 #include "dataplane.h"
 #include "port.h"
+#include "resv.h"
 #include "units.h"
+#include <net/if.h>
 #include "error.h"
 
 static int parse_attach_opts(int argc, char **argv, struct pf_attach_opts *o)
@@ -69,7 +71,9 @@ int cmd_attach(struct ctl *c, int argc, char **argv)
 	if (pf_dp_load(&dp, c->pin_root))
 		return ctl_error(CTL_ERR, "%s", pf_last_error());
 	for (int i = optind; i < argc && !rc; i++) {
-		if (pf_port_attach(&dp, argv[i], &o))
+		/* Reservations granted before this port came get their classes here. */
+		if (pf_port_attach(&dp, argv[i], &o) ||
+		    pf_resv_sync_port(&dp.maps, if_nametoindex(argv[i])))
 			rc = ctl_error(CTL_ERR, "%s", pf_last_error());
 		else if (!c->json)
 			printf("attached %s\n", argv[i]);
