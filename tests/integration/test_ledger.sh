@@ -85,7 +85,7 @@ accounts=$(rpc eth_accounts | tr -d '[]"' | tr ',' ' ')
 read -r PAYER BROKER OTHER _ <<<"$accounts"
 
 QUOTE=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
-DATA=$("$CAST" from-utf8 "payflow:$QUOTE")
+DATA=0x$QUOTE # a plain transfer carries the quote id's 16 bytes (docs/PROTOCOL.md 6.5)
 AMOUNT=20000000000000000000 # 20 ETH in wei: above 2^64, so u256 paths are used
 
 # pay TO VALUE [DATA] [extra cast args...] -> prints the tx hash
@@ -120,9 +120,9 @@ expect() {
 	fi
 }
 
-# The quote-id input rule agrees with an independent encoder (cast).
-[ "$("$PROBE" quote-input "$QUOTE")" = "$DATA" ] && ok "quote input matches cast from-utf8" ||
-	not_ok "quote input matches cast from-utf8"
+# What the broker tells a payer to send is the quote id's bytes.
+[ "$("$PROBE" quote-input "$QUOTE")" = "$DATA" ] && ok "quote input is 0x + quote id" ||
+	not_ok "quote input is 0x + quote id"
 
 # Happy path, with a value above 2^64 wei.
 HAPPY=$(pay "$BROKER" $AMOUNT "$DATA")
@@ -146,11 +146,19 @@ verify "$SHORT" | expect "underpayment" verdict=underpayment shortfall_wei=10000
 ELSEWHERE=$(pay "$OTHER" $AMOUNT "$DATA")
 verify "$ELSEWHERE" | expect "wrong recipient" verdict=wrong_recipient
 
-# No input data, and input for another quote.
+# The id at a non-zero offset in longer call data: an ABI call pay(bytes16),
+# encoded by cast (selector, then the id left-aligned in a 32-byte word).
+CALL=$("$CAST" calldata "pay(bytes16)" "$DATA")
+CALLPAY=$(pay "$BROKER" $AMOUNT "$CALL")
+verify "$CALLPAY" | expect "quote id inside call data" verdict=ok "input=$CALL"
+
+# No input data, input for another quote, and the id's ASCII text, not its bytes.
 NODATA=$(pay "$BROKER" $AMOUNT "")
 verify "$NODATA" | expect "missing quote id" verdict=missing_quote_id input=0x
-OTHERQ=$(pay "$BROKER" $AMOUNT "$("$CAST" from-utf8 "payflow:ffffffffffffffffffffffffffffffff")")
+OTHERQ=$(pay "$BROKER" $AMOUNT 0xffffffffffffffffffffffffffffffff)
 verify "$OTHERQ" | expect "quote id of another quote" verdict=missing_quote_id
+ASCII=$(pay "$BROKER" $AMOUNT "$("$CAST" from-utf8 "payflow:$QUOTE")")
+verify "$ASCII" | expect "quote id as text is not the id" verdict=missing_quote_id
 
 # Failed payment: a contract whose runtime code is PUSH1 0 PUSH1 0 REVERT.
 # Init code: PUSH5 60006000fd, PUSH1 0, MSTORE, PUSH1 5, PUSH1 27, RETURN.

@@ -785,6 +785,33 @@ static void test_quote_id_in_input(void)
 	CHECK_EQ(pf_quote_id_in_input("0x0" QID, QID), -1);
 	CHECK_EQ(pf_quote_id_in_input("0xzz", QID), -1);
 	CHECK_EQ(pf_quote_id_in_input("0x" QID, "1234"), -1);
+	CHECK_EQ(pf_quote_id_in_input(NULL, QID), -1);
+	CHECK_EQ(pf_quote_id_in_input("0x" QID, NULL), -1);
+}
+
+/* What a payer sends, and which ids the rule accepts. */
+static void test_quote_input(void)
+{
+	char buf[PF_QUOTE_INPUT_HEX_LEN + 1];
+
+	CHECK_EQ(pf_quote_input_hex(QID, buf, sizeof(buf)), PF_QUOTE_INPUT_HEX_LEN);
+	CHECK_STR(buf, "0x" QID);
+	CHECK_EQ(pf_quote_id_in_input(buf, QID), 1);
+	CHECK_EQ(pf_quote_input_hex(QID, buf, sizeof(buf) - 1), -ENOSPC);
+	CHECK_STR(buf, "");
+	/* Ids are hex of either case on input; the payer writes lowercase. */
+	CHECK_EQ(pf_quote_input_hex("00112233445566778899AABBCCDDEEFF", buf, sizeof(buf)),
+		 PF_QUOTE_INPUT_HEX_LEN);
+	CHECK_STR(buf, "0x" QID);
+	CHECK_EQ(pf_quote_input_hex("00112233445566778899aabbccddeefg", buf, sizeof(buf)), -EINVAL);
+	CHECK_EQ(pf_quote_input_hex(NULL, buf, sizeof(buf)), -EINVAL);
+	CHECK(pf_quote_id_valid(QID));
+	CHECK(pf_quote_id_valid("00112233445566778899AABBCCDDEEFF"));
+	CHECK(!pf_quote_id_valid("00112233445566778899aabbccddeef"));	/* 31 */
+	CHECK(!pf_quote_id_valid("00112233445566778899aabbccddeeff0")); /* 33 */
+	CHECK(!pf_quote_id_valid("00112233445566778899aabbccddeefg"));
+	CHECK(!pf_quote_id_valid(""));
+	CHECK(!pf_quote_id_valid(NULL));
 }
 
 static void test_ip_text(void)
@@ -854,6 +881,7 @@ int main(void)
 	RUN(test_error_table);
 	RUN(test_quote_rules);
 	RUN(test_quote_id_in_input);
+	RUN(test_quote_input);
 	RUN(test_ip_text);
 	RUN(test_reader_to_decoder);
 	return unit_done();
