@@ -17,7 +17,7 @@ ledger_probe_SRCS := tests/ledger/ledger_probe.c
 #
 # A libFuzzer target for the frame + JSON + message decoder. libpayflow.a is
 # built by gcc, so clang compiles the decoder's sources itself here.
-FUZZ_DECODER_SRCS := broker/frame.c broker/hex.c broker/errors.c broker/amount.c \
+FUZZ_DECODER_SRCS := broker/frame.c broker/hex.c broker/errors.c broker/amount.c broker/u256.c \
                      broker/json_strict.c broker/msg_fields.c broker/msg_codec.c \
                      broker/msg_encode.c broker/sign.c
 FUZZ_FLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
