@@ -19,7 +19,7 @@ ledger_probe_SRCS := tests/ledger/ledger_probe.c
 # built by gcc, so clang compiles the decoder's sources itself here.
 FUZZ_DECODER_SRCS := broker/frame.c broker/hex.c broker/errors.c broker/amount.c broker/u256.c \
                      broker/json_strict.c broker/msg_fields.c broker/msg_codec.c \
-                     broker/msg_encode.c broker/sign.c userspace/lib/addr.c
+                     broker/msg_encode.c broker/sign.c broker/errbuf.c userspace/lib/addr.c
 FUZZ_FLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
               -fno-omit-frame-pointer -Wall -Wextra -Werror -std=gnu11 -Ibroker \
               -Iuserspace/lib -Ibpf \
