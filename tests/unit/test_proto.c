@@ -578,45 +578,32 @@ static void test_broker_signatures(void)
 	free(f);
 }
 
+/* A MENU with these levels, currency and seconds (the rest fixed), signed and decoded. */
+static enum pf_err try_menu(const char *levels, const char *currency, int min_s, int max_s)
+{
+	char data[1024];
+
+	snprintf(data, sizeof(data),
+		 "{\"levels\":%s,\"currency\":\"%s\",\"decimals\":18,\"chain_id\":1,"
+		 "\"pay_to\":\"%s\",\"broker_key\":\"%s\",\"min_seconds\":%d,\"max_seconds\":%d,"
+		 "\"quote_ttl\":5}",
+		 levels, currency, PAYTO, key_hex(&broker), min_s, max_s);
+	return dec_free(signed_env(&broker, "MENU", data, ""), PF_FROM_BROKER, broker.pk);
+}
+
+#define LEVEL1 "[{\"rate_bps\":1,\"price_per_second\":\"1\"}]"
+
 static void test_broker_field_checks(void)
 {
 	char data[1024];
 
 	/* MENU */
-	snprintf(data, sizeof(data),
-		 "{\"levels\":[],\"currency\":\"ETH\",\"decimals\":18,\"chain_id\":1,"
-		 "\"pay_to\":\"%s\",\"broker_key\":\"%s\",\"min_seconds\":1,\"max_seconds\":2,"
-		 "\"quote_ttl\":5}",
-		 PAYTO, key_hex(&broker));
-	CHECK_EQ(dec_free(signed_env(&broker, "MENU", data, ""), PF_FROM_BROKER, broker.pk),
+	CHECK_EQ(try_menu("[]", "ETH", 1, 2), PF_E_BAD_FIELD);
+	CHECK_EQ(try_menu("[{\"rate_bps\":1,\"price_per_second\":\"01\"}]", "ETH", 1, 2),
 		 PF_E_BAD_FIELD);
-	snprintf(data, sizeof(data),
-		 "{\"levels\":[{\"rate_bps\":1,\"price_per_second\":\"01\"}],\"currency\":\"ETH\","
-		 "\"decimals\":18,\"chain_id\":1,\"pay_to\":\"%s\",\"broker_key\":\"%s\","
-		 "\"min_seconds\":1,\"max_seconds\":2,\"quote_ttl\":5}",
-		 PAYTO, key_hex(&broker));
-	CHECK_EQ(dec_free(signed_env(&broker, "MENU", data, ""), PF_FROM_BROKER, broker.pk),
-		 PF_E_BAD_FIELD);
-	snprintf(data, sizeof(data),
-		 "{\"levels\":[{\"rate_bps\":1,\"price_per_second\":\"1\"}],\"currency\":\"ETH\","
-		 "\"decimals\":18,\"chain_id\":1,\"pay_to\":\"%s\",\"broker_key\":\"%s\","
-		 "\"min_seconds\":3,\"max_seconds\":2,\"quote_ttl\":5}",
-		 PAYTO, key_hex(&broker));
-	CHECK_EQ(dec_free(signed_env(&broker, "MENU", data, ""), PF_FROM_BROKER, broker.pk),
-		 PF_E_BAD_FIELD);
-	snprintf(data, sizeof(data),
-		 "{\"levels\":[{\"rate_bps\":1,\"price_per_second\":\"1\"}],\"currency\":\"ETH\","
-		 "\"decimals\":18,\"chain_id\":1,\"pay_to\":\"%s\",\"broker_key\":\"%s\","
-		 "\"min_seconds\":1,\"max_seconds\":2,\"quote_ttl\":5}",
-		 PAYTO, key_hex(&broker));
-	CHECK_EQ(dec_free(signed_env(&broker, "MENU", data, ""), PF_FROM_BROKER, broker.pk), PF_OK);
-	snprintf(data, sizeof(data),
-		 "{\"levels\":[{\"rate_bps\":1,\"price_per_second\":\"1\"}],\"currency\":\"E-H\","
-		 "\"decimals\":18,\"chain_id\":1,\"pay_to\":\"%s\",\"broker_key\":\"%s\","
-		 "\"min_seconds\":1,\"max_seconds\":2,\"quote_ttl\":5}",
-		 PAYTO, key_hex(&broker));
-	CHECK_EQ(dec_free(signed_env(&broker, "MENU", data, ""), PF_FROM_BROKER, broker.pk),
-		 PF_E_BAD_FIELD);
+	CHECK_EQ(try_menu(LEVEL1, "ETH", 3, 2), PF_E_BAD_FIELD);
+	CHECK_EQ(try_menu(LEVEL1, "ETH", 1, 2), PF_OK);
+	CHECK_EQ(try_menu(LEVEL1, "E-H", 1, 2), PF_E_BAD_FIELD);
 	/* CONFIRM end before start */
 	snprintf(data, sizeof(data),
 		 "{\"reservation_id\":\"%s\",\"quote_id\":\"%s\",\"tx_hash\":\"%s\","
