@@ -12,9 +12,7 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
 PROBE=$BUILD/ledger_probe
-NM=tools/node_modules/@foundry-rs
-ANVIL=$NM/anvil-linux-amd64/bin/anvil
-CAST=$NM/cast-linux-amd64/bin/cast
+. tests/integration/anvil.sh
 failed=0
 
 ok() { echo "ok - $1"; }
@@ -33,13 +31,9 @@ for f in "$PROBE" "$ANVIL" "$CAST"; do
 	fi
 done
 
-ANVIL_PID=
 LOG=$(mktemp /tmp/payflow-anvil.XXXXXX)
 cleanup() {
-	if [ -n "$ANVIL_PID" ]; then
-		kill "$ANVIL_PID" 2>/dev/null
-		wait "$ANVIL_PID" 2>/dev/null
-	fi
+	anvil_stop
 	rm -f "$LOG"
 }
 trap cleanup EXIT
@@ -56,29 +50,13 @@ free_port() {
 	return 1
 }
 
-PORT=$(free_port) || {
-	not_ok "find a free port"
-	exit 1
-}
-RPC=http://127.0.0.1:$PORT
 CHAIN_ID=31337
-"$ANVIL" --host 127.0.0.1 --port "$PORT" --chain-id $CHAIN_ID --silent >"$LOG" 2>&1 &
-ANVIL_PID=$!
-ready=
-for _ in $(seq 100); do # bounded: at most ~10 s
-	kill -0 "$ANVIL_PID" 2>/dev/null || break
-	if "$PROBE" rpc --rpc "$RPC" eth_chainId >/dev/null 2>&1; then
-		ready=1
-		break
-	fi
-	sleep 0.1
-done
-if [ -z "$ready" ]; then
-	not_ok "anvil starts on $RPC"
+if ! anvil_start $CHAIN_ID "$LOG"; then
+	not_ok "anvil starts"
 	cat "$LOG"
 	exit 1
 fi
-ok "anvil starts on 127.0.0.1:$PORT"
+ok "anvil starts on ${RPC#http://}"
 
 rpc() { "$PROBE" rpc --rpc "$RPC" "$@"; }
 accounts=$(rpc eth_accounts | tr -d '[]"' | tr ',' ' ')
