@@ -17,14 +17,16 @@ ledger_probe_SRCS := tests/ledger/ledger_probe.c
 #
 # A libFuzzer target for the frame + JSON + message decoder. libpayflow.a is
 # built by gcc, so clang compiles the decoder's sources itself here.
-FUZZ_DECODER_SRCS := broker/frame.c broker/hex.c broker/errors.c broker/amount.c \
+FUZZ_DECODER_SRCS := broker/frame.c broker/hex.c broker/errors.c broker/amount.c broker/u256.c \
                      broker/json_strict.c broker/msg_fields.c broker/msg_codec.c \
-                     broker/msg_encode.c broker/sign.c
+                     broker/msg_encode.c broker/sign.c broker/errbuf.c userspace/lib/addr.c
 FUZZ_FLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
               -fno-omit-frame-pointer -Wall -Wextra -Werror -std=gnu11 -Ibroker \
+              -Iuserspace/lib -Ibpf \
               $(shell pkg-config --cflags json-c 2>/dev/null)
 
-$(BUILD)/fuzz_decoder: tests/fuzz/fuzz_decoder.c $(FUZZ_DECODER_SRCS) $(wildcard broker/*.h)
+$(BUILD)/fuzz_decoder: tests/fuzz/fuzz_decoder.c $(FUZZ_DECODER_SRCS) $(wildcard broker/*.h) \
+			userspace/lib/addr.h bpf/payflow.h
 	@mkdir -p $(@D)
 	$(CLANG) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_decoder.c $(FUZZ_DECODER_SRCS) \
 		$(shell pkg-config --libs json-c 2>/dev/null) -lsodium

@@ -2,22 +2,20 @@
 /* Shape checks for Ethereum hex strings; see eth_hex.h. */
 #include "eth_hex.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <string.h>
 #include <strings.h>
+#include "hex.h"
 
 /* Number of hex digits after "0x", or -1 if s is not 0x + hex digits. */
 static long hex_body_len(const char *s)
 {
-	size_t i;
+	size_t n;
 
-	if (!s || s[0] != '0' || (s[1] != 'x' && s[1] != 'X'))
+	if (!s || !pf_hex_has_prefix(s))
 		return -1;
-	for (i = 2; s[i]; i++)
-		if (!isxdigit((unsigned char)s[i]))
-			return -1;
-	return (long)(i - 2);
+	n = strlen(s + 2);
+	return pf_hex_valid(s + 2, n, n) ? (long)n : -1;
 }
 
 bool pf_eth_is_address(const char *s)
@@ -44,14 +42,13 @@ bool pf_eth_same_address(const char *a, const char *b)
 
 int pf_eth_lower_copy(char *dst, size_t len, const char *src)
 {
-	size_t n = strlen(src), i;
+	size_t n = strlen(src);
 
 	if (n + 1 > len) {
 		if (len)
 			dst[0] = '\0';
 		return -ENOSPC;
 	}
-	for (i = 0; i <= n; i++)
-		dst[i] = (char)tolower((unsigned char)src[i]);
+	pf_hex_lower(src, n, dst);
 	return 0;
 }

@@ -7,13 +7,13 @@
 #include <secp256k1.h>
 #include <secp256k1_recovery.h>
 #include <sodium.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "errbuf.h"
 #include "hex.h"
 #include "keccak.h"
 
@@ -21,21 +21,6 @@
 #define KEY_FILE_MAX	 256 /* far above 0x + 64 digits + whitespace */
 #define KEY_MODE_ALLOWED 0600
 #define GENERATE_TRIES	 16 /* a random 256-bit string is invalid with p ~ 2^-128 */
-
-static int fail(int rc, char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int fail(int rc, char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
 
 /*
  * A context per operation: creation is cheap since libsecp256k1 0.2 (static
@@ -88,11 +73,12 @@ int pf_ethkey_from_secret(struct pf_ethkey *key, const uint8_t secret[PF_ETH_SEC
 	int rc = 0;
 
 	if (!ctx)
-		return fail(-ENOMEM, err, errlen, "cannot create a secp256k1 context");
+		return pf_errbuf(-ENOMEM, err, errlen, "cannot create a secp256k1 context");
 	if (!secp256k1_ec_seckey_verify(ctx, secret) ||
 	    !secp256k1_ec_pubkey_create(ctx, &pk, secret)) {
-		rc = fail(-EINVAL, err, errlen,
-			  "not a valid secp256k1 private key (zero, or not below the curve order)");
+		rc = pf_errbuf(
+		    -EINVAL, err, errlen,
+		    "not a valid secp256k1 private key (zero, or not below the curve order)");
 		goto out;
 	}
 	memcpy(key->secret, secret, PF_ETH_SECRET_LEN);
@@ -122,15 +108,15 @@ static int parse_secret(struct pf_ethkey *key, const char *text, size_t len, con
 		len -= 2;
 	}
 	if (!len)
-		return fail(-EINVAL, err, errlen, "%s: empty, expected 64 hex digits", label);
+		return pf_errbuf(-EINVAL, err, errlen, "%s: empty, expected 64 hex digits", label);
 	for (size_t i = 0; i < len; i++) {
 		if (pf_hex_digit(text[i]) < 0)
-			return fail(-EINVAL, err, errlen,
-				    "%s: character %zu (0x%02x) is not a hex digit", label, i + 1,
-				    (unsigned char)text[i]);
+			return pf_errbuf(-EINVAL, err, errlen,
+					 "%s: character %zu (0x%02x) is not a hex digit", label,
+					 i + 1, (unsigned char)text[i]);
 	}
 	if (len != SECRET_HEX_LEN)
-		return fail(
+		return pf_errbuf(
 		    -EINVAL, err, errlen,
 		    "%s: expected exactly 64 hex digits (optionally prefixed 0x), found %zu", label,
 		    len);
@@ -138,7 +124,7 @@ static int parse_secret(struct pf_ethkey *key, const char *text, size_t len, con
 	rc = pf_ethkey_from_secret(key, secret, why, sizeof(why));
 	sodium_memzero(secret, sizeof(secret));
 	if (rc)
-		return fail(rc, err, errlen, "%s: %s", label, why);
+		return pf_errbuf(rc, err, errlen, "%s: %s", label, why);
 	return 0;
 }
 
@@ -156,35 +142,35 @@ int pf_ethkey_load(struct pf_ethkey *key, const char *path, char *err, size_t er
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return fail(-errno, err, errlen, "cannot open key file %s: %s", path,
-			    strerror(errno));
+		return pf_errbuf(-errno, err, errlen, "cannot open key file %s: %s", path,
+				 strerror(errno));
 	if (fstat(fd, &st)) {
-		rc =
-		    fail(-errno, err, errlen, "cannot stat key file %s: %s", path, strerror(errno));
+		rc = pf_errbuf(-errno, err, errlen, "cannot stat key file %s: %s", path,
+			       strerror(errno));
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		rc = fail(-EINVAL, err, errlen, "key file %s is not a regular file", path);
+		rc = pf_errbuf(-EINVAL, err, errlen, "key file %s is not a regular file", path);
 		goto out;
 	}
 	if (st.st_mode & 07777 & ~KEY_MODE_ALLOWED) {
-		rc = fail(-EPERM, err, errlen,
-			  "key file %s has mode %04o; a private key file must have mode 0600 "
-			  "or stricter (chmod 600 %s)",
-			  path, (unsigned)(st.st_mode & 07777), path);
+		rc = pf_errbuf(-EPERM, err, errlen,
+			       "key file %s has mode %04o; a private key file must have mode 0600 "
+			       "or stricter (chmod 600 %s)",
+			       path, (unsigned)(st.st_mode & 07777), path);
 		goto out;
 	}
 	n = read(fd, buf, sizeof(buf));
 	if (n < 0) {
-		rc =
-		    fail(-errno, err, errlen, "cannot read key file %s: %s", path, strerror(errno));
+		rc = pf_errbuf(-errno, err, errlen, "cannot read key file %s: %s", path,
+			       strerror(errno));
 		goto out;
 	}
 	if (n > KEY_FILE_MAX) {
-		rc =
-		    fail(-EINVAL, err, errlen,
-			 "key file %s is too long: expected 64 hex digits (optionally prefixed 0x)",
-			 path);
+		rc = pf_errbuf(
+		    -EINVAL, err, errlen,
+		    "key file %s is too long: expected 64 hex digits (optionally prefixed 0x)",
+		    path);
 		goto out;
 	}
 	rc = parse_secret(key, buf, (size_t)n, path, err, errlen);
@@ -200,7 +186,7 @@ int pf_ethkey_generate(struct pf_ethkey *key, char *err, size_t errlen)
 	int rc = -EIO;
 
 	if (sodium_init() < 0)
-		return fail(-EIO, err, errlen, "libsodium failed to initialise");
+		return pf_errbuf(-EIO, err, errlen, "libsodium failed to initialise");
 	for (int i = 0; i < GENERATE_TRIES && rc == -EIO; i++) {
 		randombytes_buf(secret, sizeof(secret));
 		rc = pf_ethkey_from_secret(key, secret, err, errlen);
@@ -209,8 +195,9 @@ int pf_ethkey_generate(struct pf_ethkey *key, char *err, size_t errlen)
 	}
 	sodium_memzero(secret, sizeof(secret));
 	if (rc == -EIO)
-		return fail(rc, err, errlen, "the random generator gave %d invalid keys in a row",
-			    GENERATE_TRIES);
+		return pf_errbuf(rc, err, errlen,
+				 "the random generator gave %d invalid keys in a row",
+				 GENERATE_TRIES);
 	return rc;
 }
 
@@ -236,11 +223,11 @@ int pf_ethkey_save(const struct pf_ethkey *key, const char *path, char *err, siz
 
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, KEY_MODE_ALLOWED);
 	if (fd < 0 && errno == EEXIST)
-		return fail(-EEXIST, err, errlen, "key file %s already exists; not overwriting it",
-			    path);
+		return pf_errbuf(-EEXIST, err, errlen,
+				 "key file %s already exists; not overwriting it", path);
 	if (fd < 0)
-		return fail(-errno, err, errlen, "cannot create key file %s: %s", path,
-			    strerror(errno));
+		return pf_errbuf(-errno, err, errlen, "cannot create key file %s: %s", path,
+				 strerror(errno));
 	pf_hex_encode_0x(key->secret, PF_ETH_SECRET_LEN, text);
 	strcat(text, "\n");
 	/* The umask may have cleared bits of 0600; set exactly 0600. */
@@ -255,7 +242,8 @@ int pf_ethkey_save(const struct pf_ethkey *key, const char *path, char *err, siz
 		rc = -errno;
 	if (rc) {
 		unlink(path);
-		return fail(rc, err, errlen, "cannot write key file %s: %s", path, strerror(-rc));
+		return pf_errbuf(rc, err, errlen, "cannot write key file %s: %s", path,
+				 strerror(-rc));
 	}
 	return 0;
 }
@@ -275,17 +263,18 @@ int pf_ethkey_sign_digest(const struct pf_ethkey *key, const uint8_t digest[PF_E
 	int recid, rc = 0;
 
 	if (!ctx)
-		return fail(-ENOMEM, err, errlen, "cannot create a secp256k1 context");
+		return pf_errbuf(-ENOMEM, err, errlen, "cannot create a secp256k1 context");
 	/* NULL nonce function: RFC 6979, so the same digest and key give the same bytes. */
 	if (!secp256k1_ecdsa_sign_recoverable(ctx, &rsig, digest, key->secret, NULL, NULL)) {
-		rc = fail(-EINVAL, err, errlen, "secp256k1 refused to sign with this key");
+		rc = pf_errbuf(-EINVAL, err, errlen, "secp256k1 refused to sign with this key");
 		goto out;
 	}
 	secp256k1_ecdsa_recoverable_signature_serialize_compact(ctx, rs, &recid, &rsig);
 	secp256k1_ecdsa_recoverable_signature_convert(ctx, &plain, &rsig);
 	/* Ethereum rejects high-s signatures (EIP-2); libsecp256k1 signs low-s, check it. */
 	if (secp256k1_ecdsa_signature_normalize(ctx, NULL, &plain) || recid > 1) {
-		rc = fail(-EINVAL, err, errlen, "signature has a high s or recovery id %d", recid);
+		rc = pf_errbuf(-EINVAL, err, errlen, "signature has a high s or recovery id %d",
+			       recid);
 		goto out;
 	}
 	memcpy(sig->r, rs, 32);
@@ -305,13 +294,13 @@ int pf_eth_recover_address(const uint8_t digest[PF_ETH_DIGEST_LEN], const struct
 	uint8_t rs[64], pub[PF_ETH_PUBKEY_LEN];
 
 	if (sig->y_parity > 1)
-		return fail(-EINVAL, err, errlen, "y parity %u is not 0 or 1", sig->y_parity);
+		return pf_errbuf(-EINVAL, err, errlen, "y parity %u is not 0 or 1", sig->y_parity);
 	memcpy(rs, sig->r, 32);
 	memcpy(rs + 32, sig->s, 32);
 	if (!secp256k1_ecdsa_recoverable_signature_parse_compact(ctx, &rsig, rs, sig->y_parity))
-		return fail(-EINVAL, err, errlen, "r or s is not below the curve order");
+		return pf_errbuf(-EINVAL, err, errlen, "r or s is not below the curve order");
 	if (!secp256k1_ecdsa_recover(ctx, &pk, &rsig, digest))
-		return fail(-EINVAL, err, errlen, "no public key matches this signature");
+		return pf_errbuf(-EINVAL, err, errlen, "no public key matches this signature");
 	pubkey_bytes(ctx, &pk, pub);
 	pf_eth_pubkey_to_address(pub, addr);
 	return 0;
@@ -352,24 +341,24 @@ int pf_eth_addr_parse(const char *text, uint8_t addr[PF_ETH_ADDR_LEN], char *err
 
 	for (size_t i = 0; i < len; i++) {
 		if (pf_hex_digit(digits[i]) < 0)
-			return fail(-EINVAL, err, errlen,
-				    "address %s: character %zu (0x%02x) is not a hex digit", text,
-				    i + 1, (unsigned char)digits[i]);
+			return pf_errbuf(-EINVAL, err, errlen,
+					 "address %s: character %zu (0x%02x) is not a hex digit",
+					 text, i + 1, (unsigned char)digits[i]);
 		has_lower |= islower((unsigned char)digits[i]) != 0;
 		has_upper |= isupper((unsigned char)digits[i]) != 0;
 	}
 	if (len != 2 * PF_ETH_ADDR_LEN)
-		return fail(-EINVAL, err, errlen, "address %s: expected 40 hex digits, found %zu",
-			    text, len);
+		return pf_errbuf(-EINVAL, err, errlen,
+				 "address %s: expected 40 hex digits, found %zu", text, len);
 	pf_hex_decode(digits, len, bytes, sizeof(bytes));
 	if (has_lower && has_upper) {
 		pf_hex_encode(bytes, sizeof(bytes), lower);
 		checksum_case(lower, want);
 		if (memcmp(want, digits, sizeof(want)))
-			return fail(-EINVAL, err, errlen,
-				    "address %s: mixed case but not a valid EIP-55 checksum "
-				    "(expected 0x%.40s)",
-				    text, want);
+			return pf_errbuf(-EINVAL, err, errlen,
+					 "address %s: mixed case but not a valid EIP-55 checksum "
+					 "(expected 0x%.40s)",
+					 text, want);
 	}
 	memcpy(addr, bytes, sizeof(bytes));
 	return 0;

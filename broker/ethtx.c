@@ -3,48 +3,33 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "errbuf.h"
 #include "hex.h"
 #include "keccak.h"
 #include "rlp.h"
-
-static int fail(int rc, char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int fail(int rc, char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
 
 /* Rejects what every node would reject, so the buyer learns it before sending. */
 static int check_fields(const struct pf_eip1559_tx *tx, char *err, size_t errlen)
 {
 	if (!tx->chain_id)
-		return fail(-EINVAL, err, errlen, "transaction: chain id must not be 0");
+		return pf_errbuf(-EINVAL, err, errlen, "transaction: chain id must not be 0");
 	if (tx->gas_limit < PF_ETH_MIN_GAS)
-		return fail(-EINVAL, err, errlen,
-			    "transaction: gas limit %" PRIu64
-			    " is below the %d every transaction needs",
-			    tx->gas_limit, PF_ETH_MIN_GAS);
+		return pf_errbuf(-EINVAL, err, errlen,
+				 "transaction: gas limit %" PRIu64
+				 " is below the %d every transaction needs",
+				 tx->gas_limit, PF_ETH_MIN_GAS);
 	if (tx->max_priority_fee_per_gas > tx->max_fee_per_gas)
-		return fail(-EINVAL, err, errlen,
-			    "transaction: max priority fee per gas %" PRIu64
-			    " exceeds max fee per gas %" PRIu64,
-			    tx->max_priority_fee_per_gas, tx->max_fee_per_gas);
+		return pf_errbuf(-EINVAL, err, errlen,
+				 "transaction: max priority fee per gas %" PRIu64
+				 " exceeds max fee per gas %" PRIu64,
+				 tx->max_priority_fee_per_gas, tx->max_fee_per_gas);
 	if (!tx->data && tx->data_len)
-		return fail(-EINVAL, err, errlen, "transaction: %zu data bytes but no data pointer",
-			    tx->data_len);
+		return pf_errbuf(-EINVAL, err, errlen,
+				 "transaction: %zu data bytes but no data pointer", tx->data_len);
 	return 0;
 }
 
@@ -87,7 +72,7 @@ int pf_eip1559_signing_hash(const struct pf_eip1559_tx *tx, uint8_t digest[PF_ET
 	if (!rc)
 		pf_keccak256(r.data, r.len, digest);
 	pf_rlp_free(&r);
-	return rc ? fail(rc, err, errlen, "transaction: out of memory while encoding") : 0;
+	return rc ? pf_errbuf(rc, err, errlen, "transaction: out of memory while encoding") : 0;
 }
 
 int pf_eip1559_sign(const struct pf_eip1559_tx *tx, const struct pf_ethkey *key,
@@ -106,8 +91,9 @@ int pf_eip1559_sign(const struct pf_eip1559_tx *tx, const struct pf_ethkey *key,
 	/* Recovering the sender catches a key struct whose address does not match its secret. */
 	rc = pf_eth_recover_address(digest, &out->sig, signer, err, errlen);
 	if (!rc && memcmp(signer, key->addr, PF_ETH_ADDR_LEN))
-		rc = fail(-EINVAL, err, errlen,
-			  "transaction: the signature recovers to another address than the key's");
+		rc = pf_errbuf(
+		    -EINVAL, err, errlen,
+		    "transaction: the signature recovers to another address than the key's");
 	if (rc)
 		return rc;
 
@@ -117,7 +103,7 @@ int pf_eip1559_sign(const struct pf_eip1559_tx *tx, const struct pf_ethkey *key,
 		out->raw_hex = malloc(2 * r.len + 3);
 	if (rc || !out->raw_hex) {
 		pf_rlp_free(&r);
-		return fail(-ENOMEM, err, errlen, "transaction: out of memory while encoding");
+		return pf_errbuf(-ENOMEM, err, errlen, "transaction: out of memory while encoding");
 	}
 	out->raw = r.data; /* ownership moves from r to out */
 	out->raw_len = r.len;

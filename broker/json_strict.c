@@ -2,6 +2,7 @@
 /* Recursive-descent JSON syntax check (no tree is built). */
 #include <stdbool.h>
 #include <string.h>
+#include "hex.h"
 #include "json_strict.h"
 
 struct jcur {
@@ -22,17 +23,6 @@ static void jskip_ws(struct jcur *c)
 		c->p++;
 }
 
-static int hexval(unsigned char h)
-{
-	if (h >= '0' && h <= '9')
-		return h - '0';
-	if (h >= 'a' && h <= 'f')
-		return h - 'a' + 10;
-	if (h >= 'A' && h <= 'F')
-		return h - 'A' + 10;
-	return -1;
-}
-
 /* Four hex digits after "\u"; -1 when malformed. */
 static long jhex4(struct jcur *c)
 {
@@ -41,7 +31,7 @@ static long jhex4(struct jcur *c)
 	if (c->end - c->p < 4)
 		return -1;
 	for (int i = 0; i < 4; i++) {
-		int d = hexval(c->p[i]);
+		int d = pf_hex_digit(c->p[i]);
 
 		if (d < 0)
 			return -1;

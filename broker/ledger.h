@@ -21,9 +21,11 @@
 #include "u256.h"
 
 #define PF_LEDGER_ERR_MAX 320
-/* Long enough for any PayFlow payment input ("payflow:" + quote id) with
- * room to spare; longer inputs cannot be a payment and are not kept. */
-#define PF_PAYMENT_INPUT_MAX 256
+/* Input data kept per transaction: "0x" and up to 1 KiB of call data, room
+ * for a plain transfer (the 16-byte quote id) or a contract call carrying it
+ * among its arguments. Longer inputs are not kept (input_too_long) and are
+ * not accepted as a payment. */
+#define PF_PAYMENT_INPUT_MAX (2 + 2 * 1024)
 
 /* What the ledger said about one transaction. Strings are lowercase. */
 struct pf_payment {
@@ -32,7 +34,7 @@ struct pf_payment {
 	/* From the transaction (eth_getTransactionByHash). */
 	bool found; /* the node knows it, mined or pending */
 	char from[PF_ETH_ADDR_HEXLEN + 1];
-	char to[PF_ETH_ADDR_HEXLEN + 1];	      /* "" for a contract creation */
+	char to[PF_ETH_ADDR_HEXLEN + 1];      /* "" for a contract creation */
 	struct pf_u256 value;		      /* wei */
 	char input[PF_PAYMENT_INPUT_MAX + 1]; /* "0x..."; "" if input_too_long */
 	bool input_too_long;

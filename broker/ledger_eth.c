@@ -3,26 +3,13 @@
 #include "ledger_eth.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "errbuf.h"
 #include "eth_hex.h"
-
-__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen, const char *fmt,
-						      ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
 
 static struct pf_jsonrpc *rpc_of(struct pf_ledger *l)
 {
@@ -36,7 +23,7 @@ static int call(struct pf_ledger *l, const char *method, struct json_object *par
 	struct pf_jsonrpc_error e;
 
 	if (pf_jsonrpc_call(rpc_of(l), method, params, res, &e))
-		return fail(err, errlen, "%s", e.message);
+		return pf_errbuf(-1, err, errlen, "%s", e.message);
 	return 0;
 }
 
@@ -46,9 +33,9 @@ static int call_hash(struct pf_ledger *l, const char *method, const char *hash,
 	struct json_object *params;
 
 	if (!pf_eth_is_hash(hash))
-		return fail(err, errlen,
-			    "%s: \"%s\" is not a transaction hash (0x + 64 hex digits)", method,
-			    hash ? hash : "(null)");
+		return pf_errbuf(-1, err, errlen,
+				 "%s: \"%s\" is not a transaction hash (0x + 64 hex digits)",
+				 method, hash ? hash : "(null)");
 	params = json_object_new_array();
 	if (params)
 		json_object_array_add(params, json_object_new_string(hash));
@@ -101,10 +88,10 @@ static int u64_method(struct pf_ledger *l, const char *method, uint64_t *out, ch
 	struct pf_u256 v;
 
 	if (pf_jsonrpc_call_str(rpc_of(l), method, buf, sizeof(buf), &e, 0))
-		return fail(err, errlen, "%s", e.message);
+		return pf_errbuf(-1, err, errlen, "%s", e.message);
 	if (pf_u256_parse_hex(buf, &v) || pf_u256_to_u64(&v, out))
-		return fail(err, errlen, "%s: node returned \"%s\", not a 64-bit quantity", method,
-			    buf);
+		return pf_errbuf(-1, err, errlen, "%s: node returned \"%s\", not a 64-bit quantity",
+				 method, buf);
 	return 0;
 }
 
@@ -140,10 +127,10 @@ static int parse_tx(struct json_object *tx, struct pf_payment *p, char *err, siz
 	else if (!field_is_null(tx, "chainId") && u64_field(tx, "chainId", &p->tx_chain_id))
 		bad = "chainId";
 	if (bad)
-		return fail(err, errlen,
-			    "eth_getTransactionByHash: node returned a transaction with a bad "
-			    "\"%s\" field",
-			    bad);
+		return pf_errbuf(-1, err, errlen,
+				 "eth_getTransactionByHash: node returned a transaction with a bad "
+				 "\"%s\" field",
+				 bad);
 
 	copy_lower(p->from, sizeof(p->from), from);
 	copy_lower(p->to, sizeof(p->to), to ? to : "");
@@ -175,8 +162,9 @@ static int eth_get_tx(struct pf_ledger *l, const char *hash, struct pf_payment *
 	if (!tx) /* null: never seen, dropped from the pool, or reorged out */
 		return 0;
 	if (!json_object_is_type(tx, json_type_object))
-		rc = fail(err, errlen, "eth_getTransactionByHash: node returned %s, not an object",
-			  json_object_get_string(tx));
+		rc = pf_errbuf(-1, err, errlen,
+			       "eth_getTransactionByHash: node returned %s, not an object",
+			       json_object_get_string(tx));
 	else
 		rc = parse_tx(tx, p, err, errlen);
 	if (rc)
@@ -191,19 +179,22 @@ static int parse_receipt(struct json_object *r, struct pf_payment *p, char *err,
 	uint64_t status;
 
 	if (!hash || strcasecmp(hash, p->hash))
-		return fail(err, errlen,
-			    "eth_getTransactionReceipt: node returned the receipt of another "
-			    "transaction");
+		return pf_errbuf(-1, err, errlen,
+				 "eth_getTransactionReceipt: node returned the receipt of another "
+				 "transaction");
 	if (field_is_null(r, "status"))
-		return fail(err, errlen,
-			    "eth_getTransactionReceipt: receipt has no status field (pre-Byzantium "
-			    "chains are not supported)");
+		return pf_errbuf(
+		    -1, err, errlen,
+		    "eth_getTransactionReceipt: receipt has no status field (pre-Byzantium "
+		    "chains are not supported)");
 	if (u64_field(r, "status", &status) || status > 1)
-		return fail(err, errlen, "eth_getTransactionReceipt: bad receipt status \"%s\"",
-			    str_field(r, "status") ? str_field(r, "status") : "?");
+		return pf_errbuf(-1, err, errlen,
+				 "eth_getTransactionReceipt: bad receipt status \"%s\"",
+				 str_field(r, "status") ? str_field(r, "status") : "?");
 	if (u64_field(r, "blockNumber", &p->block_number) || !pf_eth_is_hash(bhash))
-		return fail(err, errlen,
-			    "eth_getTransactionReceipt: receipt has a bad block number or hash");
+		return pf_errbuf(
+		    -1, err, errlen,
+		    "eth_getTransactionReceipt: receipt has a bad block number or hash");
 	p->status = (int)status;
 	copy_lower(p->block_hash, sizeof(p->block_hash), bhash);
 	p->mined = true;
@@ -231,8 +222,9 @@ static int eth_get_receipt(struct pf_ledger *l, const char *hash, struct pf_paym
 	if (!r) /* null: not mined (yet), or unknown */
 		return 0;
 	if (!json_object_is_type(r, json_type_object))
-		rc = fail(err, errlen, "eth_getTransactionReceipt: node returned %s, not an object",
-			  json_object_get_string(r));
+		rc = pf_errbuf(-1, err, errlen,
+			       "eth_getTransactionReceipt: node returned %s, not an object",
+			       json_object_get_string(r));
 	else
 		rc = parse_receipt(r, p, err, errlen);
 	if (rc)
@@ -261,14 +253,15 @@ struct pf_ledger *pf_ledger_eth_new(const char *rpc_url, long timeout_ms, char *
 	struct pf_ledger *l = calloc(1, sizeof(*l));
 
 	if (!l) {
-		fail(err, errlen, "ledger: out of memory");
+		pf_errbuf(-1, err, errlen, "ledger: out of memory");
 		return NULL;
 	}
 	l->ops = &eth_ops;
 	l->priv = pf_jsonrpc_new(rpc_url, timeout_ms);
 	if (!l->priv) {
 		/* The URL is not echoed: provider URLs often embed an API key. */
-		fail(err, errlen, "ledger: the RPC URL is not a usable http:// or https:// URL");
+		pf_errbuf(-1, err, errlen,
+			  "ledger: the RPC URL is not a usable http:// or https:// URL");
 		free(l);
 		return NULL;
 	}

@@ -50,7 +50,10 @@ enum pf_side {
 	PF_FROM_BROKER,
 };
 
-/* IP addresses are 16 bytes, IPv4 as ::ffff:a.b.c.d (the data plane's form). */
+/*
+ * IP addresses are 16 bytes, IPv4 as ::ffff:a.b.c.d (the data plane's form).
+ * addr.h reads and writes their text: pf_addr_parse(), pf_addr_format().
+ */
 typedef uint8_t pf_ip_t[16];
 
 struct pf_level {
@@ -180,10 +183,5 @@ char *pf_msg_encode(const struct pf_msg *m, const struct pf_keypair *signer, siz
 
 /* Shorthand for the broker: an ERROR frame for e (text "" -> default text). */
 char *pf_msg_encode_error(const struct pf_err_msg *e, const struct pf_keypair *broker, size_t *len);
-
-/* Textual IP as the wire carries it: dotted quad for IPv4, RFC 5952 for IPv6. */
-const char *pf_ip_text(const pf_ip_t ip, char buf[46]);
-/* Parses the wire's textual IP; 0 or -EINVAL. Unspecified addresses are refused. */
-int pf_ip_parse_text(const char *text, pf_ip_t ip);
 
 #endif /* PF_MESSAGES_H */

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "addr.h"
 #include "frame.h"
 #include "hex.h"
 #include "json_strict.h"
@@ -32,10 +33,10 @@ static void add_key(struct json_object *o, const char *name, const uint8_t key[P
 
 static void add_pair(struct json_object *o, const pf_ip_t ip1, const pf_ip_t ip2)
 {
-	char buf[46];
+	char buf[PF_ADDR_STRLEN];
 
-	add_str(o, "ip1", pf_ip_text(ip1, buf));
-	add_str(o, "ip2", pf_ip_text(ip2, buf));
+	add_str(o, "ip1", pf_addr_format(ip1, buf, sizeof(buf)));
+	add_str(o, "ip2", pf_addr_format(ip2, buf, sizeof(buf)));
 }
 
 static void add_opt_id(struct json_object *o, const char *name, const char *id)

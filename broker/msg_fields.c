@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
 /* Field-by-field reading and checking of each message's data object. */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include "addr.h"
 #include "hex.h"
 #include "msg_fields.h"
 
@@ -165,6 +165,14 @@ static bool get_tx_hash(struct reader *r, const char *name, char out[PF_TX_HASH_
 	return true;
 }
 
+/* :: and 0.0.0.0 (as ::ffff:0.0.0.0) name no host. */
+static bool ip_unspecified(const pf_ip_t ip)
+{
+	static const uint8_t zero[16];
+
+	return !memcmp(ip, zero, 16) || (pf_addr_is_v4(ip) && !memcmp(ip + 12, zero, 4));
+}
+
 static bool get_ip(struct reader *r, const char *name, pf_ip_t out)
 {
 	const char *s;
@@ -172,7 +180,7 @@ static bool get_ip(struct reader *r, const char *name, pf_ip_t out)
 
 	if (!get_str(r, name, &s, &len))
 		return false;
-	if (pf_ip_parse_text(s, out))
+	if (pf_addr_parse(s, out) || ip_unspecified(out))
 		return rfail(r, PF_E_BAD_IP, name,
 			     "must be a textual IPv4 or IPv6 address, not unspecified");
 	return true;
@@ -442,35 +450,4 @@ enum pf_err pf_msg_read_data(enum pf_msg_type type, struct json_object *data, st
 	if (ok)
 		out->type = type;
 	return ok ? PF_OK : err->code;
-}
-
-int pf_ip_parse_text(const char *text, pf_ip_t ip)
-{
-	static const uint8_t zero[16];
-	struct in_addr v4;
-
-	if (inet_pton(AF_INET, text, &v4) == 1) {
-		memset(ip, 0, 10);
-		ip[10] = 0xff;
-		ip[11] = 0xff;
-		memcpy(ip + 12, &v4, 4);
-	} else if (inet_pton(AF_INET6, text, ip) != 1) {
-		return -EINVAL;
-	}
-	/* 0.0.0.0 (as ::ffff:0.0.0.0) and :: name no host. */
-	if (!memcmp(ip, zero, 16) || (!memcmp(ip, zero, 10) && ip[10] == 0xff && ip[11] == 0xff &&
-				      !memcmp(ip + 12, zero, 4)))
-		return -EINVAL;
-	return 0;
-}
-
-const char *pf_ip_text(const pf_ip_t ip, char buf[46])
-{
-	static const uint8_t v4_prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-
-	if (!memcmp(ip, v4_prefix, 12))
-		inet_ntop(AF_INET, ip + 12, buf, 46);
-	else
-		inet_ntop(AF_INET6, ip, buf, 46);
-	return buf;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "eth_hex.h"
+#include "quote.h"
 
 const char *pf_payment_verdict_name(enum pf_payment_verdict v)
 {
@@ -99,9 +100,8 @@ static enum pf_payment_verdict check_tx(const struct pf_payment_expect *exp,
 	if (!pf_eth_same_address(f->to, exp->pay_to))
 		return verdict(out, PF_PAY_WRONG_RECIPIENT, "paid to %s, expected %s", f->to,
 			       exp->pay_to);
-	if (f->input_too_long || !pf_input_has_quote_id(f->input, exp->quote_id))
-		return verdict(out, PF_PAY_NO_QUOTE_ID,
-			       "the input data is not \"" PF_QUOTE_INPUT_PREFIX "%s\"",
+	if (f->input_too_long || pf_quote_id_in_input(f->input, exp->quote_id) != 1)
+		return verdict(out, PF_PAY_NO_QUOTE_ID, "the input data does not carry quote id %s",
 			       exp->quote_id);
 	return check_amount(exp, f, out);
 }

@@ -6,7 +6,8 @@
  *     chainId when it has one),
  *   - goes to the broker's payment address (a top-level value transfer;
  *     payments made from inside a contract call are not seen),
- *   - carries the quote id in its input data (payment_input.h),
+ *   - carries the quote id's 16 bytes in its input data
+ *     (pf_quote_id_in_input(), docs/PROTOCOL.md "Paying a quote"),
  *   - pays at least the quoted amount in wei,
  *   - has a receipt with status 1,
  *   - has the configured number of confirmations:
@@ -29,7 +30,6 @@
 #include <stdint.h>
 
 #include "ledger.h"
-#include "payment_input.h"
 #include "u256.h"
 
 enum pf_payment_verdict {
@@ -39,7 +39,7 @@ enum pf_payment_verdict {
 	PF_PAY_FAILED,		/* "tx_failed": receipt status 0 (reverted) */
 	PF_PAY_WRONG_RECIPIENT, /* "wrong_recipient" (also contract creations) */
 	PF_PAY_WRONG_CHAIN,	/* "wrong_chain_id": node or tx on another chain */
-	PF_PAY_NO_QUOTE_ID,	/* "missing_quote_id": input is not "payflow:<quote id>" */
+	PF_PAY_NO_QUOTE_ID,	/* "missing_quote_id": the input lacks the quote id's bytes */
 	PF_PAY_UNDERPAID,	/* "underpayment": see pf_verdict.shortfall_wei */
 	PF_PAY_ALREADY_USED,	/* "tx_already_used": is_used callback said so */
 	PF_PAY_BAD_TX_HASH,	/* "invalid_tx_hash": not 0x + 64 hex digits */
@@ -58,7 +58,7 @@ typedef int (*pf_payment_used_fn)(void *arg, const char *txhash_lower);
 struct pf_payment_expect {
 	const char *pay_to;	    /* broker's address, 0x + 40 hex, any case */
 	uint64_t chain_id;	    /* e.g. 31337 for Anvil */
-	const char *quote_id;	    /* 32 lowercase hex characters */
+	const char *quote_id;	    /* 32 hex digits (pf_quote_id_valid()) */
 	struct pf_u256 amount_wei;  /* minimum value; see pf_payment_amount() */
 	uint32_t confirmations;	    /* 0 or 1: mined is enough */
 	pf_payment_used_fn is_used; /* optional; NULL leaves the check to the caller */
@@ -73,9 +73,9 @@ struct pf_verdict {
 	 * for people with pf_u256_to_units(&shortfall, 18, ...). */
 	char shortfall_wei[PF_U256_DEC_MAX];
 	struct pf_u256 shortfall;
-	uint64_t confirmations;		    /* the tx has now (0 when not mined) */
-	char txhash[PF_ETH_HASH_HEXLEN + 1];   /* canonical (lowercase) hash, when valid */
-	char detail[PF_VERDICT_DETAIL_MAX]; /* one sentence for logs and clients */
+	uint64_t confirmations;		     /* the tx has now (0 when not mined) */
+	char txhash[PF_ETH_HASH_HEXLEN + 1]; /* canonical (lowercase) hash, when valid */
+	char detail[PF_VERDICT_DETAIL_MAX];  /* one sentence for logs and clients */
 };
 
 /* price_per_second x seconds in wei. Returns 0 or -ERANGE (over 2^256 - 1). */

@@ -17,13 +17,31 @@ void pf_id_new(char out[PF_ID_HEX + 1])
 	pf_hex_encode(id, sizeof(id), out);
 }
 
+bool pf_quote_id_valid(const char *id)
+{
+	return id && pf_hex_valid(id, strlen(id), PF_ID_HEX);
+}
+
+int pf_quote_input_hex(const char *quote_id_hex, char *buf, size_t len)
+{
+	if (!pf_quote_id_valid(quote_id_hex))
+		return -EINVAL;
+	if (len < PF_QUOTE_INPUT_HEX_LEN + 1) {
+		if (len)
+			buf[0] = '\0';
+		return -ENOSPC;
+	}
+	buf[0] = '0';
+	buf[1] = 'x';
+	pf_hex_lower(quote_id_hex, PF_ID_HEX, buf + 2);
+	return PF_QUOTE_INPUT_HEX_LEN;
+}
+
 int pf_quote_id_in_input(const char *input_hex, const char *quote_id_hex)
 {
-	size_t len, id_len = strlen(quote_id_hex);
+	size_t len;
 
-	if (!pf_hex_valid(quote_id_hex, id_len, PF_ID_HEX))
-		return -1;
-	if (strncmp(input_hex, "0x", 2) && strncmp(input_hex, "0X", 2))
+	if (!pf_quote_id_valid(quote_id_hex) || !input_hex || !pf_hex_has_prefix(input_hex))
 		return -1;
 	input_hex += 2;
 	len = strlen(input_hex);

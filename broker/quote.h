@@ -8,15 +8,31 @@
 #ifndef PF_QUOTE_H
 #define PF_QUOTE_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include "messages.h"
+
+/* A plain transfer's input: "0x" and the quote id (PF_ID_HEX digits). */
+#define PF_QUOTE_INPUT_HEX_LEN (2 + PF_ID_HEX)
 
 /* A fresh random 16-byte id as 32 lowercase hex digits (quote or reservation). */
 void pf_id_new(char out[PF_ID_HEX + 1]);
 
+/* True when id is a quote (or reservation) id: exactly 32 hex digits, either case. */
+bool pf_quote_id_valid(const char *id);
+
+/*
+ * Writes the input a plain transfer paying quote_id_hex carries, "0x" and
+ * the id in lowercase (PF_QUOTE_INPUT_HEX_LEN characters), into buf. Returns
+ * the length, -EINVAL for an invalid quote id, or -ENOSPC if
+ * len < PF_QUOTE_INPUT_HEX_LEN + 1.
+ */
+int pf_quote_input_hex(const char *quote_id_hex, char *buf, size_t len);
+
 /*
  * 1 when the transaction input (JSON-RPC form: "0x" then hex digits, either
  * case) holds the quote id's 16 bytes at some byte offset, 0 when it does
- * not, -1 when input_hex or quote_id_hex is malformed.
+ * not, -1 when input_hex or quote_id_hex is malformed or NULL.
  */
 int pf_quote_id_in_input(const char *input_hex, const char *quote_id_hex);
 

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <sodium.h>
+#include "errbuf.h"
 #include "hex.h"
 #include "sign.h"
 
@@ -17,13 +18,6 @@
 static int sodium_ready(void)
 {
 	return sodium_init() < 0 ? -EIO : 0;
-}
-
-static int say(char *why, size_t why_len, int err, const char *fmt, const char *path)
-{
-	if (why && why_len)
-		snprintf(why, why_len, fmt, path);
-	return err;
 }
 
 int pf_keypair_from_seed(struct pf_keypair *kp, const uint8_t seed[32])
@@ -72,10 +66,10 @@ int pf_keypair_save(const char *path, const struct pf_keypair *kp, char *why, si
 	int fd, err;
 
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= (int)sizeof(tmp))
-		return say(why, why_len, -ENAMETOOLONG, "key file path too long: %s", path);
+		return pf_errbuf(-ENAMETOOLONG, why, why_len, "key file path too long: %s", path);
 	fd = mkstemp(tmp); /* mode 0600 */
 	if (fd < 0)
-		return say(why, why_len, -errno, "cannot create a file next to %s", path);
+		return pf_errbuf(-errno, why, why_len, "cannot create a file next to %s", path);
 	pf_hex_encode(kp->sk, 32, text); /* the seed */
 	text[64] = '\n';
 	err = write_all(fd, text, KEYFILE_LEN);
@@ -90,9 +84,9 @@ int pf_keypair_save(const char *path, const struct pf_keypair *kp, char *why, si
 		err = -errno;
 	unlink(tmp);
 	if (err == -EEXIST)
-		return say(why, why_len, err, "key file %s already exists", path);
+		return pf_errbuf(err, why, why_len, "key file %s already exists", path);
 	if (err)
-		return say(why, why_len, err, "cannot write key file %s", path);
+		return pf_errbuf(err, why, why_len, "cannot write key file %s", path);
 	return 0;
 }
 
@@ -106,22 +100,24 @@ int pf_keypair_load(const char *path, struct pf_keypair *kp, char *why, size_t w
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return say(why, why_len, -errno, "cannot open key file %s", path);
+		return pf_errbuf(-errno, why, why_len, "cannot open key file %s", path);
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
 		close(fd);
-		return say(why, why_len, -EPERM, "key file %s is not a regular file", path);
+		return pf_errbuf(-EPERM, why, why_len, "key file %s is not a regular file", path);
 	}
 	if (st.st_mode & 077) {
 		close(fd);
-		return say(why, why_len, -EPERM,
-			   "key file %s is accessible by group or others (chmod 600 it)", path);
+		return pf_errbuf(-EPERM, why, why_len,
+				 "key file %s is accessible by group or others (chmod 600 it)",
+				 path);
 	}
 	n = read(fd, text, sizeof(text));
 	close(fd);
 	if (n < 64 || n > KEYFILE_LEN || (n == KEYFILE_LEN && text[64] != '\n') ||
 	    pf_hex_decode_exact(text, 64, seed, sizeof(seed))) {
 		sodium_memzero(text, sizeof(text));
-		return say(why, why_len, -EINVAL, "key file %s: expected 64 hex digits", path);
+		return pf_errbuf(-EINVAL, why, why_len, "key file %s: expected 64 hex digits",
+				 path);
 	}
 	err = pf_keypair_from_seed(kp, seed);
 	sodium_memzero(seed, sizeof(seed));
@@ -139,7 +135,7 @@ int pf_keypair_load_or_create(const char *path, struct pf_keypair *kp, bool *cre
 		return err;
 	err = pf_keypair_generate(kp);
 	if (err)
-		return say(why, why_len, err, "cannot generate a key for %s", path);
+		return pf_errbuf(err, why, why_len, "cannot generate a key for %s", path);
 	err = pf_keypair_save(path, kp, why, why_len);
 	if (err == -EEXIST) /* another process won the race: use its key */
 		return pf_keypair_load(path, kp, why, why_len);

@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "hex.h"
+
 typedef unsigned __int128 u128;
 
 void pf_u256_from_u64(struct pf_u256 *out, uint64_t v)
@@ -18,31 +20,17 @@ int pf_u256_is_zero(const struct pf_u256 *a)
 	return !(a->w[0] | a->w[1] | a->w[2] | a->w[3]);
 }
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int pf_u256_parse_hex(const char *s, struct pf_u256 *out)
 {
 	struct pf_u256 v = {{0}};
 	size_t n, i;
 
-	if (!s || s[0] != '0' || (s[1] != 'x' && s[1] != 'X'))
+	if (!s || !pf_hex_has_prefix(s))
 		return -EINVAL;
 	s += 2;
 	n = strlen(s);
-	if (n == 0)
+	if (n == 0 || !pf_hex_valid(s, n, n))
 		return -EINVAL;
-	for (i = 0; i < n; i++)
-		if (hex_digit(s[i]) < 0)
-			return -EINVAL;
 	while (n > 1 && *s == '0') { /* leading zeros do not count against the width */
 		s++;
 		n--;
@@ -51,7 +39,7 @@ int pf_u256_parse_hex(const char *s, struct pf_u256 *out)
 		return -ERANGE;
 	/* Digit i from the right lands in limb i / 16 at nibble i % 16. */
 	for (i = 0; i < n; i++)
-		v.w[i / 16] |= (uint64_t)hex_digit(s[n - 1 - i]) << (4 * (i % 16));
+		v.w[i / 16] |= (uint64_t)pf_hex_digit(s[n - 1 - i]) << (4 * (i % 16));
 	*out = v;
 	return 0;
 }
@@ -89,7 +77,7 @@ int pf_u256_parse_dec(const char *s, struct pf_u256 *out)
 
 int pf_u256_parse(const char *s, struct pf_u256 *out)
 {
-	if (s && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+	if (s && pf_hex_has_prefix(s))
 		return pf_u256_parse_hex(s, out);
 	return pf_u256_parse_dec(s, out);
 }

@@ -15,6 +15,8 @@ PKGS=(
 	# tests, demo, benchmarks
 	iproute2 iperf3 bridge-utils mininet gnuplot-nox prometheus jq
 	nodejs
+	# tests/integration/test_protocol_doc.sh: independent ed25519 check
+	python3 python3-cryptography
 )
 
 missing=()

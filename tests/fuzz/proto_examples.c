@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "addr.h"
 #include "hex.h"
 #include "messages.h"
 
@@ -72,8 +73,8 @@ static void menu(struct pf_menu *m)
 
 static void pair(pf_ip_t ip1, pf_ip_t ip2)
 {
-	pf_ip_parse_text("10.0.0.1", ip1);
-	pf_ip_parse_text("10.0.0.2", ip2);
+	pf_addr_parse("10.0.0.1", ip1);
+	pf_addr_parse("10.0.0.2", ip2);
 }
 
 static void quote(struct pf_quote *q, const char *id, uint64_t seconds, const char *amount,
@@ -183,8 +184,8 @@ int main(int argc, char **argv)
 
 	memset(&m, 0, sizeof(m));
 	m.type = PF_MSG_STATUS;
-	pf_ip_parse_text("2001:db8::7", m.status.ip1);
-	pf_ip_parse_text("2001:db8::8", m.status.ip2);
+	pf_addr_parse("2001:db8::7", m.status.ip1);
+	pf_addr_parse("2001:db8::8", m.status.ip2);
 	emit("C:", &m, NULL);
 	memset(&m, 0, sizeof(m));
 	m.type = PF_MSG_ERROR;

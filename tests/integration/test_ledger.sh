@@ -12,9 +12,7 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
 PROBE=$BUILD/ledger_probe
-NM=tools/node_modules/@foundry-rs
-ANVIL=$NM/anvil-linux-amd64/bin/anvil
-CAST=$NM/cast-linux-amd64/bin/cast
+. tests/integration/anvil.sh
 failed=0
 
 ok() { echo "ok - $1"; }
@@ -33,13 +31,9 @@ for f in "$PROBE" "$ANVIL" "$CAST"; do
 	fi
 done
 
-ANVIL_PID=
 LOG=$(mktemp /tmp/payflow-anvil.XXXXXX)
 cleanup() {
-	if [ -n "$ANVIL_PID" ]; then
-		kill "$ANVIL_PID" 2>/dev/null
-		wait "$ANVIL_PID" 2>/dev/null
-	fi
+	anvil_stop
 	rm -f "$LOG"
 }
 trap cleanup EXIT
@@ -56,36 +50,20 @@ free_port() {
 	return 1
 }
 
-PORT=$(free_port) || {
-	not_ok "find a free port"
-	exit 1
-}
-RPC=http://127.0.0.1:$PORT
 CHAIN_ID=31337
-"$ANVIL" --host 127.0.0.1 --port "$PORT" --chain-id $CHAIN_ID --silent >"$LOG" 2>&1 &
-ANVIL_PID=$!
-ready=
-for _ in $(seq 100); do # bounded: at most ~10 s
-	kill -0 "$ANVIL_PID" 2>/dev/null || break
-	if "$PROBE" rpc --rpc "$RPC" eth_chainId >/dev/null 2>&1; then
-		ready=1
-		break
-	fi
-	sleep 0.1
-done
-if [ -z "$ready" ]; then
-	not_ok "anvil starts on $RPC"
+if ! anvil_start $CHAIN_ID "$LOG"; then
+	not_ok "anvil starts"
 	cat "$LOG"
 	exit 1
 fi
-ok "anvil starts on 127.0.0.1:$PORT"
+ok "anvil starts on ${RPC#http://}"
 
 rpc() { "$PROBE" rpc --rpc "$RPC" "$@"; }
 accounts=$(rpc eth_accounts | tr -d '[]"' | tr ',' ' ')
 read -r PAYER BROKER OTHER _ <<<"$accounts"
 
 QUOTE=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
-DATA=$("$CAST" from-utf8 "payflow:$QUOTE")
+DATA=0x$QUOTE # a plain transfer carries the quote id's 16 bytes (docs/PROTOCOL.md 6.5)
 AMOUNT=20000000000000000000 # 20 ETH in wei: above 2^64, so u256 paths are used
 
 # pay TO VALUE [DATA] [extra cast args...] -> prints the tx hash
@@ -120,9 +98,9 @@ expect() {
 	fi
 }
 
-# The quote-id input rule agrees with an independent encoder (cast).
-[ "$("$PROBE" quote-input "$QUOTE")" = "$DATA" ] && ok "quote input matches cast from-utf8" ||
-	not_ok "quote input matches cast from-utf8"
+# What the broker tells a payer to send is the quote id's bytes.
+[ "$("$PROBE" quote-input "$QUOTE")" = "$DATA" ] && ok "quote input is 0x + quote id" ||
+	not_ok "quote input is 0x + quote id"
 
 # Happy path, with a value above 2^64 wei.
 HAPPY=$(pay "$BROKER" $AMOUNT "$DATA")
@@ -146,11 +124,19 @@ verify "$SHORT" | expect "underpayment" verdict=underpayment shortfall_wei=10000
 ELSEWHERE=$(pay "$OTHER" $AMOUNT "$DATA")
 verify "$ELSEWHERE" | expect "wrong recipient" verdict=wrong_recipient
 
-# No input data, and input for another quote.
+# The id at a non-zero offset in longer call data: an ABI call pay(bytes16),
+# encoded by cast (selector, then the id left-aligned in a 32-byte word).
+CALL=$("$CAST" calldata "pay(bytes16)" "$DATA")
+CALLPAY=$(pay "$BROKER" $AMOUNT "$CALL")
+verify "$CALLPAY" | expect "quote id inside call data" verdict=ok "input=$CALL"
+
+# No input data, input for another quote, and the id's ASCII text, not its bytes.
 NODATA=$(pay "$BROKER" $AMOUNT "")
 verify "$NODATA" | expect "missing quote id" verdict=missing_quote_id input=0x
-OTHERQ=$(pay "$BROKER" $AMOUNT "$("$CAST" from-utf8 "payflow:ffffffffffffffffffffffffffffffff")")
+OTHERQ=$(pay "$BROKER" $AMOUNT 0xffffffffffffffffffffffffffffffff)
 verify "$OTHERQ" | expect "quote id of another quote" verdict=missing_quote_id
+ASCII=$(pay "$BROKER" $AMOUNT "$("$CAST" from-utf8 "payflow:$QUOTE")")
+verify "$ASCII" | expect "quote id as text is not the id" verdict=missing_quote_id
 
 # Failed payment: a contract whose runtime code is PUSH1 0 PUSH1 0 REVERT.
 # Init code: PUSH5 60006000fd, PUSH1 0, MSTORE, PUSH1 5, PUSH1 27, RETURN.

@@ -7,9 +7,7 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 
 BUILD=${BUILD:-build}
-FOUNDRY=tools/node_modules/@foundry-rs
-ANVIL=$FOUNDRY/anvil-linux-amd64/bin/anvil
-CAST=$FOUNDRY/cast-linux-amd64/bin/cast
+. tests/integration/anvil.sh
 DRIVER=$BUILD/tests/wallet_mktx
 
 DEV_KEY0=0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80
@@ -39,34 +37,18 @@ for bin in "$ANVIL" "$CAST" "$DRIVER"; do
 done
 
 tmp=$(mktemp -d /tmp/pf-wallet-cast.XXXXXX)
-anvil_pid=
 cleanup() {
-	if [ -n "$anvil_pid" ]; then
-		kill "$anvil_pid" 2>/dev/null
-		wait "$anvil_pid" 2>/dev/null
-	fi
+	anvil_stop
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
 
-# Port 0: the kernel picks a free port and anvil prints it, so there is no race.
-: >"$tmp/anvil.log" # exists before the first poll; the child opens it only after fork
-"$ANVIL" --host 127.0.0.1 --port 0 --chain-id "$CHAIN_ID" >"$tmp/anvil.log" 2>&1 &
-anvil_pid=$!
-port=
-for _ in $(seq 300); do # at most 30 s
-	port=$(sed -n 's/^Listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$tmp/anvil.log")
-	[ -n "$port" ] && break
-	kill -0 "$anvil_pid" 2>/dev/null || break
-	sleep 0.1
-done
-if [ -z "$port" ]; then
+if ! anvil_start "$CHAIN_ID" "$tmp/anvil.log"; then
 	not_ok "anvil started"
 	sed 's/^/    | /' "$tmp/anvil.log"
 	exit 1
 fi
-RPC=http://127.0.0.1:$port
-check "anvil answers on 127.0.0.1:$port" "$("$CAST" chain-id --rpc-url "$RPC")" "$CHAIN_ID"
+check "anvil answers on ${RPC#http://}" "$("$CAST" chain-id --rpc-url "$RPC")" "$CHAIN_ID"
 
 # --- key files: 0600 accepted, anything looser refused with a clear message
 printf '%s\n' "$DEV_KEY0" >"$tmp/buyer.key"
@@ -86,7 +68,7 @@ nonce=$("$CAST" nonce "$DEV_ADDR0" --rpc-url "$RPC")
 base_fee=$("$CAST" base-fee --rpc-url "$RPC")
 tip=1000000000
 max_fee=$((2 * base_fee + tip))
-quote=$("$CAST" from-utf8 "payflow quote 42") # the quote id rides in the input data
+quote=0x6b1f4a3c9d2e8f7061524334a5b6c7d8 # a quote id's 16 bytes ride in the input data
 balance_before=$("$CAST" balance "$PAYEE" --rpc-url "$RPC")
 
 if ! "$DRIVER" sign --key "$tmp/buyer.key" --chain-id "$CHAIN_ID" --nonce "$nonce" \

@@ -22,6 +22,7 @@
 #include "jsonrpc.h"
 #include "ledger_eth.h"
 #include "payment.h"
+#include "quote.h"
 
 static int usage(void)
 {
@@ -139,7 +140,7 @@ static int cmd_quote_input(int argc, char **argv)
 	if (argc != 2)
 		return usage();
 	if (pf_quote_input_hex(argv[1], buf, sizeof(buf)) < 0) {
-		fprintf(stderr, "ledger_probe: \"%s\" is not 32 lowercase hex characters\n",
+		fprintf(stderr, "ledger_probe: \"%s\" is not a quote id (32 hex digits)\n",
 			argv[1]);
 		return 1;
 	}

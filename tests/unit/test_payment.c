@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
-/* Pure tests of u256, the quote-id input rule and every payment verdict. */
+/* Pure tests of u256 and every payment verdict. */
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
@@ -7,18 +7,16 @@
 #include "eth_hex.h"
 #include "ledger.h"
 #include "payment.h"
-#include "payment_input.h"
 #include "u256.h"
 #include "unit.h"
 
 #define MAX256_DEC "115792089237316195423570985008687907853269984665640564039457584007913129639935"
 #define MAX256_HEX "0xffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"
 #define QID	   "0123456789abcdef0123456789abcdef"
-/* cast from-utf8 "payflow:0123456789abcdef0123456789abcdef" (an independent encoder) */
-#define QID_INPUT                                                                                  \
-	"0x706179666c6f773a3031323334353637383961626364656630313233343536373839616263646566"
-#define BROKER "0x70997970C51812dc3A010C7d01b50e0d17dC79C8"
-#define TXHASH "0xb1378c8bb4219c6ea424b90171db2327005873c37b64b590fb4e9f68248f1ab3"
+/* A plain transfer's input: the quote id's 16 bytes (docs/PROTOCOL.md 6.5). */
+#define QID_INPUT "0x" QID
+#define BROKER	  "0x70997970C51812dc3A010C7d01b50e0d17dC79C8"
+#define TXHASH	  "0xb1378c8bb4219c6ea424b90171db2327005873c37b64b590fb4e9f68248f1ab3"
 
 static struct pf_u256 u(const char *s)
 {
@@ -249,62 +247,6 @@ static void test_payment_amount(void)
 	CHECK_EQ(pf_payment_amount(&price, 2, &r), -ERANGE);
 }
 
-/* ---- the quote id in the input data ---- */
-
-static void test_quote_input(void)
-{
-	char buf[PF_QUOTE_INPUT_HEX_LEN + 1];
-
-	CHECK_EQ(pf_quote_input_hex(QID, buf, sizeof(buf)), PF_QUOTE_INPUT_HEX_LEN);
-	CHECK_STR(buf, QID_INPUT);
-	CHECK_EQ(pf_quote_input_hex(QID, buf, sizeof(buf) - 1), -ENOSPC);
-	CHECK_EQ(pf_quote_input_hex("0123456789ABCDEF0123456789abcdef", buf, sizeof(buf)), -EINVAL);
-	CHECK(pf_quote_id_valid(QID));
-	CHECK(!pf_quote_id_valid("0123456789abcdef0123456789abcde"));	/* 31 */
-	CHECK(!pf_quote_id_valid("0123456789abcdef0123456789abcdef0")); /* 33 */
-	CHECK(!pf_quote_id_valid("0123456789abcdef0123456789abcdeg"));
-	CHECK(!pf_quote_id_valid(NULL));
-}
-
-static void test_input_has_quote_id(void)
-{
-	CHECK_EQ(pf_input_has_quote_id(QID_INPUT, QID), 1);
-	/* Nodes may print the hex in upper case; the bytes are the same. */
-	CHECK_EQ(pf_input_has_quote_id("0X706179666C6F773A3031323334353637383961626364656630313233"
-				       "343536373839616263646566",
-				       QID),
-		 1);
-	/* A different quote id. */
-	CHECK_EQ(pf_input_has_quote_id(QID_INPUT, "0123456789abcdef0123456789abcdee"), 0);
-	/* One extra byte after, or before. */
-	CHECK_EQ(pf_input_has_quote_id(QID_INPUT "00", QID), 0);
-	CHECK_EQ(pf_input_has_quote_id("0x00706179666c6f773a30313233343536373839616263646566303132"
-				       "33343536373839616263646566",
-				       QID),
-		 0);
-	/* Quote id as raw bytes instead of ASCII hex. */
-	CHECK_EQ(pf_input_has_quote_id("0x706179666c6f773a0123456789abcdef0123456789abcdef", QID),
-		 0);
-	/* No "payflow:" prefix. */
-	CHECK_EQ(
-	    pf_input_has_quote_id("0x3031323334353637383961626364656630313233343536373839616263"
-				  "646566",
-				  QID),
-	    0);
-	/* Quote id in upper-case ASCII ("ABCDEF") is different bytes. */
-	CHECK_EQ(pf_input_has_quote_id("0x706179666c6f773a3031323334353637383941424344454630313233"
-				       "343536373839414243444546",
-				       QID),
-		 0);
-	CHECK_EQ(pf_input_has_quote_id("0x", QID), 0);
-	CHECK_EQ(pf_input_has_quote_id("", QID), 0);
-	CHECK_EQ(pf_input_has_quote_id(NULL, QID), 0);
-	CHECK_EQ(pf_input_has_quote_id(QID_INPUT + 2, QID), 0); /* no 0x */
-	CHECK_EQ(pf_input_has_quote_id(QID_INPUT, NULL), 0);
-	CHECK_EQ(pf_input_has_quote_id(QID_INPUT, "0123456789ABCDEF0123456789ABCDEF"), 0);
-	CHECK_EQ(pf_input_has_quote_id(QID_INPUT, ""), 0);
-}
-
 static void test_eth_hex(void)
 {
 	char buf[PF_ETH_HASH_HEXLEN + 1];
@@ -465,7 +407,7 @@ static void test_verdict_no_quote_id(void)
 	strcpy(f.input, "0x");
 	CHECK_EQ(pf_payment_check(&e, &f, &v), PF_PAY_NO_QUOTE_ID);
 	CHECK_STR(pf_payment_verdict_name(v.code), "missing_quote_id");
-	CHECK_STR(v.detail, "the input data is not \"payflow:" QID "\"");
+	CHECK_STR(v.detail, "the input data does not carry quote id " QID);
 	e.quote_id = "ffffffffffffffffffffffffffffffff"; /* paid for another quote */
 	strcpy(f.input, QID_INPUT);
 	CHECK_EQ(check(&e, &f), PF_PAY_NO_QUOTE_ID);
@@ -473,6 +415,44 @@ static void test_verdict_no_quote_id(void)
 	f.input[0] = '\0';
 	f.input_too_long = true;
 	CHECK_EQ(check(&e, &f), PF_PAY_NO_QUOTE_ID);
+}
+
+/* The quote-id rule as the payment check applies it (the rule: test_proto). */
+static enum pf_payment_verdict check_input(const char *input)
+{
+	struct pf_payment_expect e = expect();
+	struct pf_payment f = good();
+	struct pf_verdict v;
+
+	snprintf(f.input, sizeof(f.input), "%s", input);
+	return pf_payment_check(&e, &f, &v);
+}
+
+static void test_verdict_quote_id_input(void)
+{
+	CHECK_EQ(check_input(QID_INPUT), PF_PAY_OK);
+	/* Nodes may print the hex in upper case; the bytes are the same. */
+	CHECK_EQ(check_input("0X0123456789ABCDEF0123456789ABCDEF"), PF_PAY_OK);
+	/* A contract call: selector, then the id as an ABI bytes16 (offset 4). */
+	CHECK_EQ(check_input("0x12345678" QID "00000000000000000000000000000000"), PF_PAY_OK);
+	/* The id at a byte offset deep inside longer call data. */
+	CHECK_EQ(check_input("0x00000000000000000000000000000000000000000000000000000000000000"
+			     "00000000" QID "ff"),
+		 PF_PAY_OK);
+	/* Half a byte off: not at a byte offset. */
+	CHECK_EQ(check_input("0x0" QID "0"), PF_PAY_NO_QUOTE_ID);
+	/* The id's ASCII text ("payflow:" + 32 characters) is other bytes. */
+	CHECK_EQ(check_input("0x706179666c6f773a303132333435363738396162636465663031323334353637"
+			     "3839616263646566"),
+		 PF_PAY_NO_QUOTE_ID);
+	/* A different quote id, and one byte short. */
+	CHECK_EQ(check_input("0x0123456789abcdef0123456789abcdee"), PF_PAY_NO_QUOTE_ID);
+	CHECK_EQ(check_input("0x0123456789abcdef0123456789abcd"), PF_PAY_NO_QUOTE_ID);
+	/* No input, or input that is not hex. */
+	CHECK_EQ(check_input("0x"), PF_PAY_NO_QUOTE_ID);
+	CHECK_EQ(check_input(""), PF_PAY_NO_QUOTE_ID);
+	CHECK_EQ(check_input(QID), PF_PAY_NO_QUOTE_ID); /* no 0x */
+	CHECK_EQ(check_input("0xzz"), PF_PAY_NO_QUOTE_ID);
 }
 
 static void test_verdict_failed(void)
@@ -566,8 +546,13 @@ static void test_verdict_bad_expectation(void)
 	CHECK_EQ(pf_payment_check(&e, &f, &v), PF_PAY_BAD_EXPECTATION);
 	CHECK_STR(pf_payment_verdict_name(v.code), "invalid_expectation");
 	e = expect();
-	e.quote_id = "0123456789ABCDEF0123456789ABCDEF";
+	e.quote_id = "0123456789abcdef0123456789abcdeg";
 	CHECK_EQ(check(&e, &f), PF_PAY_BAD_EXPECTATION);
+	e.quote_id = "0123456789abcdef0123456789abcde"; /* 31 digits */
+	CHECK_EQ(check(&e, &f), PF_PAY_BAD_EXPECTATION);
+	/* Ids are hex of either case (docs/PROTOCOL.md): the same quote. */
+	e.quote_id = "0123456789ABCDEF0123456789ABCDEF";
+	CHECK_EQ(check(&e, &f), PF_PAY_OK);
 }
 
 static void test_verdict_names(void)
@@ -754,14 +739,13 @@ int main(void)
 	RUN(test_u256_cmp);
 	RUN(test_u256_arith);
 	RUN(test_payment_amount);
-	RUN(test_quote_input);
-	RUN(test_input_has_quote_id);
 	RUN(test_eth_hex);
 	RUN(test_verdict_ok);
 	RUN(test_verdict_underpaid);
 	RUN(test_verdict_wrong_recipient);
 	RUN(test_verdict_wrong_chain);
 	RUN(test_verdict_no_quote_id);
+	RUN(test_verdict_quote_id_input);
 	RUN(test_verdict_failed);
 	RUN(test_verdict_not_found);
 	RUN(test_verdict_pending);

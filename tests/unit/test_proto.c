@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <sodium.h>
 #include <json-c/json.h>
+#include "addr.h"
 #include "frame.h"
 #include "hex.h"
 #include "messages.h"
@@ -140,8 +141,8 @@ static void sample_menu(struct pf_menu *m)
 static void sample_request(struct pf_quote_request *q)
 {
 	memset(q, 0, sizeof(*q));
-	pf_ip_parse_text("10.0.0.1", q->ip1);
-	pf_ip_parse_text("2001:db8::2", q->ip2);
+	pf_addr_parse("10.0.0.1", q->ip1);
+	pf_addr_parse("2001:db8::2", q->ip2);
 	q->level = 1;
 	q->seconds = 120;
 	memcpy(q->client_key, client.pk, 32);
@@ -205,8 +206,8 @@ static void test_roundtrip_client_messages(void)
 	free(b);
 	memset(&m, 0, sizeof(m));
 	m.type = PF_MSG_STATUS;
-	pf_ip_parse_text("10.0.0.1", m.status.ip1);
-	pf_ip_parse_text("10.0.0.2", m.status.ip2);
+	pf_addr_parse("10.0.0.1", m.status.ip1);
+	pf_addr_parse("10.0.0.2", m.status.ip2);
 	b = roundtrip(&m, NULL);
 	CHECK_STR(b->status.reservation_id, "");
 	CHECK(!memcmp(&b->status, &m.status, sizeof(m.status)));
@@ -241,8 +242,8 @@ static void test_roundtrip_broker_messages(void)
 	strcpy(m.confirm.reservation_id, RID);
 	strcpy(m.confirm.quote_id, QID);
 	strcpy(m.confirm.tx_hash, TX);
-	pf_ip_parse_text("fe80::1", m.confirm.ip1);
-	pf_ip_parse_text("192.168.1.7", m.confirm.ip2);
+	pf_addr_parse("fe80::1", m.confirm.ip1);
+	pf_addr_parse("192.168.1.7", m.confirm.ip2);
 	m.confirm.level = 2;
 	m.confirm.rate_bps = 150000000;
 	m.confirm.start = 1700000010;
@@ -264,8 +265,8 @@ static void test_roundtrip_broker_messages(void)
 	memset(&m, 0, sizeof(m));
 	m.type = PF_MSG_STATUS_REPLY;
 	strcpy(m.status_reply.reservation_id, RID);
-	pf_ip_parse_text("10.0.0.1", m.status_reply.ip1);
-	pf_ip_parse_text("10.0.0.2", m.status_reply.ip2);
+	pf_addr_parse("10.0.0.1", m.status_reply.ip1);
+	pf_addr_parse("10.0.0.2", m.status_reply.ip2);
 	m.status_reply.level = 0;
 	m.status_reply.rate_bps = 10000000;
 	m.status_reply.start = 100;
@@ -476,6 +477,7 @@ static void test_quote_request_fields(void)
 	CHECK_EQ(try_qr(c, "\"10.0.0.1\"", "\"fe80::1%eth0\"", "0", "60", key, ""), PF_E_BAD_IP);
 	CHECK_EQ(try_qr(c, "\"0.0.0.0\"", "\"10.0.0.2\"", "0", "60", key, ""), PF_E_BAD_IP);
 	CHECK_EQ(try_qr(c, "\"::\"", "\"10.0.0.2\"", "0", "60", key, ""), PF_E_BAD_IP);
+	CHECK_EQ(try_qr(c, "\"::ffff:0.0.0.0\"", "\"10.0.0.2\"", "0", "60", key, ""), PF_E_BAD_IP);
 	CHECK_EQ(try_qr(c, "\"10.0.0.1\"", "\"::ffff:10.0.0.1\"", "0", "60", key, ""), PF_E_BAD_IP);
 	CHECK_EQ(try_qr(c, "\"10.0.0.1\"", "1", "0", "60", key, ""), PF_E_BAD_FIELD);
 	/* signatures: by the named key only */
@@ -576,45 +578,32 @@ static void test_broker_signatures(void)
 	free(f);
 }
 
+/* A MENU with these levels, currency and seconds (the rest fixed), signed and decoded. */
+static enum pf_err try_menu(const char *levels, const char *currency, int min_s, int max_s)
+{
+	char data[1024];
+
+	snprintf(data, sizeof(data),
+		 "{\"levels\":%s,\"currency\":\"%s\",\"decimals\":18,\"chain_id\":1,"
+		 "\"pay_to\":\"%s\",\"broker_key\":\"%s\",\"min_seconds\":%d,\"max_seconds\":%d,"
+		 "\"quote_ttl\":5}",
+		 levels, currency, PAYTO, key_hex(&broker), min_s, max_s);
+	return dec_free(signed_env(&broker, "MENU", data, ""), PF_FROM_BROKER, broker.pk);
+}
+
+#define LEVEL1 "[{\"rate_bps\":1,\"price_per_second\":\"1\"}]"
+
 static void test_broker_field_checks(void)
 {
 	char data[1024];
 
 	/* MENU */
-	snprintf(data, sizeof(data),
-		 "{\"levels\":[],\"currency\":\"ETH\",\"decimals\":18,\"chain_id\":1,"
-		 "\"pay_to\":\"%s\",\"broker_key\":\"%s\",\"min_seconds\":1,\"max_seconds\":2,"
-		 "\"quote_ttl\":5}",
-		 PAYTO, key_hex(&broker));
-	CHECK_EQ(dec_free(signed_env(&broker, "MENU", data, ""), PF_FROM_BROKER, broker.pk),
+	CHECK_EQ(try_menu("[]", "ETH", 1, 2), PF_E_BAD_FIELD);
+	CHECK_EQ(try_menu("[{\"rate_bps\":1,\"price_per_second\":\"01\"}]", "ETH", 1, 2),
 		 PF_E_BAD_FIELD);
-	snprintf(data, sizeof(data),
-		 "{\"levels\":[{\"rate_bps\":1,\"price_per_second\":\"01\"}],\"currency\":\"ETH\","
-		 "\"decimals\":18,\"chain_id\":1,\"pay_to\":\"%s\",\"broker_key\":\"%s\","
-		 "\"min_seconds\":1,\"max_seconds\":2,\"quote_ttl\":5}",
-		 PAYTO, key_hex(&broker));
-	CHECK_EQ(dec_free(signed_env(&broker, "MENU", data, ""), PF_FROM_BROKER, broker.pk),
-		 PF_E_BAD_FIELD);
-	snprintf(data, sizeof(data),
-		 "{\"levels\":[{\"rate_bps\":1,\"price_per_second\":\"1\"}],\"currency\":\"ETH\","
-		 "\"decimals\":18,\"chain_id\":1,\"pay_to\":\"%s\",\"broker_key\":\"%s\","
-		 "\"min_seconds\":3,\"max_seconds\":2,\"quote_ttl\":5}",
-		 PAYTO, key_hex(&broker));
-	CHECK_EQ(dec_free(signed_env(&broker, "MENU", data, ""), PF_FROM_BROKER, broker.pk),
-		 PF_E_BAD_FIELD);
-	snprintf(data, sizeof(data),
-		 "{\"levels\":[{\"rate_bps\":1,\"price_per_second\":\"1\"}],\"currency\":\"ETH\","
-		 "\"decimals\":18,\"chain_id\":1,\"pay_to\":\"%s\",\"broker_key\":\"%s\","
-		 "\"min_seconds\":1,\"max_seconds\":2,\"quote_ttl\":5}",
-		 PAYTO, key_hex(&broker));
-	CHECK_EQ(dec_free(signed_env(&broker, "MENU", data, ""), PF_FROM_BROKER, broker.pk), PF_OK);
-	snprintf(data, sizeof(data),
-		 "{\"levels\":[{\"rate_bps\":1,\"price_per_second\":\"1\"}],\"currency\":\"E-H\","
-		 "\"decimals\":18,\"chain_id\":1,\"pay_to\":\"%s\",\"broker_key\":\"%s\","
-		 "\"min_seconds\":1,\"max_seconds\":2,\"quote_ttl\":5}",
-		 PAYTO, key_hex(&broker));
-	CHECK_EQ(dec_free(signed_env(&broker, "MENU", data, ""), PF_FROM_BROKER, broker.pk),
-		 PF_E_BAD_FIELD);
+	CHECK_EQ(try_menu(LEVEL1, "ETH", 3, 2), PF_E_BAD_FIELD);
+	CHECK_EQ(try_menu(LEVEL1, "ETH", 1, 2), PF_OK);
+	CHECK_EQ(try_menu(LEVEL1, "E-H", 1, 2), PF_E_BAD_FIELD);
 	/* CONFIRM end before start */
 	snprintf(data, sizeof(data),
 		 "{\"reservation_id\":\"%s\",\"quote_id\":\"%s\",\"tx_hash\":\"%s\","
@@ -785,26 +774,52 @@ static void test_quote_id_in_input(void)
 	CHECK_EQ(pf_quote_id_in_input("0x0" QID, QID), -1);
 	CHECK_EQ(pf_quote_id_in_input("0xzz", QID), -1);
 	CHECK_EQ(pf_quote_id_in_input("0x" QID, "1234"), -1);
+	CHECK_EQ(pf_quote_id_in_input(NULL, QID), -1);
+	CHECK_EQ(pf_quote_id_in_input("0x" QID, NULL), -1);
 }
 
+/* What a payer sends, and which ids the rule accepts. */
+static void test_quote_input(void)
+{
+	char buf[PF_QUOTE_INPUT_HEX_LEN + 1];
+
+	CHECK_EQ(pf_quote_input_hex(QID, buf, sizeof(buf)), PF_QUOTE_INPUT_HEX_LEN);
+	CHECK_STR(buf, "0x" QID);
+	CHECK_EQ(pf_quote_id_in_input(buf, QID), 1);
+	CHECK_EQ(pf_quote_input_hex(QID, buf, sizeof(buf) - 1), -ENOSPC);
+	CHECK_STR(buf, "");
+	/* Ids are hex of either case on input; the payer writes lowercase. */
+	CHECK_EQ(pf_quote_input_hex("00112233445566778899AABBCCDDEEFF", buf, sizeof(buf)),
+		 PF_QUOTE_INPUT_HEX_LEN);
+	CHECK_STR(buf, "0x" QID);
+	CHECK_EQ(pf_quote_input_hex("00112233445566778899aabbccddeefg", buf, sizeof(buf)), -EINVAL);
+	CHECK_EQ(pf_quote_input_hex(NULL, buf, sizeof(buf)), -EINVAL);
+	CHECK(pf_quote_id_valid(QID));
+	CHECK(pf_quote_id_valid("00112233445566778899AABBCCDDEEFF"));
+	CHECK(!pf_quote_id_valid("00112233445566778899aabbccddeef"));	/* 31 */
+	CHECK(!pf_quote_id_valid("00112233445566778899aabbccddeeff0")); /* 33 */
+	CHECK(!pf_quote_id_valid("00112233445566778899aabbccddeefg"));
+	CHECK(!pf_quote_id_valid(""));
+	CHECK(!pf_quote_id_valid(NULL));
+}
+
+/* The wire's IP text is addr.h's (unspecified ones: test_quote_request_fields). */
 static void test_ip_text(void)
 {
 	pf_ip_t ip;
-	char buf[46];
+	char buf[PF_ADDR_STRLEN];
 
-	CHECK_EQ(pf_ip_parse_text("192.0.2.1", ip), 0);
-	CHECK_STR(pf_ip_text(ip, buf), "192.0.2.1");
+	CHECK_EQ(pf_addr_parse("192.0.2.1", ip), 0);
+	CHECK_STR(pf_addr_format(ip, buf, sizeof(buf)), "192.0.2.1");
 	CHECK_EQ(ip[10], 0xff);
-	CHECK_EQ(pf_ip_parse_text("::ffff:192.0.2.1", ip), 0);
-	CHECK_STR(pf_ip_text(ip, buf), "192.0.2.1");
-	CHECK_EQ(pf_ip_parse_text("2001:DB8:0:0:0:0:0:1", ip), 0);
-	CHECK_STR(pf_ip_text(ip, buf), "2001:db8::1");
-	CHECK_EQ(pf_ip_parse_text("::1", ip), 0);
-	CHECK_EQ(pf_ip_parse_text("::", ip), -EINVAL);
-	CHECK_EQ(pf_ip_parse_text("0.0.0.0", ip), -EINVAL);
-	CHECK_EQ(pf_ip_parse_text(" 10.0.0.1", ip), -EINVAL);
-	CHECK_EQ(pf_ip_parse_text("10.0.0.1/24", ip), -EINVAL);
-	CHECK_EQ(pf_ip_parse_text("", ip), -EINVAL);
+	CHECK_EQ(pf_addr_parse("::ffff:192.0.2.1", ip), 0);
+	CHECK_STR(pf_addr_format(ip, buf, sizeof(buf)), "192.0.2.1");
+	CHECK_EQ(pf_addr_parse("2001:DB8:0:0:0:0:0:1", ip), 0);
+	CHECK_STR(pf_addr_format(ip, buf, sizeof(buf)), "2001:db8::1");
+	CHECK_EQ(pf_addr_parse("::1", ip), 0);
+	CHECK_EQ(pf_addr_parse(" 10.0.0.1", ip), -EINVAL);
+	CHECK_EQ(pf_addr_parse("10.0.0.1/24", ip), -EINVAL);
+	CHECK_EQ(pf_addr_parse("", ip), -EINVAL);
 }
 
 /* Frames from a reader go straight into the decoder. */
@@ -854,6 +869,7 @@ int main(void)
 	RUN(test_error_table);
 	RUN(test_quote_rules);
 	RUN(test_quote_id_in_input);
+	RUN(test_quote_input);
 	RUN(test_ip_text);
 	RUN(test_reader_to_decoder);
 	return unit_done();
