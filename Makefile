@@ -48,11 +48,12 @@ $(BUILD)/asan/%.o: %.c $(SKEL) $(wildcard bpf/*.h userspace/lib/*.h broker/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SANFLAGS) -c $< -o $@
 
+# Rebuilt from scratch: `ar r` never drops members of deleted sources.
 $(BUILD)/libpayflow.a: $(LIB_OBJS)
-	ar rcs $@ $^
+	rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/libpayflow-asan.a: $(LIB_ASAN_OBJS)
-	ar rcs $@ $^
+	rm -f $@ && ar rcs $@ $^
 
 # Programs: build/NAME from the sources listed in NAME_SRCS (default userspace/NAME.c).
 define prog_rule
