@@ -12,3 +12,9 @@ $(PF_BPF_TESTS): $(BUILD)/payflow.skel.h tests/unit/bpf_fixture.h
 PROGS += dp_ns
 dp_ns_SRCS := bench/dp_ns.c
 # --- end of bpftest rules ---------------------------------------------------
+
+# --- benchmark harness (bench) ----------------------------------------------
+# load_resv: fills a pinned reservations map for bench/dp_tcp.sh.
+PROGS += load_resv
+load_resv_SRCS := bench/load_resv.c
+# --- end of bench rules -----------------------------------------------------
