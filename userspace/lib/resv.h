@@ -24,6 +24,9 @@ int pf_resv_lookup(const struct pf_maps *m, const struct pf_key *key, struct pf_
  */
 int pf_resv_install(const struct pf_maps *m, const struct pf_key *key, const struct pf_resv *r,
 		    const __u32 *ifindexes, int n_ifindexes);
+/* Writes only the map entry (keeping police state); the caller has made its
+ * classes already. For bulk reconciling. */
+int pf_resv_write(const struct pf_maps *m, const struct pf_key *key, const struct pf_resv *r);
 /* Deletes the entry, its stats and its class on every attached port. */
 int pf_resv_remove(const struct pf_maps *m, const struct pf_key *key);
 /* Calls cb for each entry (live or expired); stops when cb returns nonzero. */
