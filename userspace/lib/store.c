@@ -12,6 +12,9 @@ enum stmt {
 	ST_BEGIN,
 	ST_COMMIT,
 	ST_ROLLBACK,
+	ST_SAVEPOINT,
+	ST_RELEASE,
+	ST_ROLLBACK_TO,
 	ST_INSERT,
 	ST_UPDATE,
 	ST_STATE,
@@ -31,6 +34,9 @@ static const char *const sql[ST_MAX] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",
+    [ST_SAVEPOINT] = "SAVEPOINT one",
+    [ST_RELEASE] = "RELEASE one",
+    [ST_ROLLBACK_TO] = "ROLLBACK TO one",
     [ST_INSERT] = "INSERT INTO reservations (lo, hi, state, rate_bps, level, burst, minor, "
 		  "ports, start_wall_ns, end_wall_ns, hold_until_wall_ns) "
 		  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
@@ -174,6 +180,22 @@ int pf_store_commit(struct pf_store *s)
 void pf_store_rollback(struct pf_store *s)
 {
 	run(s, ST_ROLLBACK, "rollback");
+}
+
+int pf_store_savepoint(struct pf_store *s)
+{
+	return run(s, ST_SAVEPOINT, "savepoint");
+}
+
+int pf_store_release(struct pf_store *s)
+{
+	return run(s, ST_RELEASE, "release savepoint");
+}
+
+void pf_store_rollback_to(struct pf_store *s)
+{
+	run(s, ST_ROLLBACK_TO, "rollback to savepoint");
+	run(s, ST_RELEASE, "release savepoint");
 }
 
 static void bind_resv(sqlite3_stmt *st, const struct pf_store_resv *r)

@@ -47,6 +47,10 @@ void pf_store_close(struct pf_store *s);
 int pf_store_begin(struct pf_store *s);
 int pf_store_commit(struct pf_store *s);
 void pf_store_rollback(struct pf_store *s);
+/* One request inside a batch transaction: undone alone if it fails. */
+int pf_store_savepoint(struct pf_store *s);
+int pf_store_release(struct pf_store *s);
+void pf_store_rollback_to(struct pf_store *s);
 
 /* Inserts r and sets r->id. -EEXIST if the pair already has an active row. */
 int pf_store_insert(struct pf_store *s, struct pf_store_resv *r);
