@@ -135,6 +135,7 @@ static int parse_port(const struct cx *x, struct json_object *o, int i)
 	snprintf(key, sizeof(key), "ports[%d] (%s).hosts", i, p->ifname);
 	if (json_object_object_get_ex(o, "hosts", &v) && parse_hosts(x, key, v, p))
 		return -EINVAL;
+	snprintf(key, sizeof(key), "ports[%d]", i);
 	for (int j = 0; j < x->c->n_ports; j++)
 		if (!strcmp(x->c->ports[j].ifname, p->ifname))
 			return bad(x, key, "port %s is listed twice", p->ifname);
