@@ -496,6 +496,7 @@ void pfd_reap(struct pfd *d)
 	struct pfd_heap_item it;
 	__u64 now = pf_now_ns();
 
+	d->timer_at = 0; /* it fired */
 	while (pfd_table_pop_due(&d->table, now, &it)) {
 		struct pfd_resv *r = pfd_table_by_id(&d->table, it.id);
 		bool hold;
@@ -522,6 +523,9 @@ void pfd_arm_timer(struct pfd *d)
 	__u64 at = pfd_table_next(&d->table);
 	struct itimerspec its = {0};
 
+	if (at == d->timer_at)
+		return; /* already armed for it */
+	d->timer_at = at;
 	if (at) {
 		its.it_value.tv_sec = at / NS;
 		its.it_value.tv_nsec = at % NS;

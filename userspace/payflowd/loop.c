@@ -71,11 +71,9 @@ static bool end_batch(struct pfd *d)
 		}
 	}
 	pfd_ctl_flush(d, committed);
-	if (!committed) {
-		if (pfd_reconcile(d))
-			pfd_log("reconcile failed: %s", pf_last_error());
-		pfd_arm_timer(d);
-	}
+	if (!committed && pfd_reconcile(d))
+		pfd_log("reconcile failed: %s", pf_last_error());
+	pfd_arm_timer(d);
 	return committed;
 }
 

@@ -77,6 +77,7 @@ struct pfd {
 	struct pfd_client *clients;
 	struct MHD_Daemon *mhd;
 	double last_reconcile_s;
+	__u64 timer_at; /* when the timerfd fires (CLOCK_MONOTONIC ns), 0 = disarmed */
 };
 
 /* log.c */
@@ -112,6 +113,7 @@ struct json_object *pfd_revoke(struct pfd *d, struct json_object *req,
 			       struct json_object **result);
 /* Expires what is due; re-arms the timer. */
 void pfd_reap(struct pfd *d);
+/* Arms the timerfd for the earliest expiry, if that changed (after each batch). */
 void pfd_arm_timer(struct pfd *d);
 /* The ifindexes of a port set; returns how many. */
 int pfd_ifindexes(const struct pfd *d, pf_portset set, __u32 *out);
