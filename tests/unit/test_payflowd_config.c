@@ -12,7 +12,9 @@
 	"\"levels\": [{\"rate\": \"50mbit\", \"price_per_s\": \"0\"},"                             \
 	"{\"name\": \"gold\", \"rate\": \"100mbit\", \"price_per_s\": \"7000\"}]"
 #define BE "\"best_effort\": {\"rate\": \"50mbit\", \"floor\": \"100mbit\"}"
-#define PORT "\"ports\": [{\"name\": \"lo\", \"capacity\": \"1gbit\", \"hosts\": [\"10.0.0.0/24\", \"fd00::1\"]}]"
+#define PORT                                                                                       \
+	"\"ports\": [{\"name\": \"lo\", \"capacity\": \"1gbit\", \"hosts\": [\"10.0.0.0/24\", "    \
+	"\"fd00::1\"]}]"
 
 static struct pf_conf c;
 
@@ -86,8 +88,9 @@ static void test_bad_values(void)
 			"\"0\"}, {\"rate\": \"2gbit\", \"price_per_s\": \"9\"}]}"),
 		  "t.json: levels[1] (level1).rate: 2 Gbit/s is above the capacity of port lo "
 		  "(1 Gbit/s)");
-	CHECK_STR(parse("{" PORT ", \"best_effort\": {\"rate\": \"50mbit\", \"floor\": \"1gbit\"},"
-			LEVELS "}"),
+	CHECK_STR(parse("{" PORT
+			", \"best_effort\": {\"rate\": \"50mbit\", \"floor\": \"1gbit\"}," LEVELS
+			"}"),
 		  "t.json: best_effort.floor: 1 Gbit/s is not below the capacity of port lo "
 		  "(1 Gbit/s)");
 	CHECK_STR(parse("{" PORT "," BE "," LEVELS ", \"mode\": \"fast\"}"),
@@ -110,9 +113,9 @@ static void test_resolve(void)
 		  "ok");
 	CHECK_EQ(pf_conf_resolve(&c), -ENODEV);
 	CHECK_STR(pf_last_error(), "unknown port pfnosuch0: no such interface");
-	CHECK_STR(parse("{\"bridges\": [{\"name\": \"lo\", \"capacity\": \"1g\"}]," BE "," LEVELS
-			"}"),
-		  "ok");
+	CHECK_STR(
+	    parse("{\"bridges\": [{\"name\": \"lo\", \"capacity\": \"1g\"}]," BE "," LEVELS "}"),
+	    "ok");
 	CHECK_EQ(pf_conf_resolve(&c), -EINVAL);
 	CHECK_STR(pf_last_error(), "lo is not a bridge");
 }

@@ -14,8 +14,13 @@ static char path[128];
 
 static struct pf_store_resv sample(const char *a, const char *b, enum pf_resv_state st)
 {
-	struct pf_store_resv r = {.state = st, .rate_bps = 5000000, .level = 2, .burst = 65536,
-				  .minor = 0x10, .start_wall_ns = 100, .end_wall_ns = 2000,
+	struct pf_store_resv r = {.state = st,
+				  .rate_bps = 5000000,
+				  .level = 2,
+				  .burst = 65536,
+				  .minor = 0x10,
+				  .start_wall_ns = 100,
+				  .end_wall_ns = 2000,
 				  .hold_until_wall_ns = 0};
 	const char *bad;
 

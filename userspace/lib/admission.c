@@ -76,7 +76,6 @@ void pf_adm_release(struct pf_adm *a, pf_portset set, __u64 bps)
 {
 	for (int i = 0; i < a->conf->n_ports; i++)
 		if (set & (1ULL << i))
-			a->ports[i].reserved_bps -= bps < a->ports[i].reserved_bps
-							? bps
-							: a->ports[i].reserved_bps;
+			a->ports[i].reserved_bps -=
+			    bps < a->ports[i].reserved_bps ? bps : a->ports[i].reserved_bps;
 }

@@ -188,7 +188,8 @@ static int parse_level(const struct cx *x, struct json_object *o, int i)
 	if (check_keys(x, key, o, known))
 		return -EINVAL;
 	snprintf(l->name, sizeof(l->name), "level%d", i);
-	if (json_object_object_get_ex(o, "name", &v) && get_string(x, key, v, l->name, sizeof(l->name)))
+	if (json_object_object_get_ex(o, "name", &v) &&
+	    get_string(x, key, v, l->name, sizeof(l->name)))
 		return -EINVAL;
 	snprintf(key, sizeof(key), "levels[%d] (%s).rate", i, l->name);
 	if (!json_object_object_get_ex(o, "rate", &v))
@@ -335,13 +336,15 @@ static int parse_lists(const struct cx *x, struct json_object *root)
 				return -EINVAL;
 	}
 	if (!x->c->n_ports && !x->c->n_bridges)
-		return bad(x, "ports", "%s", "no \"ports\" and no \"bridges\": nothing to enforce on");
+		return bad(x, "ports", "%s",
+			   "no \"ports\" and no \"bridges\": nothing to enforce on");
 	if (!json_object_object_get_ex(root, "levels", &v))
 		return bad(x, "levels", "%s", "missing (level0 is free best effort)");
 	if (get_array(x, "levels", v, PF_CONF_MAX_LEVELS))
 		return -EINVAL;
 	if (json_object_array_length(v) < 2)
-		return bad(x, "levels", "%s", "give level0 (free best effort) and at least one paid level");
+		return bad(x, "levels", "%s",
+			   "give level0 (free best effort) and at least one paid level");
 	x->c->n_levels = json_object_array_length(v);
 	for (int i = 0; i < x->c->n_levels; i++)
 		if (parse_level(x, json_object_array_get_idx(v, i), i))
@@ -388,9 +391,10 @@ static void set_defaults(struct pf_conf *c)
 
 static int parse_root(const struct cx *x, struct json_object *root)
 {
-	static const char *const known[] = {
-	    "ports", "bridges", "best_effort", "levels",   "mode",	    "xdp",	"state_dir",
-	    "pin_root", "socket", "metrics",	"hold_ttl", "unknown_endpoint", "sync", NULL};
+	static const char *const known[] = {"ports",  "bridges", "best_effort", "levels",
+					    "mode",   "xdp",	 "state_dir",	"pin_root",
+					    "socket", "metrics", "hold_ttl",	"unknown_endpoint",
+					    "sync",   NULL};
 	struct json_object *v;
 
 	if (!json_object_is_type(root, json_type_object))
@@ -474,8 +478,8 @@ static int expand_bridge(struct pf_conf *c, const struct pf_conf_bridge *b)
 			continue; /* a "ports" entry overrides the bridge's defaults */
 		if (c->n_ports == PF_CONF_MAX_PORTS) {
 			closedir(dir);
-			return pf_fail(-EINVAL, "bridge %s: more than %d ports in total",
-				       b->ifname, PF_CONF_MAX_PORTS);
+			return pf_fail(-EINVAL, "bridge %s: more than %d ports in total", b->ifname,
+				       PF_CONF_MAX_PORTS);
 		}
 		p = &c->ports[c->n_ports++];
 		memset(p, 0, sizeof(*p));

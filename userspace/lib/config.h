@@ -31,7 +31,7 @@ struct pf_prefix {
 
 struct pf_conf_port {
 	char ifname[PF_IFNAMSIZ];
-	__u32 ifindex;	      /* set by pf_conf_resolve() */
+	__u32 ifindex; /* set by pf_conf_resolve() */
 	__u64 capacity_bps;
 	char bridge[PF_IFNAMSIZ]; /* the bridge it came from, or "" */
 	struct pf_prefix hosts[PF_CONF_MAX_HOSTS];

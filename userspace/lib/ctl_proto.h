@@ -14,14 +14,14 @@
 
 /* Error codes on the wire ("error" of a failed reply). */
 enum pf_ctl_err {
-	PF_CTL_E_BAD_REQUEST = 0, /* not JSON, wrong fields or values */
-	PF_CTL_E_UNKNOWN_OP,	  /* no such "op" */
-	PF_CTL_E_TOO_LARGE,	  /* request line above PF_CTL_REQUEST_MAX */
-	PF_CTL_E_CAPACITY,	  /* admission refused: names the port and its free rate */
+	PF_CTL_E_BAD_REQUEST = 0,  /* not JSON, wrong fields or values */
+	PF_CTL_E_UNKNOWN_OP,	   /* no such "op" */
+	PF_CTL_E_TOO_LARGE,	   /* request line above PF_CTL_REQUEST_MAX */
+	PF_CTL_E_CAPACITY,	   /* admission refused: names the port and its free rate */
 	PF_CTL_E_UNKNOWN_ENDPOINT, /* an address is on no configured port */
-	PF_CTL_E_NOT_FOUND,	  /* no such reservation or hold */
-	PF_CTL_E_NO_CLASS_ID,	  /* all HTB minor ids are taken */
-	PF_CTL_E_INTERNAL,	  /* database or data-plane failure */
+	PF_CTL_E_NOT_FOUND,	   /* no such reservation or hold */
+	PF_CTL_E_NO_CLASS_ID,	   /* all HTB minor ids are taken */
+	PF_CTL_E_INTERNAL,	   /* database or data-plane failure */
 	PF_CTL_E_MAX,
 };
 

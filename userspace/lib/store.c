@@ -104,8 +104,8 @@ static int db_fail(struct pf_store *s, const char *what)
 	int code = sqlite3_errcode(s->db);
 
 	return pf_fail(code == SQLITE_CONSTRAINT ? -EEXIST
-		       : code == SQLITE_BUSY	   ? -EBUSY
-						   : -EIO,
+		       : code == SQLITE_BUSY	 ? -EBUSY
+						 : -EIO,
 		       "database: %s: %s", what, sqlite3_errmsg(s->db));
 }
 

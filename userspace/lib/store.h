@@ -31,7 +31,7 @@ struct pf_store_resv {
 	__u16 minor; /* HTB class 1:minor; 0 for a hold */
 	char ports[PF_STORE_PORTS_MAX];
 	__s64 start_wall_ns;
-	__s64 end_wall_ns;	 /* active: when it ends */
+	__s64 end_wall_ns;	  /* active: when it ends */
 	__s64 hold_until_wall_ns; /* hold: when the hold lapses */
 };
 

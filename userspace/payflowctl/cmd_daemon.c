@@ -94,10 +94,12 @@ static void print_resv(struct json_object *r)
 
 	if (json_object_object_get_ex(r, "ports", &ports))
 		for (size_t i = 0; i < json_object_array_length(ports); i++)
-			off += snprintf(pl + off, sizeof(pl) - off, "%s%s", i ? "," : "",
-					json_object_get_string(json_object_array_get_idx(ports, i)));
+			off +=
+			    snprintf(pl + off, sizeof(pl) - off, "%s%s", i ? "," : "",
+				     json_object_get_string(json_object_array_get_idx(ports, i)));
 	printf("%-8llu %-40s %-8s %12s %6llu %6s %8.1fs %s\n", (unsigned long long)u64(r, "id"),
-	       str(r, "pair"), str(r, "state"), pf_rate_format(u64(r, "rate_bps"), rate, sizeof(rate)),
+	       str(r, "pair"), str(r, "state"),
+	       pf_rate_format(u64(r, "rate_bps"), rate, sizeof(rate)),
 	       (unsigned long long)u64(r, "level"), str(r, "class"), dbl(r, "seconds_left"), pl);
 }
 
@@ -143,7 +145,7 @@ static int parse_terms(int argc, char **argv, const char *cmd, struct json_objec
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		__u64 v;
 		int bad;
-		const char *key = opt == 'r' ? "rate_bps"
+		const char *key = opt == 'r'   ? "rate_bps"
 				  : opt == 's' ? "seconds"
 				  : opt == 'l' ? "level"
 				  : opt == 'b' ? "burst"
@@ -222,8 +224,7 @@ static void print_ended(struct json_object *r)
 }
 
 /* ID, or IP1 IP2 (revoke only). */
-static int id_or_pair(struct json_object *req, int argc, char **argv, const char *cmd,
-		      bool pair_ok)
+static int id_or_pair(struct json_object *req, int argc, char **argv, const char *cmd, bool pair_ok)
 {
 	__u64 id;
 
@@ -361,8 +362,7 @@ static void print_ports(struct json_object *result)
 	struct json_object *ports;
 
 	json_object_object_get_ex(result, "ports", &ports);
-	printf("%-16s %14s %14s %14s %14s\n", "PORT", "CAPACITY", "RESERVABLE", "RESERVED",
-	       "FREE");
+	printf("%-16s %14s %14s %14s %14s\n", "PORT", "CAPACITY", "RESERVABLE", "RESERVED", "FREE");
 	for (size_t i = 0; i < json_object_array_length(ports); i++) {
 		struct json_object *p = json_object_array_get_idx(ports, i);
 		char a[32], b[32], r[32], f[32];

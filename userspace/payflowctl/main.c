@@ -90,21 +90,17 @@ static const struct {
 	const char *name;
 	int (*fn)(struct ctl *c, int argc, char **argv);
 } commands[] = {
-    {"attach", cmd_attach}, {"detach", cmd_detach}, {"grant", cmd_grant},
-    {"hold", cmd_hold},	    {"release", cmd_release}, {"revoke", cmd_revoke},
-    {"list", cmd_list},	    {"show", cmd_show},	      {"stats", cmd_stats},
-    {"ports", cmd_ports},
+    {"attach", cmd_attach},   {"detach", cmd_detach}, {"grant", cmd_grant}, {"hold", cmd_hold},
+    {"release", cmd_release}, {"revoke", cmd_revoke}, {"list", cmd_list},   {"show", cmd_show},
+    {"stats", cmd_stats},     {"ports", cmd_ports},
 };
 
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"json", no_argument, NULL, 'j'},
-	    {"pin-root", required_argument, NULL, 'p'},
-	    {"socket", required_argument, NULL, 's'},
-	    {"direct", no_argument, NULL, 'd'},
-	    {"help", no_argument, NULL, 'h'},
-	    {0},
+	    {"json", no_argument, NULL, 'j'},	      {"pin-root", required_argument, NULL, 'p'},
+	    {"socket", required_argument, NULL, 's'}, {"direct", no_argument, NULL, 'd'},
+	    {"help", no_argument, NULL, 'h'},	      {0},
 	};
 	struct ctl c = {.pin_root = PF_PIN_ROOT_DEFAULT, .socket = PF_CONF_DEFAULT_SOCKET};
 	int opt;

@@ -22,9 +22,9 @@
 struct pfd_client {
 	enum pfd_src src; /* PFD_SRC_CLIENT; first, for epoll tags */
 	int fd;
-	bool dead;	   /* close at the next flush */
+	bool dead;	  /* close at the next flush */
 	bool close_after; /* close once the queued output is sent */
-	bool want_out;	   /* registered for EPOLLOUT */
+	bool want_out;	  /* registered for EPOLLOUT */
 	char *in;
 	size_t in_len, in_cap;
 	char *out;
@@ -115,8 +115,8 @@ static int reserve(char **buf, size_t *cap, size_t need)
 
 static void queue_reply(struct pfd_client *c, struct json_object *reply)
 {
-	const char *text = json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PLAIN |
-								     JSON_C_TO_STRING_NOSLASHESCAPE);
+	const char *text = json_object_to_json_string_ext(
+	    reply, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	size_t len = strlen(text);
 
 	if (reserve(&c->out, &c->out_cap, c->out_len + len + 1)) {
@@ -146,8 +146,8 @@ static const struct {
 	const char *name;
 	op_fn fn;
 } ops[] = {
-    {"ping", op_ping},	   {"hold", pfd_hold},	 {"release", pfd_release}, {"revoke", pfd_revoke},
-    {"list", pfd_list},	   {"show", pfd_show},	 {"stats", pfd_stats},	   {"ports", pfd_ports},
+    {"ping", op_ping},	{"hold", pfd_hold}, {"release", pfd_release}, {"revoke", pfd_revoke},
+    {"list", pfd_list}, {"show", pfd_show}, {"stats", pfd_stats},     {"ports", pfd_ports},
 };
 
 static struct json_object *dispatch(struct pfd *d, const char *line, __u64 t_received)
@@ -161,7 +161,8 @@ static struct json_object *dispatch(struct pfd *d, const char *line, __u64 t_rec
 		return pf_ctl_error_reply(PF_CTL_E_BAD_REQUEST,
 					  "a request is one JSON object on one line");
 	}
-	if (!json_object_object_get_ex(req, "op", &op) || !json_object_is_type(op, json_type_string)) {
+	if (!json_object_object_get_ex(req, "op", &op) ||
+	    !json_object_is_type(op, json_type_string)) {
 		json_object_put(req);
 		return pf_ctl_error_reply(PF_CTL_E_BAD_REQUEST, "the request has no \"op\" string");
 	}
@@ -193,8 +194,7 @@ static void handle_lines(struct pfd *d, struct pfd_client *c)
 	size_t start = 0;
 	char *nl;
 
-	while (!c->close_after &&
-	       (nl = memchr(c->in + start, '\n', c->in_len - start))) {
+	while (!c->close_after && (nl = memchr(c->in + start, '\n', c->in_len - start))) {
 		*nl = 0;
 		queue_reply(c, dispatch(d, c->in + start, pf_now_ns()));
 		start = nl - c->in + 1;

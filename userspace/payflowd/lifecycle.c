@@ -153,8 +153,8 @@ static struct json_object *live_json(const struct pfd *d, const struct pfd_resv 
 	struct pf_store_resv s;
 
 	to_store(d, r, &s);
-	return pfd_resv_json(d, &r->key, r->id, pf_resv_state_name(r->state), r->rate_bps,
-			     r->level, r->minor, r->start_wall_ns, r->end_wall_ns, s.ports);
+	return pfd_resv_json(d, &r->key, r->id, pf_resv_state_name(r->state), r->rate_bps, r->level,
+			     r->minor, r->start_wall_ns, r->end_wall_ns, s.ports);
 }
 
 int pfd_txn(struct pfd *d)
@@ -393,8 +393,12 @@ struct json_object *pfd_hold(struct pfd *d, struct json_object *req, struct json
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return pf_ctl_error_reply(PF_CTL_E_INTERNAL, "out of memory");
-	*h = (struct pfd_resv){.key = q.key, .state = PF_RS_HOLD, .rate_bps = q.g.rate_bps,
-			       .level = q.g.level, .burst = q.g.burst, .ports = ports};
+	*h = (struct pfd_resv){.key = q.key,
+			       .state = PF_RS_HOLD,
+			       .rate_bps = q.g.rate_bps,
+			       .level = q.g.level,
+			       .burst = q.g.burst,
+			       .ports = ports};
 	h->start_wall_ns = pf_wall_ns();
 	h->end_wall_ns = h->start_wall_ns + q.seconds * NS;
 	h->expires_mono = pf_now_ns() + d->conf.hold_ttl_s * NS;
@@ -485,8 +489,7 @@ struct json_object *pfd_revoke(struct pfd *d, struct json_object *req, struct js
 	return end_request(d, req, PF_RS_ACTIVE, result);
 }
 
-struct json_object *pfd_release(struct pfd *d, struct json_object *req,
-				struct json_object **result)
+struct json_object *pfd_release(struct pfd *d, struct json_object *req, struct json_object **result)
 {
 	return end_request(d, req, PF_RS_HOLD, result);
 }

@@ -89,8 +89,10 @@ static void stop(struct pfd *d)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"config", required_argument, NULL, 'c'}, {"check", no_argument, NULL, 'k'},
-	    {"detach", no_argument, NULL, 'd'},	      {"help", no_argument, NULL, 'h'},
+	    {"config", required_argument, NULL, 'c'},
+	    {"check", no_argument, NULL, 'k'},
+	    {"detach", no_argument, NULL, 'd'},
+	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
 	const char *config = NULL;

@@ -133,8 +133,8 @@ static void port_metrics(struct pfd *d, struct text *t)
 
 static void counter_metrics(struct pfd *d, struct text *t)
 {
-	static const char *const reasons[PFD_REF_MAX] = {
-	    "capacity", "unknown_endpoint", "no_class_id", "bad_request", "internal"};
+	static const char *const reasons[PFD_REF_MAX] = {"capacity", "unknown_endpoint",
+							 "no_class_id", "bad_request", "internal"};
 
 	header(t, "payflow_grants_total", "counter", "New reservations granted.");
 	put(t, "payflow_grants_total %llu\n", (unsigned long long)d->cnt.grants);
@@ -189,10 +189,14 @@ static void flow_metrics(struct pfd *d, struct text *t)
 			    (unsigned long long)f.flows[i].id,
 			    pf_addr_format(f.flows[i].key.lo, lo, sizeof(lo)),
 			    pf_addr_format(f.flows[i].key.hi, hi, sizeof(hi)),
-			    (unsigned long long)(w == 0 ? s->bytes : w == 1 ? s->packets : s->drops));
+			    (unsigned long long)(w == 0	  ? s->bytes
+						 : w == 1 ? s->packets
+							  : s->drops));
 		}
 		put(t, "%s{id=\"other\",a=\"\",b=\"\"} %llu\n", name,
-		    (unsigned long long)(w == 0 ? other.bytes : w == 1 ? other.packets : other.drops));
+		    (unsigned long long)(w == 0	  ? other.bytes
+					 : w == 1 ? other.packets
+						  : other.drops));
 	}
 	free(f.flows);
 }
@@ -265,8 +269,7 @@ int pfd_metrics_start(struct pfd *d)
 		sin6->sin6_port = htons(d->conf.metrics_port);
 		flags |= MHD_USE_IPv6;
 	} else {
-		return pf_fail(-EINVAL, "metrics: '%s' is not an IP address",
-			       d->conf.metrics_host);
+		return pf_fail(-EINVAL, "metrics: '%s' is not an IP address", d->conf.metrics_host);
 	}
 	d->mhd = MHD_start_daemon(flags, d->conf.metrics_port, NULL, NULL, serve, d,
 				  MHD_OPTION_SOCK_ADDR, &ss, MHD_OPTION_CONNECTION_TIMEOUT,

@@ -27,7 +27,7 @@ struct pfd_resv {
 	__u64 rate_bps;
 	pf_portset ports;
 	__s64 start_wall_ns;
-	__s64 end_wall_ns; /* active: end; hold: when it lapses */
+	__s64 end_wall_ns;  /* active: end; hold: when it lapses */
 	__u64 expires_mono; /* end_wall_ns on CLOCK_MONOTONIC */
 	struct pfd_resv *next_id, *next_key;
 };
@@ -109,8 +109,7 @@ struct json_object *pfd_grant(struct pfd *d, struct json_object *req, __u64 t_re
 struct json_object *pfd_hold(struct pfd *d, struct json_object *req, struct json_object **result);
 struct json_object *pfd_release(struct pfd *d, struct json_object *req,
 				struct json_object **result);
-struct json_object *pfd_revoke(struct pfd *d, struct json_object *req,
-			       struct json_object **result);
+struct json_object *pfd_revoke(struct pfd *d, struct json_object *req, struct json_object **result);
 /* Expires what is due; re-arms the timer. */
 void pfd_reap(struct pfd *d);
 /* Arms the timerfd for the earliest expiry, if that changed (after each batch). */

@@ -24,15 +24,15 @@ static void list_one(struct pfd_resv *r, void *arg)
 		if (r->ports & (1ULL << i))
 			off += snprintf(ports + off, sizeof(ports) - off, "%s%s", off ? "," : "",
 					l->d->conf.ports[i].ifname);
-	json_object_array_add(l->rows,
-			      pfd_resv_json(l->d, &r->key, r->id, pf_resv_state_name(r->state),
-					    r->rate_bps, r->level, r->minor, r->start_wall_ns,
-					    r->end_wall_ns, ports));
+	json_object_array_add(
+	    l->rows, pfd_resv_json(l->d, &r->key, r->id, pf_resv_state_name(r->state), r->rate_bps,
+				   r->level, r->minor, r->start_wall_ns, r->end_wall_ns, ports));
 }
 
 static int by_id(const void *a, const void *b)
 {
-	struct json_object *x = *(struct json_object *const *)a, *y = *(struct json_object *const *)b;
+	struct json_object *x = *(struct json_object *const *)a,
+			   *y = *(struct json_object *const *)b;
 	__u64 i = json_object_get_uint64(json_object_object_get(x, "id"));
 	__u64 j = json_object_get_uint64(json_object_object_get(y, "id"));
 
@@ -95,10 +95,9 @@ struct json_object *pfd_show(struct pfd *d, struct json_object *req, struct json
 	if (err)
 		return pf_ctl_error_reply(err == -ENOENT ? PF_CTL_E_NOT_FOUND : PF_CTL_E_INTERNAL,
 					  pf_last_error());
-	*result = pfd_resv_json(d, &s.key, s.id, pf_resv_state_name(s.state), s.rate_bps,
-				s.level, s.minor, s.start_wall_ns,
-				s.state == PF_RS_HOLD ? s.hold_until_wall_ns : s.end_wall_ns,
-				s.ports);
+	*result = pfd_resv_json(
+	    d, &s.key, s.id, pf_resv_state_name(s.state), s.rate_bps, s.level, s.minor,
+	    s.start_wall_ns, s.state == PF_RS_HOLD ? s.hold_until_wall_ns : s.end_wall_ns, s.ports);
 	if (s.state == PF_RS_ACTIVE && !pf_stats_read(d->dp.maps.resv_stats, &s.key, &st))
 		json_object_object_add(*result, "stats", stats_json(&st));
 	return NULL;
@@ -130,8 +129,8 @@ bool pfd_latency(const struct pfd *d, double pct, double *us)
 }
 
 static const char *const refusal_names[PFD_REF_MAX] = {
-    [PFD_REF_CAPACITY] = "capacity",	      [PFD_REF_UNKNOWN_ENDPOINT] = "unknown_endpoint",
-    [PFD_REF_NO_CLASS_ID] = "no_class_id",    [PFD_REF_BAD_REQUEST] = "bad_request",
+    [PFD_REF_CAPACITY] = "capacity",	   [PFD_REF_UNKNOWN_ENDPOINT] = "unknown_endpoint",
+    [PFD_REF_NO_CLASS_ID] = "no_class_id", [PFD_REF_BAD_REQUEST] = "bad_request",
     [PFD_REF_INTERNAL] = "internal",
 };
 
@@ -168,9 +167,8 @@ struct json_object *pfd_stats(struct pfd *d, struct json_object *req, struct jso
 			json_object_object_add(dp, pf_counter_name(i),
 					       json_object_new_uint64(cnt[i]));
 	json_object_object_add(o, "dataplane", dp);
-	json_object_object_add(o, "mode", json_object_new_string(d->conf.mode == PF_MODE_POLICE
-									 ? "police"
-									 : "shape"));
+	json_object_object_add(
+	    o, "mode", json_object_new_string(d->conf.mode == PF_MODE_POLICE ? "police" : "shape"));
 	*result = o;
 	return NULL;
 }
@@ -189,12 +187,14 @@ struct json_object *pfd_ports(struct pfd *d, struct json_object *req, struct jso
 		if (p->bridge[0])
 			json_object_object_add(o, "bridge", json_object_new_string(p->bridge));
 		json_object_object_add(o, "capacity_bps", json_object_new_uint64(p->capacity_bps));
-		json_object_object_add(o, "floor_bps", json_object_new_uint64(d->conf.be_floor_bps));
+		json_object_object_add(o, "floor_bps",
+				       json_object_new_uint64(d->conf.be_floor_bps));
 		json_object_object_add(o, "reservable_bps",
 				       json_object_new_uint64(d->adm.ports[i].reservable_bps));
 		json_object_object_add(o, "reserved_bps",
 				       json_object_new_uint64(d->adm.ports[i].reserved_bps));
-		json_object_object_add(o, "free_bps", json_object_new_uint64(pf_adm_free(&d->adm, i)));
+		json_object_object_add(o, "free_bps",
+				       json_object_new_uint64(pf_adm_free(&d->adm, i)));
 		json_object_array_add(arr, o);
 	}
 	*result = json_object_new_object();

@@ -143,13 +143,19 @@ static int load_row(const struct pf_store_resv *s, void *arg)
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return pf_fail(-ENOMEM, "out of memory");
-	*r = (struct pfd_resv){.id = s->id, .key = s->key, .state = s->state, .minor = s->minor,
-			       .level = s->level, .burst = s->burst, .rate_bps = s->rate_bps,
-			       .ports = ports, .start_wall_ns = s->start_wall_ns,
+	*r = (struct pfd_resv){.id = s->id,
+			       .key = s->key,
+			       .state = s->state,
+			       .minor = s->minor,
+			       .level = s->level,
+			       .burst = s->burst,
+			       .rate_bps = s->rate_bps,
+			       .ports = ports,
+			       .start_wall_ns = s->start_wall_ns,
 			       .end_wall_ns = s->end_wall_ns};
-	r->expires_mono = pf_expires_mono(s->state == PF_RS_HOLD ? s->hold_until_wall_ns
-								 : s->end_wall_ns,
-					  l->now_wall, l->now_mono);
+	r->expires_mono =
+	    pf_expires_mono(s->state == PF_RS_HOLD ? s->hold_until_wall_ns : s->end_wall_ns,
+			    l->now_wall, l->now_mono);
 	if (!r->expires_mono) /* ended between the expire query and now */
 		r->expires_mono = l->now_mono;
 	pf_adm_charge(&d->adm, ports, r->rate_bps);
@@ -173,8 +179,8 @@ static int load_db(struct pfd *d, int *expired, struct load_ctx *l)
 	err = pf_store_begin(d->store);
 	if (err)
 		return err;
-	err = pf_store_expire(d->store, l->now_wall, expired) ?:
-	      pf_store_foreach(d->store, 1U << PF_RS_HOLD | 1U << PF_RS_ACTIVE, load_row, l);
+	err = pf_store_expire(d->store, l->now_wall, expired)
+		  ?: pf_store_foreach(d->store, 1U << PF_RS_HOLD | 1U << PF_RS_ACTIVE, load_row, l);
 	if (err) {
 		pf_store_rollback(d->store);
 		return err;
