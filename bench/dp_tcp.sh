@@ -16,7 +16,7 @@ RESV=${DP_TCP_RESV:-100000}
 ATTACH_OPTS=(--capacity 100gbit --be-rate 100gbit)
 [ -x "$BUILD/load_resv" ] || die "$BUILD/load_resv is missing: run make first"
 
-pfctl() { "$CTL" --pin-root "$PIN" "$@"; }
+pfctl() { "$CTL" --direct --pin-root "$PIN" "$@"; }
 
 # One measurement in Gbit/s; a failed or empty run stops the benchmark.
 gbps() {

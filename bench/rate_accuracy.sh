@@ -17,7 +17,7 @@ MODES=(htb shape police)
 H1=10.77.0.1
 H2=10.77.0.2
 
-pfctl() { "$CTL" --pin-root "$PIN" "$@"; }
+pfctl() { "$CTL" --direct --pin-root "$PIN" "$@"; }
 
 # setup_MODE RATE_MBIT / teardown_MODE: the limiter on the ports, then gone.
 # Plain HTB needs only h2's port: that is where h1 -> h2 data leaves.

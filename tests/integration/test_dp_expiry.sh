@@ -8,7 +8,7 @@ source "$(dirname "$0")/lib.sh"
 BE=50000000
 RATE=150000000
 topo_bridge 2
-"$CTL" --pin-root "$PIN" attach "${PFX}p1" "${PFX}p2" >/dev/null || exit 1
+"$CTL" --direct --pin-root "$PIN" attach "${PFX}p1" "${PFX}p2" >/dev/null || exit 1
 iperf_server h2
 
 json=$(mktemp)
@@ -16,7 +16,7 @@ t0=$(date +%s.%N)
 timeout 30 ip netns exec "${PFX}h1" iperf3 -c 10.77.0.2 -t 11 -i 0.5 -J >"$json" &
 client=$!
 sleep 2
-"$CTL" --pin-root "$PIN" grant 10.77.0.1 10.77.0.2 --rate 150mbit --seconds 5 >/dev/null
+"$CTL" --direct --pin-root "$PIN" grant 10.77.0.1 10.77.0.2 --rate 150mbit --seconds 5 >/dev/null
 t1=$(date +%s.%N)
 sleep 1
 check "no payflow process is alive during the paid window" \
@@ -42,6 +42,6 @@ check "d: back to best effort within 1 s of the end, with no process alive" \
 		n++; sum += $3; if ($3 > 1.3 * want) bad++ }
 		END { m = sum / n; exit !(n >= 4 && !bad && m > 0.9 * want && m < 1.1 * want) }' "$json.iv"
 check "the expired entry is reported expired" \
-	bash -c "'$CTL' --pin-root '$PIN' --json list | jq -e '.[0].state == \"expired\"' >/dev/null"
+	bash -c "'$CTL' --direct --pin-root '$PIN' --json list | jq -e '.[0].state == \"expired\"' >/dev/null"
 rm -f "$json.iv"
 finish

@@ -20,9 +20,9 @@ port_clean() {
 police_run() { # name, attach flags...
 	local name=$1 out got retr want
 	shift
-	"$CTL" --pin-root "$PIN" attach "${PFX}p1" "${PFX}p2" --mode police "$@" >/dev/null 2>&1 ||
+	"$CTL" --direct --pin-root "$PIN" attach "${PFX}p1" "${PFX}p2" --mode police "$@" >/dev/null 2>&1 ||
 		{ not_ok "$name: attach"; return; }
-	"$CTL" --pin-root "$PIN" grant 10.77.0.1 10.77.0.2 --rate 100mbit --seconds 60 >/dev/null
+	"$CTL" --direct --pin-root "$PIN" grant 10.77.0.1 10.77.0.2 --rate 100mbit --seconds 60 >/dev/null
 	out=$(iperf_json h1 10.77.0.2 5)
 	got=$(goodput_bps <<<"$out")
 	retr=$(retrans_pct <<<"$out")
@@ -30,8 +30,8 @@ police_run() { # name, attach flags...
 	echo "# $name: $(ratio "$got" 1000000) Mbit/s, ratio $(ratio "$got" "$want"), retransmits ${retr}%"
 	check "f: $name holds 100 Mbit/s within 15%" within "$got" "$want" 15
 	check "f: $name drops were counted" \
-		bash -c "'$CTL' --pin-root '$PIN' --json stats | jq -e '.counters.drop > 0' >/dev/null"
-	"$CTL" --pin-root "$PIN" detach --all >/dev/null
+		bash -c "'$CTL' --direct --pin-root '$PIN' --json stats | jq -e '.counters.drop > 0' >/dev/null"
+	"$CTL" --direct --pin-root "$PIN" detach --all >/dev/null
 	check "g: detach after $name leaves no program, qdisc or pin" port_clean
 }
 

@@ -7,7 +7,7 @@ source "$(dirname "$0")/lib.sh"
 BE=50000000
 RATE=150000000
 topo_bridge 3
-"$CTL" --pin-root "$PIN" attach "${PFX}p1" "${PFX}p2" "${PFX}p3" >/dev/null || exit 1
+"$CTL" --direct --pin-root "$PIN" attach "${PFX}p1" "${PFX}p2" "${PFX}p3" >/dev/null || exit 1
 iperf_server h2
 iperf_server h3
 
@@ -33,9 +33,9 @@ measure "a: unreserved IPv4 flow at best effort" h1 10.77.0.2 "$(expected_goodpu
 measure "c: unreserved IPv6 flow at best effort" h1 fd77::2 "$(expected_goodput $BE 6)" 10
 
 # Addresses given in the reverse order of the traffic: the pair is unordered.
-"$CTL" --pin-root "$PIN" grant 10.77.0.2 10.77.0.1 --rate 150mbit --seconds 120 >/dev/null
+"$CTL" --direct --pin-root "$PIN" grant 10.77.0.2 10.77.0.1 --rate 150mbit --seconds 120 >/dev/null
 measure "b: 150 Mbit/s grant, IPv4" h1 10.77.0.2 "$(expected_goodput $RATE 4)" 10 1
-"$CTL" --pin-root "$PIN" grant fd77::3 fd77::1 --rate 150mbit --seconds 120 >/dev/null
+"$CTL" --direct --pin-root "$PIN" grant fd77::3 fd77::1 --rate 150mbit --seconds 120 >/dev/null
 measure "c: 150 Mbit/s grant, IPv6" h1 fd77::3 "$(expected_goodput $RATE 6)" 10 1
 
 check "reservations map dump names its fields (BTF)" \
@@ -46,7 +46,7 @@ check "reservations map dump names its fields (BTF)" \
 # egress port (p3); a second iperf3 server on h3 takes the competing flows.
 ip netns exec "${PFX}h3" iperf3 -s -p 5202 --logfile /dev/null &
 PIDS+=($!)
-"$CTL" --pin-root "$PIN" grant 10.77.0.1 10.77.0.3 --rate 150mbit --seconds 120 >/dev/null
+"$CTL" --direct --pin-root "$PIN" grant 10.77.0.1 10.77.0.3 --rate 150mbit --seconds 120 >/dev/null
 sleep 0.3
 iperf_json h2 10.77.0.3 7 -p 5202 -P 3 >/dev/null &
 competing=$!
@@ -59,7 +59,7 @@ echo "# e: reserved flow $(ratio "$got" 1000000) Mbit/s against 3 unreserved, ra
 check "e: grant keeps >= 90% of its rate against 3 unreserved flows" \
 	awk -v v="$got" -v t="$want" 'BEGIN { exit !(v >= 0.9 * t) }'
 
-"$CTL" --pin-root "$PIN" detach --all >/dev/null
+"$CTL" --direct --pin-root "$PIN" detach --all >/dev/null
 clean=1
 for i in 1 2 3; do
 	p="${PFX}p$i"

@@ -10,7 +10,7 @@ P1="${PFX}p1"
 expect() {
 	local name=$1 code=$2 re=$3 out rc
 	shift 4
-	out=$("$CTL" --pin-root "$PIN" "$@" 2>&1)
+	out=$("$CTL" --direct --pin-root "$PIN" "$@" 2>&1)
 	rc=$?
 	if [ "$rc" = "$code" ] && grep -qE -- "$re" <<<"$out"; then
 		ok "$name"
@@ -38,7 +38,7 @@ expect "missing seconds" 2 "--seconds is required" -- grant 10.77.0.1 10.77.0.2 
 expect "one address only" 2 "give exactly two addresses" -- grant 10.77.0.1 --rate 1mbit --seconds 5
 expect "revoke of nothing" 1 "no reservation for 10.77.0.1 <-> 10.77.0.2" -- revoke 10.77.0.1 10.77.0.2
 check "bad input left the map empty" \
-	bash -c "[ \"\$('$CTL' --pin-root '$PIN' --json list | jq length)\" = 0 ]"
+	bash -c "[ \"\$('$CTL' --direct --pin-root '$PIN' --json list | jq length)\" = 0 ]"
 expect "grant" 0 "granted 10.77.0.1 <-> 10.77.0.2 at 10 Mbit/s" -- \
 	grant 10.77.0.2 10.77.0.1 --rate 10mbit --seconds 30
 expect "a lower, shorter grant never lowers or shortens" 0 "at 10 Mbit/s until \\+(29|30)s" -- \
@@ -49,7 +49,7 @@ check "the class rate followed the raise" \
 	bash -c "tc class show dev '$P1' | grep -q 'rate 20Mbit ceil 20Mbit'"
 expect "a later attach reuses the pins" 0 "attached ${PFX}p2" -- attach "${PFX}p2"
 check "... keeps the reservation and gives the new port its class" \
-	bash -c "'$CTL' --pin-root '$PIN' --json list | jq -e '.[0].rate_bps == 20000000' >/dev/null &&
+	bash -c "'$CTL' --direct --pin-root '$PIN' --json list | jq -e '.[0].rate_bps == 20000000' >/dev/null &&
 		tc class show dev '${PFX}p2' | grep -q 'rate 20Mbit ceil 20Mbit'"
 expect "--json list" 0 '"rate_bps":20000000' -- --json list
 expect "stats of a pair" 0 "reserved" -- stats 10.77.0.1 10.77.0.2

@@ -11,8 +11,11 @@
 
 #define PF_HTB_MTU 1514
 
+/* The socket of the current session, if one is open (see htb.h). */
+static __thread struct nl_sock *session_sk;
+
 /* Opens a route socket; the caller frees it. NULL with the error recorded. */
-static struct nl_sock *route_socket(void)
+static struct nl_sock *route_socket_new(void)
 {
 	struct nl_sock *sk = nl_socket_alloc();
 
@@ -26,6 +29,33 @@ static struct nl_sock *route_socket(void)
 		return NULL;
 	}
 	return sk;
+}
+
+/* The session's socket, or a fresh one; release it with route_socket_put(). */
+static struct nl_sock *route_socket(void)
+{
+	return session_sk ? session_sk : route_socket_new();
+}
+
+static void route_socket_put(struct nl_sock *sk)
+{
+	if (sk != session_sk)
+		nl_socket_free(sk);
+}
+
+int pf_htb_session_begin(void)
+{
+	if (session_sk)
+		return 0;
+	session_sk = route_socket_new();
+	return session_sk ? 0 : -EIO;
+}
+
+void pf_htb_session_end(void)
+{
+	if (session_sk)
+		nl_socket_free(session_sk);
+	session_sk = NULL;
 }
 
 /* Maps libnl's error space back to errno for our callers. */
@@ -133,7 +163,7 @@ int pf_htb_setup(int ifindex, __u64 capacity_bps, __u64 be_rate_bps)
 	if (!err)
 		err = class_put(sk, ifindex, PF_HANDLE(PF_HTB_MAJOR, PF_HTB_ROOT_MINOR),
 				PF_HTB_BE_MINOR, be_rate_bps);
-	nl_socket_free(sk);
+	route_socket_put(sk);
 	if (err && err != -EEXIST)
 		pf_htb_teardown(ifindex);
 	return err;
@@ -149,7 +179,7 @@ int pf_htb_teardown(int ifindex)
 		return -EIO;
 	q = rtnl_qdisc_alloc();
 	if (!q) {
-		nl_socket_free(sk);
+		route_socket_put(sk);
 		return pf_fail(-ENOMEM, "out of memory");
 	}
 	rtnl_tc_set_ifindex(TC_CAST(q), ifindex);
@@ -157,7 +187,7 @@ int pf_htb_teardown(int ifindex)
 	rtnl_tc_set_handle(TC_CAST(q), PF_HANDLE(PF_HTB_MAJOR, 0));
 	err = rtnl_qdisc_delete(sk, q);
 	rtnl_qdisc_put(q);
-	nl_socket_free(sk);
+	route_socket_put(sk);
 	if (err && err != -NLE_OBJ_NOTFOUND && err != -NLE_NOADDR)
 		return pf_fail(nl_to_errno(err), "cannot delete the HTB qdisc on ifindex %d: %s",
 			       ifindex, nl_geterror(err));
@@ -175,7 +205,7 @@ int pf_htb_class_set(int ifindex, __u16 minor, __u64 rate_bps)
 	if (!sk)
 		return -EIO;
 	err = class_put(sk, ifindex, PF_HANDLE(PF_HTB_MAJOR, PF_HTB_ROOT_MINOR), minor, rate_bps);
-	nl_socket_free(sk);
+	route_socket_put(sk);
 	return err;
 }
 
@@ -189,14 +219,14 @@ int pf_htb_class_del(int ifindex, __u16 minor)
 		return -EIO;
 	c = rtnl_class_alloc();
 	if (!c) {
-		nl_socket_free(sk);
+		route_socket_put(sk);
 		return pf_fail(-ENOMEM, "out of memory");
 	}
 	rtnl_tc_set_ifindex(TC_CAST(c), ifindex);
 	rtnl_tc_set_handle(TC_CAST(c), PF_HANDLE(PF_HTB_MAJOR, minor));
 	err = rtnl_class_delete(sk, c);
 	rtnl_class_put(c);
-	nl_socket_free(sk);
+	route_socket_put(sk);
 	if (err && err != -NLE_OBJ_NOTFOUND && err != -NLE_NODEV)
 		return pf_fail(nl_to_errno(err), "cannot delete HTB class 1:%x on ifindex %d: %s",
 			       minor, ifindex, nl_geterror(err));
@@ -231,7 +261,7 @@ int pf_htb_class_foreach(int ifindex, void (*cb)(__u16 minor, __u64 rate_bps, vo
 	if (!sk)
 		return -EIO;
 	err = rtnl_class_alloc_cache(sk, ifindex, &cache);
-	nl_socket_free(sk);
+	route_socket_put(sk);
 	if (err)
 		return pf_fail(nl_to_errno(err), "cannot list HTB classes on ifindex %d: %s",
 			       ifindex, nl_geterror(err));

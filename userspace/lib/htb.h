@@ -14,6 +14,14 @@
 
 #include <linux/types.h>
 
+/*
+ * A session keeps one rtnetlink socket open for every call below made by this
+ * thread until pf_htb_session_end(), instead of one socket per call: bulk work
+ * (reconciling thousands of classes) and a long-running daemon use it.
+ */
+int pf_htb_session_begin(void);
+void pf_htb_session_end(void);
+
 /* Creates the root qdisc and the root and best-effort classes. Fails with
  * -EEXIST if the port already has a root qdisc of its own. */
 int pf_htb_setup(int ifindex, __u64 capacity_bps, __u64 be_rate_bps);

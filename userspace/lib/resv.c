@@ -56,7 +56,7 @@ static int collect_shaped(__u32 ifindex, const struct pf_port *p, void *ctx)
 	return 0;
 }
 
-static int write_entry(const struct pf_maps *m, const struct pf_key *key, const struct pf_resv *r)
+int pf_resv_write(const struct pf_maps *m, const struct pf_key *key, const struct pf_resv *r)
 {
 	struct pf_resv cur, next = *r;
 	char pair[PF_PAIR_STRLEN];
@@ -94,7 +94,7 @@ int pf_resv_install(const struct pf_maps *m, const struct pf_key *key, const str
 	for (; done < n_ifindexes && !err; done++)
 		err = pf_htb_class_set(ifindexes[done], r->classid & 0xffff, r->rate_bps);
 	if (!err)
-		err = write_entry(m, key, r);
+		err = pf_resv_write(m, key, r);
 	if (err) {
 		struct pf_resv cur;
 

@@ -26,6 +26,9 @@ int pf_resv_install(const struct pf_maps *m, const struct pf_key *key, const str
 		    const __u32 *ifindexes, int n_ifindexes);
 /* Creates the classes of every live entry on one port (a port attached late). */
 int pf_resv_sync_port(const struct pf_maps *m, __u32 ifindex);
+/* Writes only the map entry (keeping police state); the caller has made its
+ * classes already. For bulk reconciling. */
+int pf_resv_write(const struct pf_maps *m, const struct pf_key *key, const struct pf_resv *r);
 /* Deletes the entry, its stats and its class on every attached port. */
 int pf_resv_remove(const struct pf_maps *m, const struct pf_key *key);
 /* Calls cb for each entry (live or expired); stops when cb returns nonzero. */

@@ -15,7 +15,9 @@ enum ctl_exit {
 
 struct ctl {
 	const char *pin_root;
+	const char *socket; /* payflowd's control socket */
 	bool json;
+	bool direct; /* act on the pinned maps without payflowd */
 };
 
 /* Prints "payflowctl: <msg>" to stderr and returns `code`. */
@@ -25,9 +27,19 @@ void ctl_print_json(struct json_object *obj);
 
 int cmd_attach(struct ctl *c, int argc, char **argv);
 int cmd_detach(struct ctl *c, int argc, char **argv);
+/* Through payflowd (cmd_daemon.c). */
 int cmd_grant(struct ctl *c, int argc, char **argv);
+int cmd_hold(struct ctl *c, int argc, char **argv);
+int cmd_release(struct ctl *c, int argc, char **argv);
 int cmd_revoke(struct ctl *c, int argc, char **argv);
 int cmd_list(struct ctl *c, int argc, char **argv);
+int cmd_show(struct ctl *c, int argc, char **argv);
 int cmd_stats(struct ctl *c, int argc, char **argv);
+int cmd_ports(struct ctl *c, int argc, char **argv);
+/* Straight on the pinned maps, with --direct (direct_resv.c, direct_show.c). */
+int direct_grant(struct ctl *c, int argc, char **argv);
+int direct_revoke(struct ctl *c, int argc, char **argv);
+int direct_list(struct ctl *c, int argc, char **argv);
+int direct_stats(struct ctl *c, int argc, char **argv);
 
 #endif /* PF_CTL_H */

@@ -6,15 +6,39 @@
 #include <string.h>
 #include "ctl.h"
 #include "payflow.h"
+#include "config.h"
 
 static const char usage[] =
     "NAME\n"
-    "    payflowctl - attach PayFlow to ports and manage reservations\n"
+    "    payflowctl - manage PayFlow reservations through payflowd, and attach ports\n"
     "\n"
     "SYNOPSIS\n"
-    "    payflowctl [--json] [--pin-root DIR] COMMAND [ARGS]\n"
+    "    payflowctl [--json] [--socket PATH] [--pin-root DIR] [--direct] COMMAND [ARGS]\n"
     "\n"
-    "COMMANDS\n"
+    "COMMANDS (through payflowd, over its control socket)\n"
+    "    grant IP1 IP2 (--rate RATE | --level N) --seconds S [--burst BYTES]\n"
+    "    grant --hold ID\n"
+    "        Reserve RATE (or paid level N's rate) for the unordered pair IP1<->IP2\n"
+    "        (IPv4 or IPv6) for S seconds, or turn hold ID into a reservation.\n"
+    "        Admission is binding: a refusal names the full port and its free\n"
+    "        capacity. A grant on a live pair never shortens or lowers it: the end\n"
+    "        and the rate become the larger of old and new.\n"
+    "    hold IP1 IP2 (--rate RATE | --level N) --seconds S\n"
+    "        Reserve capacity for the daemon's hold TTL without enforcing yet.\n"
+    "    release ID\n"
+    "        Give a hold back.\n"
+    "    revoke IP1 IP2 | revoke ID\n"
+    "        End a reservation now.\n"
+    "    list\n"
+    "        Active reservations and holds.\n"
+    "    show ID | show IP1 IP2\n"
+    "        One reservation (any state, from the database) with its traffic.\n"
+    "    stats\n"
+    "        Grants, refusals, expiries, grant-to-enforced latency, data-plane counters.\n"
+    "    ports\n"
+    "        Capacity, reservable, reserved and free rate per enforced port.\n"
+    "\n"
+    "COMMANDS (straight on the data plane, no payflowd needed)\n"
     "    attach IFNAME... [--mode shape|police] [--capacity RATE] [--be-rate RATE]\n"
     "                     [--xdp] [--xdp-native] [--hard-police]\n"
     "        Build the HTB tree on each port (root 1:1 at the capacity, best effort\n"
@@ -25,22 +49,18 @@ static const char usage[] =
     "        losses by SACK; --hard-police drops only at an empty bucket. Police\n"
     "        buckets default to 300 ms of the rate (at least 1 MiB): TCP through\n"
     "        a policer needs a bucket that outlasts a retransmission timeout.\n"
+    "        payflowd attaches its configured ports itself; this is for use\n"
+    "        without it.\n"
     "    detach IFNAME... | detach --all\n"
     "        Remove programs, qdiscs and classes; the last port also removes the pins.\n"
-    "    grant IP1 IP2 --rate RATE --seconds S [--level N] [--burst BYTES]\n"
-    "        Operator-granted reservation for the unordered pair IP1<->IP2 (IPv4 or\n"
-    "        IPv6). A grant on a live pair never shortens or lowers it: the end and\n"
-    "        the rate become the larger of old and new.\n"
-    "    revoke IP1 IP2\n"
-    "        End a reservation now.\n"
-    "    list\n"
-    "        Reservations with rate, class, time left and traffic so far.\n"
-    "    stats [IP1 IP2]\n"
-    "        Data-plane counters and attached ports, or one pair's traffic.\n"
     "\n"
     "OPTIONS\n"
     "    --json          machine-readable output on stdout\n"
+    "    --socket PATH   payflowd's control socket (default " PF_CONF_DEFAULT_SOCKET ")\n"
     "    --pin-root DIR  where the maps are pinned (default " PF_PIN_ROOT_DEFAULT ")\n"
+    "    --direct        grant, revoke, list and stats act on the pinned maps\n"
+    "                    without payflowd (no admission control, no database; a\n"
+    "                    running payflowd removes such entries when it reconciles)\n"
     "    -h, --help      this text\n"
     "\n"
     "RATES are bit/s with an optional SI suffix: 150mbit, 1G, 2.5gbit, 800k.\n"
@@ -75,19 +95,19 @@ static const struct {
 	const char *name;
 	int (*fn)(struct ctl *c, int argc, char **argv);
 } commands[] = {
-    {"attach", cmd_attach}, {"detach", cmd_detach}, {"grant", cmd_grant},
-    {"revoke", cmd_revoke}, {"list", cmd_list},	    {"stats", cmd_stats},
+    {"attach", cmd_attach},   {"detach", cmd_detach}, {"grant", cmd_grant}, {"hold", cmd_hold},
+    {"release", cmd_release}, {"revoke", cmd_revoke}, {"list", cmd_list},   {"show", cmd_show},
+    {"stats", cmd_stats},     {"ports", cmd_ports},
 };
 
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"json", no_argument, NULL, 'j'},
-	    {"pin-root", required_argument, NULL, 'p'},
-	    {"help", no_argument, NULL, 'h'},
-	    {0},
+	    {"json", no_argument, NULL, 'j'},	      {"pin-root", required_argument, NULL, 'p'},
+	    {"socket", required_argument, NULL, 's'}, {"direct", no_argument, NULL, 'd'},
+	    {"help", no_argument, NULL, 'h'},	      {0},
 	};
-	struct ctl c = {.pin_root = PF_PIN_ROOT_DEFAULT};
+	struct ctl c = {.pin_root = PF_PIN_ROOT_DEFAULT, .socket = PF_CONF_DEFAULT_SOCKET};
 	int opt;
 
 	while ((opt = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
@@ -97,6 +117,12 @@ int main(int argc, char **argv)
 			break;
 		case 'p':
 			c.pin_root = optarg;
+			break;
+		case 's':
+			c.socket = optarg;
+			break;
+		case 'd':
+			c.direct = true;
 			break;
 		case 'h':
 			fputs(usage, stdout);

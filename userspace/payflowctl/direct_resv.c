@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
-/* payflowctl grant / revoke: operator reservations written straight to the maps. */
+/* payflowctl --direct grant / revoke: reservations written straight to the maps, no payflowd. */
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -114,7 +114,7 @@ static int build_resv(const struct pf_maps *m, const struct grant_args *g, struc
 	return 0;
 }
 
-int cmd_grant(struct ctl *c, int argc, char **argv)
+int direct_grant(struct ctl *c, int argc, char **argv)
 {
 	char pair[PF_PAIR_STRLEN], rate[32];
 	struct grant_args g;
@@ -154,7 +154,7 @@ int cmd_grant(struct ctl *c, int argc, char **argv)
 	return CTL_OK;
 }
 
-int cmd_revoke(struct ctl *c, int argc, char **argv)
+int direct_revoke(struct ctl *c, int argc, char **argv)
 {
 	char pair[PF_PAIR_STRLEN];
 	struct pf_key key;

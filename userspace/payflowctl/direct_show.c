@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
-/* payflowctl list / stats */
+/* payflowctl --direct list / stats: read straight from the pinned maps. */
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -74,7 +74,7 @@ static void print_rows(struct json_object *rows)
 	}
 }
 
-int cmd_list(struct ctl *c, int argc, char **argv)
+int direct_list(struct ctl *c, int argc, char **argv)
 {
 	struct list_ctx l = {.now = pf_now_ns()};
 	struct pf_maps m;
@@ -171,7 +171,7 @@ static int pair_stats(const struct pf_maps *m, const struct pf_key *key, struct 
 	return 0;
 }
 
-int cmd_stats(struct ctl *c, int argc, char **argv)
+int direct_stats(struct ctl *c, int argc, char **argv)
 {
 	struct json_object *o = NULL;
 	struct pf_maps m;

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# payflowd benchmark: prints one flat JSON object on stdout with
+#   grant_to_enforced_p50_us, grant_to_enforced_p99_us  measured inside payflowd
+#       from the moment a request line is taken off the socket to the return of
+#       the map update that makes the entry visible (its classes are created
+#       before it), over the sustained run below; read from `payflowctl stats`
+#   grants_per_s          new grants per second, pipelined over one connection
+#                         (bench/pfd_load.py, 64 in flight), 2,000 grants on
+#                         two shaped ports
+#   restart_reconcile_s_60k  payflowd's logged reconcile time after a SIGTERM
+#                         restart with 60,000 active reservations
+#   bytes_per_reservation (map memory from bpftool's bytes_memlock of the
+#                         reservations and resv_stats maps + payflowd's RSS
+#                         growth) / reservations, at 60,000
+#   bench_reservations    how many reservations the last two were measured at
+# Targets, not assertions. Runs in its own namespaces, pin root and state dir.
+# Needs root. BENCH_RESV overrides the 60,000 (restart_reconcile_s_60k is then
+# null). Filling 60,000 takes long: the kernel walks every HTB class of a
+# qdisc each time a class is created (tc_bind_tclass), so creating classes is
+# O(n) each; measured here ~4,800 grants/s at 2,000 classes, ~250/s at 10,000.
+set -uo pipefail
+source "$(dirname "$0")/../tests/integration/lib.sh"
+source "$(dirname "$0")/../tests/integration/daemon_lib.sh"
+N=${BENCH_RESV:-60000}
+exec 3>&1 1>&2 # progress on stderr, the JSON on the original stdout
+
+topo_bridge 2
+cat >"$CONF" <<JSON
+{
+  "ports": [
+    {"name": "${PFX}p1", "capacity": "100gbit", "hosts": ["10.77.0.1", "10.78.0.0/16"]},
+    {"name": "${PFX}p2", "capacity": "100gbit", "hosts": ["10.77.0.2", "10.79.0.0/16"]}
+  ],
+  "best_effort": {"rate": "100mbit", "floor": "100mbit"},
+  "levels": [{"rate": "100mbit", "price_per_s": "0"}, {"rate": "1mbit", "price_per_s": "1"}],
+  "state_dir": "$STATE", "pin_root": "$PIN", "socket": "$SOCK"
+}
+JSON
+daemon_start || { cat "$DLOG"; exit 1; }
+rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$DPID/status"; }
+rss0=$(rss_kb)
+
+load=$("$ROOT/bench/pfd_load.py" "$SOCK" 2000 --rate 100000 --seconds 3600)
+echo "sustained: $load"
+grants_per_s=$(jq '.granted / .seconds | floor' <<<"$load")
+lat=$(ctl --json stats | jq .grant_to_enforced)
+
+echo "filling to $N reservations (HTB class creation slows as classes grow)"
+"$ROOT/bench/pfd_load.py" "$SOCK" $((N - 2000)) --first 2001 --rate 100000 --seconds 3600 >/dev/null
+active=$(ctl --json stats | jq .active)
+rss1=$(rss_kb)
+mem=$(bpftool -j map show pinned "$PIN/reservations" | jq .bytes_memlock)
+mem_stats=$(bpftool -j map show pinned "$PIN/resv_stats" | jq .bytes_memlock)
+
+daemon_stop TERM
+: >"$DLOG"
+daemon_start || { cat "$DLOG"; exit 1; }
+reconcile=$(grep -oE 'reconciled [0-9]+ active reservations .* in [0-9.]+ s' "$DLOG" | sed -E 's/.* in ([0-9.]+) s$/\1/')
+echo "reconcile after restart with $active: $reconcile s"
+# The key names 60k: report it only when that many were really reconciled.
+[ "$active" -ge 60000 ] || reconcile=null
+
+# Map memory is preallocated for PF_MAX_RESERVATIONS entries, so it is
+# charged per used entry as memlock / max_entries.
+max=$(bpftool -j map show pinned "$PIN/reservations" | jq .max_entries)
+jq -cn --argjson p50 "$(jq '.p50_us // null' <<<"$lat")" --argjson p99 "$(jq '.p99_us // null' <<<"$lat")" \
+	--argjson gps "$grants_per_s" --argjson rec "${reconcile:-null}" \
+	--argjson bpr "$(awk -v m="$mem" -v s="$mem_stats" -v max="$max" -v r0="$rss0" -v r1="$rss1" -v n="$active" \
+		'BEGIN { printf "%d", (m + s) / max + (r1 - r0) * 1024 / n }')" \
+	--argjson n "$active" \
+	'{grant_to_enforced_p50_us: $p50, grant_to_enforced_p99_us: $p99, grants_per_s: $gps,
+	  restart_reconcile_s_60k: $rec, bytes_per_reservation: $bpr, bench_reservations: $n}' >&3

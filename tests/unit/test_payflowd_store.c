@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+/* The SQLite store: round trips, WAL, constraints, expiry, payments. */
+#include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <sqlite3.h>
+#include "unit.h"
+#include "store.h"
+#include "addr.h"
+#include "error.h"
+
+static char dir[] = "/tmp/pf-store-test.XXXXXX";
+static char path[128];
+
+static struct pf_store_resv sample(const char *a, const char *b, enum pf_resv_state st)
+{
+	struct pf_store_resv r = {.state = st,
+				  .rate_bps = 5000000,
+				  .level = 2,
+				  .burst = 65536,
+				  .minor = 0x10,
+				  .start_wall_ns = 100,
+				  .end_wall_ns = 2000,
+				  .hold_until_wall_ns = 0};
+	const char *bad;
+
+	pf_key_parse(&r.key, a, b, &bad);
+	snprintf(r.ports, sizeof(r.ports), "p1,p2");
+	return r;
+}
+
+static int count_cb(const struct pf_store_resv *r, void *ctx)
+{
+	(void)r;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+static void test_round_trip(void)
+{
+	struct pf_store *s;
+	struct pf_store_resv r = sample("10.0.0.1", "fd00::2", PF_RS_ACTIVE), back;
+
+	CHECK_EQ(pf_store_open(&s, path, false), 0);
+	CHECK_EQ(pf_store_insert(s, &r), 0);
+	CHECK_EQ(r.id, 1);
+	pf_store_close(s);
+	CHECK_EQ(pf_store_open(&s, path, true), 0); /* reopen: it is on disk */
+	CHECK_EQ(pf_store_get(s, 1, &back), 0);
+	CHECK(!memcmp(&back.key, &r.key, sizeof(r.key)));
+	CHECK_EQ(back.state, PF_RS_ACTIVE);
+	CHECK_EQ(back.rate_bps, 5000000);
+	CHECK_EQ(back.level, 2);
+	CHECK_EQ(back.burst, 65536);
+	CHECK_EQ(back.minor, 0x10);
+	CHECK_STR(back.ports, "p1,p2");
+	CHECK_EQ(back.start_wall_ns, 100);
+	CHECK_EQ(back.end_wall_ns, 2000);
+	back.end_wall_ns = 3000;
+	back.rate_bps = 7;
+	CHECK_EQ(pf_store_update(s, &back), 0);
+	CHECK_EQ(pf_store_get(s, 1, &r), 0);
+	CHECK_EQ(r.end_wall_ns, 3000);
+	CHECK_EQ(r.rate_bps, 7);
+	CHECK_EQ(pf_store_get(s, 99, &r), -ENOENT);
+	CHECK_STR(pf_last_error(), "no reservation with id 99");
+	pf_store_close(s);
+}
+
+static void test_wal_mode(void)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+
+	CHECK_EQ(sqlite3_open(path, &db), SQLITE_OK);
+	CHECK_EQ(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
+	CHECK_EQ(sqlite3_step(st), SQLITE_ROW);
+	CHECK_STR((const char *)sqlite3_column_text(st, 0), "wal");
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
+static void test_one_active_per_pair(void)
+{
+	struct pf_store *s;
+	struct pf_store_resv r = sample("fd00::2", "10.0.0.1", PF_RS_ACTIVE); /* same pair */
+	struct pf_store_resv h = sample("10.0.0.1", "fd00::2", PF_RS_HOLD);
+
+	CHECK_EQ(pf_store_open(&s, path, false), 0);
+	r.minor = 0x11;
+	CHECK_EQ(pf_store_insert(s, &r), -EEXIST);
+	r = sample("10.0.0.3", "10.0.0.4", PF_RS_ACTIVE); /* same minor as id 1 */
+	CHECK_EQ(pf_store_insert(s, &r), -EEXIST);
+	h.minor = 0;
+	CHECK_EQ(pf_store_insert(s, &h), 0); /* a hold may sit on an active pair */
+	CHECK_EQ(h.id, 2);
+	pf_store_close(s);
+}
+
+static void test_savepoint_rollback(void)
+{
+	struct pf_store *s;
+	struct pf_store_resv r = sample("10.0.0.5", "10.0.0.6", PF_RS_ACTIVE);
+	int n = 0;
+
+	CHECK_EQ(pf_store_open(&s, path, false), 0);
+	CHECK_EQ(pf_store_begin(s), 0);
+	CHECK_EQ(pf_store_savepoint(s), 0);
+	r.minor = 0x20;
+	CHECK_EQ(pf_store_insert(s, &r), 0);
+	pf_store_rollback_to(s); /* this request undone, the batch goes on */
+	CHECK_EQ(pf_store_commit(s), 0);
+	CHECK_EQ(pf_store_foreach(s, ~0U, count_cb, &n), 0);
+	CHECK_EQ(n, 2);
+	pf_store_close(s);
+}
+
+static void test_expire(void)
+{
+	struct pf_store *s;
+	struct pf_store_resv r;
+	int n, live = 0;
+
+	CHECK_EQ(pf_store_open(&s, path, false), 0);
+	r = sample("10.0.0.7", "10.0.0.8", PF_RS_HOLD);
+	r.minor = 0;
+	r.hold_until_wall_ns = 5000;
+	CHECK_EQ(pf_store_insert(s, &r), 0);
+	CHECK_EQ(pf_store_set_state(s, 2, PF_RS_REVOKED), 0);
+	/* id 1 active until 3000, id 3 a hold until 5000 */
+	CHECK_EQ(pf_store_expire(s, 2999, &n), 0);
+	CHECK_EQ(n, 0);
+	CHECK_EQ(pf_store_expire(s, 3000, &n), 0);
+	CHECK_EQ(n, 1);
+	CHECK_EQ(pf_store_foreach(s, 1U << PF_RS_ACTIVE | 1U << PF_RS_HOLD, count_cb, &live), 0);
+	CHECK_EQ(live, 1);
+	CHECK_EQ(pf_store_expire(s, 5000, &n), 0);
+	CHECK_EQ(n, 1);
+	CHECK_EQ(pf_store_get(s, 1, &r), 0);
+	CHECK_STR(pf_resv_state_name(r.state), "expired");
+	CHECK_EQ(pf_store_get(s, 2, &r), 0);
+	CHECK_STR(pf_resv_state_name(r.state), "revoked");
+	pf_store_close(s);
+}
+
+static void test_payment_once(void)
+{
+	struct pf_store *s;
+
+	CHECK_EQ(pf_store_open(&s, path, false), 0);
+	CHECK_EQ(pf_store_payment_use(s, "0xabc", 1, "1000"), 0);
+	CHECK_EQ(pf_store_payment_use(s, "0xabc", 2, "1000"), -EEXIST);
+	CHECK_STR(pf_last_error(), "payment 0xabc was already used");
+	pf_store_close(s);
+	CHECK_EQ(pf_store_open(&s, path, false), 0);
+	CHECK_EQ(pf_store_payment_use(s, "0xabc", 3, "1000"), -EEXIST); /* across restarts */
+	pf_store_close(s);
+}
+
+static void test_unopenable(void)
+{
+	struct pf_store *s;
+
+	CHECK_EQ(pf_store_open(&s, "/nonexistent/dir/x.db", false), -EIO);
+	CHECK_STR(pf_last_error(), "cannot open database /nonexistent/dir/x.db: unable to open "
+				   "database file");
+}
+
+int main(void)
+{
+	char cmd[160];
+
+	if (!mkdtemp(dir))
+		return 1;
+	snprintf(path, sizeof(path), "%s/t.db", dir);
+	RUN(test_round_trip);
+	RUN(test_wal_mode);
+	RUN(test_one_active_per_pair);
+	RUN(test_savepoint_rollback);
+	RUN(test_expire);
+	RUN(test_payment_once);
+	RUN(test_unopenable);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd))
+		return 1;
+	return unit_done();
+}

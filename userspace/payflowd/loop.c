@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+/*
+ * The event loop: epoll over the control socket and its clients, a timerfd
+ * armed for the next expiry, a signalfd for SIGTERM/SIGINT, and the metrics
+ * server's epoll fd. Nothing polls: epoll_wait sleeps until one of them is
+ * ready. Every wake-up is one batch: its changes commit together (group
+ * commit), then the replies go out.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+#include "payflowd.h"
+#include "error.h"
+
+static enum pfd_src timer_tag = PFD_SRC_TIMER, signal_tag = PFD_SRC_SIGNAL;
+
+static int watch(struct pfd *d, int fd, void *tag)
+{
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = tag};
+
+	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev))
+		return pf_fail(-errno, "epoll: %s", strerror(errno));
+	return 0;
+}
+
+int pfd_loop_init(struct pfd *d)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	d->epfd = epoll_create1(EPOLL_CLOEXEC);
+	d->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	d->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (d->epfd < 0 || d->timerfd < 0 || d->sigfd < 0)
+		return pf_fail(-errno, "cannot set up the event loop: %s", strerror(errno));
+	return watch(d, d->timerfd, &timer_tag) ?: watch(d, d->sigfd, &signal_tag);
+}
+
+static bool signalled(struct pfd *d)
+{
+	struct signalfd_siginfo si;
+
+	while (read(d->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
+			pfd_log("signal %d: stopping; enforcement stays in place", si.ssi_signo);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Commits the batch; a failed commit rebuilds memory and data plane from the database. */
+static bool end_batch(struct pfd *d)
+{
+	bool committed = true;
+
+	if (d->in_txn) {
+		d->in_txn = false;
+		if (pf_store_commit(d->store)) {
+			pfd_log("%s; rolling back and reconciling", pf_last_error());
+			pf_store_rollback(d->store);
+			committed = false;
+		}
+	}
+	pfd_ctl_flush(d, committed);
+	if (!committed && pfd_reconcile(d))
+		pfd_log("reconcile failed: %s", pf_last_error());
+	pfd_arm_timer(d);
+	return committed;
+}
+
+int pfd_loop_run(struct pfd *d)
+{
+	struct epoll_event ev[64];
+	bool stop = false;
+
+	while (!stop) {
+		int n = epoll_wait(d->epfd, ev, 64, pfd_metrics_timeout_ms(d));
+
+		if (n < 0 && errno != EINTR)
+			return pf_fail(-errno, "epoll_wait: %s", strerror(errno));
+		for (int i = 0; i < n; i++) {
+			enum pfd_src *src = ev[i].data.ptr;
+			__u64 ticks;
+
+			switch (*src) {
+			case PFD_SRC_LISTEN:
+				pfd_ctl_accept(d);
+				break;
+			case PFD_SRC_TIMER:
+				if (read(d->timerfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
+					pfd_log("timerfd: %s", strerror(errno));
+				pfd_reap(d);
+				break;
+			case PFD_SRC_SIGNAL:
+				stop = signalled(d);
+				break;
+			case PFD_SRC_CLIENT:
+				pfd_ctl_event(d, (struct pfd_client *)src, ev[i].events);
+				break;
+			case PFD_SRC_METRICS:
+				break; /* served below */
+			}
+		}
+		pfd_metrics_run(d);
+		end_batch(d);
+	}
+	return 0;
+}
+
+void pfd_loop_close(struct pfd *d)
+{
+	if (d->sigfd >= 0)
+		close(d->sigfd);
+	if (d->timerfd >= 0)
+		close(d->timerfd);
+	if (d->epfd >= 0)
+		close(d->epfd);
+	d->sigfd = d->timerfd = d->epfd = -1;
+}

@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+/*
+ * Prometheus metrics over HTTP (libmicrohttpd in external-epoll mode, served
+ * from the daemon's own loop, so handlers read state without locks). The
+ * per-flow series are bounded: only the PFD_TOP_FLOWS reservations with the
+ * most bytes get labelled series; the rest are summed into one "other" series.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <microhttpd.h>
+#include "payflowd.h"
+#include "addr.h"
+#include "resv.h"
+#include "error.h"
+
+#define PFD_TOP_FLOWS 100
+
+static enum pfd_src metrics_tag = PFD_SRC_METRICS;
+
+struct text {
+	char *buf;
+	size_t len, cap;
+};
+
+static void put(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(struct text *t, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(t->buf ? t->buf + t->len : NULL, t->buf ? t->cap - t->len : 0, fmt,
+			      ap);
+		va_end(ap);
+		if (n < 0)
+			return;
+		if (t->buf && t->len + n < t->cap) {
+			t->len += n;
+			return;
+		}
+		{
+			size_t cap = (t->cap ? t->cap : 16384);
+			char *b;
+
+			while (cap <= t->len + n)
+				cap *= 2;
+			b = realloc(t->buf, cap);
+			if (!b)
+				return;
+			t->buf = b;
+			t->cap = cap;
+		}
+	}
+}
+
+static void header(struct text *t, const char *name, const char *type, const char *help)
+{
+	put(t, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+struct flow {
+	__u64 id;
+	struct pf_key key;
+	struct pf_stats st;
+};
+
+struct flow_ctx {
+	struct pfd *d;
+	struct flow *flows;
+	size_t n;
+	pf_portset port;
+	__u64 count, bps;
+};
+
+static void collect_flow(struct pfd_resv *r, void *arg)
+{
+	struct flow_ctx *f = arg;
+	struct flow *fl = &f->flows[f->n];
+
+	if (r->state != PF_RS_ACTIVE)
+		return;
+	fl->id = r->id;
+	fl->key = r->key;
+	if (pf_stats_read(f->d->dp.maps.resv_stats, &r->key, &fl->st))
+		memset(&fl->st, 0, sizeof(fl->st));
+	f->n++;
+}
+
+static int by_bytes(const void *a, const void *b)
+{
+	const struct flow *x = a, *y = b;
+
+	return x->st.bytes > y->st.bytes ? -1 : x->st.bytes < y->st.bytes;
+}
+
+static void port_sum(struct pfd_resv *r, void *arg)
+{
+	struct flow_ctx *f = arg;
+
+	if (r->state == PF_RS_ACTIVE && (r->ports & f->port)) {
+		f->count++;
+		f->bps += r->rate_bps;
+	}
+}
+
+static void port_metrics(struct pfd *d, struct text *t)
+{
+	header(t, "payflow_port_active_reservations", "gauge",
+	       "Active reservations crossing the port.");
+	for (int i = 0; i < d->conf.n_ports; i++) {
+		struct flow_ctx f = {.d = d, .port = 1ULL << i};
+
+		pfd_table_foreach(&d->table, port_sum, &f);
+		put(t, "payflow_port_active_reservations{port=\"%s\"} %llu\n",
+		    d->conf.ports[i].ifname, (unsigned long long)f.count);
+	}
+	header(t, "payflow_port_reserved_bps", "gauge",
+	       "Reserved bit/s on the port, active and held.");
+	for (int i = 0; i < d->conf.n_ports; i++)
+		put(t, "payflow_port_reserved_bps{port=\"%s\"} %llu\n", d->conf.ports[i].ifname,
+		    (unsigned long long)d->adm.ports[i].reserved_bps);
+	header(t, "payflow_port_capacity_bps", "gauge", "Configured capacity of the port.");
+	for (int i = 0; i < d->conf.n_ports; i++)
+		put(t, "payflow_port_capacity_bps{port=\"%s\"} %llu\n", d->conf.ports[i].ifname,
+		    (unsigned long long)d->conf.ports[i].capacity_bps);
+}
+
+static void counter_metrics(struct pfd *d, struct text *t)
+{
+	static const char *const reasons[PFD_REF_MAX] = {"capacity", "unknown_endpoint",
+							 "no_class_id", "bad_request", "internal"};
+
+	header(t, "payflow_grants_total", "counter", "New reservations granted.");
+	put(t, "payflow_grants_total %llu\n", (unsigned long long)d->cnt.grants);
+	header(t, "payflow_extends_total", "counter", "Grants that extended or raised one.");
+	put(t, "payflow_extends_total %llu\n", (unsigned long long)d->cnt.extends);
+	header(t, "payflow_refusals_total", "counter", "Refused requests by reason.");
+	for (int i = 0; i < PFD_REF_MAX; i++)
+		put(t, "payflow_refusals_total{reason=\"%s\"} %llu\n", reasons[i],
+		    (unsigned long long)d->cnt.refusals[i]);
+	header(t, "payflow_expiries_total", "counter", "Reservations that ended on time.");
+	put(t, "payflow_expiries_total %llu\n", (unsigned long long)d->cnt.expiries);
+	header(t, "payflow_revokes_total", "counter", "Reservations revoked.");
+	put(t, "payflow_revokes_total %llu\n", (unsigned long long)d->cnt.revokes);
+	/* Fed by the broker's payments; payflowd's operator grants earn nothing. */
+	header(t, "payflow_revenue_wei_total", "counter", "Payments received per level, wei.");
+	for (int i = 0; i < d->conf.n_levels; i++)
+		put(t, "payflow_revenue_wei_total{level=\"%s\"} 0\n", d->conf.levels[i].name);
+	header(t, "payflow_reconcile_seconds", "gauge", "Duration of the last reconcile.");
+	put(t, "payflow_reconcile_seconds %.6f\n", d->last_reconcile_s);
+}
+
+static void flow_metrics(struct pfd *d, struct text *t)
+{
+	struct flow_ctx f = {.d = d};
+	struct pf_stats other = {0};
+	static const char *const what[3] = {"bytes", "packets", "drops"};
+
+	f.flows = calloc(d->table.n_active + 1, sizeof(*f.flows));
+	if (!f.flows)
+		return;
+	pfd_table_foreach(&d->table, collect_flow, &f);
+	qsort(f.flows, f.n, sizeof(*f.flows), by_bytes);
+	for (size_t i = PFD_TOP_FLOWS; i < f.n; i++) {
+		other.bytes += f.flows[i].st.bytes;
+		other.packets += f.flows[i].st.packets;
+		other.drops += f.flows[i].st.drops;
+	}
+	for (int w = 0; w < 3; w++) {
+		char name[64], help[128];
+
+		snprintf(name, sizeof(name), "payflow_flow_%s_total", what[w]);
+		snprintf(help, sizeof(help),
+			 "Reserved traffic %s: the top %d reservations by bytes, the rest as "
+			 "id=\"other\".",
+			 what[w], PFD_TOP_FLOWS);
+		header(t, name, "counter", help);
+		for (size_t i = 0; i < f.n && i < PFD_TOP_FLOWS; i++) {
+			char lo[PF_ADDR_STRLEN], hi[PF_ADDR_STRLEN];
+			const struct pf_stats *s = &f.flows[i].st;
+
+			put(t, "%s{id=\"%llu\",a=\"%s\",b=\"%s\"} %llu\n", name,
+			    (unsigned long long)f.flows[i].id,
+			    pf_addr_format(f.flows[i].key.lo, lo, sizeof(lo)),
+			    pf_addr_format(f.flows[i].key.hi, hi, sizeof(hi)),
+			    (unsigned long long)(w == 0	  ? s->bytes
+						 : w == 1 ? s->packets
+							  : s->drops));
+		}
+		put(t, "%s{id=\"other\",a=\"\",b=\"\"} %llu\n", name,
+		    (unsigned long long)(w == 0	  ? other.bytes
+					 : w == 1 ? other.packets
+						  : other.drops));
+	}
+	free(f.flows);
+}
+
+char *pfd_metrics_text(struct pfd *d)
+{
+	struct text t = {0};
+	__u64 cnt[PF_CNT_MAX];
+
+	port_metrics(d, &t);
+	counter_metrics(d, &t);
+	flow_metrics(d, &t);
+	if (!pf_counters_read(&d->dp.maps, cnt)) {
+		header(&t, "payflow_dataplane_packets_total", "counter",
+		       "Data-plane packet counters by outcome.");
+		for (int i = 0; i < PF_CNT_MAX; i++)
+			put(&t, "payflow_dataplane_packets_total{outcome=\"%s\"} %llu\n",
+			    pf_counter_name(i), (unsigned long long)cnt[i]);
+	}
+	return t.buf;
+}
+
+static enum MHD_Result serve(void *cls, struct MHD_Connection *conn, const char *url,
+			     const char *method, const char *version, const char *upload,
+			     size_t *upload_len, void **con_cls)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	char *body;
+
+	(void)version;
+	(void)upload;
+	(void)upload_len;
+	(void)con_cls;
+	if (strcmp(method, "GET") || strcmp(url, "/metrics")) {
+		static const char nf[] = "not found: GET /metrics\n";
+
+		resp = MHD_create_response_from_buffer(sizeof(nf) - 1, (void *)nf,
+						       MHD_RESPMEM_PERSISTENT);
+		ret = MHD_queue_response(conn, MHD_HTTP_NOT_FOUND, resp);
+		MHD_destroy_response(resp);
+		return ret;
+	}
+	body = pfd_metrics_text(cls);
+	if (!body)
+		return MHD_NO;
+	resp = MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE);
+	MHD_add_response_header(resp, "Content-Type", "text/plain; version=0.0.4");
+	ret = MHD_queue_response(conn, MHD_HTTP_OK, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+int pfd_metrics_start(struct pfd *d)
+{
+	struct sockaddr_storage ss = {0};
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+	const union MHD_DaemonInfo *info;
+	unsigned flags = MHD_USE_EPOLL;
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &metrics_tag};
+
+	if (!d->conf.metrics_host[0])
+		return 0;
+	if (inet_pton(AF_INET, d->conf.metrics_host, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(d->conf.metrics_port);
+	} else if (inet_pton(AF_INET6, d->conf.metrics_host, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(d->conf.metrics_port);
+		flags |= MHD_USE_IPv6;
+	} else {
+		return pf_fail(-EINVAL, "metrics: '%s' is not an IP address", d->conf.metrics_host);
+	}
+	d->mhd = MHD_start_daemon(flags, d->conf.metrics_port, NULL, NULL, serve, d,
+				  MHD_OPTION_SOCK_ADDR, &ss, MHD_OPTION_CONNECTION_TIMEOUT,
+				  (unsigned)10, MHD_OPTION_END);
+	if (!d->mhd)
+		return pf_fail(-EADDRINUSE, "metrics: cannot listen on %s:%u (in use?)",
+			       d->conf.metrics_host, d->conf.metrics_port);
+	info = MHD_get_daemon_info(d->mhd, MHD_DAEMON_INFO_EPOLL_FD);
+	if (!info || epoll_ctl(d->epfd, EPOLL_CTL_ADD, info->epoll_fd, &ev))
+		return pf_fail(-EIO, "metrics: cannot watch the HTTP server");
+	return 0;
+}
+
+void pfd_metrics_run(struct pfd *d)
+{
+	if (d->mhd)
+		MHD_run(d->mhd);
+}
+
+int pfd_metrics_timeout_ms(struct pfd *d)
+{
+	MHD_UNSIGNED_LONG_LONG ms;
+
+	if (!d->mhd || MHD_get_timeout(d->mhd, &ms) != MHD_YES)
+		return -1;
+	return ms > 60000 ? 60000 : (int)ms;
+}
+
+void pfd_metrics_stop(struct pfd *d)
+{
+	if (d->mhd)
+		MHD_stop_daemon(d->mhd);
+	d->mhd = NULL;
+}

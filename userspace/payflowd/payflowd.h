@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
+/*
+ * payflowd: the controller daemon. One thread, one epoll loop; admission is
+ * atomic because nothing else runs between a check and its charge. The
+ * database is the truth, the maps and HTB classes follow it (reconcile.c).
+ */
+#ifndef PFD_H
+#define PFD_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+#include <json-c/json.h>
+#include "admission.h"
+#include "config.h"
+#include "ctl_proto.h"
+#include "dataplane.h"
+#include "store.h"
+
+/* A live reservation or hold, indexed by id, and by pair when active. */
+struct pfd_resv {
+	__u64 id;
+	struct pf_key key;
+	__u8 state; /* PF_RS_HOLD or PF_RS_ACTIVE */
+	__u16 minor;
+	__u32 level;
+	__u32 burst;
+	__u64 rate_bps;
+	pf_portset ports;
+	__s64 start_wall_ns;
+	__s64 end_wall_ns;  /* active: end; hold: when it lapses */
+	__u64 expires_mono; /* end_wall_ns on CLOCK_MONOTONIC */
+	struct pfd_resv *next_id, *next_key;
+};
+
+struct pfd_heap_item {
+	__u64 at; /* CLOCK_MONOTONIC ns */
+	__u64 id;
+};
+
+struct pfd_table {
+	struct pfd_resv **by_id, **by_key;
+	size_t n_buckets, n_live, n_active;
+	struct pfd_heap_item *heap;
+	size_t heap_len, heap_cap;
+	__u8 minors[(PF_HTB_MAX_MINOR + 1) / 8];
+};
+
+enum pfd_refusal {
+	PFD_REF_CAPACITY,
+	PFD_REF_UNKNOWN_ENDPOINT,
+	PFD_REF_NO_CLASS_ID,
+	PFD_REF_BAD_REQUEST,
+	PFD_REF_INTERNAL,
+	PFD_REF_MAX,
+};
+
+#define PFD_LAT_SAMPLES 65536
+
+struct pfd_counters {
+	__u64 grants, extends, holds, revokes, expiries, hold_lapses;
+	__u64 refusals[PFD_REF_MAX];
+	/* grant_to_enforced: request received -> map entry written, in ns */
+	__u32 lat_ns[PFD_LAT_SAMPLES];
+	__u64 lat_n;
+};
+
+struct pfd {
+	struct pf_conf conf;
+	struct pf_dp dp;
+	struct pf_store *store;
+	struct pf_adm adm;
+	struct pfd_table table;
+	struct pfd_counters cnt;
+	bool in_txn;
+	bool txn_failed;
+	int epfd, timerfd, sigfd, listenfd, lockfd;
+	struct pfd_client *clients;
+	struct MHD_Daemon *mhd;
+	double last_reconcile_s;
+	__u64 timer_at; /* when the timerfd fires (CLOCK_MONOTONIC ns), 0 = disarmed */
+};
+
+/* log.c */
+void pfd_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* table.c */
+int pfd_table_init(struct pfd_table *t, size_t n_buckets);
+void pfd_table_free(struct pfd_table *t);
+void pfd_table_clear(struct pfd_table *t);
+int pfd_table_add(struct pfd_table *t, struct pfd_resv *r);
+void pfd_table_del(struct pfd_table *t, struct pfd_resv *r);
+struct pfd_resv *pfd_table_by_id(const struct pfd_table *t, __u64 id);
+struct pfd_resv *pfd_table_by_key(const struct pfd_table *t, const struct pf_key *key);
+/* Schedules r's expiry (also after an extension: stale items are skipped). */
+int pfd_table_schedule(struct pfd_table *t, const struct pfd_resv *r);
+/* The earliest scheduled time, or 0. */
+__u64 pfd_table_next(const struct pfd_table *t);
+/* Pops the next item due by now; false when none. */
+bool pfd_table_pop_due(struct pfd_table *t, __u64 now, struct pfd_heap_item *out);
+int pfd_minor_alloc(struct pfd_table *t, __u16 *minor);
+void pfd_minor_set(struct pfd_table *t, __u16 minor, bool used);
+bool pfd_minor_used(const struct pfd_table *t, __u16 minor);
+void pfd_table_foreach(const struct pfd_table *t, void (*cb)(struct pfd_resv *r, void *ctx),
+		       void *ctx);
+
+/* lifecycle.c: each returns NULL on success with *result set, or an error reply. */
+struct json_object *pfd_grant(struct pfd *d, struct json_object *req, __u64 t_received,
+			      struct json_object **result);
+struct json_object *pfd_hold(struct pfd *d, struct json_object *req, struct json_object **result);
+struct json_object *pfd_release(struct pfd *d, struct json_object *req,
+				struct json_object **result);
+struct json_object *pfd_revoke(struct pfd *d, struct json_object *req, struct json_object **result);
+/* Expires what is due; re-arms the timer. */
+void pfd_reap(struct pfd *d);
+/* Arms the timerfd for the earliest expiry, if that changed (after each batch). */
+void pfd_arm_timer(struct pfd *d);
+/* The ifindexes of a port set; returns how many. */
+int pfd_ifindexes(const struct pfd *d, pf_portset set, __u32 *out);
+struct pf_resv pfd_map_entry(const struct pfd_resv *r);
+struct json_object *pfd_resv_json(const struct pfd *d, const struct pf_key *key, __u64 id,
+				  const char *state, __u64 rate, __u32 level, __u16 minor,
+				  __s64 start_wall, __s64 end_wall, const char *ports);
+/* Opens the batch transaction if none is open (group commit, loop.c). */
+int pfd_txn(struct pfd *d);
+
+/* queries.c: read-only requests (pfd_req_pair is in lifecycle.c) */
+struct json_object *pfd_list(struct pfd *d, struct json_object *req, struct json_object **result);
+struct json_object *pfd_show(struct pfd *d, struct json_object *req, struct json_object **result);
+struct json_object *pfd_stats(struct pfd *d, struct json_object *req, struct json_object **result);
+struct json_object *pfd_ports(struct pfd *d, struct json_object *req, struct json_object **result);
+/* Reads the pair from "a"/"b", or the id from "id"; error reply or NULL. */
+struct json_object *pfd_req_pair(struct json_object *req, struct pf_key *key);
+bool pfd_latency(const struct pfd *d, double pct, double *us);
+
+/* reconcile.c */
+int pfd_attach_ports(struct pfd *d);
+int pfd_reconcile(struct pfd *d);
+int pfd_detach_all(const struct pf_conf *c);
+
+/* ctl_server.c */
+int pfd_ctl_listen(struct pfd *d);
+void pfd_ctl_accept(struct pfd *d);
+void pfd_ctl_event(struct pfd *d, struct pfd_client *c, __u32 events);
+/* After the batch committed (or failed): send the queued replies. */
+void pfd_ctl_flush(struct pfd *d, bool committed);
+void pfd_ctl_close(struct pfd *d);
+
+/* metrics.c */
+int pfd_metrics_start(struct pfd *d);
+void pfd_metrics_run(struct pfd *d);
+int pfd_metrics_timeout_ms(struct pfd *d);
+void pfd_metrics_stop(struct pfd *d);
+char *pfd_metrics_text(struct pfd *d);
+
+/* loop.c */
+int pfd_loop_init(struct pfd *d);
+int pfd_loop_run(struct pfd *d);
+void pfd_loop_close(struct pfd *d);
+
+/* Tags for epoll data: a pointer to one of these heads each watched thing. */
+enum pfd_src { PFD_SRC_LISTEN, PFD_SRC_TIMER, PFD_SRC_SIGNAL, PFD_SRC_CLIENT, PFD_SRC_METRICS };
+
+#endif /* PFD_H */

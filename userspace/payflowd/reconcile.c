@@ -1,0 +1,383 @@
+// SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+/*
+ * Start-up: attach the configured ports, then make the maps and the HTB
+ * classes agree with the database. The database wins: what it lacks is
+ * stale and removed, what it has and the data plane lacks is reinstalled,
+ * and a reservation whose wall-clock end has passed is expired, never
+ * reinstalled. Classes are added before map entries point at them and
+ * removed after, so no packet is steered into a missing class.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include "payflowd.h"
+#include "addr.h"
+#include "ctl_proto.h"
+#include "htb.h"
+#include "lifecycle.h"
+#include "port.h"
+#include "resv.h"
+#include "error.h"
+
+static bool attached(const struct pf_maps *m, __u32 ifindex)
+{
+	struct pf_port p;
+
+	return !bpf_map_lookup_elem(m->ports, &ifindex, &p);
+}
+
+struct stale_ports {
+	const struct pf_conf *c;
+	char names[PF_MAX_PORTS][PF_IFNAMSIZ];
+	int n;
+};
+
+static int collect_stale(__u32 ifindex, const struct pf_port *p, void *ctx)
+{
+	struct stale_ports *s = ctx;
+
+	if (pf_conf_port_index(s->c, ifindex) < 0 && s->n < PF_MAX_PORTS)
+		snprintf(s->names[s->n++], PF_IFNAMSIZ, "%s", p->ifname);
+	return 0;
+}
+
+static int collect_all(__u32 ifindex, const struct pf_port *p, void *ctx)
+{
+	struct stale_ports *s = ctx;
+
+	(void)ifindex;
+	if (s->n < PF_MAX_PORTS)
+		snprintf(s->names[s->n++], PF_IFNAMSIZ, "%s", p->ifname);
+	return 0;
+}
+
+int pfd_attach_ports(struct pfd *d)
+{
+	struct pf_attach_opts o;
+	struct stale_ports *stale;
+	int done = 0, err = 0;
+	bool fresh[PF_CONF_MAX_PORTS] = {0};
+
+	err = pf_dp_load(&d->dp, d->conf.pin_root);
+	if (err)
+		return err;
+	pf_attach_opts_default(&o);
+	o.mode = d->conf.mode;
+	o.xdp = d->conf.xdp;
+	o.be_rate_bps = d->conf.be_rate_bps;
+	for (; done < d->conf.n_ports && !err; done++) {
+		const struct pf_conf_port *p = &d->conf.ports[done];
+
+		if (attached(&d->dp.maps, p->ifindex))
+			continue;
+		o.capacity_bps = p->capacity_bps;
+		err = pf_port_attach(&d->dp, p->ifname, &o);
+		fresh[done] = !err;
+	}
+	if (err) { /* no partial attach: undo this run's ports */
+		char msg[512];
+
+		snprintf(msg, sizeof(msg), "%s", pf_last_error());
+		for (int i = 0; i < done; i++)
+			if (fresh[i])
+				pf_port_detach(&d->dp.maps, d->conf.ports[i].ifname);
+		if (pf_port_count(&d->dp.maps) == 0)
+			pf_unpin_all(d->conf.pin_root);
+		return pf_fail(err, "%s", msg);
+	}
+	stale = calloc(1, sizeof(*stale));
+	if (!stale)
+		return pf_fail(-ENOMEM, "out of memory");
+	stale->c = &d->conf;
+	pf_port_foreach(&d->dp.maps, collect_stale, stale);
+	for (int i = 0; i < stale->n; i++) {
+		pfd_log("detaching %s: attached but no longer in the config", stale->names[i]);
+		if (pf_port_detach(&d->dp.maps, stale->names[i]))
+			pfd_log("%s", pf_last_error());
+	}
+	free(stale);
+	return 0;
+}
+
+/* The set of configured ports named in a comma-separated list. */
+static pf_portset ports_from_text(const struct pf_conf *c, const char *text)
+{
+	char copy[PF_STORE_PORTS_MAX], *save = NULL;
+	pf_portset set = 0;
+
+	snprintf(copy, sizeof(copy), "%s", text);
+	for (char *p = strtok_r(copy, ",", &save); p; p = strtok_r(NULL, ",", &save))
+		for (int i = 0; i < c->n_ports; i++)
+			if (!strcmp(c->ports[i].ifname, p))
+				set |= 1ULL << i;
+	return set;
+}
+
+struct load_ctx {
+	struct pfd *d;
+	__s64 now_wall;
+	__u64 now_mono;
+	int active, holds;
+};
+
+static int load_row(const struct pf_store_resv *s, void *arg)
+{
+	struct load_ctx *l = arg;
+	struct pfd *d = l->d;
+	struct pfd_resv *r;
+	pf_portset ports;
+
+	/* Ports follow the current config; endpoints it no longer knows keep the
+	 * ports recorded at grant time that still exist. */
+	if (pf_adm_ports(&d->adm, &s->key, &ports))
+		ports = ports_from_text(&d->conf, s->ports);
+	if (s->state == PF_RS_ACTIVE &&
+	    (s->minor < PF_HTB_MIN_MINOR || pfd_minor_used(&d->table, s->minor))) {
+		pfd_log("reservation %llu has a bad HTB minor %u; skipped",
+			(unsigned long long)s->id, s->minor);
+		return 0;
+	}
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return pf_fail(-ENOMEM, "out of memory");
+	*r = (struct pfd_resv){.id = s->id,
+			       .key = s->key,
+			       .state = s->state,
+			       .minor = s->minor,
+			       .level = s->level,
+			       .burst = s->burst,
+			       .rate_bps = s->rate_bps,
+			       .ports = ports,
+			       .start_wall_ns = s->start_wall_ns,
+			       .end_wall_ns = s->end_wall_ns};
+	r->expires_mono =
+	    pf_expires_mono(s->state == PF_RS_HOLD ? s->hold_until_wall_ns : s->end_wall_ns,
+			    l->now_wall, l->now_mono);
+	if (!r->expires_mono) /* ended between the expire query and now */
+		r->expires_mono = l->now_mono;
+	pf_adm_charge(&d->adm, ports, r->rate_bps);
+	if (s->state == PF_RS_ACTIVE)
+		l->active++;
+	else
+		l->holds++;
+	return pfd_table_add(&d->table, r);
+}
+
+/* Rebuilds memory from the database, expiring what has ended. */
+static int load_db(struct pfd *d, int *expired, struct load_ctx *l)
+{
+	int err;
+
+	pfd_table_clear(&d->table);
+	pf_adm_init(&d->adm, &d->conf);
+	l->d = d;
+	l->now_wall = pf_wall_ns();
+	l->now_mono = pf_now_ns();
+	err = pf_store_begin(d->store);
+	if (err)
+		return err;
+	err = pf_store_expire(d->store, l->now_wall, expired)
+		  ?: pf_store_foreach(d->store, 1U << PF_RS_HOLD | 1U << PF_RS_ACTIVE, load_row, l);
+	if (err) {
+		pf_store_rollback(d->store);
+		return err;
+	}
+	return pf_store_commit(d->store);
+}
+
+struct class_sync {
+	struct pfd *d;
+	int port;
+	__u64 *rate; /* bytes/s per minor present on the port, 0 = absent */
+	int added, changed, removed;
+};
+
+static void note_class(__u16 minor, __u64 rate_bps, void *ctx)
+{
+	struct class_sync *c = ctx;
+
+	c->rate[minor] = rate_bps / 8 ?: 1;
+}
+
+static void want_class(struct pfd_resv *r, void *ctx)
+{
+	struct class_sync *c = ctx;
+	__u32 ifindex = c->d->conf.ports[c->port].ifindex;
+
+	if (r->state != PF_RS_ACTIVE || !(r->ports & (1ULL << c->port)))
+		return;
+	if (c->rate[r->minor] != r->rate_bps / 8) {
+		if (pf_htb_class_set(ifindex, r->minor, r->rate_bps))
+			pfd_log("%s", pf_last_error());
+		else if (c->rate[r->minor])
+			c->changed++;
+		else
+			c->added++;
+	}
+	c->rate[r->minor] = 0; /* wanted: not stale */
+}
+
+/* Adds missing classes now; returns the stale ones in c->rate for later. */
+static int sync_classes_add(struct pfd *d, int port, struct class_sync *c)
+{
+	memset(c->rate, 0, (PF_HTB_MAX_MINOR + 1) * sizeof(*c->rate));
+	c->d = d;
+	c->port = port;
+	if (pf_htb_class_foreach(d->conf.ports[port].ifindex, note_class, c))
+		return -EIO;
+	pfd_table_foreach(&d->table, want_class, c);
+	return 0;
+}
+
+static void sync_classes_del(struct pfd *d, struct class_sync *c)
+{
+	for (__u32 m = PF_HTB_MIN_MINOR; m <= PF_HTB_MAX_MINOR; m++)
+		if (c->rate[m]) {
+			if (pf_htb_class_del(d->conf.ports[c->port].ifindex, m))
+				pfd_log("%s", pf_last_error());
+			else
+				c->removed++;
+		}
+}
+
+struct map_sync {
+	struct pfd *d;
+	struct pf_key *stale;
+	size_t n_stale, cap;
+	int written;
+};
+
+static int note_entry(const struct pf_key *key, const struct pf_resv *e, void *arg)
+{
+	struct map_sync *m = arg;
+	struct pfd_resv *r = pfd_table_by_key(&m->d->table, key);
+
+	if (r && r->id == e->resv_id)
+		return 0;
+	if (m->n_stale == m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 256;
+		struct pf_key *k = realloc(m->stale, cap * sizeof(*k));
+
+		if (!k)
+			return pf_fail(-ENOMEM, "out of memory");
+		m->stale = k;
+		m->cap = cap;
+	}
+	m->stale[m->n_stale++] = *key;
+	return 0;
+}
+
+/* Entries that differ from memory by more than rounding are rewritten. */
+static void write_entry(struct pfd_resv *r, void *arg)
+{
+	struct map_sync *m = arg;
+	struct pf_resv cur, want;
+	__u64 skew;
+
+	if (r->state != PF_RS_ACTIVE)
+		return;
+	want = pfd_map_entry(r);
+	if (!pf_resv_lookup(&m->d->dp.maps, &r->key, &cur)) {
+		skew = cur.expires_at > want.expires_at ? cur.expires_at - want.expires_at
+							: want.expires_at - cur.expires_at;
+		if (cur.resv_id == want.resv_id && cur.rate_bps == want.rate_bps &&
+		    cur.classid == want.classid && cur.burst == want.burst &&
+		    cur.level == want.level && skew < 10000000ULL) {
+			r->expires_mono = cur.expires_at; /* the data plane's own clock */
+			return;
+		}
+	}
+	if (pf_resv_write(&m->d->dp.maps, &r->key, &want))
+		pfd_log("%s", pf_last_error());
+	else
+		m->written++;
+}
+
+static int sync_maps(struct pfd *d, struct map_sync *m)
+{
+	m->d = d;
+	pfd_table_foreach(&d->table, write_entry, m);
+	return pf_resv_foreach(&d->dp.maps, note_entry, m);
+}
+
+static void reschedule(struct pfd_resv *r, void *table)
+{
+	pfd_table_schedule(table, r);
+}
+
+int pfd_reconcile(struct pfd *d)
+{
+	struct class_sync cs[PF_CONF_MAX_PORTS] = {0};
+	struct map_sync ms = {0};
+	struct load_ctx l = {0};
+	__u64 t0 = pf_now_ns();
+	int expired = 0, err, added = 0, changed = 0, removed = 0;
+
+	err = load_db(d, &expired, &l);
+	for (int i = 0; !err && i < d->conf.n_ports; i++) {
+		cs[i].rate = calloc(PF_HTB_MAX_MINOR + 1, sizeof(__u64));
+		err = cs[i].rate ? sync_classes_add(d, i, &cs[i]) : -ENOMEM;
+	}
+	if (!err)
+		err = sync_maps(d, &ms);
+	for (size_t i = 0; !err && i < ms.n_stale; i++) {
+		bpf_map_delete_elem(d->dp.maps.reservations, &ms.stale[i]);
+		bpf_map_delete_elem(d->dp.maps.resv_stats, &ms.stale[i]);
+	}
+	for (int i = 0; i < d->conf.n_ports; i++) {
+		if (!err)
+			sync_classes_del(d, &cs[i]);
+		added += cs[i].added;
+		changed += cs[i].changed;
+		removed += cs[i].removed;
+		free(cs[i].rate);
+	}
+	free(ms.stale);
+	if (err)
+		return err;
+	/* The timer may have been re-based on the data plane's expires_at. */
+	d->table.heap_len = 0;
+	pfd_table_foreach(&d->table, reschedule, &d->table);
+	d->last_reconcile_s = (pf_now_ns() - t0) / 1e9;
+	pfd_log("reconciled %d active reservations and %d holds in %.3f s: %d expired in the "
+		"database; map entries %zu written, %zu stale removed; classes %d added, %d "
+		"changed, %d stale removed",
+		l.active, l.holds, d->last_reconcile_s, expired, (size_t)ms.written, ms.n_stale,
+		added, changed, removed);
+	return 0;
+}
+
+int pfd_detach_all(const struct pf_conf *c)
+{
+	struct stale_ports *all;
+	struct pf_maps m;
+	int fd, err = 0;
+
+	fd = pf_ctl_connect(c->socket_path);
+	if (fd >= 0) {
+		close(fd);
+		return pf_fail(-EBUSY, "payflowd is running (socket %s); stop it first",
+			       c->socket_path);
+	}
+	if (pf_maps_open(&m, c->pin_root))
+		return pf_fail(-ENOENT, "nothing to detach: no maps pinned under %s", c->pin_root);
+	all = calloc(1, sizeof(*all));
+	if (!all) {
+		pf_maps_close(&m);
+		return pf_fail(-ENOMEM, "out of memory");
+	}
+	pf_port_foreach(&m, collect_all, all);
+	for (int i = 0; i < all->n && !err; i++) {
+		err = pf_port_detach(&m, all->names[i]);
+		if (!err)
+			pfd_log("detached %s", all->names[i]);
+	}
+	if (!err && all->n == 0)
+		err = pf_unpin_all(c->pin_root);
+	free(all);
+	pf_maps_close(&m);
+	return err;
+}
