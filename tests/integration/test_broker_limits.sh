@@ -14,11 +14,11 @@ broker_anvil || { not_ok "anvil starts"; finish; }
 broker_config 3 1gbit '"max_connections_per_address": 1100'
 daemon_start || { cat "$DLOG"; not_ok "payflowd starts with the broker"; finish; }
 broker_pin
-jqe() { jqe "$@" >/dev/null; }
+jqe() { jq -e "$@" >/dev/null; }
 
 # 1,000 idle connections from h2, held for 30 s in the background.
 IDLE="$DDIR/idle.out"
-in_ns h2 bash -c "ulimit -n 4096; exec '$PROBE' '$BROKER' hold 1000 30" >"$IDLE" &
+ip netns exec "${PFX}h2" bash -c "ulimit -n 4096; exec '$PROBE' '$BROKER' hold 1000 30" >"$IDLE" &
 HOLD_PID=$!
 PIDS+=($HOLD_PID)
 for _ in $(seq 100); do [ -s "$IDLE" ] && break; sleep 0.1; done
