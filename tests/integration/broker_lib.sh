@@ -43,7 +43,8 @@ broker_anvil() {
 # pairs 10.77.0.1 <-> 10.78.2.K); levels 0 (free), 1 (10mbit, 1000 wei/s), 2 (50mbit, 4000 wei/s)
 # and 3 (100mbit, 7000 wei/s); the MENU therefore sells 10, 50 and 100 Mbit/s.
 broker_config() {
-	local n=$1 cap=$2 bextra=${3:-} lextra=${4:-} ports="" i
+	local n=$1 cap=$2 bextra=${3:-} lextra=${4:-} ports="" i metrics=""
+	[ -n "${METRICS:-}" ] && metrics=" \"metrics\": \"127.0.0.1:$METRICS\","
 	for i in $(seq 1 "$n"); do
 		ports+="${ports:+,}{\"name\": \"${PFX}p$i\", \"capacity\": \"$cap\", \"hosts\": [\"10.77.0.$i\", \"fd77::$i\", \"10.78.$i.0/24\"]}"
 	done
@@ -57,13 +58,23 @@ broker_config() {
     {"name": "level2", "rate": "50mbit", "price_per_s": "4000"},
     {"name": "level3", "rate": "100mbit", "price_per_s": "7000"}
   ],
-  "state_dir": "$STATE", "pin_root": "$PIN", "socket": "$SOCK",
+  "state_dir": "$STATE", "pin_root": "$PIN", "socket": "$SOCK",$metrics
   "broker": {"listen": "$BROKER", "netns": "/run/netns/${PFX}ctl",
              "min_seconds": 10, "max_seconds": 3600, "quote_ttl": 60${bextra:+, $bextra}},
   "ledger": {"rpc_url": "$RPC", "chain_id": $CHAIN_ID, "payment_address": "$PAY_TO",
              "confirmations": 0${lextra:+, $lextra}}
 }
 JSON
+}
+
+# A free TCP port on 127.0.0.1.
+free_port() {
+	local p
+	for _ in $(seq 50); do
+		p=$((20000 + RANDOM % 40000))
+		ss -Hltn "sport = :$p" | grep -q . || { echo "$p"; return 0; }
+	done
+	return 1
 }
 
 # probe HOST ARGS...: the test client inside host HOST's namespace, signing

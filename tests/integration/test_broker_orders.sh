@@ -14,6 +14,7 @@ source tests/integration/broker_lib.sh
 for f in "$PROBE" "$PFD"; do [ -x "$f" ] || { not_ok "missing $f (make)"; finish; }; done
 broker_topo 4
 broker_anvil || { not_ok "anvil starts"; finish; }
+METRICS=$(free_port)
 broker_config 4 1gbit
 daemon_start || { cat "$DLOG"; not_ok "payflowd starts with the broker"; finish; }
 broker_pin
@@ -65,6 +66,9 @@ check "QUOTE with extends" is "$QX" QUOTE
 CX=$(probe h1 order "$(qid "$QX")" "$PAYER" "$(pay "$QX")")
 check "extension CONFIRM keeps id and start, end + 30 s" \
 	[ "$(jq -r '"\(.reservation_id) \(.start) \(.end)"' <<<"$CX")" = "$RID $(field "$C" start) $(($(field "$C" end) + 30))" ]
+MET=$(curl -s "http://127.0.0.1:$METRICS/metrics")
+check "metrics: revenue of level2 is 240000 + 120000 wei" grep -qx 'payflow_revenue_wei_total{level="level2"} 360000' <<<"$MET"
+check "metrics: 3 ORDER answers were confirm" grep -qx 'payflow_broker_orders_total{outcome="confirm"} 3' <<<"$MET"
 refused "QUOTE without extends for a reserved pair" "$(quote h1 10.77.0.1 10.77.0.2 1 30 -)" pair_reserved 10.77.0.1 10.77.0.9
 refused "extends with another level" "$(quote h1 10.77.0.1 10.77.0.2 2 30 "$RID")" extend_mismatch 10.77.0.1 10.77.0.9
 refused "extends an unknown reservation" "$(quote h1 10.77.0.1 10.77.0.2 1 30 00112233445566778899aabbccddeeff)" unknown_reservation 10.77.0.1 10.77.0.9
