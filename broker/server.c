@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
@@ -443,6 +444,8 @@ static void on_accept(struct pf_srv *s)
 			continue;
 		}
 		pf_frame_reader_init(c->rd);
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){1},
+			   sizeof(int)); /* one frame, one answer */
 		c->tag = s->o.tag_conn;
 		c->fd = fd;
 		c->srv = s;

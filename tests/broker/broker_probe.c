@@ -34,6 +34,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -91,6 +93,7 @@ static int dial(void)
 		return -1;
 	}
 	freeaddrinfo(ai);
+	setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &(int){1}, sizeof(int));
 	return s;
 }
 

@@ -6,6 +6,7 @@
 . tests/integration/anvil.sh
 PROBE="$BUILD/broker_probe"
 BROKER=10.77.0.100:6113
+BROKER_NETNS=ctl # "" = the broker listens in the root namespace
 CHAIN_ID=31337
 ANVIL_LOG="$DDIR/anvil.log"
 
@@ -45,6 +46,8 @@ broker_anvil() {
 broker_config() {
 	local n=$1 cap=$2 bextra=${3:-} lextra=${4:-} ports="" i metrics=""
 	[ -n "${METRICS:-}" ] && metrics=" \"metrics\": \"127.0.0.1:$METRICS\","
+	local netns=""
+	[ -n "$BROKER_NETNS" ] && netns=" \"netns\": \"/run/netns/$PFX$BROKER_NETNS\","
 	for i in $(seq 1 "$n"); do
 		ports+="${ports:+,}{\"name\": \"${PFX}p$i\", \"capacity\": \"$cap\", \"hosts\": [\"10.77.0.$i\", \"fd77::$i\", \"10.78.$i.0/24\"]}"
 	done
@@ -59,7 +62,7 @@ broker_config() {
     {"name": "level3", "rate": "100mbit", "price_per_s": "7000"}
   ],
   "state_dir": "$STATE", "pin_root": "$PIN", "socket": "$SOCK",$metrics
-  "broker": {"listen": "$BROKER", "netns": "/run/netns/${PFX}ctl",
+  "broker": {"listen": "$BROKER",$netns
              "min_seconds": 10, "max_seconds": 3600, "quote_ttl": 60${bextra:+, $bextra}},
   "ledger": {"rpc_url": "$RPC", "chain_id": $CHAIN_ID, "payment_address": "$PAY_TO",
              "confirmations": 0${lextra:+, $lextra}}
