@@ -63,7 +63,7 @@ broker_config() {
   ],
   "state_dir": "$STATE", "pin_root": "$PIN", "socket": "$SOCK",$metrics
   "broker": {"listen": "$BROKER",$netns
-             "min_seconds": 10, "max_seconds": 3600, "quote_ttl": 60${bextra:+, $bextra}},
+             "min_seconds": 10, "max_seconds": 3600, "quote_ttl": ${QUOTE_TTL:-60}${bextra:+, $bextra}},
   "ledger": {"rpc_url": "$RPC", "chain_id": $CHAIN_ID, "payment_address": "$PAY_TO",
              "confirmations": 0${lextra:+, $lextra}}
 }

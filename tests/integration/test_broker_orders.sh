@@ -191,6 +191,19 @@ check "reorg case: PENDING first" is "$(probe h1 order "$(qid "$Q")" "$PAYER" "$
 "$CAST" rpc --rpc-url "$RPC" --raw anvil_reorg '[1,[]]' >/dev/null
 refused "payment reorged out" "$(probe h1 order "$(qid "$Q")" "$PAYER" "$TX")" tx_not_found 10.77.0.1 "$B" "$TX"
 
+# --- the hold lapses while the payment (made in time) waits for confirmations:
+# the payment is honoured when the capacity is free (PROTOCOL.md section 13).
+daemon_stop
+QUOTE_TTL=3 broker_config 4 1gbit '"confirm_grace": 0' '"confirmations": 2'
+daemon_start || { cat "$DLOG"; not_ok "payflowd restarts with quote_ttl 3"; finish; }
+next_pair; TX=$(pay "$Q")
+check "hold lapse case: PENDING first" is "$(probe h1 order "$(qid "$Q")" "$PAYER" "$TX")" PENDING
+sleep 4
+check "the hold has lapsed" [ "$(db "SELECT r.state FROM reservations r JOIN broker_quotes q ON q.hold_id = r.id WHERE q.quote_id = '$(qid "$Q")'")" = 2 ]
+"$CAST" rpc --rpc-url "$RPC" --raw anvil_mine '["0x1"]' >/dev/null
+check "a payment made before expiry is honoured after its hold lapsed" is "$(probe h1 order "$(qid "$Q")" "$PAYER" "$TX")" CONFIRM
+check "... and its reservation is in the map" resv_in_map 10.77.0.1 "$B"
+
 # --- wrong chain: the broker configured for chain 31338 while the node it
 # asks is 31337 (a payment made on another chain than the configured one).
 daemon_stop

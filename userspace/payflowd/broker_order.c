@@ -199,8 +199,9 @@ static enum pf_err grant(struct pfd *d, struct order_job *j, struct pf_border *o
 		if (r->level != q->level + 1)
 			return pf_err_set(e, PF_E_PAIR_RESERVED,
 					  "the pair got a reservation of another level meanwhile");
-		pfd_hold_drop(d, q->hold_id);
 		err = pfd_extend_paid(d, r, q->seconds, j->t_received);
+		if (!err)
+			pfd_hold_drop(d, q->hold_id); /* its capacity is not needed */
 		if (!err && pf_bstore_rid_of(d->store, r->id, o->rid))
 			fresh = true;
 	} else {
