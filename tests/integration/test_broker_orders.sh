@@ -160,6 +160,14 @@ refused "capacity exhausted" "$QC" capacity_exhausted 10.77.0.3 10.78.4.10
 check "capacity_exhausted names the port and its free rate ($(field "$QC" message))" \
 	grep -Eq "port ${PFX}p3 has 90 ?[Mm]bit" <<<"$(field "$QC" message)"
 
+# Two plain quotes for one free pair: the second ORDER extends the first's reservation.
+next_pair; Q1=$Q; Q2=$(quote h1 10.77.0.1 "$B" 0 20 -)
+R1=$(probe h1 order "$(qid "$Q1")" "$PAYER" "$(pay "$Q1")")
+R2=$(probe h1 order "$(qid "$Q2")" "$PAYER" "$(pay "$Q2")")
+check "a second plain quote for the pair extends it: same id and start, end + 20 s" \
+	[ "$(jq -r '"\(.type) \(.reservation_id) \(.start) \(.end)"' <<<"$R2")" = "CONFIRM $(field "$R1" reservation_id) $(field "$R1" start) $(($(field "$R1" end) + 20))" ]
+check "its hold was released" [ "$(db "SELECT r.state FROM reservations r JOIN broker_quotes q ON q.hold_id = r.id WHERE q.quote_id = '$(qid "$Q2")'")" = 2 ]
+
 # --- durability: a quote and its hold survive kill -9; a used payment stays used.
 next_pair; QR=$Q
 daemon_stop KILL
