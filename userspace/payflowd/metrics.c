@@ -148,10 +148,23 @@ static void counter_metrics(struct pfd *d, struct text *t)
 	put(t, "payflow_expiries_total %llu\n", (unsigned long long)d->cnt.expiries);
 	header(t, "payflow_revokes_total", "counter", "Reservations revoked.");
 	put(t, "payflow_revokes_total %llu\n", (unsigned long long)d->cnt.revokes);
-	/* Fed by the broker's payments; payflowd's operator grants earn nothing. */
-	header(t, "payflow_revenue_wei_total", "counter", "Payments received per level, wei.");
+	/* Fed by the broker's payments; operator grants earn nothing. A float64
+	 * counter (Prometheus has no other kind): exact up to 2^53 wei; the
+	 * database's payments table has the exact decimal amounts. */
+	header(t, "payflow_revenue_wei_total", "counter",
+	       "Payments consumed by granted orders per level, wei (float64).");
 	for (int i = 0; i < d->conf.n_levels; i++)
-		put(t, "payflow_revenue_wei_total{level=\"%s\"} 0\n", d->conf.levels[i].name);
+		put(t, "payflow_revenue_wei_total{level=\"%s\"} %.17g\n", d->conf.levels[i].name,
+		    d->cnt.revenue_wei[i]);
+	header(t, "payflow_broker_orders_total", "counter",
+	       "ORDER answers by outcome: confirm, pending, or the error code.");
+	for (int i = 0; i < PFD_ORDER_OUTCOMES; i++)
+		if (i == PF_OK || i == PFD_ORDER_PENDING || d->cnt.orders[i])
+			put(t, "payflow_broker_orders_total{outcome=\"%s\"} %llu\n",
+			    i == PF_OK		     ? "confirm"
+			    : i == PFD_ORDER_PENDING ? "pending"
+						     : pf_err_name(i),
+			    (unsigned long long)d->cnt.orders[i]);
 	header(t, "payflow_reconcile_seconds", "gauge", "Duration of the last reconcile.");
 	put(t, "payflow_reconcile_seconds %.6f\n", d->last_reconcile_s);
 }
