@@ -18,3 +18,8 @@ dp_ns_SRCS := bench/dp_ns.c
 PROGS += load_resv
 load_resv_SRCS := bench/load_resv.c
 # --- end of bench rules -----------------------------------------------------
+
+# --- payflow, the buyer's CLI (docs/CLIENT.md) --------------------------------
+PROGS += payflow
+payflow_SRCS := $(wildcard tools/payflow/*.c)
+# --- end of payflow rules ---------------------------------------------------
