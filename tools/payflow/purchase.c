@@ -302,9 +302,12 @@ int purchase_run(struct cli *c, struct session *s, struct purchase *p)
 		rc = cli_fail(c, PF_EXIT_PAYMENT, NULL, "payment failed: %s", why);
 		goto out;
 	}
-	if (!c->json)
-		cli_note(c, "paid %s for quote %s in transaction %s", q.amount, q.quote_id,
-			 pay.tx_hash);
+	if (!c->json) {
+		char amt[128];
+
+		cli_note(c, "paid %s for quote %s in transaction %s",
+			 fmt_amount(q.amount, &s->menu, amt, sizeof(amt)), q.quote_id, pay.tx_hash);
+	}
 	deadline = now_ms() + (long long)c->timeout * 1000;
 	rc = wait_mined(c, &w, pay.tx_hash, deadline);
 	if (rc)
