@@ -37,3 +37,8 @@ fuzz: $(BUILD)/fuzz_decoder
 # The example exchange of docs/PROTOCOL.md (and the fuzzer's seed corpus).
 PROGS += proto_examples
 proto_examples_SRCS := tests/fuzz/proto_examples.c
+
+# broker_probe: test client of the broker (tests/integration/test_broker_*.sh,
+# bench/broker_bench.sh).
+PROGS += broker_probe
+broker_probe_SRCS := tests/broker/broker_probe.c

@@ -14,6 +14,8 @@
 #include "payflow.h"
 #include "amount.h"
 
+struct json_object;
+
 #define PF_CONF_MAX_PORTS  64
 #define PF_CONF_MAX_HOSTS  64
 #define PF_CONF_MAX_LEVELS 16
@@ -51,6 +53,42 @@ struct pf_conf_level {
 	char price_per_s[PF_AMOUNT_MAX]; /* wei per second, canonical decimal */
 };
 
+#define PF_CONF_MAX_ALLOW      64
+#define PF_CONF_DEFAULT_BROKER 6113
+
+/* broker.allow: this client key may buy for pairs with an address in prefix. */
+struct pf_conf_allow {
+	__u8 client_key[32];
+	struct pf_prefix prefix;
+};
+
+/* The REQUEST channel server ("broker"; docs/CONFIG.md). */
+struct pf_conf_broker {
+	bool enabled;
+	char listen_host[64]; /* "::" = every address, IPv4 too */
+	__u16 listen_port;
+	char netns[PATH_MAX]; /* "" = payflowd's own namespace */
+	char key_file[PATH_MAX];
+	__u32 min_seconds, max_seconds;
+	__u32 quote_ttl_s;
+	__u32 confirm_grace_s; /* a quote's hold outlives its expiry by this much */
+	__u32 idle_timeout_s;
+	__u32 max_conns, max_conns_per_addr;
+	struct pf_conf_allow allow[PF_CONF_MAX_ALLOW];
+	int n_allow;
+};
+
+/* Where payments are checked ("ledger"). */
+struct pf_conf_ledger {
+	char rpc_url[512];
+	__u64 chain_id;
+	char payment_address[43]; /* lowercase */
+	__u32 confirmations;
+	char currency[17];
+	__u32 decimals;
+	__u32 timeout_ms;
+};
+
 struct pf_conf {
 	struct pf_conf_port ports[PF_CONF_MAX_PORTS];
 	int n_ports;
@@ -70,6 +108,8 @@ struct pf_conf {
 	char socket_path[108]; /* sun_path */
 	char metrics_host[64]; /* "" when metrics are off */
 	__u16 metrics_port;
+	struct pf_conf_broker broker;
+	struct pf_conf_ledger ledger;
 };
 
 /* Parses and checks the JSON text; `origin` names it in messages. 0 or -EINVAL. */
@@ -84,5 +124,8 @@ bool pf_prefix_match(const struct pf_prefix *p, const __u8 addr[16]);
 /* The index of the port whose hosts hold addr (longest prefix), or -1. */
 int pf_conf_port_of(const struct pf_conf *c, const __u8 addr[16]);
 int pf_conf_port_index(const struct pf_conf *c, __u32 ifindex);
+/* config_broker.c: the "broker" and "ledger" members of root (either may be absent;
+ * "broker" needs "ledger"). 0 or -EINVAL with a message naming the key. */
+int pf_conf_parse_broker(const char *origin, struct json_object *root, struct pf_conf *c);
 
 #endif /* PF_CONFIG_H */

@@ -77,7 +77,33 @@ static const char schema[] =
     " tx TEXT PRIMARY KEY,"
     " resv_id INTEGER NOT NULL,"
     " amount TEXT NOT NULL,"
-    " used_wall_ns INTEGER NOT NULL);";
+    " used_wall_ns INTEGER NOT NULL);"
+    /* The broker (REQUEST channel): quotes with their capacity holds, the public
+     * reservation ids, and granted orders. A payment is consumed by one row in
+     * payments and one in broker_orders, written in one transaction. */
+    "CREATE TABLE IF NOT EXISTS broker_quotes ("
+    " quote_id TEXT PRIMARY KEY,"
+    " client_key TEXT NOT NULL,"
+    " ip1 TEXT NOT NULL,"
+    " ip2 TEXT NOT NULL,"
+    " level INTEGER NOT NULL,"
+    " rate_bps INTEGER NOT NULL,"
+    " seconds INTEGER NOT NULL,"
+    " amount TEXT NOT NULL,"
+    " expires_at INTEGER NOT NULL,"
+    " hold_id INTEGER NOT NULL,"
+    " extends TEXT NOT NULL,"
+    " created_wall_ns INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS broker_reservations ("
+    " rid TEXT PRIMARY KEY,"
+    " resv_id INTEGER NOT NULL UNIQUE);"
+    "CREATE TABLE IF NOT EXISTS broker_orders ("
+    " quote_id TEXT PRIMARY KEY,"
+    " tx TEXT NOT NULL UNIQUE,"
+    " rid TEXT NOT NULL,"
+    " start_unix INTEGER NOT NULL,"
+    " end_unix INTEGER NOT NULL,"
+    " granted_wall_ns INTEGER NOT NULL);";
 
 struct pf_store {
 	sqlite3 *db;
@@ -311,6 +337,11 @@ int pf_store_expire(struct pf_store *s, __s64 now_wall, int *n)
 	err = run(s, ST_EXPIRE_HOLD, "expire holds");
 	*n += sqlite3_changes(s->db);
 	return err;
+}
+
+sqlite3 *pf_store_db(struct pf_store *s)
+{
+	return s->db;
 }
 
 int pf_store_payment_use(struct pf_store *s, const char *tx, __u64 resv_id, const char *amount)

@@ -67,4 +67,8 @@ int pf_store_expire(struct pf_store *s, __s64 now_wall, int *n);
 /* Records a payment as consumed; -EEXIST if it was consumed before. */
 int pf_store_payment_use(struct pf_store *s, const char *tx, __u64 resv_id, const char *amount);
 
+/* The connection, for the broker's tables (broker_store.h). */
+struct sqlite3;
+struct sqlite3 *pf_store_db(struct pf_store *s);
+
 #endif /* PF_STORE_H */

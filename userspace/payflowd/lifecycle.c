@@ -375,35 +375,32 @@ struct json_object *pfd_grant(struct pfd *d, struct json_object *req, __u64 t_re
 	return NULL;
 }
 
-struct json_object *pfd_hold(struct pfd *d, struct json_object *req, struct json_object **result)
+/* A hold: admitted and charged like a grant, no data-plane state, lapses after ttl_s. */
+static struct json_object *hold_make(struct pfd *d, const struct grant_req *q, __u32 ttl_s,
+				     struct pfd_resv **out)
 {
 	struct pfd_resv *h;
 	struct pf_store_resv s;
-	struct json_object *err;
-	struct grant_req q;
 	pf_portset ports;
 
-	err = parse_grant(d, req, true, &q);
-	if (err)
-		return err;
-	if (pf_adm_ports(&d->adm, &q.key, &ports))
+	if (pf_adm_ports(&d->adm, &q->key, &ports))
 		return fail(d, PF_CTL_E_UNKNOWN_ENDPOINT, PFD_REF_UNKNOWN_ENDPOINT);
-	if (pf_adm_check(&d->adm, ports, q.g.rate_bps))
+	if (pf_adm_check(&d->adm, ports, q->g.rate_bps))
 		return fail(d, PF_CTL_E_CAPACITY, PFD_REF_CAPACITY);
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return pf_ctl_error_reply(PF_CTL_E_INTERNAL, "out of memory");
-	*h = (struct pfd_resv){.key = q.key,
+	*h = (struct pfd_resv){.key = q->key,
 			       .state = PF_RS_HOLD,
-			       .rate_bps = q.g.rate_bps,
-			       .level = q.g.level,
-			       .burst = q.g.burst,
+			       .rate_bps = q->g.rate_bps,
+			       .level = q->g.level,
+			       .burst = q->g.burst,
 			       .ports = ports};
 	h->start_wall_ns = pf_wall_ns();
-	h->end_wall_ns = h->start_wall_ns + q.seconds * NS;
-	h->expires_mono = pf_now_ns() + d->conf.hold_ttl_s * NS;
+	h->end_wall_ns = h->start_wall_ns + q->seconds * NS;
+	h->expires_mono = pf_now_ns() + ttl_s * NS;
 	to_store(d, h, &s);
-	s.hold_until_wall_ns = h->start_wall_ns + d->conf.hold_ttl_s * NS;
+	s.hold_until_wall_ns = h->start_wall_ns + ttl_s * NS;
 	if (pfd_txn(d) || pf_store_insert(d->store, &s)) {
 		free(h);
 		return fail(d, PF_CTL_E_INTERNAL, PFD_REF_INTERNAL);
@@ -412,9 +409,88 @@ struct json_object *pfd_hold(struct pfd *d, struct json_object *req, struct json
 	pf_adm_charge(&d->adm, ports, h->rate_bps);
 	pfd_table_add(&d->table, h);
 	d->cnt.holds++;
+	*out = h;
+	return NULL;
+}
+
+struct json_object *pfd_hold(struct pfd *d, struct json_object *req, struct json_object **result)
+{
+	struct pfd_resv *h;
+	struct json_object *err;
+	struct grant_req q;
+
+	err = parse_grant(d, req, true, &q);
+	if (!err)
+		err = hold_make(d, &q, d->conf.hold_ttl_s, &h);
+	if (err)
+		return err;
 	*result = live_json(d, h);
 	json_object_object_add(*result, "hold_ttl_s", json_object_new_int(d->conf.hold_ttl_s));
 	return NULL;
+}
+
+/* The broker's calls return -errno; the reason stays in pf_last_error(). */
+static int as_errno(struct json_object *reply)
+{
+	const char *code;
+	int err = -EIO;
+
+	if (!reply)
+		return 0;
+	code = json_object_get_string(json_object_object_get(reply, "error"));
+	if (code && !strcmp(code, "capacity"))
+		err = -ENOSPC;
+	else if (code && !strcmp(code, "unknown_endpoint"))
+		err = -ENOENT;
+	else if (code && !strcmp(code, "no_class_id"))
+		err = -EMLINK;
+	json_object_put(reply);
+	return err;
+}
+
+static struct grant_req level_req(const struct pfd *d, const struct pf_key *key, __u32 level,
+				  __u64 seconds)
+{
+	struct grant_req q = {.key = *key, .seconds = seconds};
+
+	q.g.rate_bps = d->conf.levels[level].rate_bps;
+	q.g.level = level;
+	q.g.burst = pf_default_burst(q.g.rate_bps);
+	return q;
+}
+
+int pfd_hold_place(struct pfd *d, const struct pf_key *key, __u32 level, __u64 seconds, __u32 ttl_s,
+		   __u64 *hold_id)
+{
+	struct grant_req q = level_req(d, key, level, seconds);
+	struct pfd_resv *h = NULL;
+	int err = as_errno(hold_make(d, &q, ttl_s, &h));
+
+	if (!err)
+		*hold_id = h->id;
+	return err;
+}
+
+int pfd_grant_paid(struct pfd *d, __u64 hold_id, const struct pf_key *key, __u32 level,
+		   __u64 seconds, __u64 t_received, struct pfd_resv **out)
+{
+	struct pfd_resv *h = hold_id ? pfd_table_by_id(&d->table, hold_id) : NULL;
+	struct grant_req q = level_req(d, key, level, seconds);
+
+	if (h && h->state == PF_RS_HOLD)
+		return as_errno(grant_hold(d, hold_id, t_received, out));
+	return as_errno(grant_one(d, &q, t_received, out)); /* the hold lapsed: admit afresh */
+}
+
+int pfd_extend_paid(struct pfd *d, struct pfd_resv *r, __u64 seconds, __u64 t_received)
+{
+	__s64 now = pf_wall_ns(), from = r->end_wall_ns > now ? r->end_wall_ns : now;
+	struct pf_grant g = {.rate_bps = r->rate_bps,
+			     .level = r->level,
+			     .burst = r->burst,
+			     .end_wall_ns = from + (__s64)(seconds * NS)};
+
+	return as_errno(merge_into(d, r, &g, t_received));
 }
 
 /* Ends r now (revoked) or on time (expired): database, data plane, memory. */
@@ -482,6 +558,14 @@ static struct json_object *end_request(struct pfd *d, struct json_object *req, _
 	}
 	d->cnt.revokes++;
 	return NULL;
+}
+
+void pfd_hold_drop(struct pfd *d, __u64 hold_id)
+{
+	struct pfd_resv *h = pfd_table_by_id(&d->table, hold_id);
+
+	if (h && h->state == PF_RS_HOLD && end_resv(d, h, PF_RS_EXPIRED))
+		pfd_log("cannot drop hold %llu: %s", (unsigned long long)hold_id, pf_last_error());
 }
 
 struct json_object *pfd_revoke(struct pfd *d, struct json_object *req, struct json_object **result)

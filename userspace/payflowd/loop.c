@@ -62,6 +62,13 @@ static bool end_batch(struct pfd *d)
 {
 	bool committed = true;
 
+	if (d->txn_failed) { /* a request could not undo its data-plane change */
+		d->txn_failed = false;
+		if (d->in_txn)
+			pf_store_rollback(d->store);
+		d->in_txn = false;
+		committed = false;
+	}
 	if (d->in_txn) {
 		d->in_txn = false;
 		if (pf_store_commit(d->store)) {
@@ -71,6 +78,7 @@ static bool end_batch(struct pfd *d)
 		}
 	}
 	pfd_ctl_flush(d, committed);
+	pfd_broker_flush(d, committed);
 	if (!committed && pfd_reconcile(d))
 		pfd_log("reconcile failed: %s", pf_last_error());
 	pfd_arm_timer(d);
@@ -108,6 +116,14 @@ int pfd_loop_run(struct pfd *d)
 				break;
 			case PFD_SRC_METRICS:
 				break; /* served below */
+			case PFD_SRC_BROKER_LISTEN:
+			case PFD_SRC_BROKER_CONN:
+			case PFD_SRC_BROKER_TIMER:
+				pfd_broker_event(d, src, ev[i].events);
+				break;
+			case PFD_SRC_LEDGER:
+				pfd_broker_ledger(d);
+				break;
 			}
 		}
 		pfd_metrics_run(d);

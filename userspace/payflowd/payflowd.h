@@ -15,6 +15,7 @@
 #include "ctl_proto.h"
 #include "dataplane.h"
 #include "store.h"
+#include "errors.h"
 
 /* A live reservation or hold, indexed by id, and by pair when active. */
 struct pfd_resv {
@@ -55,6 +56,9 @@ enum pfd_refusal {
 };
 
 #define PFD_LAT_SAMPLES 65536
+/* Broker ORDER outcomes: index PF_OK = confirmed, PF_E_* = refused, then pending. */
+#define PFD_ORDER_PENDING  PF_E__COUNT
+#define PFD_ORDER_OUTCOMES (PF_E__COUNT + 1)
 
 struct pfd_counters {
 	__u64 grants, extends, holds, revokes, expiries, hold_lapses;
@@ -62,6 +66,8 @@ struct pfd_counters {
 	/* grant_to_enforced: request received -> map entry written, in ns */
 	__u32 lat_ns[PFD_LAT_SAMPLES];
 	__u64 lat_n;
+	__u64 orders[PFD_ORDER_OUTCOMES];
+	double revenue_wei[PF_CONF_MAX_LEVELS]; /* by config level; exact below 2^53 */
 };
 
 struct pfd {
@@ -77,7 +83,8 @@ struct pfd {
 	struct pfd_client *clients;
 	struct MHD_Daemon *mhd;
 	double last_reconcile_s;
-	__u64 timer_at; /* when the timerfd fires (CLOCK_MONOTONIC ns), 0 = disarmed */
+	__u64 timer_at;		   /* when the timerfd fires (CLOCK_MONOTONIC ns), 0 = disarmed */
+	struct pfd_broker *broker; /* NULL without a "broker" config section */
 };
 
 /* log.c */
@@ -110,6 +117,17 @@ struct json_object *pfd_hold(struct pfd *d, struct json_object *req, struct json
 struct json_object *pfd_release(struct pfd *d, struct json_object *req,
 				struct json_object **result);
 struct json_object *pfd_revoke(struct pfd *d, struct json_object *req, struct json_object **result);
+/* For the broker: 0 or -errno (-ENOSPC: capacity, -ENOENT: unknown endpoint),
+ * the reason in pf_last_error(). A hold lapses after ttl_s; a paid grant
+ * turns its live hold into the reservation, or admits afresh when the hold
+ * lapsed; an extension sets end = max(end, now) + seconds. */
+int pfd_hold_place(struct pfd *d, const struct pf_key *key, __u32 level, __u64 seconds, __u32 ttl_s,
+		   __u64 *hold_id);
+int pfd_grant_paid(struct pfd *d, __u64 hold_id, const struct pf_key *key, __u32 level,
+		   __u64 seconds, __u64 t_received, struct pfd_resv **out);
+int pfd_extend_paid(struct pfd *d, struct pfd_resv *r, __u64 seconds, __u64 t_received);
+/* Releases a live hold (its quote was answered another way). */
+void pfd_hold_drop(struct pfd *d, __u64 hold_id);
 /* Expires what is due; re-arms the timer. */
 void pfd_reap(struct pfd *d);
 /* Arms the timerfd for the earliest expiry, if that changed (after each batch). */
@@ -152,12 +170,29 @@ int pfd_metrics_timeout_ms(struct pfd *d);
 void pfd_metrics_stop(struct pfd *d);
 char *pfd_metrics_text(struct pfd *d);
 
+/* broker_glue.c: the REQUEST channel server inside the daemon */
+int pfd_broker_start(struct pfd *d);
+void pfd_broker_stop(struct pfd *d);
+void pfd_broker_event(struct pfd *d, void *tag, __u32 events);
+void pfd_broker_ledger(struct pfd *d);
+void pfd_broker_flush(struct pfd *d, bool committed);
+
 /* loop.c */
 int pfd_loop_init(struct pfd *d);
 int pfd_loop_run(struct pfd *d);
 void pfd_loop_close(struct pfd *d);
 
 /* Tags for epoll data: a pointer to one of these heads each watched thing. */
-enum pfd_src { PFD_SRC_LISTEN, PFD_SRC_TIMER, PFD_SRC_SIGNAL, PFD_SRC_CLIENT, PFD_SRC_METRICS };
+enum pfd_src {
+	PFD_SRC_LISTEN,
+	PFD_SRC_TIMER,
+	PFD_SRC_SIGNAL,
+	PFD_SRC_CLIENT,
+	PFD_SRC_METRICS,
+	PFD_SRC_BROKER_LISTEN,
+	PFD_SRC_BROKER_CONN,
+	PFD_SRC_BROKER_TIMER,
+	PFD_SRC_LEDGER,
+};
 
 #endif /* PFD_H */

@@ -1,0 +1,471 @@
+// SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+/*
+ * Test client of the broker: sends REQUEST channel frames made by the codec
+ * (or raw bytes) over one TCP connection and prints each answer as one JSON
+ * line: {"type": T, ...the data members..., "verified": true}. Broker
+ * answers are verified against the pinned key (--pin, or the first MENU's).
+ *
+ *   broker_probe HOST:PORT [--seed HEX] [--pin KEY] COMMAND...
+ *
+ * Commands run in order on one connection:
+ *   hello                                  HELLO
+ *   quote IP1 IP2 LEVEL SECONDS EXTENDS    QUOTE_REQUEST (EXTENDS "-" = none)
+ *   order QUOTE_ID PAYER TXHASH            ORDER
+ *   status RID | status-pair IP1 IP2       STATUS
+ *   seed HEX                               sign what follows with this seed
+ *   corrupt                                flip a bit of the next signature
+ *   raw TEXT                               TEXT and '\n', as is
+ *   oversize N                             N bytes of 'x' without '\n'
+ *   sleep MS
+ *   closed                                 prints CLOSED when the peer closes
+ *   conns N                                N more connections; prints how many
+ *                                          were refused (rate_limited) or open
+ *   hold N SECONDS                         N more idle connections for SECONDS
+ *   bench-hello COUNT                      pipelined HELLOs; prints the rate
+ *   bench-order COUNT RPC FROM IP1 IP2 LEVEL SECONDS
+ *                                          quote, pay (eth_sendTransaction) and
+ *                                          ORDER until CONFIRM; latency in ms;
+ *                                          order i uses IPv4 IP2 + i
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <json-c/json.h>
+#include "addr.h"
+#include "frame.h"
+#include "hex.h"
+#include "jsonrpc.h"
+#include "messages.h"
+#include "quote.h"
+
+static const char *target;
+static struct pf_keypair key;
+static uint8_t pin[PF_PUBKEY_BYTES];
+static bool pinned, corrupt;
+static int fd = -1;
+static struct pf_frame_reader rd;
+
+static void die(const char *what)
+{
+	fprintf(stderr, "broker_probe: %s\n", what);
+	exit(2);
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int dial(void)
+{
+	char host[128], *colon;
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *ai;
+	int s;
+
+	snprintf(host, sizeof(host), "%s", target);
+	colon = strrchr(host, ':');
+	if (!colon)
+		die("target must be HOST:PORT");
+	*colon = 0;
+	if (host[0] == '[') {
+		memmove(host, host + 1, strlen(host));
+		host[strlen(host) - 1] = 0;
+	}
+	if (getaddrinfo(host, colon + 1, &hints, &ai))
+		die("cannot resolve the target");
+	s = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s < 0 || connect(s, ai->ai_addr, ai->ai_addrlen)) {
+		freeaddrinfo(ai);
+		if (s >= 0)
+			close(s);
+		return -1;
+	}
+	freeaddrinfo(ai);
+	return s;
+}
+
+static void send_all(const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+
+		if (n <= 0)
+			return; /* the answer (or CLOSED) tells */
+		buf += n;
+		len -= n;
+	}
+}
+
+/* One answer line, or NULL when the peer closed (or 10 s passed). */
+static const char *read_line(size_t *len)
+{
+	for (;;) {
+		const char *f;
+		size_t room;
+		char *space;
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		ssize_t n;
+
+		if (pf_frame_next(&rd, &f, len) == PF_FRAME_READY)
+			return f;
+		if (poll(&p, 1, 10000) <= 0)
+			return NULL;
+		space = pf_frame_space(&rd, &room);
+		n = read(fd, space, room);
+		if (n <= 0)
+			return NULL;
+		pf_frame_commit(&rd, n);
+	}
+}
+
+/* Prints an answer: the data members, its type, and whether it verified. */
+static void print_answer(const char *f, size_t len)
+{
+	struct json_object *env = json_tokener_parse(f), *data = NULL, *t, *ds;
+	struct pf_msg m;
+	struct pf_err_msg e;
+	enum pf_err rc;
+
+	if (!pinned) { /* trust on first use: the MENU checks itself */
+		rc = pf_msg_decode(f, len, PF_FROM_BROKER, NULL, &m, &e);
+		if (rc == PF_OK && m.type == PF_MSG_MENU) {
+			memcpy(pin, m.menu.broker_key, sizeof(pin));
+			pinned = true;
+		}
+	}
+	rc = pf_msg_decode(f, len, PF_FROM_BROKER, pinned ? pin : NULL, &m, &e);
+	if (env && json_object_object_get_ex(env, "data", &ds))
+		data = json_tokener_parse(json_object_get_string(ds));
+	if (!data || !json_object_is_type(data, json_type_object)) {
+		json_object_put(data);
+		data = json_object_new_object();
+	}
+	if (env && json_object_object_get_ex(env, "message_type", &t))
+		json_object_object_add(data, "type", json_object_get(t));
+	json_object_object_add(data, "verified", json_object_new_boolean(rc == PF_OK));
+	if (rc != PF_OK)
+		json_object_object_add(data, "verify_error", json_object_new_string(e.text));
+	puts(json_object_to_json_string_ext(data, JSON_C_TO_STRING_PLAIN));
+	fflush(stdout);
+	json_object_put(data);
+	json_object_put(env);
+}
+
+static void answer(void)
+{
+	size_t len;
+	const char *f = read_line(&len);
+
+	if (f)
+		print_answer(f, len);
+	else
+		puts("{\"type\":\"CLOSED\"}");
+	fflush(stdout);
+}
+
+static void send_msg(struct pf_msg *m)
+{
+	size_t len;
+	char *f = pf_msg_encode(m, &key, &len);
+	char *sig;
+
+	if (!f)
+		die("cannot encode the message (bad arguments?)");
+	if (corrupt && (sig = strstr(f, "\"signature\":\"")) && sig[13] != '"') {
+		sig[13] = sig[13] == '0' ? '1' : '0';
+		corrupt = false;
+	}
+	send_all(f, len);
+	free(f);
+}
+
+static void parse_ip(const char *s, pf_ip_t out)
+{
+	if (pf_addr_parse(s, out))
+		die("bad IP address");
+}
+
+static void make_quote(struct pf_msg *m, char **a, const char *extends)
+{
+	memset(m, 0, sizeof(*m));
+	m->type = PF_MSG_QUOTE_REQUEST;
+	parse_ip(a[0], m->quote_request.ip1);
+	parse_ip(a[1], m->quote_request.ip2);
+	m->quote_request.level = strtoull(a[2], NULL, 10);
+	m->quote_request.seconds = strtoull(a[3], NULL, 10);
+	if (extends && strcmp(extends, "-"))
+		snprintf(m->quote_request.extends, sizeof(m->quote_request.extends), "%s", extends);
+}
+
+static void make_order(struct pf_msg *m, const char *qid, const char *payer, const char *tx)
+{
+	memset(m, 0, sizeof(*m));
+	m->type = PF_MSG_ORDER;
+	snprintf(m->order.quote_id, sizeof(m->order.quote_id), "%s", qid);
+	snprintf(m->order.payer, sizeof(m->order.payer), "%s", payer);
+	snprintf(m->order.tx_hash, sizeof(m->order.tx_hash), "%s", tx);
+}
+
+/* Opens n connections; counts those refused with rate_limited, or kept open. */
+static void conns(int n, int hold_s)
+{
+	int *fds = calloc(n, sizeof(int)), open_n = 0, refused = 0, failed = 0;
+
+	for (int i = 0; i < n; i++)
+		if ((fds[i] = dial()) < 0)
+			failed++;
+	usleep(300000);
+	for (int i = 0; i < n; i++) {
+		struct pollfd p = {.fd = fds[i], .events = POLLIN};
+		char buf[512];
+		ssize_t r;
+
+		if (fds[i] < 0)
+			continue;
+		if (poll(&p, 1, 0) == 1 && (r = read(fds[i], buf, sizeof(buf) - 1)) >= 0) {
+			buf[r > 0 ? r : 0] = 0;
+			refused += !!strstr(buf, "rate_limited");
+			close(fds[i]);
+			fds[i] = -1;
+		} else {
+			open_n++;
+		}
+	}
+	printf("{\"type\":\"CONNS\",\"open\":%d,\"refused\":%d,\"failed\":%d}\n", open_n, refused,
+	       failed);
+	fflush(stdout);
+	if (hold_s)
+		sleep(hold_s);
+	for (int i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	free(fds);
+}
+
+static void bench_hello(long count)
+{
+	static const char hello[] = "{\"message_type\":\"HELLO\",\"data\":\"{}\",\"signature\":"
+				    "\"\",\"verification\":\"\"}\n";
+	long sent = 0, got = 0, window = 256;
+	double t0 = now_ms();
+
+	while (got < count) {
+		while (sent < count && sent - got < window) {
+			send_all(hello, sizeof(hello) - 1);
+			sent++;
+		}
+		size_t len;
+
+		if (!read_line(&len))
+			die("connection closed during bench-hello");
+		got++;
+	}
+	printf("{\"type\":\"BENCH_HELLO\",\"count\":%ld,\"per_s\":%.0f}\n", count,
+	       count / ((now_ms() - t0) / 1e3));
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Reads one answer into a decoded message (the broker's key is pinned by now). */
+static enum pf_msg_type recv_msg(struct pf_msg *m)
+{
+	struct pf_err_msg e;
+	size_t len;
+	const char *f = read_line(&len);
+
+	if (!f || pf_msg_decode(f, len, PF_FROM_BROKER, pinned ? pin : NULL, m, &e) != PF_OK)
+		return PF_MSG_NONE;
+	return m->type;
+}
+
+static char *pay(struct pf_jsonrpc *rpc, const char *from, const struct pf_quote *q)
+{
+	struct json_object *tx = json_object_new_object(), *params = json_object_new_array(), *res;
+	struct pf_jsonrpc_error e;
+	struct pf_u256 v;
+	char hex[PF_U256_HEX_MAX], input[64];
+	char *hash;
+
+	pf_u256_parse_dec(q->amount, &v);
+	pf_u256_to_hex(&v, hex, sizeof(hex));
+	pf_quote_input_hex(q->quote_id, input, sizeof(input));
+	json_object_object_add(tx, "from", json_object_new_string(from));
+	json_object_object_add(tx, "to", json_object_new_string(q->pay_to));
+	json_object_object_add(tx, "value", json_object_new_string(hex));
+	json_object_object_add(tx, "data", json_object_new_string(input));
+	json_object_array_add(params, tx);
+	if (pf_jsonrpc_call(rpc, "eth_sendTransaction", params, &res, &e))
+		die(e.message);
+	hash = strdup(json_object_get_string(res));
+	json_object_put(res);
+	return hash;
+}
+
+static void bench_order(long count, char **a)
+{
+	struct pf_jsonrpc *rpc = pf_jsonrpc_new(a[0], 10000);
+	double *lat = calloc(count, sizeof(double));
+	struct pf_msg m, r;
+	long n = 0;
+
+	if (!rpc || !lat)
+		die("out of memory");
+	send_msg(&(struct pf_msg){.type = PF_MSG_HELLO});
+	answer();
+	for (long i = 0; i < count; i++) {
+		char seconds[24];
+		char *args[4] = {a[2], a[3], a[4], seconds};
+		char *tx;
+		double t0;
+
+		snprintf(seconds, sizeof(seconds), "%s", a[5]);
+		make_quote(&m, args, NULL);
+		m.quote_request.ip2[15] += i & 0xff; /* a fresh pair per order */
+		m.quote_request.ip2[14] += (i >> 8) & 0xff;
+		send_msg(&m);
+		if (recv_msg(&r) != PF_MSG_QUOTE)
+			die("no QUOTE in bench-order (is the pair free and owned?)");
+		tx = pay(rpc, a[1], &r.quote);
+		make_order(&m, r.quote.quote_id, a[1], tx);
+		free(tx);
+		t0 = now_ms();
+		for (;;) {
+			send_msg(&m);
+			enum pf_msg_type t = recv_msg(&r);
+
+			if (t == PF_MSG_CONFIRM)
+				break;
+			if (t != PF_MSG_PENDING)
+				die("ORDER in bench-order was refused");
+		}
+		lat[n++] = now_ms() - t0;
+	}
+	qsort(lat, n, sizeof(double), cmp_double);
+	printf("{\"type\":\"BENCH_ORDER\",\"count\":%ld,\"p50_ms\":%.3f,\"p99_ms\":%.3f}\n", n,
+	       lat[(size_t)((n - 1) * 0.50 + 0.5)], lat[(size_t)((n - 1) * 0.99 + 0.5)]);
+	free(lat);
+	pf_jsonrpc_free(rpc);
+}
+
+static void set_seed(const char *hex)
+{
+	uint8_t seed[32];
+
+	if (pf_hex_decode_exact(hex, strlen(hex), seed, 32) || pf_keypair_from_seed(&key, seed))
+		die("a seed is 64 hex digits");
+}
+
+static int need(int argc, int i, int n)
+{
+	if (i + n >= argc)
+		die("missing arguments (see the usage at the top of broker_probe.c)");
+	return n;
+}
+
+int main(int argc, char **argv)
+{
+	int i = 2;
+
+	if (argc < 2)
+		die("usage: broker_probe HOST:PORT [--seed HEX] [--pin KEY] COMMAND...");
+	target = argv[1];
+	pf_keypair_generate(&key);
+	pf_frame_reader_init(&rd);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	fd = dial();
+	if (fd < 0) {
+		puts("{\"type\":\"CONNECT_FAILED\"}");
+		return 1;
+	}
+	for (; i < argc; i++) {
+		const char *c = argv[i];
+		struct pf_msg m;
+
+		if (!strcmp(c, "--seed") || !strcmp(c, "seed")) {
+			i += need(argc, i, 1);
+			set_seed(argv[i]);
+		} else if (!strcmp(c, "--pin")) {
+			i += need(argc, i, 1);
+			if (pf_hex_decode_exact(argv[i], strlen(argv[i]), pin, 32))
+				die("--pin takes 64 hex digits");
+			pinned = true;
+		} else if (!strcmp(c, "corrupt")) {
+			corrupt = true;
+		} else if (!strcmp(c, "hello")) {
+			send_msg(&(struct pf_msg){.type = PF_MSG_HELLO});
+			answer();
+		} else if (!strcmp(c, "quote")) {
+			i += need(argc, i, 5);
+			make_quote(&m, argv + i - 4, argv[i]);
+			send_msg(&m);
+			answer();
+		} else if (!strcmp(c, "order")) {
+			i += need(argc, i, 3);
+			make_order(&m, argv[i - 2], argv[i - 1], argv[i]);
+			send_msg(&m);
+			answer();
+		} else if (!strcmp(c, "status")) {
+			i += need(argc, i, 1);
+			memset(&m, 0, sizeof(m));
+			m.type = PF_MSG_STATUS;
+			snprintf(m.status.reservation_id, sizeof(m.status.reservation_id), "%s",
+				 argv[i]);
+			send_msg(&m);
+			answer();
+		} else if (!strcmp(c, "status-pair")) {
+			i += need(argc, i, 2);
+			memset(&m, 0, sizeof(m));
+			m.type = PF_MSG_STATUS;
+			parse_ip(argv[i - 1], m.status.ip1);
+			parse_ip(argv[i], m.status.ip2);
+			send_msg(&m);
+			answer();
+		} else if (!strcmp(c, "raw")) {
+			i += need(argc, i, 1);
+			send_all(argv[i], strlen(argv[i]));
+			send_all("\n", 1);
+			answer();
+		} else if (!strcmp(c, "oversize")) {
+			size_t n = strtoull(argv[i += need(argc, i, 1)], NULL, 10);
+			char *buf = malloc(n);
+
+			memset(buf, 'x', n);
+			send_all(buf, n);
+			free(buf);
+			answer();
+		} else if (!strcmp(c, "sleep")) {
+			usleep(1000 * atoi(argv[i += need(argc, i, 1)]));
+		} else if (!strcmp(c, "closed")) {
+			answer();
+		} else if (!strcmp(c, "conns")) {
+			conns(atoi(argv[i += need(argc, i, 1)]), 0);
+		} else if (!strcmp(c, "hold")) {
+			i += need(argc, i, 2);
+			conns(atoi(argv[i - 1]), atoi(argv[i]));
+		} else if (!strcmp(c, "bench-hello")) {
+			bench_hello(atol(argv[i += need(argc, i, 1)]));
+		} else if (!strcmp(c, "bench-order")) {
+			i += need(argc, i, 7);
+			bench_order(atol(argv[i - 6]), argv + i - 5);
+		} else {
+			die("unknown command");
+		}
+	}
+	close(fd);
+	return 0;
+}

@@ -1,0 +1,95 @@
+# Helpers for broker integration tests (source after lib.sh and daemon_lib.sh,
+# from the repository root). Builds hosts h1..hN on a bridge plus a host "ctl"
+# (10.77.0.100) on the same bridge, in whose namespace payflowd's broker
+# listens (config broker.netns), starts Anvil on 127.0.0.1 in the root
+# namespace, and writes a payflowd config for the ports of h1..hN.
+. tests/integration/anvil.sh
+PROBE="$BUILD/broker_probe"
+BROKER=10.77.0.100:6113
+CHAIN_ID=31337
+ANVIL_LOG="$DDIR/anvil.log"
+
+broker_cleanup() {
+	anvil_stop
+	pfd_cleanup
+}
+trap broker_cleanup EXIT
+
+# broker_topo N: h1..hN (10.77.0.I) and ctl (10.77.0.100) on one bridge.
+broker_topo() {
+	topo_bridge "$1"
+	HOSTS+=("ctl")
+	ip netns add "${PFX}ctl"
+	ip link add "${PFX}pc" type veth peer name eth0 netns "${PFX}ctl"
+	ip link set "${PFX}pc" master "$BR" up
+	in_ns ctl ip link set lo up
+	in_ns ctl ip addr add 10.77.0.100/24 dev eth0
+	in_ns ctl ip link set eth0 up
+}
+
+# broker_anvil: Anvil up; sets PAYER (account 0), PAY_TO (account 1), OTHER (2).
+broker_anvil() {
+	if [ ! -x "$ANVIL" ] || [ ! -x "$CAST" ]; then
+		(cd tools && npm install --no-audit --no-fund >/dev/null 2>&1)
+	fi
+	anvil_start "$CHAIN_ID" "$ANVIL_LOG" || { cat "$ANVIL_LOG"; return 1; }
+	local accts
+	accts=$("$CAST" rpc --rpc-url "$RPC" eth_accounts | tr -d '[]" ' | tr ',' ' ')
+	read -r PAYER PAY_TO OTHER _ <<<"$accts"
+}
+
+# broker_config N CAPACITY [extra broker members] [extra ledger members]:
+# ports p1..pN; levels 0 (free), 1 (10mbit, 1000 wei/s), 2 (50mbit, 4000 wei/s)
+# and 3 (100mbit, 7000 wei/s); the MENU therefore sells 10, 50 and 100 Mbit/s.
+broker_config() {
+	local n=$1 cap=$2 bextra=${3:-} lextra=${4:-} ports="" i
+	for i in $(seq 1 "$n"); do
+		ports+="${ports:+,}{\"name\": \"${PFX}p$i\", \"capacity\": \"$cap\", \"hosts\": [\"10.77.0.$i\", \"fd77::$i\"]}"
+	done
+	cat >"$CONF" <<JSON
+{
+  "ports": [$ports],
+  "best_effort": {"rate": "10mbit", "floor": "10mbit"},
+  "levels": [
+    {"name": "level0", "rate": "10mbit", "price_per_s": "0"},
+    {"name": "level1", "rate": "10mbit", "price_per_s": "1000"},
+    {"name": "level2", "rate": "50mbit", "price_per_s": "4000"},
+    {"name": "level3", "rate": "100mbit", "price_per_s": "7000"}
+  ],
+  "state_dir": "$STATE", "pin_root": "$PIN", "socket": "$SOCK",
+  "broker": {"listen": "$BROKER", "netns": "/run/netns/${PFX}ctl",
+             "min_seconds": 10, "max_seconds": 3600, "quote_ttl": 60${bextra:+, $bextra}},
+  "ledger": {"rpc_url": "$RPC", "chain_id": $CHAIN_ID, "payment_address": "$PAY_TO",
+             "confirmations": 0${lextra:+, $lextra}}
+}
+JSON
+}
+
+# probe HOST ARGS...: the test client inside host HOST's namespace, signing
+# with $SEED and verifying answers against $BROKER_PK once broker_pin ran.
+SEED=$(printf '22%.0s' $(seq 32))
+BROKER_PK=
+probe() {
+	local h=$1
+	shift
+	in_ns "$h" "$PROBE" "$BROKER" --seed "$SEED" ${BROKER_PK:+--pin "$BROKER_PK"} "$@"
+}
+broker_pin() { BROKER_PK=$(probe h1 hello | jq -r .broker_key); [ ${#BROKER_PK} = 64 ]; }
+# quote HOST ARGS...: the QUOTE's JSON line.
+quote() { local h=$1; shift; probe "$h" quote "$@"; }
+
+# pay QUOTE_JSON [value] [to] [data]: pays a quote with cast from PAYER; prints the tx hash.
+pay() {
+	local q=$1 value=${2:-} to=${3:-$PAY_TO} data=${4:-}
+	[ -n "$value" ] || value=$(jq -r .amount <<<"$q")
+	[ -n "$data" ] || data=0x$(jq -r .quote_id <<<"$q")
+	[ "$data" = none ] && data=""
+	"$CAST" send --rpc-url "$RPC" --unlocked --from "$PAYER" "$to" --value "$value" \
+		${data:+"$data"} --json | jq -r .transactionHash
+}
+
+# field JSON NAME
+field() { jq -r ".$2" <<<"$1"; }
+# resv_in_map A B: the pair has an entry in the pinned reservations map.
+resv_in_map() { "$CTL" --pin-root "$PIN" --direct --json list | jq -e --arg a "$1" --arg b "$2" 'any(.[]; (.a == $a and .b == $b) or (.a == $b and .b == $a))' >/dev/null; }
+payments() { db "SELECT count(*) FROM payments"; }
