@@ -39,12 +39,13 @@ broker_anvil() {
 }
 
 # broker_config N CAPACITY [extra broker members] [extra ledger members]:
-# ports p1..pN; levels 0 (free), 1 (10mbit, 1000 wei/s), 2 (50mbit, 4000 wei/s)
+# ports p1..pN (port i serves 10.77.0.i and 10.78.i.0/24, so h1 can buy for many
+# pairs 10.77.0.1 <-> 10.78.2.K); levels 0 (free), 1 (10mbit, 1000 wei/s), 2 (50mbit, 4000 wei/s)
 # and 3 (100mbit, 7000 wei/s); the MENU therefore sells 10, 50 and 100 Mbit/s.
 broker_config() {
 	local n=$1 cap=$2 bextra=${3:-} lextra=${4:-} ports="" i
 	for i in $(seq 1 "$n"); do
-		ports+="${ports:+,}{\"name\": \"${PFX}p$i\", \"capacity\": \"$cap\", \"hosts\": [\"10.77.0.$i\", \"fd77::$i\"]}"
+		ports+="${ports:+,}{\"name\": \"${PFX}p$i\", \"capacity\": \"$cap\", \"hosts\": [\"10.77.0.$i\", \"fd77::$i\", \"10.78.$i.0/24\"]}"
 	done
 	cat >"$CONF" <<JSON
 {
@@ -91,5 +92,9 @@ pay() {
 # field JSON NAME
 field() { jq -r ".$2" <<<"$1"; }
 # resv_in_map A B: the pair has an entry in the pinned reservations map.
-resv_in_map() { "$CTL" --pin-root "$PIN" --direct --json list | jq -e --arg a "$1" --arg b "$2" 'any(.[]; (.a == $a and .b == $b) or (.a == $b and .b == $a))' >/dev/null; }
+resv_in_map() {
+	local out
+	out=$("$CTL" --pin-root "$PIN" --direct --json list) || { echo "# payflowctl list failed"; return 2; }
+	jq -e --arg p "$1 <-> $2" --arg q "$2 <-> $1" 'any(.[]; .pair == $p or .pair == $q)' >/dev/null <<<"$out"
+}
 payments() { db "SELECT count(*) FROM payments"; }
