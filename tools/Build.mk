@@ -18,3 +18,13 @@ dp_ns_SRCS := bench/dp_ns.c
 PROGS += load_resv
 load_resv_SRCS := bench/load_resv.c
 # --- end of bench rules -----------------------------------------------------
+
+# --- payflow, the buyer's CLI (docs/CLIENT.md) --------------------------------
+PROGS += payflow
+payflow_SRCS := $(wildcard tools/payflow/*.c)
+# --- end of payflow rules ---------------------------------------------------
+
+# mock_broker: a REQUEST-channel broker from libpayflow's codec and payment
+# rules, for tests/integration/test_payflow_cli.sh (no data plane).
+PROGS += mock_broker
+mock_broker_SRCS := tests/payflow/mock_broker.c
