@@ -40,13 +40,16 @@ $(BUILD)/payflow.bpf.o: bpf/payflow.bpf.c $(wildcard bpf/*.h)
 $(SKEL): $(BUILD)/payflow.bpf.o
 	$(BPFTOOL) gen skeleton $< name payflow_bpf > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/obj/%.o: %.c $(SKEL) $(wildcard bpf/*.h userspace/lib/*.h broker/*.h)
+# -MMD: the compiler lists each object's headers in a .d file read below.
+$(BUILD)/obj/%.o: %.c $(SKEL)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
-$(BUILD)/asan/%.o: %.c $(SKEL) $(wildcard bpf/*.h userspace/lib/*.h broker/*.h)
+$(BUILD)/asan/%.o: %.c $(SKEL)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(SANFLAGS) -c $< -o $@
+	$(CC) $(CFLAGS) $(SANFLAGS) -MMD -MP -c $< -o $@
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
 # Rebuilt from scratch: `ar r` never drops members of deleted sources.
 $(BUILD)/libpayflow.a: $(LIB_OBJS)

@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include "ledger_eth.h"
 #include "ledger_worker.h"
+#include "netns.h"
 
 #define PF_LW_MAX 8
 
@@ -96,8 +97,8 @@ static void *worker(void *p)
 	return NULL;
 }
 
-int pf_lw_start(struct pf_lw **out, const char *rpc_url, long timeout_ms, int n, char *err,
-		size_t errlen)
+static int start_threads(struct pf_lw **out, const char *rpc_url, long timeout_ms, int n, char *err,
+			 size_t errlen)
 {
 	struct pf_lw *w = calloc(1, sizeof(*w));
 
@@ -129,6 +130,24 @@ int pf_lw_start(struct pf_lw **out, const char *rpc_url, long timeout_ms, int n,
 	}
 	*out = w;
 	return 0;
+}
+
+int pf_lw_start(struct pf_lw **out, const char *rpc_url, const char *netns, long timeout_ms, int n,
+		char *err, size_t errlen)
+{
+	struct pf_lw *w;
+	int saved, rc = pf_netns_enter(netns, &saved);
+
+	if (rc) {
+		snprintf(err, errlen, "cannot enter the ledger's network namespace %s: %s", netns,
+			 strerror(-rc));
+		return rc;
+	}
+	rc = start_threads(&w, rpc_url, timeout_ms, n, err, errlen);
+	pf_netns_leave(saved);
+	if (!rc)
+		*out = w;
+	return rc;
 }
 
 int pf_lw_fd(const struct pf_lw *w)

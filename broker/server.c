@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include "frame.h"
 #include "server.h"
+#include "netns.h"
 
 #define OUT_PAUSE (1u << 20) /* stop reading a peer that does not read its answers */
 
@@ -103,30 +104,12 @@ static int make_socket(const struct pf_srv_opts *o)
 /* Creates the listening socket inside netns, then returns to our own namespace. */
 static int listen_in(const struct pf_srv_opts *o)
 {
-	int self, target, fd;
+	int saved, fd = pf_netns_enter(o->netns, &saved);
 
-	if (!o->netns || !o->netns[0])
-		return make_socket(o);
-	self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-	target = open(o->netns, O_RDONLY | O_CLOEXEC);
-	if (self < 0 || target < 0) {
-		fd = -errno;
-		goto out;
-	}
-	if (setns(target, CLONE_NEWNET)) {
-		fd = -errno;
-		goto out;
-	}
+	if (fd)
+		return fd;
 	fd = make_socket(o);
-	if (setns(self, CLONE_NEWNET)) { /* cannot happen without a bug; never stay there */
-		perror("payflowd: setns back to the own network namespace");
-		abort();
-	}
-out:
-	if (self >= 0)
-		close(self);
-	if (target >= 0)
-		close(target);
+	pf_netns_leave(saved);
 	return fd;
 }
 

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # payflow end to end against a live payflowd: its broker listens in namespace
 # "ctl" (10.77.0.100:6113, broker.netns), the buyer runs in h1 (10.77.0.1) so
-# its source address is one end of the pair, and Anvil listens on 10.77.0.254,
-# the root namespace's address on the test bridge, so that both payflowd and
-# the buyer reach it. Processes are stopped by pid (lib.sh, daemon_lib.sh).
+# its source address is one end of the pair, and Anvil listens in ctl too
+# (10.77.0.100), where the buyers reach it and payflowd's ledger threads run
+# (ledger.netns). Processes are stopped by pid (lib.sh, daemon_lib.sh).
 cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
 . tests/integration/daemon_lib.sh
@@ -11,7 +11,6 @@ cd "$(dirname "$0")/../.."
 PF=$BUILD/payflow
 KEY2=0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a # dev account #2
 ADDR2=0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc
-ANVIL_HOST=10.77.0.254
 
 for bin in "$PF" "$PFD" "$ANVIL" "$CAST"; do
 	[ -x "$bin" ] || { not_ok "prerequisite $bin missing"; exit 1; }
@@ -22,21 +21,12 @@ not_in_map() { ! in_map "$@"; }
 contains() { if grep -qF -- "$2" <<<"$1"; then return 0; fi; echo "    | '$1' lacks '$2'"; return 1; }
 
 broker_topo 3
-ip addr add "$ANVIL_HOST/24" dev "$BR"
-# Anvil on the bridge address (anvil.sh's anvil_start binds 127.0.0.1 only).
-: >"$ANVIL_LOG"
-"$ANVIL" --host "$ANVIL_HOST" --port 0 --chain-id "$CHAIN_ID" >"$ANVIL_LOG" 2>&1 &
-ANVIL_PID=$!
-for _ in $(seq 300); do
-	port=$(sed -n "s/^Listening on $ANVIL_HOST:\([0-9]*\).*/\1/p" "$ANVIL_LOG")
-	[ -n "$port" ] && break
-	sleep 0.1
-done
-[ -n "$port" ] || { not_ok "anvil started"; cat "$ANVIL_LOG"; exit 1; }
-RPC=http://$ANVIL_HOST:$port
-read -r PAYER PAY_TO OTHER _ <<<"$("$CAST" rpc --rpc-url "$RPC" eth_accounts | tr -d '[]" ' | tr ',' ' ')"
+anvil_start "$CHAIN_ID" "$ANVIL_LOG" ctl 10.77.0.100 || { not_ok "anvil started"; cat "$ANVIL_LOG"; exit 1; }
+# The node lives in ctl: cast asks it from there.
+cast() { in_ns ctl "$CAST" "$@"; }
+read -r PAYER PAY_TO OTHER _ <<<"$(cast rpc --rpc-url "$RPC" eth_accounts | tr -d '[]" ' | tr ',' ' ')"
 
-broker_config 3 100mbit
+broker_config 3 100mbit "" "\"netns\": \"/run/netns/${PFX}ctl\""
 daemon_start || { not_ok "payflowd started"; tail -20 "$DLOG"; exit 1; }
 
 BHOME=$DDIR/buyer
@@ -66,16 +56,16 @@ check "a second buy for the pair: [pair_reserved]" contains "$(cat "$DDIR/err")"
 
 # --- local key: raw EIP-1559, decoded by cast
 pf h2 keygen >/dev/null
-nonce=$("$CAST" nonce "$ADDR2" --rpc-url "$RPC")
+nonce=$(cast nonce "$ADDR2" --rpc-url "$RPC")
 out=$(pf h2 buy --level 1 --seconds 10 --peer 10.77.0.3 --from 10.77.0.2 --key "$DDIR/wallet.key" --yes --json 2>"$DDIR/err")
 rc=$?
 check "buy (local key) exits 0" test $rc -eq 0
 [ $rc -eq 0 ] || sed 's/^/    | /' "$DDIR/err"
 tx=$(jq -r .tx_hash <<<"$out")
-txj=$("$CAST" tx "$tx" --rpc-url "$RPC" --json 2>/dev/null)
+txj=$(cast tx "$tx" --rpc-url "$RPC" --json 2>/dev/null)
 check "cast tx: type 2 from the key to pay_to" test "$(jq -r '[.type, .from, .to] | join(",")' <<<"$txj" | tr A-F a-f)" = "0x2,$ADDR2,${PAY_TO,,}"
-check "cast tx: value and input" test "$("$CAST" to-dec "$(jq -r .value <<<"$txj")"),$(jq -r .input <<<"$txj")" = "40000,0x$(jq -r .quote_id <<<"$out")"
-check "cast tx: nonce" test "$("$CAST" to-dec "$(jq -r .nonce <<<"$txj")")" = "$nonce"
+check "cast tx: value and input" test "$(cast to-dec "$(jq -r .value <<<"$txj")"),$(jq -r .input <<<"$txj")" = "40000,0x$(jq -r .quote_id <<<"$out")"
+check "cast tx: nonce" test "$(cast to-dec "$(jq -r .nonce <<<"$txj")")" = "$nonce"
 
 # --- refusals
 pf h1 buy --level 2 --seconds 30 --peer 10.77.0.3 --account "$PAYER" --yes >/dev/null 2>"$DDIR/err"
@@ -85,10 +75,10 @@ pf h1 buy --level 0 --seconds 5 --peer 10.77.0.9 --account "$PAYER" --yes >/dev/
 check "too short: exit 4 [seconds_out_of_range]" contains "$(cat "$DDIR/err")" "[seconds_out_of_range]"
 
 # --- "no" at the prompt
-nonce=$("$CAST" nonce "$ADDR2" --rpc-url "$RPC")
+nonce=$(cast nonce "$ADDR2" --rpc-url "$RPC")
 echo no | pf h1 buy --level 0 --seconds 30 --peer 10.77.0.3 --key "$DDIR/wallet.key" >/dev/null 2>&1
 check "answering no: exit 8" test $? -eq 8
-check "answering no: no transaction" test "$("$CAST" nonce "$ADDR2" --rpc-url "$RPC")" = "$nonce"
+check "answering no: no transaction" test "$(cast nonce "$ADDR2" --rpc-url "$RPC")" = "$nonce"
 check "answering no: no reservation in the data plane" not_in_map 10.77.0.1 10.77.0.3
 pf h1 status --peer 10.77.0.3 >/dev/null 2>"$DDIR/err"
 check "answering no: the broker knows no reservation [unknown_reservation]" contains "$(cat "$DDIR/err")" "[unknown_reservation]"

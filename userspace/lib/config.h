@@ -81,6 +81,7 @@ struct pf_conf_broker {
 /* Where payments are checked ("ledger"). */
 struct pf_conf_ledger {
 	char rpc_url[512];
+	char netns[PATH_MAX]; /* "" = payflowd's own namespace */
 	__u64 chain_id;
 	char payment_address[43]; /* lowercase */
 	__u32 confirmations;

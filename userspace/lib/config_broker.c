@@ -59,6 +59,15 @@ static int get_u32(const char *origin, struct json_object *o, const char *key, c
 	return bad(origin, path, what, json_object_get_string(v));
 }
 
+/* A network namespace is named by a path such as /run/netns/NAME. */
+static int check_netns_path(const char *origin, const char *field, const char *path)
+{
+	if (path[0] && path[0] != '/')
+		return bad(origin, field,
+			   "an absolute path such as /run/netns/NAME or /proc/PID/ns/net", path);
+	return 0;
+}
+
 static int get_str(const char *origin, struct json_object *o, const char *key, const char *path,
 		   char *out, size_t len)
 {
@@ -170,10 +179,8 @@ static int parse_broker(const char *origin, struct json_object *o, struct pf_con
 	    get_u32(origin, o, "max_connections_per_address", "broker.max_connections_per_address",
 		    1, 1000000, &b->max_conns_per_addr))
 		return -EINVAL;
-	if (b->netns[0] && b->netns[0] != '/')
-		return bad(origin, "broker.netns",
-			   "an absolute path such as /run/netns/NAME or /proc/PID/ns/net",
-			   b->netns);
+	if (check_netns_path(origin, "broker.netns", b->netns))
+		return -EINVAL;
 	if (b->min_seconds > b->max_seconds)
 		return bad(origin, "broker.min_seconds", "must not exceed broker.max_seconds",
 			   NULL);
@@ -186,7 +193,7 @@ static int parse_ledger(const char *origin, struct json_object *o, struct pf_con
 {
 	static const char *const known[] = {"rpc_url",	     "chain_id", "payment_address",
 					    "confirmations", "currency", "decimals",
-					    "timeout_ms",    NULL};
+					    "timeout_ms",    "netns",	 NULL};
 	struct json_object *v;
 	__s64 n;
 
@@ -200,6 +207,9 @@ static int parse_ledger(const char *origin, struct json_object *o, struct pf_con
 	if (strncmp(l->rpc_url, "http://", 7) && strncmp(l->rpc_url, "https://", 8))
 		return bad(origin, "ledger.rpc_url", "must start with http:// or https://",
 			   l->rpc_url);
+	if (get_str(origin, o, "netns", "ledger.netns", l->netns, sizeof(l->netns)) ||
+	    check_netns_path(origin, "ledger.netns", l->netns))
+		return -EINVAL;
 	if (!json_object_object_get_ex(o, "chain_id", &v))
 		return bad(origin, "ledger.chain_id", "missing (31337 for a local Anvil)", NULL);
 	n = json_object_get_int64(v);

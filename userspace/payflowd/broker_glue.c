@@ -174,8 +174,8 @@ static int start_ledger(struct pfd *d)
 	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &ledger_tag};
 	char why[PF_LEDGER_ERR_MAX];
 
-	if (pf_lw_start(&d->broker->lw, d->conf.ledger.rpc_url, d->conf.ledger.timeout_ms, 2, why,
-			sizeof(why)))
+	if (pf_lw_start(&d->broker->lw, d->conf.ledger.rpc_url, d->conf.ledger.netns,
+			d->conf.ledger.timeout_ms, 2, why, sizeof(why)))
 		return pf_fail(-EINVAL, "ledger: %s", why);
 	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, pf_lw_fd(d->broker->lw), &ev))
 		return pf_fail(-errno, "epoll: %s", strerror(errno));
