@@ -1,0 +1,95 @@
+"""The demo's Mininet topology: the paper's Figure 3, as we read it.
+
+Figure 3 of Chen et al. shows four hosts on two switches. Our reading: h1
+and h2 on s1, h3 and h4 on s2, and s1 linked to s2, so that both of the
+paper's flows (h1 -> h3, h2 -> h4) cross the s1-s2 trunk. To it we add
+`ctl`, a host on s1 where the buyers reach the broker and the Ethereum node,
+so no demo traffic ever uses an address of the root namespace.
+
+Switches are Linux bridges (Mininet's LinuxBridge, bridge-utils), there is no
+OpenFlow controller, and links are plain veth pairs: TCLink(bw=...) would put
+its own HTB root on the ports, where PayFlow puts its own.
+
+Every node name starts with a per-run tag, so interface names (<node>-ethN,
+at most 15 characters) never collide with another demo or test running on
+the same machine.
+"""
+
+from mininet.net import Mininet
+from mininet.nodelib import LinuxBridge
+
+SUBNET_BITS = 24
+# host -> (address, switch)
+HOSTS = {
+    'h1': ('10.0.0.1', 's1'),
+    'h2': ('10.0.0.2', 's1'),
+    'h3': ('10.0.0.3', 's2'),
+    'h4': ('10.0.0.4', 's2'),
+}
+CTL = 'ctl'
+CTL_ADDR = '10.0.0.100'
+CTL_SWITCH = 's1'
+SWITCHES = ('s1', 's2')
+MAX_IFNAME = 15
+
+
+class Figure3:
+    """Builds the topology with names prefixed by `tag`; net.stop() undoes it."""
+
+    def __init__(self, tag):
+        longest = tag + CTL + '-eth0'
+        if len(longest) > MAX_IFNAME:
+            raise ValueError('tag %r makes interface names longer than %d characters'
+                             % (tag, MAX_IFNAME))
+        self.tag = tag
+        self.net = Mininet(switch=LinuxBridge, controller=None, build=False,
+                           autoSetMacs=True)
+        self.nodes = {}
+        self.addrs = {}
+        self.host_ports = {}   # host -> its switch port (root namespace)
+        self.trunk = None      # (s1 port, s2 port)
+
+    def _name(self, short):
+        return self.tag + short
+
+    def add_nodes(self):
+        """Create hosts, switches and links (Mininet has nothing running yet)."""
+        net = self.net
+        for i, sw in enumerate(SWITCHES, start=1):
+            self.nodes[sw] = net.addSwitch(self._name(sw), dpid='%x' % i)
+        hosts = dict(HOSTS)
+        hosts[CTL] = (CTL_ADDR, CTL_SWITCH)
+        for h, (addr, sw) in hosts.items():
+            self.addrs[h] = addr
+            self.nodes[h] = net.addHost(self._name(h), ip='%s/%d' % (addr, SUBNET_BITS))
+            link = net.addLink(self.nodes[h], self.nodes[sw])
+            self.host_ports[h] = link.intf2.name
+        link = net.addLink(self.nodes['s1'], self.nodes['s2'])
+        self.trunk = (link.intf1.name, link.intf2.name)
+
+    def start(self):
+        self.net.start()
+
+    def stop(self):
+        """Mininet's own teardown: deletes links and bridges, hangs up the
+        node shells by pid (2.3.0: no killall, no `mn -c` cleanup)."""
+        self.net.stop()
+
+    def host(self, short):
+        return self.nodes[short]
+
+    def paid_ports(self):
+        """The host-facing switch ports PayFlow enforces on (h1..h4, not ctl,
+        not the trunk: admission control protects the trunk)."""
+        return [self.host_ports[h] for h in sorted(HOSTS)]
+
+    def describe(self):
+        lines = ['Topology: the paper\'s Figure 3 as we read it (names prefixed "%s")'
+                 % self.tag,
+                 '  h1, h2, ctl on s1; h3, h4 on s2; s1 -- s2 trunk; Linux bridges, no controller',
+                 '']
+        for h in sorted(self.addrs):
+            lines.append('  %-4s %-11s %-15s port %s' % (
+                h, self.addrs[h], self._name(h), self.host_ports[h]))
+        lines.append('  trunk %s <-> %s (not attached)' % self.trunk)
+        return '\n'.join(lines) + '\n'
