@@ -27,6 +27,19 @@ gbps() {
 }
 
 plain_gbps() { gbps; }
+# The same HTB tree PayFlow builds (one wide class), with no BPF program: it
+# tells the qdisc's cost apart from the classifier's.
+htb_gbps() {
+	local p g
+	for p in "${PFX}p1" "${PFX}p2"; do
+		tc qdisc add dev "$p" root handle 1: htb default 2 &&
+			tc class add dev "$p" parent 1: classid 1:2 htb rate 100gbit ceil 100gbit quantum 200000 ||
+			die "plain HTB on $p failed"
+	done
+	g=$(gbps)
+	for p in "${PFX}p1" "${PFX}p2"; do tc qdisc del dev "$p" root; done
+	echo "$g"
+}
 payflow_gbps() {
 	local g
 	pfctl attach "${PFX}p1" "${PFX}p2" "${ATTACH_OPTS[@]}" >/dev/null || die "attach failed"
@@ -35,10 +48,11 @@ payflow_gbps() {
 	echo "$g"
 }
 
-# phase SUFFIX: ROUNDS interleaved pairs, the order flipped every round so
-# neither side always runs second. Prints the phase's JSON.
+# phase SUFFIX [htb]: ROUNDS interleaved pairs, the order flipped every round
+# so neither side always runs second; with "htb", plain HTB runs in between.
+# Prints the phase's JSON.
 phase() {
-	local sfx=$1 r p f plain=() pf=() ratios=()
+	local sfx=$1 with_htb=${2:-} r p f h plain=() pf=() ratios=() htb=() htb_ratios=()
 	for r in $(seq 1 "$ROUNDS"); do
 		if [ $((r % 2)) = 1 ]; then
 			p=$(plain_gbps) && f=$(payflow_gbps) || exit 1
@@ -49,10 +63,20 @@ phase() {
 		pf+=("$f")
 		ratios+=("$(div "$f" "$p")")
 		say "round $r (${sfx#_}): plain $p Gbit/s, PayFlow $f Gbit/s"
+		if [ -n "$with_htb" ]; then
+			h=$(htb_gbps) || exit 1
+			htb+=("$h")
+			htb_ratios+=("$(div "$f" "$h")")
+			say "round $r (${sfx#_}): plain HTB, no BPF, $h Gbit/s"
+		fi
 	done
 	stat_json "dp_tcp_plain${sfx}_gbps" "${plain[@]}"
 	stat_json "dp_tcp_payflow${sfx}_gbps" "${pf[@]}"
 	stat_json "dp_tcp_ratio${sfx}" "${ratios[@]}"
+	if [ -n "$with_htb" ]; then
+		stat_json "dp_tcp_htb${sfx}_gbps" "${htb[@]}"
+		stat_json "dp_tcp_ratio_vs_htb${sfx}" "${htb_ratios[@]}"
+	fi
 }
 
 topo_bridge 3
@@ -65,7 +89,7 @@ out=$(mktemp)
 trap 'rm -f "$out"; pf_cleanup' EXIT
 
 say "unreserved: $ROUNDS rounds of ${SECS}s plain + ${SECS}s PayFlow"
-phase _unreserved >>"$out" || exit 1
+phase _unreserved htb >>"$out" || exit 1
 miss=$(pfctl --json stats | jq '.counters.miss')
 positive "$miss" || die "PayFlow saw no unreserved packets: the program is not in the path"
 

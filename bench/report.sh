@@ -44,6 +44,9 @@ def table($title; $rows):
 | [ {label: "TCP Gbit/s, PayFlow attached, no reservation vs plain bridge",
      v: "dp_tcp_payflow_unreserved_gbps", b: "dp_tcp_plain_unreserved_gbps",
      r: "dp_tcp_ratio_unreserved", t: {op: "ge", a: 0.97}, on: "ratio"},
+    {label: "TCP Gbit/s, PayFlow attached, no reservation vs the same HTB tree without BPF",
+     v: "dp_tcp_payflow_unreserved_gbps", b: "dp_tcp_htb_unreserved_gbps",
+     r: "dp_tcp_ratio_vs_htb_unreserved", t: null, on: "ratio"},
     {label: "TCP Gbit/s, PayFlow attached, \(.dp_tcp_resv_loaded // "100k") reservations loaded vs plain bridge",
      v: "dp_tcp_payflow_100k_gbps", b: "dp_tcp_plain_100k_gbps",
      r: "dp_tcp_ratio_100k", t: {op: "ge", a: 0.95}, on: "ratio"} ] as $tcp
