@@ -24,6 +24,7 @@
 #include "frame.h"
 #include "ledger_eth.h"
 #include "messages.h"
+#include "order.h"
 #include "payment.h"
 #include "quote.h"
 
@@ -138,26 +139,12 @@ static int on_quote(const struct pf_quote_request *req, struct pf_msg *out)
 	return 0;
 }
 
+/* The broker's own mapping; this mock never answers PENDING. */
 static enum pf_err verdict_code(enum pf_payment_verdict v)
 {
-	switch (v) {
-	case PF_PAY_NOT_FOUND:
-		return PF_E_TX_NOT_FOUND;
-	case PF_PAY_FAILED:
-		return PF_E_TX_FAILED;
-	case PF_PAY_WRONG_RECIPIENT:
-		return PF_E_WRONG_RECIPIENT;
-	case PF_PAY_WRONG_CHAIN:
-		return PF_E_WRONG_CHAIN;
-	case PF_PAY_NO_QUOTE_ID:
-		return PF_E_TX_MISSING_QUOTE_ID;
-	case PF_PAY_UNDERPAID:
-		return PF_E_UNDERPAYMENT;
-	case PF_PAY_ALREADY_USED:
-		return PF_E_TX_REUSED;
-	default:
-		return PF_E_INTERNAL;
-	}
+	enum pf_err e = pf_order_verdict_err(v);
+
+	return e == PF_OK ? PF_E_INTERNAL : e;
 }
 
 static void grant(int qi, const char *tx, struct pf_msg *out)
