@@ -100,9 +100,12 @@ class Payflowd:
     def start(self, ctl_node):
         """Start payflowd; return once its socket answers and the broker
         listens inside ctl."""
+        # Its own session: a Ctrl-C at the terminal (or in Mininet's CLI)
+        # reaches the demo, which stops payflowd in order, not payflowd itself.
         with open(self.log_path, 'a') as log:
             self.proc = subprocess.Popen([self.binary, '--config', self.config_path],
-                                         stdout=log, stderr=subprocess.STDOUT)
+                                         stdout=log, stderr=subprocess.STDOUT,
+                                         start_new_session=True)
         port = self.broker.rsplit(':', 1)[1]
         deadline = time.monotonic() + READY_TIMEOUT
         while time.monotonic() < deadline:

@@ -56,9 +56,12 @@ class Log:
         self.file = open(path, 'a')
 
     def __call__(self, msg):
-        print(msg, flush=True)
         self.file.write(msg + '\n')
         self.file.flush()
+        try:
+            print(msg, flush=True)
+        except (OSError, ValueError):  # the terminal is gone (SIGHUP): keep going
+            pass
 
 
 def parse_args():
@@ -255,6 +258,8 @@ def shell_guide(t, d, build, rpc, accounts):
 def run_shell(t, d, build, rpc, accounts, say):
     """Mininet's CLI on the set-up demo, until exit or Ctrl-D."""
     from mininet.cli import CLI
+    from mininet.log import setLogLevel
+    setLogLevel('output')  # the CLI prints the hosts' output at this level
     t.add_short_names()
     say(shell_guide(t, d, build, rpc, accounts))
     # Ctrl-C belongs to the CLI (it interrupts the command running in a host);
@@ -345,7 +350,8 @@ def main():
     if ok:
         status = 0
     say('demo: %s in %.0f s; results in %s'
-        % ('done' if ok else 'FAILED', time.monotonic() - started, outdir))
+        % ('done' if ok else 'interrupted' if status == 130 else 'FAILED',
+           time.monotonic() - started, outdir))
     return status
 
 

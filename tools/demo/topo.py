@@ -15,6 +15,8 @@ at most 15 characters) never collide with another demo or test running on
 the same machine.
 """
 
+import time
+
 from mininet.net import Mininet
 from mininet.nodelib import LinuxBridge
 
@@ -73,7 +75,20 @@ class Figure3:
     def stop(self):
         """Mininet's own teardown: deletes links and bridges, hangs up the
         node shells by pid (2.3.0: no killall, no `mn -c` cleanup)."""
+        for node in self.net.hosts + self.net.switches:
+            if node.waiting:  # a CLI command cut short by SIGTERM/SIGHUP
+                self._interrupt(node)
         self.net.stop()
+
+    @staticmethod
+    def _interrupt(node, grace=5.0):
+        """Ctrl-C the command running in a node's shell and read up to its
+        end: node.cmd() (which net.stop() uses) refuses a busy shell."""
+        node.sendInt()
+        deadline = time.monotonic() + grace
+        while node.waiting and time.monotonic() < deadline:
+            node.monitor(timeoutms=200)
+        node.waiting = False
 
     def host(self, short):
         return self.nodes[short]
