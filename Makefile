@@ -88,6 +88,10 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@bench/run.sh
 
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@tools/demo/run.sh
+
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 

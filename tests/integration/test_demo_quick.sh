@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# `DEMO=quick` end to end (tools/demo/run.sh, Mininet, about 35 s): the
-# best-effort and the paid rate are within 15 % of the expected goodput (median
-# of the 1-s samples inside each window, 2 s after each change skipped), the
-# plot is a PNG, and the run leaves no interface, pin or node shell behind.
+# `DEMO=quick` end to end (tools/demo/run.sh, Mininet, about 35 s): payflowd
+# runs, h1 buys level 2 with `payflow buy` and pays on Anvil; the best-effort
+# and the paid rate are within 15 % of the expected goodput (median of the 1-s
+# samples inside each window, 2 s after each change skipped), the payment has a
+# successful receipt to the broker's address and payflowd counted it (one
+# CONFIRM, its amount as level2 revenue), the plot is a PNG, and the run leaves
+# no interface, pin, node shell or process behind.
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 BUILD=${BUILD:-build}
@@ -66,15 +69,60 @@ else
 	not_ok "reservations map dump taken during the paid window"
 fi
 
+# The real payment: purchases.tsv (from payflow buy --json), the receipt the
+# demo asked Anvil for inside ctl, payflowd's metrics at the end of the run.
+P=$(awk -F'\t' 'NR == 2' "$DIR/purchases.tsv")
+TX=$(cut -f11 <<<"$P")
+AMOUNT=$(cut -f12 <<<"$P")
+PAY_TO=$(jq -r .ledger.payment_address "$DIR/payflowd.json")
+if [ "$(awk -F'\t' 'NR > 1' "$DIR/purchases.tsv" | wc -l)" = 1 ] &&
+	[ "$(cut -f3,5,6,7 <<<"$P")" = "$(printf 'h1\t2\t150000000\t12')" ] &&
+	[[ "$TX" =~ ^0x[0-9a-f]{64}$ ]] && [ "$AMOUNT" = 18000000000000 ]; then
+	ok "one purchase: h1, level 2, 150 Mbit/s, 12 s, 1.5e12 wei/s x 12 s, a tx hash"
+else
+	not_ok "one purchase: h1, level 2, 150 Mbit/s, 12 s, 1.5e12 wei/s x 12 s, a tx hash ($P)"
+fi
+if [ -n "$TX" ] && jq -e --arg tx "$TX" --arg to "${PAY_TO,,}" --arg from "$(cut -f4 <<<"$P")" \
+	'select(.transactionHash == $tx) | (.status == "0x1" or .status == 1) and
+	 (.to | ascii_downcase) == $to and (.from | ascii_downcase) == ($from | ascii_downcase)' \
+	"$DIR/receipts.jsonl" >/dev/null; then
+	ok "the payment's receipt: status 1, from h1's account to the broker's address"
+else
+	not_ok "the payment's receipt: status 1, from h1's account to the broker's address"
+fi
+if grep -qx 'payflow_broker_orders_total{outcome="confirm"} 1' "$DIR/metrics.txt" &&
+	awk -v want="$AMOUNT" '$1 == "payflow_revenue_wei_total{level=\"level2\"}" { found = ($2 + 0 == want + 0) && want > 0 }
+		END { exit !found }' "$DIR/metrics.txt"; then
+	ok "payflowd confirmed one order and counted its amount as level2 revenue"
+else
+	not_ok "payflowd confirmed one order and counted its amount as level2 revenue"
+fi
+if grep -q 'payflowd: ready' "$DIR/payflowd.log" && grep -q 'payflowd: detached' "$DIR/payflowd.log"; then
+	ok "payflowd log: started, then detached"
+else
+	not_ok "payflowd log: started, then detached"
+fi
+if jq -e '.reservations | any(.pair == "10.0.0.1 <-> 10.0.0.3" and .state == "active")' \
+	"$DIR/payflowctl-list-exp1.json" >/dev/null; then
+	ok "payflowctl list during the paid window shows the reservation"
+else
+	not_ok "payflowctl list during the paid window shows the reservation"
+fi
+
 left=""
 [ -n "$TAG" ] || left="no tag in run.log"
 [ -n "$PIN" ] || left="$left no pin root in run.log"
 ip -o link show | awk -F': ' '{print $2}' | grep -q "^$TAG" && left="$left interfaces"
 [ -n "$PIN" ] && [ -e "$PIN" ] && left="$left $PIN"
 ps -eo args | grep -q "^bash --norc --noediting -is mininet:$TAG" && left="$left node-shells"
+PFD_PID=$(sed -n 's/.*payflowd (pid \([0-9]*\)).*/\1/p' "$OUT/run.log" | head -1)
+[ -n "$PFD_PID" ] && [ -e "/proc/$PFD_PID" ] && grep -qa payflowd "/proc/$PFD_PID/cmdline" && left="$left payflowd"
+ANVIL_PID=$(sed -n 's/.*Anvil (pid \([0-9]*\)).*/\1/p' "$OUT/run.log" | head -1)
+[ -n "$ANVIL_PID" ] && [ -e "/proc/$ANVIL_PID" ] && grep -qa anvil "/proc/$ANVIL_PID/cmdline" && left="$left anvil"
+ls -d /tmp/payflow-demo-"${PIN##*-}".* >/dev/null 2>&1 && left="$left tmpdir"
 if [ -z "$left" ]; then
-	ok "demo leaves no interface, pin or node shell behind"
+	ok "demo leaves no interface, pin, node shell, process or temporary directory behind"
 else
-	not_ok "demo leaves no interface, pin or node shell behind:$left"
+	not_ok "demo leaves no interface, pin, node shell, process or temporary directory behind:$left"
 fi
 exit "$FAILED"

@@ -2,18 +2,26 @@
 """The PayFlow demo (`make demo`): the paper's Mininet experiments, end to end.
 
 Run by tools/demo/run.sh with Debian's system python (/usr/bin/python3, which
-has the mininet module). Sets up the topology (topo.py), attaches PayFlow to
-the host-facing switch ports, starts Anvil in `ctl` and an iperf3 server on
-each host, runs the experiments (experiments.py, runner.py), writes CSVs,
+has the mininet module). Sets up the topology (topo.py), starts Anvil in
+`ctl`, payflowd with a generated config (daemon.py: it enforces on the
+host-facing switch ports, its broker and ledger threads live in ctl) and an
+iperf3 server on each host, runs the experiments (experiments.py, runner.py;
+every purchase is a real `payflow buy` in the buyer's host), writes CSVs,
 plots and a summary under RESULTS/<timestamp>/, and removes everything it
-made on success, failure and SIGINT/SIGTERM/SIGHUP (teardown.py).
+made on success, failure and SIGINT/SIGTERM/SIGHUP (teardown.py). With
+--plan shell it sets up the same and drops into Mininet's CLI instead.
 """
 
 import argparse
+import csv
 import datetime
+import json
 import os
+import shutil
+import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -21,6 +29,7 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, HERE)
 
+from daemon import DaemonError, Payflowd  # noqa: E402
 from experiments import PLANS  # noqa: E402
 from teardown import Interrupted, Teardown, install_signal_handlers  # noqa: E402
 import runner  # noqa: E402
@@ -29,15 +38,14 @@ import samples  # noqa: E402
 NM = os.path.join(ROOT, 'tools', 'node_modules', '@foundry-rs')
 ANVIL = os.path.join(NM, 'anvil-linux-amd64', 'bin', 'anvil')
 CAST = os.path.join(NM, 'cast-linux-amd64', 'bin', 'cast')
-MENU = os.path.join(HERE, 'menu.json')
 SUMMARY = os.path.join(HERE, 'summary')
 BRIDGE_NF = '/proc/sys/net/bridge/bridge-nf-call-iptables'
-CAPACITY = '1gbit'
-BE_RATE = '50mbit'
 BE_MBIT = 50
-RPC_PORT = 8545
-BROKER_PORT = 6113
+RPC_PORT = 8545  # inside ctl's namespace: no other run can hold it
 IPERF_PORT = 5201
+CHAIN_ID = 31337
+# Anvil's dev accounts: #0 is the broker's payment address, buyer hN pays from #N.
+BUYERS = ('h1', 'h2', 'h3', 'h4')
 TOOLS = ['iperf3', 'gnuplot', 'bpftool', 'tc', 'brctl', 'mnexec', 'jq']
 
 
@@ -48,23 +56,25 @@ class Log:
         self.file = open(path, 'a')
 
     def __call__(self, msg):
-        print(msg, flush=True)
         self.file.write(msg + '\n')
         self.file.flush()
+        try:
+            print(msg, flush=True)
+        except (OSError, ValueError):  # the terminal is gone (SIGHUP): keep going
+            pass
 
 
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument('--plan', choices=sorted(PLANS), default='full')
+    p.add_argument('--plan', choices=sorted(PLANS) + ['shell'], default='full')
     p.add_argument('--build', default=os.path.join(ROOT, 'build'))
     p.add_argument('--results', default=os.path.join(ROOT, 'results'))
     return p.parse_args()
 
 
-def check_tools(ctl):
-    from shutil import which
-    missing = [t for t in TOOLS if not which(t)]
-    missing += [f for f in (ctl, ANVIL, CAST) if not os.access(f, os.X_OK)]
+def check_tools(bins):
+    missing = [t for t in TOOLS if not shutil.which(t)]
+    missing += [f for f in list(bins.values()) + [ANVIL, CAST] if not os.access(f, os.X_OK)]
     if missing:
         raise runner.DemoError('missing: %s (run tools/install-deps.sh and make)'
                                % ', '.join(missing))
@@ -77,14 +87,6 @@ def results_dir(base):
         path += '-%d' % os.getpid()
     os.makedirs(path)
     return path
-
-
-def run_logged(cmd, logpath):
-    with open(logpath, 'a') as log:
-        log.write('$ %s\n' % ' '.join(cmd))
-        log.flush()
-        r = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT)
-    return r.returncode
 
 
 def quiet_bridge_netfilter(td, say):
@@ -124,27 +126,12 @@ def build_topology(tag, td, outdir, say):
     return t
 
 
-def attach_payflow(t, ctl, pin, td, logpath, say):
-    def detach():
-        if os.path.exists(pin):
-            run_logged([ctl, '--pin-root', pin, 'detach', '--all'], logpath)
-        if os.path.exists(pin):  # attach failed half way: only our own pin dir
-            subprocess.run(['rm', '-rf', '--one-file-system', pin], check=True)
-    td.push('PayFlow on the switch ports (%s)' % pin, detach)
-    ports = t.paid_ports()
-    rc = run_logged([ctl, '--pin-root', pin, 'attach'] + ports +
-                    ['--capacity', CAPACITY, '--be-rate', BE_RATE], logpath)
-    if rc != 0:
-        raise runner.DemoError('payflowctl attach failed: see %s' % logpath)
-    say('PayFlow attached (shape, %s ports, %s best effort) to %s; pins in %s'
-        % (CAPACITY, BE_RATE, ' '.join(ports), pin))
-
-
 def start_anvil(t, td, outdir, say):
     ctl_node, ip = t.host('ctl'), t.addrs['ctl']
     url = 'http://%s:%d' % (ip, RPC_PORT)
     with open(os.path.join(outdir, 'anvil.log'), 'w') as log:
-        proc = ctl_node.popen([ANVIL, '--host', ip, '--port', str(RPC_PORT)],
+        proc = ctl_node.popen([ANVIL, '--host', ip, '--port', str(RPC_PORT),
+                               '--chain-id', str(CHAIN_ID)],
                               stdout=log, stderr=subprocess.STDOUT)
     td.process('anvil', proc)
     deadline = time.monotonic() + 20
@@ -156,9 +143,46 @@ def start_anvil(t, td, outdir, say):
         if probe.returncode == 0:
             say('Anvil (pid %d) in ctl at %s, chain id %s'
                 % (proc.pid, url, out.decode().strip()))
-            return url
+            return url, dev_accounts(ctl_node, url)
         time.sleep(0.3)
     raise runner.DemoError('anvil did not answer at %s within 20 s' % url)
+
+
+def dev_accounts(ctl_node, url):
+    """Anvil's unlocked dev accounts: [pay_to, h1's, h2's, ...]."""
+    p = ctl_node.popen([CAST, 'rpc', '--rpc-url', url, 'eth_accounts'],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out, err = p.communicate(timeout=20)
+    if p.returncode != 0:
+        raise runner.DemoError('cast rpc eth_accounts: %s' % err.decode().strip())
+    accounts = json.loads(out)
+    if len(accounts) < 1 + len(BUYERS):
+        raise runner.DemoError('anvil has %d dev accounts, the demo needs %d'
+                               % (len(accounts), 1 + len(BUYERS)))
+    return accounts
+
+
+def start_payflowd(t, bins, tmp, pin, rpc, pay_to, td, outdir, say):
+    d = Payflowd(bins['payflowd'], bins['payflowctl'], tmp, pin, outdir)
+    ctl_netns = '/proc/%d/ns/net' % t.host('ctl').pid
+    d.write_config(t, ctl_netns, rpc, pay_to)
+    td.push('payflowd and its enforcement (%s)' % pin, d.stop)
+    pid = d.start(t.host('ctl'))
+    say('payflowd (pid %d): shape, 1gbit ports, 50mbit best effort on %s; pins in %s; '
+        'broker %s and ledger threads in ctl (%s); metrics %s; config %s'
+        % (pid, ' '.join(t.paid_ports()), pin, d.broker, ctl_netns, d.metrics,
+           d.config_path))
+    return d
+
+
+def keep_daemon_view(d, outdir):
+    """payflowd's counters and metrics at the end of the run, into the results."""
+    with open(os.path.join(outdir, 'payflow.log'), 'a') as log:
+        log.write('--- at the end: $ %s\n' % ' '.join(d.ctl_cmd('stats')))
+        log.flush()
+        subprocess.run(d.ctl_cmd('stats'), stdout=log, stderr=log)
+    with open(os.path.join(outdir, 'metrics.txt'), 'w') as f:
+        f.write(d.scrape_metrics())
 
 
 def start_iperf_servers(t, td, errlog):
@@ -185,6 +209,78 @@ def summarize(outdir, say):
         say(f.read().rstrip())
 
 
+def buyer_shells(t, payflow, d, rpc, accounts, outdir):
+    """Each buyer's shell gets its payflow settings (PAYFLOW_*) and identity."""
+    for i, h in enumerate(BUYERS, start=1):
+        home = os.path.join(outdir, 'buyers', h)
+        os.makedirs(home, mode=0o700, exist_ok=True)
+        node = t.host(h)
+        node.cmd('export PAYFLOW_HOME=%s PAYFLOW_BROKER=%s PAYFLOW_RPC=%s PAYFLOW_ACCOUNT=%s'
+                 % (home, d.broker, rpc, accounts[i]))
+        out = node.cmd('%s keygen' % payflow)
+        if not os.path.exists(os.path.join(home, 'identity')):
+            raise runner.DemoError('payflow keygen in %s: %s' % (h, out.strip()))
+
+
+def shell_guide(t, d, build, rpc, accounts):
+    ctlc = '%s --socket %s' % (os.path.join(build, 'payflowctl'), d.socket)
+    pf = os.path.join(build, 'payflow')
+    cast = os.path.relpath(CAST, ROOT)
+    lines = [
+        '',
+        'PayFlow in Mininet: h1, h2, ctl on s1; h3, h4 on s2 (Mininet names %s...; the short'
+        % t.tag,
+        'names work here). payflowd enforces on the ports toward h1..h4 (1 Gbit/s, best effort',
+        '50 Mbit/s); its broker is %s (in ctl), Anvil %s. Each host\'s shell has'
+        % (d.broker, rpc),
+        'PAYFLOW_HOME, PAYFLOW_BROKER, PAYFLOW_RPC and PAYFLOW_ACCOUNT (hN pays from Anvil dev',
+        'account #N) set, and an iperf3 server runs on every host. Try:',
+        '',
+        '  h1 %s menu' % pf,
+        '  h1 iperf3 -c 10.0.0.3 -t 5                  # best effort: about 48 Mbit/s',
+        '  h1 %s buy --level 2 --seconds 30 --peer 10.0.0.3' % pf,
+        '  h1 iperf3 -c 10.0.0.3 -t 5                  # level 2: about 143 Mbit/s',
+        '  h1 %s status' % pf,
+        '  sh %s list' % ctlc,
+        '  sh %s ports' % ctlc,
+        '  sh bpftool map dump pinned %s/reservations' % d.pin,
+        '  sh tc -s class show dev %s' % t.host_ports['h3'],
+        '  ctl %s balance %s --rpc-url %s --ether' % (cast, accounts[0], rpc),
+    ]
+    if shutil.which('curl'):
+        lines.append('  sh curl -s http://%s/metrics | grep -E "revenue|orders"' % d.metrics)
+    lines += ['',
+              'The buy asks [y/N] before paying (add --yes to skip). `exit` or Ctrl-D leaves;',
+              'the demo then stops payflowd, Anvil and iperf3 and removes the network.', '']
+    return '\n'.join(lines)
+
+
+def run_shell(t, d, build, rpc, accounts, say):
+    """Mininet's CLI on the set-up demo, until exit or Ctrl-D."""
+    from mininet.cli import CLI
+    from mininet.log import setLogLevel
+    setLogLevel('output')  # the CLI prints the hosts' output at this level
+    t.add_short_names()
+    say(shell_guide(t, d, build, rpc, accounts))
+    # Ctrl-C belongs to the CLI (it interrupts the command running in a host);
+    # SIGTERM and SIGHUP still end the demo and clean up.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        CLI(t.net)
+    finally:
+        install_signal_handlers()
+
+
+def say_purchases(outdir, say):
+    say('Purchases (purchases.tsv, receipts.jsonl):')
+    with open(os.path.join(outdir, 'purchases.tsv')) as f:
+        for p in csv.DictReader(f, delimiter='\t'):
+            say('  %s %s: level %s, %s s, paid %s wei (%s ETH) from %s, tx %s, receipt status %s'
+                % (p['experiment'], p['buyer'], p['level'], p['seconds'], p['amount_wei'],
+                   p['amount_eth'].rstrip('0'), p['account'], p['tx_hash'],
+                   p['receipt_status']))
+
+
 def leftovers(tag, pin):
     """What of ours is still there after the teardown (should be nothing)."""
     links = subprocess.run(['ip', '-o', 'link', 'show'], capture_output=True, text=True)
@@ -203,32 +299,42 @@ def main():
     started = time.monotonic()
     tag = 'd%x' % os.getpid()  # unique among live runs: node, interface names
     pin = '/sys/fs/bpf/payflow-demo-%d' % os.getpid()
-    outdir = results_dir(args.results)
+    outdir = os.path.abspath(results_dir(args.results))
     say = Log(os.path.join(outdir, 'demo.log'))
-    ctl = os.path.join(os.path.abspath(args.build), 'payflowctl')
+    build = os.path.abspath(args.build)
+    bins = {b: os.path.join(build, b) for b in ('payflowd', 'payflowctl', 'payflow')}
     td = Teardown(say)
     install_signal_handlers()
-    status, ok = 1, False
+    status, ok, d = 1, False, None
     say('PayFlow demo (%s); results in %s; names prefixed "%s"' % (args.plan, outdir, tag))
     errlog = open(os.path.join(outdir, 'errors.log'), 'a')
     try:
-        check_tools(ctl)
+        check_tools(bins)
+        # Socket, database and broker key of this run's payflowd; removed last.
+        tmp = tempfile.mkdtemp(prefix='payflow-demo-%d.' % os.getpid())
+        td.push('temporary directory %s' % tmp, lambda: shutil.rmtree(tmp))
         quiet_bridge_netfilter(td, say)
         t = build_topology(tag, td, outdir, say)
-        logpath = os.path.join(outdir, 'payflow.log')
-        attach_payflow(t, ctl, pin, td, logpath, say)
-        rpc = start_anvil(t, td, outdir, say)
+        rpc, accounts = start_anvil(t, td, outdir, say)
+        d = start_payflowd(t, bins, tmp, pin, rpc, accounts[0], td, outdir, say)
         start_iperf_servers(t, td, errlog)
-        ctx = runner.Context(t, td, ctl, pin, outdir, MENU, say,
-                             '%s:%d' % (t.addrs['ctl'], BROKER_PORT), rpc, BE_MBIT, errlog)
-        for exp in PLANS[args.plan]:
-            say('  plot: %s' % runner.run_experiment(exp, ctx))
-        summarize(outdir, say)
+        buyers = {h: accounts[i] for i, h in enumerate(BUYERS, start=1)}
+        if args.plan == 'shell':
+            buyer_shells(t, bins['payflow'], d, rpc, accounts, outdir)
+            run_shell(t, d, args.build, rpc, accounts, say)
+        else:
+            ctx = runner.Context(t, td, d, bins['payflow'], outdir, say, rpc, buyers, CAST,
+                                 BE_MBIT, errlog)
+            for exp in PLANS[args.plan]:
+                say('  plot: %s' % runner.run_experiment(exp, ctx))
+            keep_daemon_view(d, outdir)
+            summarize(outdir, say)
+            say_purchases(outdir, say)
         ok = True
     except Interrupted as e:
         say('demo: interrupted (%s), cleaning up' % e)
         status = 130
-    except (runner.DemoError, samples.IperfError) as e:
+    except (runner.DemoError, samples.IperfError, DaemonError) as e:
         say('demo: error: %s' % e)
     except Exception as e:
         say('demo: unexpected %s: %s' % (type(e).__name__, e))
@@ -244,7 +350,8 @@ def main():
     if ok:
         status = 0
     say('demo: %s in %.0f s; results in %s'
-        % ('done' if ok else 'FAILED', time.monotonic() - started, outdir))
+        % ('done' if ok else 'interrupted' if status == 130 else 'FAILED',
+           time.monotonic() - started, outdir))
     return status
 
 

@@ -1,23 +1,33 @@
 #!/usr/bin/env bash
 # Entry point of `make demo`: the paper's Mininet experiments with PayFlow.
 #
-#   tools/demo/run.sh                # both experiments, about 2.5 minutes
-#   DEMO=quick tools/demo/run.sh     # a shortened experiment 1, about 40 s
+#   tools/demo/run.sh                # both experiments, about 3 minutes
+#   DEMO=quick tools/demo/run.sh     # a shortened experiment 1, about 45 s
+#   tools/demo/run.sh --interactive  # (or DEMO=shell) set up, then Mininet's CLI
 #
-# Environment: DEMO=full|quick (default full), BUILD=build directory holding
-# payflowctl (default build), RESULTS=where the timestamped results directory
-# goes (default results). Needs root, `make deps` (Debian's mininet for
-# /usr/bin/python3, iperf3, gnuplot, bpftool, Anvil in tools/node_modules) and
-# `make`. Exit status: 0 success, 1 failure, 2 usage, 130 interrupted.
+# Environment: DEMO=full|quick|shell (default full), BUILD=build directory
+# holding payflowd, payflow and payflowctl (default build), RESULTS=where the
+# timestamped results directory goes (default results). Needs root, `make deps`
+# (Debian's mininet for /usr/bin/python3, iperf3, gnuplot, bpftool, Anvil and
+# cast in tools/node_modules) and `make`. Exit status: 0 success, 1 failure,
+# 2 usage, 130 interrupted.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$ROOT"
 
 DEMO=${DEMO:-full}
-case "$DEMO" in
-full | quick) ;;
+case "${1:-}" in
+"") ;;
+--interactive) DEMO=shell ;;
 *)
-	echo "run.sh: DEMO must be full or quick, not '$DEMO'" >&2
+	echo "usage: $0 [--interactive]   (environment: DEMO=full|quick|shell, BUILD, RESULTS)" >&2
+	exit 2
+	;;
+esac
+case "$DEMO" in
+full | quick | shell) ;;
+*)
+	echo "run.sh: DEMO must be full, quick or shell, not '$DEMO'" >&2
 	exit 2
 	;;
 esac
@@ -26,10 +36,12 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 1
 fi
 BUILD=${BUILD:-build}
-if [ ! -x "$BUILD/payflowctl" ]; then
-	echo "run.sh: $BUILD/payflowctl is missing: run make first" >&2
-	exit 1
-fi
+for b in payflowd payflow payflowctl; do
+	if [ ! -x "$BUILD/$b" ]; then
+		echo "run.sh: $BUILD/$b is missing: run make first" >&2
+		exit 1
+	fi
+done
 # `python3` on PATH may be another build without Mininet: always the system one.
 if ! /usr/bin/python3 -c 'import mininet.net, mininet.nodelib' 2>/dev/null; then
 	echo "run.sh: /usr/bin/python3 cannot import mininet: run tools/install-deps.sh" >&2

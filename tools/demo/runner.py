@@ -1,9 +1,11 @@
 """Runs one experiment on a started topology: the iperf3 clients, the
-purchases at their times, then the CSVs and the plot.
+purchases at their times (real ones: purchase.sh runs `payflow buy` in the
+buyer's host against payflowd's broker and Anvil), then the CSVs and the plot.
 
-A paid window is read back from the data plane (payflowctl list: the
-reservation's time left right after the purchase), so the shaded window is
-when the reservation really held, not when we asked for it.
+A paid window is read back from the data plane right after the CONFIRM
+(payflowctl --direct list: the reservation's time left, from its expires_at),
+so the shaded window is when the reservation really held. The CONFIRM's own
+start and end (whole seconds) are kept next to it in <exp>-windows.csv.
 """
 
 import json
@@ -28,28 +30,30 @@ class DemoError(Exception):
 class Context:
     """What an experiment needs from the set-up demo."""
 
-    def __init__(self, topo, teardown, ctl, pin, outdir, menu_path, say,
-                 broker, rpc, be_mbit, errlog):
+    def __init__(self, topo, teardown, daemon, payflow, outdir, say, rpc, accounts,
+                 cast, be_mbit, errlog):
         self.topo = topo
         self.teardown = teardown
-        self.ctl = ctl
-        self.pin = pin
+        self.daemon = daemon      # daemon.Payflowd: ctl_cmd(), pin, broker
+        self.payflow = payflow    # the buyer's CLI
         self.outdir = outdir
-        self.menu_path = menu_path
-        with open(menu_path) as f:
-            self.menu = json.load(f)
         self.say = say
-        self.broker = broker
         self.rpc = rpc
+        self.accounts = accounts  # host -> its Anvil dev account
+        self.cast = cast
         self.be_mbit = be_mbit
         self.errlog = errlog  # open file for child processes' stderr
         self.payflow_log = os.path.join(outdir, 'payflow.log')
+        self.purchase_log = os.path.join(outdir, 'purchases.log')
 
     def path(self, name):
         return os.path.join(self.outdir, name)
 
-    def level_mbit(self, level):
-        return self.menu['levels'][level]['rate_bps'] / 1e6
+    def buyer_home(self, host):
+        """The buyer's PAYFLOW_HOME: identity, pinned key, proofs of purchase."""
+        home = self.path(os.path.join('buyers', host))
+        os.makedirs(home, mode=0o700, exist_ok=True)
+        return home
 
 
 def start_clients(exp, ctx):
@@ -81,64 +85,120 @@ def sleep_until(deadline, clients):
 
 
 def reservation_left(ctx, ip1, ip2):
-    """Seconds left of the live reservation for ip1<->ip2, from the maps."""
-    r = subprocess.run([ctx.ctl, '--json', '--pin-root', ctx.pin, 'list'],
-                       capture_output=True, text=True)
+    """Seconds left of the live reservation for ip1<->ip2, read straight from
+    the pinned maps (expires_at, ns): what the data plane enforces."""
+    r = subprocess.run([ctx.daemon.ctl, '--json', '--pin-root', ctx.daemon.pin,
+                        '--direct', 'list'], capture_output=True, text=True)
     if r.returncode != 0:
-        raise DemoError('payflowctl list: %s' % r.stderr.strip())
+        raise DemoError('payflowctl --direct list: %s' % r.stderr.strip())
     for row in json.loads(r.stdout):
         if set(row['pair'].split(' <-> ')) == {ip1, ip2} and row['state'] == 'active':
             return row['seconds_left'], row['rate_bps']
     raise DemoError('no live reservation for %s <-> %s after the purchase' % (ip1, ip2))
 
 
-def buy(b, ctx, t0):
-    """Run the purchase step; return the paid window it produced."""
+def receipt(ctx, tx):
+    """The payment's receipt, asked from Anvil inside ctl (where it listens)."""
+    p = ctx.topo.host('ctl').popen([ctx.cast, 'receipt', tx, '--rpc-url', ctx.rpc, '--json'],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out, err = p.communicate(timeout=20)
+    if p.returncode != 0:
+        raise DemoError('cast receipt %s: %s' % (tx, err.decode().strip()))
+    doc = json.loads(out)
+    with open(ctx.path('receipts.jsonl'), 'a') as f:
+        f.write(json.dumps(doc, sort_keys=True) + '\n')
+    return doc
+
+
+PURCHASE_FIELDS = ['experiment', 't_s', 'buyer', 'account', 'level', 'rate_bps', 'seconds',
+                   'ip1', 'ip2', 'reservation_id', 'tx_hash', 'amount_wei', 'amount_eth',
+                   'start', 'end', 'receipt_status']
+
+
+def record_purchase(ctx, exp, asked, b, bought, status):
+    """One line per purchase, with the price paid, in purchases.tsv."""
+    path = ctx.path('purchases.tsv')
+    new = not os.path.exists(path)
+    row = {'experiment': exp.name, 't_s': '%.1f' % asked, 'buyer': b.buyer,
+           'account': ctx.accounts[b.buyer], 'seconds': b.seconds,
+           'amount_wei': bought['amount'],
+           'amount_eth': '%.9f' % (int(bought['amount']) / 10 ** bought['decimals']),
+           'receipt_status': status}
+    for k in ('level', 'rate_bps', 'ip1', 'ip2', 'reservation_id', 'tx_hash', 'start', 'end'):
+        row[k] = bought[k]
+    with open(path, 'a') as f:
+        if new:
+            f.write('\t'.join(PURCHASE_FIELDS) + '\n')
+        f.write('\t'.join(str(row[k]) for k in PURCHASE_FIELDS) + '\n')
+
+
+def buy(b, exp, ctx, t0, wall0):
+    """Buy for real (purchase.sh); return the paid window it produced."""
     topo = ctx.topo
     buyer_ip, peer_ip = topo.addrs[b.buyer], topo.addrs[b.peer]
     env = dict(os.environ,
-               PF_DEMO_CTL=ctx.ctl, PF_DEMO_PIN=ctx.pin, PF_DEMO_MENU=ctx.menu_path,
-               PF_DEMO_LOG=ctx.payflow_log, PF_DEMO_BUYER=b.buyer,
-               PF_DEMO_BUYER_IP=buyer_ip, PF_DEMO_BUYER_PID=str(topo.host(b.buyer).pid),
-               PF_DEMO_BROKER=ctx.broker, PF_DEMO_RPC=ctx.rpc)
+               PF_DEMO_PAYFLOW=ctx.payflow, PF_DEMO_HOME=ctx.buyer_home(b.buyer),
+               PF_DEMO_ACCOUNT=ctx.accounts[b.buyer], PF_DEMO_LOG=ctx.purchase_log,
+               PF_DEMO_BUYER=b.buyer, PF_DEMO_BUYER_PID=str(topo.host(b.buyer).pid),
+               PF_DEMO_BROKER=ctx.daemon.broker, PF_DEMO_RPC=ctx.rpc)
     asked = time.monotonic() - t0
     r = subprocess.run(['bash', PURCHASE, str(b.level), str(b.seconds), peer_ip],
                        env=env, capture_output=True, text=True)
-    ctx.errlog.write(r.stdout + r.stderr)
+    ctx.errlog.write(r.stderr)
     ctx.errlog.flush()
     if r.returncode != 0:
-        why = (r.stdout + r.stderr).strip().splitlines()
+        why = r.stderr.strip().splitlines()
         raise DemoError('purchase by %s failed (exit %d): %s; see %s'
                         % (b.buyer, r.returncode, why[-1] if why else 'no message',
-                           ctx.payflow_log))
+                           ctx.purchase_log))
+    bought = json.loads(r.stdout)
+    rc = receipt(ctx, bought['tx_hash'])
+    status = int(rc['status'], 16) if isinstance(rc['status'], str) else rc['status']
+    record_purchase(ctx, exp, asked, b, bought, status)
+    if status != 1:
+        raise DemoError('payment %s of %s has receipt status %s'
+                        % (bought['tx_hash'], b.buyer, rc['status']))
+    # The window as the data plane holds it (ns); the CONFIRM's start/end are
+    # whole seconds of the broker's clock, logged next to it.
     left, rate_bps = reservation_left(ctx, buyer_ip, peer_ip)
     end = time.monotonic() - t0 + left
     window = {'flow': '%s-%s' % (b.buyer, b.peer), 'buyer': b.buyer, 'peer': b.peer,
               'level': b.level, 'rate_mbit': rate_bps / 1e6,
-              'start': end - b.seconds, 'end': end}
-    ctx.say('  t=%5.1fs  %s buys level %d (%g Mbit/s) for %s <-> %s, %d s: paid %.1f-%.1f s'
-            % (asked, b.buyer, b.level, window['rate_mbit'], b.buyer, b.peer, b.seconds,
-               window['start'], window['end']))
+              'start': end - b.seconds, 'end': end,
+              'confirm_start': bought['start'] - wall0, 'confirm_end': bought['end'] - wall0,
+              'reservation_id': bought['reservation_id'], 'tx_hash': bought['tx_hash'],
+              'amount_wei': bought['amount']}
+    ctx.say('  t=%5.1fs  %s buys level %d (%g Mbit/s) for %s <-> %s, %d s, pays %s wei '
+            '(tx %s...): paid %.1f-%.1f s (CONFIRM %d-%d)'
+            % (asked, b.buyer, b.level, bought['rate_bps'] / 1e6, b.buyer, b.peer,
+               b.seconds, bought['amount'], bought['tx_hash'][:12], window['start'],
+               window['end'], window['confirm_start'], window['confirm_end']))
+    if bought['rate_bps'] != rate_bps:
+        raise DemoError('CONFIRM says %d bit/s, the data plane %d'
+                        % (bought['rate_bps'], rate_bps))
     return window
 
 
 def dump_reservations(exp, ctx, flow_dst):
-    """Keep the data plane's view during a paid window (map dump, classes)."""
+    """Keep the daemon's and the data plane's view during a paid window."""
+    d = ctx.daemon
     dump = subprocess.run(['bpftool', 'map', 'dump', 'pinned',
-                           os.path.join(ctx.pin, 'reservations')],
+                           os.path.join(d.pin, 'reservations')],
                           capture_output=True, text=True)
     with open(ctx.path('reservations-%s.txt' % exp.name), 'w') as f:
         f.write('# bpftool map dump pinned %s/reservations, during a paid window of %s\n'
                 '# (expires_at is CLOCK_MONOTONIC ns; now: %d)\n'
-                % (ctx.pin, exp.name, time.clock_gettime_ns(time.CLOCK_MONOTONIC)))
+                % (d.pin, exp.name, time.clock_gettime_ns(time.CLOCK_MONOTONIC)))
         f.write(dump.stdout + dump.stderr)
+    with open(ctx.path('payflowctl-list-%s.json' % exp.name), 'w') as f:
+        subprocess.run(d.ctl_cmd('list', json_out=True), stdout=f, stderr=ctx.errlog)
+    port = ctx.topo.host_ports[flow_dst]
     with open(ctx.payflow_log, 'a') as log:
-        log.write('--- %s, during a paid window: payflowctl list; tc -s class show dev %s\n'
-                  % (exp.name, ctx.topo.host_ports[flow_dst]))
-        log.flush()
-        subprocess.run([ctx.ctl, '--pin-root', ctx.pin, 'list'], stdout=log, stderr=log)
-        subprocess.run(['tc', '-s', 'class', 'show', 'dev', ctx.topo.host_ports[flow_dst]],
-                       stdout=log, stderr=log)
+        for cmd in (d.ctl_cmd('list'), d.ctl_cmd('ports'),
+                    ['tc', '-s', 'class', 'show', 'dev', port]):
+            log.write('--- %s, during a paid window: $ %s\n' % (exp.name, ' '.join(cmd)))
+            log.flush()
+            subprocess.run(cmd, stdout=log, stderr=log)
 
 
 def wait_clients(clients, deadline):
@@ -172,12 +232,12 @@ def plot(exp, ctx, windows):
 
 def run_experiment(exp, ctx):
     ctx.say('%s: %s (%d s)' % (exp.name, exp.title, exp.duration))
-    t0 = time.monotonic()
+    wall0, t0 = time.time(), time.monotonic()
     clients = start_clients(exp, ctx)
     windows = []
     for b in sorted(exp.buys, key=lambda b: b.at):
         sleep_until(t0 + b.at, clients)
-        windows.append(buy(b, ctx, t0))
+        windows.append(buy(b, exp, ctx, t0, wall0))
         if len(windows) == 1:
             dump_reservations(exp, ctx, b.peer)
     wait_clients(clients, t0 + exp.duration + CLIENT_GRACE)

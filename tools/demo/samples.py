@@ -7,7 +7,10 @@ Times are seconds since the experiment's clients were started.
 <exp>.csv          t_start,t_end,flow,mbit_s,paid,entitled_mbit
                    paid=1 if the sample's midpoint lies in a paid window of
                    its flow; entitled_mbit is the rate the flow had then.
-<exp>-windows.csv  flow,buyer,peer,level,rate_mbit,start,end
+<exp>-windows.csv  flow,buyer,peer,level,rate_mbit,start,end,confirm_start,
+                   confirm_end,reservation_id,tx_hash,amount_wei
+                   start/end: the data plane's window; confirm_*: the CONFIRM's
+                   (whole seconds of the broker's clock), on the same time axis.
 """
 
 import csv
@@ -56,7 +59,8 @@ def write_samples(path, per_flow, windows, be_mbit):
                             1 if paid else 0, '%g' % entitled])
 
 
-WINDOW_FIELDS = ['flow', 'buyer', 'peer', 'level', 'rate_mbit', 'start', 'end']
+WINDOW_FIELDS = ['flow', 'buyer', 'peer', 'level', 'rate_mbit', 'start', 'end',
+                 'confirm_start', 'confirm_end', 'reservation_id', 'tx_hash', 'amount_wei']
 
 
 def write_windows(path, windows):
@@ -65,7 +69,7 @@ def write_windows(path, windows):
         w.writeheader()
         for x in windows:
             row = dict(x)
-            row['start'] = '%.3f' % x['start']
-            row['end'] = '%.3f' % x['end']
+            for k in ('start', 'end', 'confirm_start', 'confirm_end'):
+                row[k] = '%.3f' % x[k]
             row['rate_mbit'] = '%g' % x['rate_mbit']
             w.writerow(row)

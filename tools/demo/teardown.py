@@ -65,5 +65,5 @@ class Teardown:
                 action()
             except Exception as e:  # keep undoing the rest
                 failed += 1
-                self._log('cleanup: %s: %s' % (what, e))
+                self._log('cleanup: %s: %s %s' % (what, type(e).__name__, e))
         return failed

@@ -15,6 +15,8 @@ at most 15 characters) never collide with another demo or test running on
 the same machine.
 """
 
+import time
+
 from mininet.net import Mininet
 from mininet.nodelib import LinuxBridge
 
@@ -73,15 +75,37 @@ class Figure3:
     def stop(self):
         """Mininet's own teardown: deletes links and bridges, hangs up the
         node shells by pid (2.3.0: no killall, no `mn -c` cleanup)."""
+        for node in self.net.hosts + self.net.switches:
+            if node.waiting:  # a CLI command cut short by SIGTERM/SIGHUP
+                self._interrupt(node)
         self.net.stop()
+
+    @staticmethod
+    def _interrupt(node, grace=5.0):
+        """Ctrl-C the command running in a node's shell and read up to its
+        end: node.cmd() (which net.stop() uses) refuses a busy shell."""
+        node.sendInt()
+        deadline = time.monotonic() + grace
+        while node.waiting and time.monotonic() < deadline:
+            node.monitor(timeoutms=200)
+        node.waiting = False
 
     def host(self, short):
         return self.nodes[short]
 
+    def paid_hosts(self):
+        """The hosts whose switch ports PayFlow enforces on: h1..h4. Not ctl
+        (the broker's and Anvil's host), not the s1-s2 trunk (daemon.py)."""
+        return sorted(HOSTS)
+
     def paid_ports(self):
-        """The host-facing switch ports PayFlow enforces on (h1..h4, not ctl,
-        not the trunk: admission control protects the trunk)."""
-        return [self.host_ports[h] for h in sorted(HOSTS)]
+        return [self.host_ports[h] for h in self.paid_hosts()]
+
+    def add_short_names(self):
+        """Let Mininet's CLI take h1, ctl, s1 for the tagged node names (only
+        its name lookup: net.stop() walks the node lists, not these)."""
+        for short, node in self.nodes.items():
+            self.net.nameToNode.setdefault(short, node)
 
     def describe(self):
         lines = ['Topology: the paper\'s Figure 3 as we read it (names prefixed "%s")'
@@ -91,5 +115,5 @@ class Figure3:
         for h in sorted(self.addrs):
             lines.append('  %-4s %-11s %-15s port %s' % (
                 h, self.addrs[h], self._name(h), self.host_ports[h]))
-        lines.append('  trunk %s <-> %s (not attached)' % self.trunk)
+        lines.append('  trunk %s <-> %s (not enforced; ctl\'s port neither)' % self.trunk)
         return '\n'.join(lines) + '\n'

@@ -1,0 +1,146 @@
+"""payflowd for the demo: its generated config, start, readiness, metrics, stop.
+
+The daemon runs in the root namespace and enforces on the host-facing switch
+ports (h1..h4). Its broker listens inside the `ctl` host (broker.netns) and
+its ledger threads run there too (ledger.netns), next to Anvil, because that
+is where the buyers reach them. Mininet hosts are not named namespaces, so
+both paths are /proc/<ctl shell pid>/ns/net.
+
+The s1-s2 trunk is not enforced: admission control protects the host ports
+only. Putting the trunk under PayFlow would squeeze all best-effort traffic
+crossing it (both flows of experiment 2) into one 50 Mbit/s class, which is
+not what the paper shows; the trunk is a veth, far faster than the 1 Gbit/s
+the ports are configured with, so it is never the bottleneck here.
+"""
+
+import json
+import os
+import socket
+import subprocess
+import time
+import urllib.request
+
+from teardown import stop_process
+
+CAPACITY = '1gbit'
+BE_RATE = '50mbit'
+BE_FLOOR = '50mbit'
+BROKER_PORT = 6113
+CHAIN_ID = 31337
+# The paper's menu: four priced levels, level 2 = 150 Mbit/s; the unreserved
+# default is 50 Mbit/s. PayFlow's levels[0] is the free best-effort tier and is
+# not sold (MENU level i = levels[i + 1], docs/PROTOCOL.md), so the config has
+# five entries, named so that a name is what a buyer types: `--level 2` buys
+# "level2". Prices are wei per second.
+LEVELS = [
+    ('best-effort', BE_RATE, '0'),
+    ('level0', '75mbit', '750000000000'),
+    ('level1', '100mbit', '1000000000000'),
+    ('level2', '150mbit', '1500000000000'),
+    ('level3', '300mbit', '3000000000000'),
+]
+READY_TIMEOUT = 20
+
+
+class DaemonError(Exception):
+    pass
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+class Payflowd:
+    """One payflowd of this run: its files live in `tmp`, its log in outdir."""
+
+    def __init__(self, binary, ctl, tmp, pin, outdir):
+        self.binary = binary
+        self.ctl = ctl
+        self.pin = pin
+        self.socket = os.path.join(tmp, 'payflowd.sock')
+        self.state_dir = os.path.join(tmp, 'state')
+        self.config_path = os.path.join(outdir, 'payflowd.json')
+        self.log_path = os.path.join(outdir, 'payflowd.log')
+        self.metrics = None
+        self.broker = None
+        self.proc = None
+
+    def write_config(self, topo, ctl_netns, rpc, pay_to):
+        """The config: enforced ports with their hosts, levels, broker, ledger."""
+        ctl_ip = topo.addrs['ctl']
+        self.metrics = '127.0.0.1:%d' % free_port()
+        self.broker = '%s:%d' % (ctl_ip, BROKER_PORT)
+        conf = {
+            'ports': [{'name': topo.host_ports[h], 'capacity': CAPACITY,
+                       'hosts': [topo.addrs[h]]} for h in topo.paid_hosts()],
+            'best_effort': {'rate': BE_RATE, 'floor': BE_FLOOR},
+            'levels': [{'name': n, 'rate': r, 'price_per_s': p} for n, r, p in LEVELS],
+            'mode': 'shape',
+            'state_dir': self.state_dir,
+            'pin_root': self.pin,
+            'socket': self.socket,
+            'metrics': self.metrics,
+            'broker': {'listen': self.broker, 'netns': ctl_netns,
+                       'min_seconds': 10, 'max_seconds': 3600},
+            'ledger': {'rpc_url': rpc, 'netns': ctl_netns, 'chain_id': CHAIN_ID,
+                       'payment_address': pay_to, 'confirmations': 0},
+        }
+        with open(self.config_path, 'w') as f:
+            json.dump(conf, f, indent=2)
+            f.write('\n')
+        return conf
+
+    def ctl_cmd(self, *args, json_out=False):
+        return [self.ctl] + (['--json'] if json_out else []) + \
+            ['--socket', self.socket, '--pin-root', self.pin] + list(args)
+
+    def start(self, ctl_node):
+        """Start payflowd; return once its socket answers and the broker
+        listens inside ctl."""
+        # Its own session: a Ctrl-C at the terminal (or in Mininet's CLI)
+        # reaches the demo, which stops payflowd in order, not payflowd itself.
+        with open(self.log_path, 'a') as log:
+            self.proc = subprocess.Popen([self.binary, '--config', self.config_path],
+                                         stdout=log, stderr=subprocess.STDOUT,
+                                         start_new_session=True)
+        port = self.broker.rsplit(':', 1)[1]
+        deadline = time.monotonic() + READY_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise DaemonError('payflowd exited (%d) at start: see %s'
+                                  % (self.proc.returncode, self.log_path))
+            up = subprocess.run(self.ctl_cmd('stats'), stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL).returncode == 0
+            if up and 'LISTEN' in ctl_node.cmd('ss -Hltn sport = :%s' % port):
+                return self.proc.pid
+            time.sleep(0.1)
+        raise DaemonError('payflowd did not come up within %d s: see %s'
+                          % (READY_TIMEOUT, self.log_path))
+
+    def scrape_metrics(self):
+        with urllib.request.urlopen('http://%s/metrics' % self.metrics, timeout=5) as r:
+            return r.read().decode()
+
+    def stop(self):
+        """SIGTERM by pid (enforcement stays), then --detach tears it down."""
+        if self.proc is not None:
+            stop_process(self.proc, grace=10.0)
+        if not os.path.exists(self.config_path):
+            return
+        with open(self.log_path, 'a') as log:
+            log.write('$ payflowd --config %s --detach\n' % self.config_path)
+            log.flush()
+            r = subprocess.run([self.binary, '--config', self.config_path, '--detach'],
+                               stdout=log, stderr=subprocess.STDOUT)
+        if r.returncode != 0 and os.path.exists(self.pin):
+            # The ports may be gone already (a failed start); drop what is pinned.
+            subprocess.run([self.ctl, '--pin-root', self.pin, 'detach', '--all'],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if os.path.exists(self.pin):  # only our own pin directory
+            subprocess.run(['rm', '-rf', '--one-file-system', self.pin], check=True)
+        if r.returncode != 0:
+            raise DaemonError('payflowd --detach failed (%d): see %s'
+                              % (r.returncode, self.log_path))
