@@ -45,6 +45,7 @@ rprobe() { "$PROBE" "$BROKER" --seed "$SEED" ${BROKER_PK:+--pin "$BROKER_PK"} "$
 rel_pin() { BROKER_PK=$(rprobe hello | jq -r .broker_key); [ ${#BROKER_PK} = 64 ]; }
 
 # The pinned map as payflowctl sees it (JSON array).
+jqe() { jq -e "$@" >/dev/null; }
 map_json() { "$CTL" --pin-root "$PIN" --direct --json list; }
 
 # rel_result NAME JSON: keeps the check's figures.
