@@ -26,6 +26,17 @@
  *                                          quote, pay (eth_sendTransaction) and
  *                                          ORDER until CONFIRM; latency in ms;
  *                                          order i uses IPv4 IP2 + i
+ *   buy COUNT RPC FROM IP1 IP2 LEVEL SECS[,SECS...]
+ *                                          like bench-order, but survives a broker
+ *                                          that restarts: reconnects, sends the
+ *                                          same ORDER again through PENDING,
+ *                                          internal_error and closed connections
+ *                                          (60 s per order), and prints one JSON
+ *                                          line per order with its final outcome;
+ *                                          order i lasts SECS[i % n]
+ *   --pace MS                              buy: start an order every MS at most
+ *   drip N SECONDS                         N more connections that each send one
+ *                                          byte of a HELLO per second (slowloris)
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -51,6 +62,7 @@ static const char *target;
 static struct pf_keypair key;
 static uint8_t pin[PF_PUBKEY_BYTES];
 static bool pinned, corrupt;
+static long pace_ms; /* buy: order i starts no earlier than i x pace_ms after the first */
 static int fd = -1;
 static struct pf_frame_reader rd;
 
@@ -365,6 +377,238 @@ static void bench_order(long count, char **a)
 	pf_jsonrpc_free(rpc);
 }
 
+/* (Re)connects until the broker answers, or the deadline passes. */
+static bool redial(double deadline)
+{
+	if (fd >= 0)
+		close(fd);
+	fd = -1;
+	pf_frame_reader_init(&rd);
+	while (now_ms() < deadline) {
+		fd = dial();
+		if (fd >= 0)
+			return true;
+		usleep(50000);
+	}
+	return false;
+}
+
+/* One request on a connection that may break: its answer, or PF_MSG_NONE. */
+static enum pf_msg_type ask(struct pf_msg *m, struct pf_msg *r, double deadline, int *retries)
+{
+	for (;;) {
+		enum pf_msg_type t;
+
+		if (fd < 0 && !redial(deadline))
+			return PF_MSG_NONE;
+		send_msg(m);
+		t = recv_msg(r);
+		if (t != PF_MSG_NONE)
+			return t;
+		(*retries)++;
+		close(fd); /* closed, reset or undecodable: the broker restarted */
+		fd = -1;
+		if (now_ms() >= deadline)
+			return PF_MSG_NONE;
+	}
+}
+
+struct buy_result {
+	const char *outcome; /* CONFIRM, an error code, "timeout" */
+	const char *stage;   /* quote, pay, order */
+	char detail[256];
+	char tx[67];
+	struct pf_quote q;
+	struct pf_confirm c;
+	double ms;
+	int retries;
+};
+
+static void buy_print(long i, const struct buy_result *b)
+{
+	struct json_object *o = json_object_new_object();
+	char ip1[PF_ADDR_STRLEN], ip2[PF_ADDR_STRLEN];
+
+	json_object_object_add(o, "type", json_object_new_string("BUY"));
+	json_object_object_add(o, "i", json_object_new_int64(i));
+	json_object_object_add(o, "outcome", json_object_new_string(b->outcome));
+	json_object_object_add(o, "stage", json_object_new_string(b->stage));
+	if (b->detail[0])
+		json_object_object_add(o, "detail", json_object_new_string(b->detail));
+	if (b->q.quote_id[0]) {
+		json_object_object_add(o, "quote_id", json_object_new_string(b->q.quote_id));
+		json_object_object_add(o, "ip1",
+				       json_object_new_string(pf_addr_format(b->q.ip1, ip1, 46)));
+		json_object_object_add(o, "ip2",
+				       json_object_new_string(pf_addr_format(b->q.ip2, ip2, 46)));
+		json_object_object_add(o, "seconds", json_object_new_int64(b->q.seconds));
+		json_object_object_add(o, "amount", json_object_new_string(b->q.amount));
+	}
+	if (b->tx[0])
+		json_object_object_add(o, "tx", json_object_new_string(b->tx));
+	if (!strcmp(b->outcome, "CONFIRM")) {
+		json_object_object_add(o, "rid", json_object_new_string(b->c.reservation_id));
+		json_object_object_add(o, "start", json_object_new_int64(b->c.start));
+		json_object_object_add(o, "end", json_object_new_int64(b->c.end));
+		json_object_object_add(o, "ms", json_object_new_double(b->ms));
+	}
+	json_object_object_add(o, "retries", json_object_new_int(b->retries));
+	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+}
+
+/* Pays once: a failed call is retried (the node is not the one restarting). */
+static bool pay_retry(struct pf_jsonrpc *rpc, const char *from, const struct pf_quote *q, char *tx,
+		      char *detail)
+{
+	struct json_object *t = json_object_new_object(), *params = json_object_new_array(), *res;
+	struct pf_jsonrpc_error e = {0};
+	struct pf_u256 v;
+	char hex[PF_U256_HEX_MAX], input[64];
+	bool ok;
+
+	pf_u256_parse_dec(q->amount, &v);
+	pf_u256_to_hex(&v, hex, sizeof(hex));
+	pf_quote_input_hex(q->quote_id, input, sizeof(input));
+	json_object_object_add(t, "from", json_object_new_string(from));
+	json_object_object_add(t, "to", json_object_new_string(q->pay_to));
+	json_object_object_add(t, "value", json_object_new_string(hex));
+	json_object_object_add(t, "data", json_object_new_string(input));
+	json_object_array_add(params, t);
+	ok = !pf_jsonrpc_call(rpc, "eth_sendTransaction", params, &res, &e);
+	if (ok) {
+		snprintf(tx, 67, "%s", json_object_get_string(res));
+		json_object_put(res);
+	} else {
+		snprintf(detail, 256, "%s", e.message);
+	}
+	return ok;
+}
+
+static void buy_one(struct pf_jsonrpc *rpc, const char *from, struct pf_msg *qr,
+		    struct buy_result *b)
+{
+	double deadline = now_ms() + 60000, t0;
+	struct pf_msg m, r;
+	enum pf_msg_type t;
+
+	b->stage = "quote";
+	t = ask(qr, &r, deadline, &b->retries);
+	if (t != PF_MSG_QUOTE) {
+		b->outcome = t == PF_MSG_ERROR ? pf_err_name(r.error.code) : "timeout";
+		if (t == PF_MSG_ERROR)
+			snprintf(b->detail, sizeof(b->detail), "%s", r.error.text);
+		return;
+	}
+	b->q = r.quote;
+	b->stage = "pay";
+	if (!pay_retry(rpc, from, &b->q, b->tx, b->detail)) {
+		b->outcome = "pay_failed";
+		return;
+	}
+	b->stage = "order";
+	make_order(&m, b->q.quote_id, from, b->tx);
+	t0 = now_ms();
+	for (;;) {
+		t = ask(&m, &r, deadline, &b->retries);
+		if (t == PF_MSG_CONFIRM) {
+			b->outcome = "CONFIRM";
+			b->c = r.confirm;
+			b->ms = now_ms() - t0;
+			return;
+		}
+		if (t == PF_MSG_ERROR && r.error.code != PF_E_INTERNAL) {
+			b->outcome = pf_err_name(r.error.code);
+			snprintf(b->detail, sizeof(b->detail), "%s", r.error.text);
+			return;
+		}
+		if (t == PF_MSG_NONE || now_ms() >= deadline) {
+			b->outcome = "timeout";
+			return;
+		}
+		b->retries++; /* PENDING or internal_error: the same ORDER again */
+		usleep(t == PF_MSG_PENDING ? 20000 : 100000);
+	}
+}
+
+static void buy(long count, char **a)
+{
+	struct pf_jsonrpc *rpc = pf_jsonrpc_new(a[0], 10000);
+	long secs[16];
+	int n_secs = 0;
+	char *list = strdup(a[5]), *save = NULL;
+
+	if (!rpc || !list)
+		die("out of memory");
+	for (char *s = strtok_r(list, ",", &save); s && n_secs < 16; s = strtok_r(NULL, ",", &save))
+		secs[n_secs++] = atol(s);
+	free(list);
+	if (!n_secs)
+		die("buy: SECONDS is a comma-separated list");
+	double t_first = now_ms();
+
+	for (long i = 0; i < count; i++) {
+		struct buy_result b = {.outcome = "timeout"};
+		double wait = t_first + i * pace_ms - now_ms();
+		char seconds[24];
+		char *args[4] = {a[2], a[3], a[4], seconds};
+		struct pf_msg qr;
+
+		if (wait > 0)
+			usleep(wait * 1000);
+		snprintf(seconds, sizeof(seconds), "%ld", secs[i % n_secs]);
+		make_quote(&qr, args, NULL);
+		qr.quote_request.ip2[15] += i & 0xff; /* a fresh pair per order */
+		qr.quote_request.ip2[14] += (i >> 8) & 0xff;
+		buy_one(rpc, a[1], &qr, &b);
+		buy_print(i, &b);
+	}
+	pf_jsonrpc_free(rpc);
+}
+
+/* Slowloris: n connections, each sending one more byte of a HELLO every second. */
+static void drip(int n, int seconds)
+{
+	static const char hello[] = "{\"message_type\":\"HELLO\",\"data\":\"{}\",\"signature\":"
+				    "\"\",\"verification\":\"\"}\n";
+	int *fds = calloc(n, sizeof(int)), open_n = 0, closed = 0;
+	size_t *sent = calloc(n, sizeof(size_t));
+
+	if (!fds || !sent)
+		die("out of memory");
+	for (int i = 0; i < n; i++)
+		open_n += (fds[i] = dial()) >= 0;
+	printf("{\"type\":\"DRIP\",\"open\":%d}\n", open_n);
+	fflush(stdout);
+	for (int s = 0; s < seconds; s++) {
+		double t0 = now_ms();
+
+		for (int i = 0; i < n; i++) {
+			if (fds[i] < 0)
+				continue;
+			/* Never the final '\n': the frame stays incomplete. */
+			if (send(fds[i], hello + sent[i] % (sizeof(hello) - 2), 1, MSG_NOSIGNAL) !=
+			    1) {
+				close(fds[i]);
+				fds[i] = -1;
+				closed++;
+				continue;
+			}
+			sent[i]++;
+		}
+		double left = 1000 - (now_ms() - t0);
+
+		if (left > 0)
+			usleep(left * 1000);
+	}
+	printf("{\"type\":\"DRIP_DONE\",\"closed_by_peer\":%d}\n", closed);
+	for (int i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	free(fds);
+	free(sent);
+}
+
 static void set_seed(const char *hex)
 {
 	uint8_t seed[32];
@@ -402,6 +646,8 @@ int main(int argc, char **argv)
 		if (!strcmp(c, "--seed") || !strcmp(c, "seed")) {
 			i += need(argc, i, 1);
 			set_seed(argv[i]);
+		} else if (!strcmp(c, "--pace")) {
+			pace_ms = atol(argv[i += need(argc, i, 1)]);
 		} else if (!strcmp(c, "--pin")) {
 			i += need(argc, i, 1);
 			if (pf_hex_decode_exact(argv[i], strlen(argv[i]), pin, 32))
@@ -465,6 +711,12 @@ int main(int argc, char **argv)
 		} else if (!strcmp(c, "bench-order")) {
 			i += need(argc, i, 7);
 			bench_order(atol(argv[i - 6]), argv + i - 5);
+		} else if (!strcmp(c, "buy")) {
+			i += need(argc, i, 7);
+			buy(atol(argv[i - 6]), argv + i - 5);
+		} else if (!strcmp(c, "drip")) {
+			i += need(argc, i, 2);
+			drip(atoi(argv[i - 1]), atoi(argv[i]));
 		} else {
 			die("unknown command");
 		}

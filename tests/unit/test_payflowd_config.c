@@ -45,6 +45,9 @@ static void test_good_config(void)
 	CHECK_STR(c.state_dir, "/tmp/x");
 	CHECK_STR(c.socket_path, PF_CONF_DEFAULT_SOCKET);
 	CHECK_STR(c.pin_root, PF_PIN_ROOT_DEFAULT);
+	CHECK_EQ(c.max_reservations, PF_MAX_RESERVATIONS);
+	CHECK_STR(parse("{" PORT "," BE "," LEVELS ", \"max_reservations\": 64}"), "ok");
+	CHECK_EQ(c.max_reservations, 64);
 }
 
 static void test_bad_values(void)
@@ -101,6 +104,10 @@ static void test_bad_values(void)
 		  "t.json: metrics: bad address 'localhost': HOST:PORT, e.g. \"127.0.0.1:9469\"");
 	CHECK_STR(parse("{" PORT "," BE "," LEVELS ", \"hold_ttl\": 0}"),
 		  "t.json: hold_ttl: bad value '0': whole seconds, 1 to 3600");
+	CHECK_STR(parse("{" PORT "," BE "," LEVELS ", \"max_reservations\": 0}"),
+		  "t.json: max_reservations: bad value '0': a whole number, 1 to 1048576");
+	CHECK_STR(parse("{" PORT "," BE "," LEVELS ", \"max_reservations\": 1048577}"),
+		  "t.json: max_reservations: bad value '1048577': a whole number, 1 to 1048576");
 	CHECK_STR(parse("{\"ports\": [{\"name\": \"lo\", \"capacity\": \"1g\"}, {\"name\": \"lo\", "
 			"\"capacity\": \"1g\"}]," BE "," LEVELS "}"),
 		  "t.json: ports[1]: port lo is listed twice");

@@ -303,6 +303,15 @@ static int parse_scalars(const struct cx *x, struct json_object *root)
 				   json_object_get_string(v));
 		c->hold_ttl_s = json_object_get_int64(v);
 	}
+	_Static_assert(PF_MAX_RESERVATIONS == 1048576, "the max_reservations message says 1048576");
+	if (json_object_object_get_ex(root, "max_reservations", &v)) {
+		if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 1 ||
+		    json_object_get_int64(v) > PF_MAX_RESERVATIONS)
+			return bad(x, "max_reservations",
+				   "bad value '%s': a whole number, 1 to 1048576",
+				   json_object_get_string(v));
+		c->max_reservations = json_object_get_int64(v);
+	}
 	if (json_object_object_get_ex(root, "state_dir", &v) &&
 	    get_string(x, "state_dir", v, c->state_dir, sizeof(c->state_dir)))
 		return -EINVAL;
@@ -384,6 +393,7 @@ static void set_defaults(struct pf_conf *c)
 	memset(c, 0, sizeof(*c));
 	c->mode = PF_MODE_SHAPE;
 	c->hold_ttl_s = PF_CONF_DEFAULT_HOLD_TTL;
+	c->max_reservations = PF_MAX_RESERVATIONS;
 	snprintf(c->state_dir, sizeof(c->state_dir), "%s", PF_CONF_DEFAULT_STATE_DIR);
 	snprintf(c->pin_root, sizeof(c->pin_root), "%s", PF_PIN_ROOT_DEFAULT);
 	snprintf(c->socket_path, sizeof(c->socket_path), "%s", PF_CONF_DEFAULT_SOCKET);
@@ -394,7 +404,8 @@ static int parse_root(const struct cx *x, struct json_object *root)
 	static const char *const known[] = {"ports",  "bridges", "best_effort", "levels",
 					    "mode",   "xdp",	 "state_dir",	"pin_root",
 					    "socket", "metrics", "hold_ttl",	"unknown_endpoint",
-					    "sync",   "broker",	 "ledger",	NULL};
+					    "sync",   "broker",	 "ledger",	"max_reservations",
+					    NULL};
 	struct json_object *v;
 
 	if (!json_object_is_type(root, json_type_object))

@@ -104,6 +104,7 @@ struct pf_conf {
 	bool allow_unknown_endpoint; /* "unknown_endpoint": "allow" */
 	bool sync_full;		     /* "sync": "full": fsync every commit */
 	__u32 hold_ttl_s;
+	__u32 max_reservations; /* entries of the reservations and resv_stats maps */
 	char state_dir[PATH_MAX];
 	char pin_root[PATH_MAX];
 	char socket_path[108]; /* sun_path */

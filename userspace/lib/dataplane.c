@@ -50,7 +50,52 @@ int pf_pin_root_prepare(const char *root)
 	return 0;
 }
 
-int pf_dp_load(struct pf_dp *dp, const char *root)
+__u32 pf_resv_capacity(const struct pf_maps *m)
+{
+	struct bpf_map_info info = {0};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(m->reservations, &info, &len))
+		return PF_MAX_RESERVATIONS;
+	return info.max_entries;
+}
+
+/* The size of the pinned reservations map, 0 if none is pinned. */
+static __u32 pinned_resv_size(const char *root)
+{
+	char path[PATH_MAX + 32];
+	struct pf_maps m = {0};
+	__u32 n;
+
+	snprintf(path, sizeof(path), "%s/reservations", root);
+	m.reservations = bpf_obj_get(path);
+	if (m.reservations < 0)
+		return 0;
+	n = pf_resv_capacity(&m);
+	close(m.reservations);
+	return n;
+}
+
+/* Sizes the reservation maps before load; a pinned map keeps its size. */
+static int size_resv_maps(struct pf_dp *dp, const char *root, __u32 want)
+{
+	__u32 pinned = pinned_resv_size(root);
+
+	if (!want)
+		want = pinned ? pinned : PF_MAX_RESERVATIONS;
+	if (pinned && pinned != want)
+		return pf_fail(-EEXIST,
+			       "the reservations map pinned under %s holds %u entries, not the %u "
+			       "configured (max_reservations): detach first (payflowd --detach), "
+			       "which ends every reservation",
+			       root, pinned, want);
+	if (bpf_map__set_max_entries(dp->skel->maps.reservations, want) ||
+	    bpf_map__set_max_entries(dp->skel->maps.resv_stats, want))
+		return pf_fail(-EINVAL, "cannot size the reservations map to %u entries", want);
+	return 0;
+}
+
+int pf_dp_load(struct pf_dp *dp, const char *root, __u32 max_resv)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = root);
 	int err;
@@ -63,6 +108,12 @@ int pf_dp_load(struct pf_dp *dp, const char *root)
 	dp->skel = payflow_bpf__open_opts(&opts);
 	if (!dp->skel)
 		return pf_fail(-errno, "cannot open the BPF object: %s", strerror(errno));
+	err = size_resv_maps(dp, root, max_resv);
+	if (err) {
+		payflow_bpf__destroy(dp->skel);
+		dp->skel = NULL;
+		return err;
+	}
 	err = payflow_bpf__load(dp->skel);
 	if (err) {
 		payflow_bpf__destroy(dp->skel);

@@ -31,8 +31,15 @@ struct pf_dp {
 
 /* Mounts bpffs on /sys/fs/bpf if needed and creates `root`. */
 int pf_pin_root_prepare(const char *root);
-/* Loads the programs and maps, reusing compatible pins under root. */
-int pf_dp_load(struct pf_dp *dp, const char *root);
+/*
+ * Loads the programs and maps, reusing compatible pins under root. The
+ * reservations and resv_stats maps get max_resv entries (0: as many as the
+ * pinned ones have, else PF_MAX_RESERVATIONS); pins of another size are an
+ * error that says to detach first (libbpf cannot resize a pinned map).
+ */
+int pf_dp_load(struct pf_dp *dp, const char *root, __u32 max_resv);
+/* The number of entries the reservations map can hold. */
+__u32 pf_resv_capacity(const struct pf_maps *m);
 void pf_dp_close(struct pf_dp *dp);
 /* Opens the pinned maps. -ENOENT (with a message) if nothing is pinned. */
 int pf_maps_open(struct pf_maps *m, const char *root);

@@ -69,8 +69,8 @@ int pf_resv_write(const struct pf_maps *m, const struct pf_key *key, const struc
 		return 0;
 	}
 	if (errno == E2BIG)
-		return pf_fail(-ENOSPC, "the reservations map is full (%d entries)",
-			       PF_MAX_RESERVATIONS);
+		return pf_fail(-ENOSPC, "the reservations map is full (%u entries)",
+			       pf_resv_capacity(m));
 	return pf_fail(-errno, "cannot write the reservation for %s: %s",
 		       pf_key_format(key, pair, sizeof(pair)), strerror(errno));
 }

@@ -68,7 +68,7 @@ int cmd_attach(struct ctl *c, int argc, char **argv)
 		return rc;
 	if (optind >= argc)
 		return ctl_error(CTL_USAGE, "attach: name at least one interface");
-	if (pf_dp_load(&dp, c->pin_root))
+	if (pf_dp_load(&dp, c->pin_root, 0))
 		return ctl_error(CTL_ERR, "%s", pf_last_error());
 	for (int i = optind; i < argc && !rc; i++) {
 		/* Reservations granted before this port came get their classes here. */

@@ -288,6 +288,10 @@ static struct json_object *create(struct pfd *d, const struct grant_req *q, pf_p
 	if (err) {
 		pf_store_rollback_to(d->store);
 		free(r);
+		/* A full reservations map refuses like full capacity; a HASH map
+		 * never evicts, so every earlier entry stays. */
+		if (err == -ENOSPC)
+			return fail(d, PF_CTL_E_CAPACITY, PFD_REF_CAPACITY);
 		return fail(d, PF_CTL_E_INTERNAL, PFD_REF_INTERNAL);
 	}
 	pf_store_release(d->store);

@@ -61,7 +61,7 @@ int pfd_attach_ports(struct pfd *d)
 	int done = 0, err = 0;
 	bool fresh[PF_CONF_MAX_PORTS] = {0};
 
-	err = pf_dp_load(&d->dp, d->conf.pin_root);
+	err = pf_dp_load(&d->dp, d->conf.pin_root, d->conf.max_reservations);
 	if (err)
 		return err;
 	pf_attach_opts_default(&o);
