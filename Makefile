@@ -84,6 +84,12 @@ unit: all
 integration: all
 	@tests/run.sh integration
 
+# The full reliability suite (chaos, reorgs, slowloris, full map, 10 min of
+# fuzzing); `make test` runs its short version.
+reliability: deps
+	@$(MAKE) --no-print-directory all
+	@tests/reliability/run.sh
+
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@bench/run.sh

@@ -42,9 +42,3 @@ proto_examples_SRCS := tests/fuzz/proto_examples.c
 # bench/broker_bench.sh).
 PROGS += broker_probe
 broker_probe_SRCS := tests/broker/broker_probe.c
-
-# make reliability: the full reliability suite (tests/reliability/run.sh;
-# `make test` runs its short version, tests/integration/test_reliability_short.sh).
-reliability: deps
-	@$(MAKE) --no-print-directory all
-	@tests/reliability/run.sh
