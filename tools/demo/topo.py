@@ -74,7 +74,7 @@ class Figure3:
 
     def stop(self):
         """Mininet's own teardown: deletes links and bridges, hangs up the
-        node shells by pid (2.3.0: no killall, no `mn -c` cleanup)."""
+        node shells by pid (2.3.0 ends nothing by name and runs no global cleanup)."""
         for node in self.net.hosts + self.net.switches:
             if node.waiting:  # a CLI command cut short by SIGTERM/SIGHUP
                 self._interrupt(node)
