@@ -25,6 +25,23 @@ static int finish(struct pf_store *s, sqlite3_stmt *st, int rc, const char *what
 	return err;
 }
 
+/*
+ * Steps a query that yields at most one row: 1 with the row ready to read (the
+ * caller finalizes), -ENOENT when there is none, or -EIO; both finalized.
+ */
+static int one_row(struct pf_store *s, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE) {
+		sqlite3_finalize(st);
+		return -ENOENT;
+	}
+	return finish(s, st, rc, what);
+}
+
 static void copy_text(sqlite3_stmt *st, int col, char *out, size_t len)
 {
 	const unsigned char *t = sqlite3_column_text(st, col);
@@ -68,26 +85,23 @@ int pf_bstore_quote_get(struct pf_store *s, const char *quote_id, struct pf_bquo
 		 &st))
 		return -EIO;
 	sqlite3_bind_text(st, 1, quote_id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE) {
-		sqlite3_finalize(st);
-		return -ENOENT;
-	}
-	if (rc == SQLITE_ROW) {
-		memset(q, 0, sizeof(*q));
-		copy_text(st, 0, q->quote_id, sizeof(q->quote_id));
-		copy_text(st, 1, q->client_key, sizeof(q->client_key));
-		copy_text(st, 2, q->ip1, sizeof(q->ip1));
-		copy_text(st, 3, q->ip2, sizeof(q->ip2));
-		q->level = sqlite3_column_int64(st, 4);
-		q->rate_bps = sqlite3_column_int64(st, 5);
-		q->seconds = sqlite3_column_int64(st, 6);
-		copy_text(st, 7, q->amount, sizeof(q->amount));
-		q->expires_at = sqlite3_column_int64(st, 8);
-		q->hold_id = sqlite3_column_int64(st, 9);
-		copy_text(st, 10, q->extends, sizeof(q->extends));
-	}
-	return finish(s, st, rc, "get quote");
+	rc = one_row(s, st, "get quote");
+	if (rc != 1)
+		return rc;
+	memset(q, 0, sizeof(*q));
+	copy_text(st, 0, q->quote_id, sizeof(q->quote_id));
+	copy_text(st, 1, q->client_key, sizeof(q->client_key));
+	copy_text(st, 2, q->ip1, sizeof(q->ip1));
+	copy_text(st, 3, q->ip2, sizeof(q->ip2));
+	q->level = sqlite3_column_int64(st, 4);
+	q->rate_bps = sqlite3_column_int64(st, 5);
+	q->seconds = sqlite3_column_int64(st, 6);
+	copy_text(st, 7, q->amount, sizeof(q->amount));
+	q->expires_at = sqlite3_column_int64(st, 8);
+	q->hold_id = sqlite3_column_int64(st, 9);
+	copy_text(st, 10, q->extends, sizeof(q->extends));
+	sqlite3_finalize(st);
+	return 0;
 }
 
 int pf_bstore_order_put(struct pf_store *s, const struct pf_border *o)
@@ -119,19 +133,16 @@ int pf_bstore_order_by_quote(struct pf_store *s, const char *quote_id, struct pf
 		 &st))
 		return -EIO;
 	sqlite3_bind_text(st, 1, quote_id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE) {
-		sqlite3_finalize(st);
-		return -ENOENT;
-	}
-	if (rc == SQLITE_ROW) {
-		copy_text(st, 0, o->quote_id, sizeof(o->quote_id));
-		copy_text(st, 1, o->tx, sizeof(o->tx));
-		copy_text(st, 2, o->rid, sizeof(o->rid));
-		o->start = sqlite3_column_int64(st, 3);
-		o->end = sqlite3_column_int64(st, 4);
-	}
-	return finish(s, st, rc, "get order");
+	rc = one_row(s, st, "get order");
+	if (rc != 1)
+		return rc;
+	copy_text(st, 0, o->quote_id, sizeof(o->quote_id));
+	copy_text(st, 1, o->tx, sizeof(o->tx));
+	copy_text(st, 2, o->rid, sizeof(o->rid));
+	o->start = sqlite3_column_int64(st, 3);
+	o->end = sqlite3_column_int64(st, 4);
+	sqlite3_finalize(st);
+	return 0;
 }
 
 int pf_bstore_tx_used(struct pf_store *s, const char *tx, char quote_id[33])
@@ -145,14 +156,12 @@ int pf_bstore_tx_used(struct pf_store *s, const char *tx, char quote_id[33])
 		 &st))
 		return -EIO;
 	sqlite3_bind_text(st, 1, tx, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE) {
-		sqlite3_finalize(st);
-		return -ENOENT;
-	}
-	if (rc == SQLITE_ROW)
-		copy_text(st, 0, quote_id, 33);
-	return finish(s, st, rc, "look up payment");
+	rc = one_row(s, st, "look up payment");
+	if (rc != 1)
+		return rc;
+	copy_text(st, 0, quote_id, 33);
+	sqlite3_finalize(st);
+	return 0;
 }
 
 int pf_bstore_rid_put(struct pf_store *s, const char *rid, __u64 resv_id)
@@ -174,14 +183,12 @@ int pf_bstore_rid_get(struct pf_store *s, const char *rid, __u64 *resv_id)
 	if (prep(s, "SELECT resv_id FROM broker_reservations WHERE rid = ?1", &st))
 		return -EIO;
 	sqlite3_bind_text(st, 1, rid, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE) {
-		sqlite3_finalize(st);
-		return -ENOENT;
-	}
-	if (rc == SQLITE_ROW)
-		*resv_id = sqlite3_column_int64(st, 0);
-	return finish(s, st, rc, "get reservation id");
+	rc = one_row(s, st, "get reservation id");
+	if (rc != 1)
+		return rc;
+	*resv_id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return 0;
 }
 
 int pf_bstore_rid_of(struct pf_store *s, __u64 resv_id, char rid[33])
@@ -192,14 +199,12 @@ int pf_bstore_rid_of(struct pf_store *s, __u64 resv_id, char rid[33])
 	if (prep(s, "SELECT rid FROM broker_reservations WHERE resv_id = ?1", &st))
 		return -EIO;
 	sqlite3_bind_int64(st, 1, resv_id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE) {
-		sqlite3_finalize(st);
-		return -ENOENT;
-	}
-	if (rc == SQLITE_ROW)
-		copy_text(st, 0, rid, 33);
-	return finish(s, st, rc, "get reservation id");
+	rc = one_row(s, st, "get reservation id");
+	if (rc != 1)
+		return rc;
+	copy_text(st, 0, rid, 33);
+	sqlite3_finalize(st);
+	return 0;
 }
 
 int pf_bstore_payment_resv(struct pf_store *s, const char *tx, __u64 resv_id)

@@ -107,28 +107,37 @@ int pf_resv_install(const struct pf_maps *m, const struct pf_key *key, const str
 	return err;
 }
 
+/* The highest live rate per HTB minor: many entries may share one class. */
 struct sync_ctx {
-	__u32 ifindex;
 	__u64 now;
-	int err;
+	__u64 rate[PF_HTB_MAX_MINOR + 1];
 };
 
-static int sync_one(const struct pf_key *key, const struct pf_resv *r, void *arg)
+static int note_class(const struct pf_key *key, const struct pf_resv *r, void *arg)
 {
 	struct sync_ctx *s = arg;
+	__u16 minor = r->classid & 0xffff;
 
 	(void)key;
-	if (r->expires_at > s->now)
-		s->err = pf_htb_class_set(s->ifindex, r->classid & 0xffff, r->rate_bps);
-	return s->err;
+	if (r->expires_at > s->now && minor >= PF_HTB_MIN_MINOR && r->rate_bps > s->rate[minor])
+		s->rate[minor] = r->rate_bps;
+	return 0;
 }
 
 int pf_resv_sync_port(const struct pf_maps *m, __u32 ifindex)
 {
-	struct sync_ctx s = {.ifindex = ifindex, .now = pf_now_ns()};
+	struct sync_ctx *s = calloc(1, sizeof(*s));
+	int err = 0;
 
-	pf_resv_foreach(m, sync_one, &s);
-	return s.err;
+	if (!s)
+		return pf_fail(-ENOMEM, "out of memory");
+	s->now = pf_now_ns();
+	pf_resv_foreach(m, note_class, s);
+	for (__u32 minor = PF_HTB_MIN_MINOR; minor <= PF_HTB_MAX_MINOR && !err; minor++)
+		if (s->rate[minor])
+			err = pf_htb_class_set(ifindex, minor, s->rate[minor]);
+	free(s);
+	return err;
 }
 
 int pf_resv_remove(const struct pf_maps *m, const struct pf_key *key)
