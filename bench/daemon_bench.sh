@@ -29,17 +29,7 @@ N=${BENCH_RESV:-10000}
 exec 3>&1 1>&2 # progress on stderr, the JSON on the original stdout
 
 topo_bridge 2
-cat >"$CONF" <<JSON
-{
-  "ports": [
-    {"name": "${PFX}p1", "capacity": "100gbit", "hosts": ["10.77.0.1", "10.78.0.0/16"]},
-    {"name": "${PFX}p2", "capacity": "100gbit", "hosts": ["10.77.0.2", "10.79.0.0/16"]}
-  ],
-  "best_effort": {"rate": "100mbit", "floor": "100mbit"},
-  "levels": [{"rate": "100mbit", "price_per_s": "0"}, {"rate": "1mbit", "price_per_s": "1"}],
-  "state_dir": "$STATE", "pin_root": "$PIN", "socket": "$SOCK"
-}
-JSON
+write_pair_config 100gbit 100gbit 100mbit 1mbit
 daemon_start || { cat "$DLOG"; exit 1; }
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$DPID/status"; }
 rss0=$(rss_kb)

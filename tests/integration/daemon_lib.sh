@@ -45,6 +45,24 @@ write_config() {
 JSON
 }
 
+# write_pair_config CAP1 CAP2 BEST_EFFORT LEVEL1_RATE: the two ports of a
+# topo_bridge 2; p1 serves 10.77.0.1 and 10.78.0.0/16, p2 10.77.0.2 and
+# 10.79.0.0/16, so many pairs 10.78.x.y <-> 10.79.x.y cross both ports. Level 0
+# is the free best effort, level 1 the one sold rate.
+write_pair_config() {
+	cat >"$CONF" <<JSON
+{
+  "ports": [
+    {"name": "${PFX}p1", "capacity": "$1", "hosts": ["10.77.0.1", "10.78.0.0/16"]},
+    {"name": "${PFX}p2", "capacity": "$2", "hosts": ["10.77.0.2", "10.79.0.0/16"]}
+  ],
+  "best_effort": {"rate": "$3", "floor": "$3"},
+  "levels": [{"rate": "$3", "price_per_s": "0"}, {"rate": "$4", "price_per_s": "1"}],
+  "state_dir": "$STATE", "pin_root": "$PIN", "socket": "$SOCK"
+}
+JSON
+}
+
 # daemon_start: starts payflowd and waits until it answers on its socket.
 daemon_start() {
 	"$PFD" --config "$CONF" >>"$DLOG" 2>&1 &

@@ -8,17 +8,7 @@ source "$(dirname "$0")/daemon_lib.sh"
 
 topo_bridge 2
 P1="${PFX}p1" P2="${PFX}p2"
-cat >"$CONF" <<JSON
-{
-  "ports": [
-    {"name": "$P1", "capacity": "10gbit", "hosts": ["10.77.0.1", "10.78.0.0/16"]},
-    {"name": "$P2", "capacity": "10gbit", "hosts": ["10.77.0.2", "10.79.0.0/16"]}
-  ],
-  "best_effort": {"rate": "100mbit", "floor": "100mbit"},
-  "levels": [{"rate": "100mbit", "price_per_s": "0"}, {"rate": "10mbit", "price_per_s": "1"}],
-  "state_dir": "$STATE", "pin_root": "$PIN", "socket": "$SOCK"
-}
-JSON
+write_pair_config 10gbit 10gbit 100mbit 10mbit
 daemon_start || { cat "$DLOG"; not_ok "payflowd starts"; finish; }
 
 ACKS="$DDIR/acks"
