@@ -30,22 +30,11 @@ int cmd_buy(struct cli *c, int argc, char **argv)
 				return PF_EXIT_USAGE;
 			have_level = true;
 			break;
-		case OPT_SECONDS:
-			if (parse_u64_opt(c, "--seconds", optarg, PF_INT_MAX, &p.req.seconds))
-				return PF_EXIT_USAGE;
-			have_seconds = true;
-			break;
 		case OPT_PEER:
 			peer = optarg;
 			break;
-		case OPT_FROM:
-			from = optarg;
-			break;
-		case OPT_YES:
-			p.yes = true;
-			break;
 		default:
-			rc = parse_common(c, opt, optarg);
+			rc = purchase_option(c, opt, optarg, &p, &from, &have_seconds);
 			if (rc)
 				return help_or_usage(c, rc);
 		}

@@ -25,23 +25,9 @@ int cmd_extend(struct cli *c, int argc, char **argv)
 	int opt, rc;
 
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (opt) {
-		case OPT_SECONDS:
-			if (parse_u64_opt(c, "--seconds", optarg, PF_INT_MAX, &p.req.seconds))
-				return PF_EXIT_USAGE;
-			have_seconds = true;
-			break;
-		case OPT_FROM:
-			from = optarg;
-			break;
-		case OPT_YES:
-			p.yes = true;
-			break;
-		default:
-			rc = parse_common(c, opt, optarg);
-			if (rc)
-				return help_or_usage(c, rc);
-		}
+		rc = purchase_option(c, opt, optarg, &p, &from, &have_seconds);
+		if (rc)
+			return help_or_usage(c, rc);
 	}
 	if (optind + 1 != argc)
 		return cli_fail(c, PF_EXIT_USAGE, NULL,

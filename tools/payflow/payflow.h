@@ -146,6 +146,13 @@ struct purchase {
 	bool yes;		     /* skip the price prompt */
 };
 int purchase_run(struct cli *c, struct session *s, struct purchase *p);
+/*
+ * The options buy and extend share (--seconds, --from, --yes and the common
+ * ones) for one getopt result. Returns 0 when taken, else a code for
+ * help_or_usage().
+ */
+int purchase_option(struct cli *c, int opt, const char *arg, struct purchase *p, const char **from,
+		    bool *have_seconds);
 
 /* Commands. */
 int cmd_menu(struct cli *c, int argc, char **argv);

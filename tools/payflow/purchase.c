@@ -271,6 +271,26 @@ static int get_quote(struct cli *c, struct session *s, const struct pf_keypair *
 	return 0;
 }
 
+int purchase_option(struct cli *c, int opt, const char *arg, struct purchase *p, const char **from,
+		    bool *have_seconds)
+{
+	switch (opt) {
+	case OPT_SECONDS:
+		if (parse_u64_opt(c, "--seconds", arg, PF_INT_MAX, &p->req.seconds))
+			return PF_EXIT_USAGE;
+		*have_seconds = true;
+		return 0;
+	case OPT_FROM:
+		*from = arg;
+		return 0;
+	case OPT_YES:
+		p->yes = true;
+		return 0;
+	default:
+		return parse_common(c, opt, arg);
+	}
+}
+
 int purchase_run(struct cli *c, struct session *s, struct purchase *p)
 {
 	struct pf_msg order = {.type = PF_MSG_ORDER};
