@@ -1,75 +1,88 @@
 # PayFlow build. `make` builds everything into build/; `make test` installs
 # what is missing, builds and runs every test; `make demo` runs the main job.
+#
+# Each part lists its sources, its library and its unit tests in its own
+# Build.mk (the way each xdp-tools program has its own short Makefile):
+#   LIBS += NAME        build/libpf_NAME.a from NAME_SRCS, linked with NAME_LDLIBS
+#   PROGS += NAME       build/NAME from NAME_SRCS and the libraries in NAME_LIBS
+#                       (plus NAME_LDLIBS)
+#   UNIT_TESTS += NAME  build/tests/NAME from tests/unit/NAME.c and NAME_LIBS,
+#                       under AddressSanitizer and UBSan
+# Sources include headers by their path from the top (-iquote .).
 
 CC       ?= gcc
 CLANG    ?= clang
 BPFTOOL  ?= bpftool
-BUILD    := build
-ARCH_INC := /usr/include/$(shell uname -m)-linux-gnu
+BUILD    ?= build
 
-WARN     := -Wall -Wextra -Werror
+# CFLAGS is the user's (make CFLAGS=-O0 works); warnings and include paths
+# are added apart so that no override can drop them.
 CFLAGS   ?= -O2 -g
-CFLAGS   += $(WARN) -std=gnu11 -I$(BUILD) -Ibpf -Iuserspace/lib -Ibroker \
-            $(shell pkg-config --cflags libnl-route-3.0 json-c 2>/dev/null)
-LDLIBS   := -lbpf -lxdp -lelf -lz \
-            $(shell pkg-config --libs libnl-route-3.0 json-c 2>/dev/null) \
-            -lsqlite3 -lsodium -lcurl -lmicrohttpd -lsecp256k1 -lpthread -lm
+WARN     := -Wall -Wextra -Werror -std=gnu11
+PF_CPPFLAGS = -iquote . -iquote $(BUILD) $(shell pkg-config --cflags json-c libnl-route-3.0 2>/dev/null)
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-BPF_CFLAGS := -O2 -g -target bpf -Wall -Werror -I$(ARCH_INC) -Ibpf
-
-# Each part adds its sources here; see the Build.mk files.
-LIB_SRCS   := $(wildcard userspace/lib/*.c) $(wildcard broker/*.c)
-PROGS      := payflowctl
-UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
-
--include userspace/Build.mk broker/Build.mk tools/Build.mk
-
-LIB_OBJS      := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
-LIB_ASAN_OBJS := $(LIB_SRCS:%.c=$(BUILD)/asan/%.o)
-UNIT_BINS     := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
-SKEL          := $(BUILD)/payflow.skel.h
-
+.DELETE_ON_ERROR:
 .PHONY: all deps test unit integration demo bench reliability clean format
-all: $(addprefix $(BUILD)/,$(PROGS)) $(UNIT_BINS)
+all:
 
-$(BUILD)/payflow.bpf.o: bpf/payflow.bpf.c $(wildcard bpf/*.h)
-	@mkdir -p $(@D)
-	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+LIBS       :=
+PROGS      :=
+UNIT_TESTS :=
+SKEL       := $(BUILD)/payflow.skel.h
+# Objects that include the generated skeleton (order-only: they need it first).
+SKEL_USERS :=
 
-$(SKEL): $(BUILD)/payflow.bpf.o
-	$(BPFTOOL) gen skeleton $< name payflow_bpf > $@.tmp && mv $@.tmp $@
+include bpf/Build.mk
+include userspace/common/Build.mk userspace/dataplane/Build.mk userspace/control/Build.mk
+include userspace/payflowd/Build.mk userspace/payflowctl/Build.mk
+include broker/eth/Build.mk broker/proto/Build.mk broker/ledger/Build.mk broker/sales/Build.mk
+include tools/payflow/Build.mk tests/Build.mk bench/Build.mk
+
+obj  = $(patsubst %.c,$(BUILD)/$(2)/%.o,$(1))
+lib  = $(foreach l,$(1),$(BUILD)/libpf_$(l)$(2).a)
+# A group, so that libraries may call each other whatever their order.
+link = -Wl,--start-group $(call lib,$(1),$(2)) -Wl,--end-group \
+       $(sort $(foreach l,$(1),$($(l)_LDLIBS)))
 
 # -MMD: the compiler lists each object's headers in a .d file read below.
-$(BUILD)/obj/%.o: %.c $(SKEL)
+$(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(PF_CPPFLAGS) $(CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP -c $< -o $@
 
-$(BUILD)/asan/%.o: %.c $(SKEL)
+$(BUILD)/asan/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(SANFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(PF_CPPFLAGS) $(CPPFLAGS) $(CFLAGS) $(WARN) $(SANFLAGS) -MMD -MP -c $< -o $@
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+$(call obj,$(SKEL_USERS),obj) $(call obj,$(SKEL_USERS),asan): | $(SKEL)
 
-# Rebuilt from scratch: `ar r` never drops members of deleted sources.
-$(BUILD)/libpayflow.a: $(LIB_OBJS)
-	rm -f $@ && ar rcs $@ $^
+# Libraries are rebuilt from scratch: `ar r` never drops members of deleted sources.
+define lib_rule
+$(BUILD)/libpf_$(1).a: $(call obj,$($(1)_SRCS),obj)
+	rm -f $$@ && ar rcs $$@ $$^
+$(BUILD)/libpf_$(1)-asan.a: $(call obj,$($(1)_SRCS),asan)
+	rm -f $$@ && ar rcs $$@ $$^
+endef
+$(foreach l,$(LIBS),$(eval $(call lib_rule,$(l))))
 
-$(BUILD)/libpayflow-asan.a: $(LIB_ASAN_OBJS)
-	rm -f $@ && ar rcs $@ $^
-
-# Programs: build/NAME from the sources listed in NAME_SRCS (default userspace/NAME.c).
 define prog_rule
-$(1)_SRCS ?= userspace/$(1).c
-$(BUILD)/$(1): $$($(1)_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/libpayflow.a
-	$$(CC) $$(CFLAGS) -o $$@ $$^ $$(LDLIBS)
+$(BUILD)/$(1): $(call obj,$($(1)_SRCS),obj) $(call lib,$($(1)_LIBS))
+	@mkdir -p $$(@D)
+	$$(CC) $$(CFLAGS) $$(WARN) -o $$@ $(call obj,$($(1)_SRCS),obj) $(call link,$($(1)_LIBS)) $($(1)_LDLIBS) $(LDFLAGS)
 endef
 $(foreach p,$(PROGS),$(eval $(call prog_rule,$(p))))
 
-# Unit tests run under AddressSanitizer and UBSan.
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libpayflow-asan.a tests/unit/unit.h
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(SANFLAGS) -Itests/unit -o $@ $< $(BUILD)/libpayflow-asan.a $(LDLIBS)
+define unit_rule
+$(BUILD)/tests/$(1): $(call obj,tests/unit/$(1).c,asan) $(call lib,$($(1)_LIBS),-asan)
+	@mkdir -p $$(@D)
+	$$(CC) $$(CFLAGS) $$(WARN) $$(SANFLAGS) -o $$@ $(call obj,tests/unit/$(1).c,asan) \
+		$(call link,$($(1)_LIBS),-asan) $($(1)_LDLIBS) $(LDFLAGS)
+endef
+$(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
+
+all: $(addprefix $(BUILD)/,$(PROGS)) $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
 deps:
 	@tools/install-deps.sh

@@ -28,7 +28,7 @@
 #include <linux/tcp.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "payflow.h"
+#include "bpf/payflow.h"
 #include "payflow.skel.h"
 
 #define DEFAULT_ENTRIES 1000000

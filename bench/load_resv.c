@@ -16,10 +16,10 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
-#include "addr.h"
-#include "dataplane.h"
-#include "error.h"
-#include "resv.h"
+#include "userspace/common/addr.h"
+#include "userspace/dataplane/dataplane.h"
+#include "userspace/common/error.h"
+#include "userspace/dataplane/resv.h"
 
 #define BATCH	    8192
 #define LIFETIME_NS (3600ULL * 1000000000ULL)

@@ -51,12 +51,12 @@
 #include <time.h>
 #include <unistd.h>
 #include <json-c/json.h>
-#include "addr.h"
-#include "frame.h"
-#include "hex.h"
-#include "jsonrpc.h"
-#include "messages.h"
-#include "quote.h"
+#include "userspace/common/addr.h"
+#include "broker/proto/frame.h"
+#include "userspace/common/hex.h"
+#include "broker/eth/jsonrpc.h"
+#include "broker/proto/messages.h"
+#include "broker/proto/quote.h"
 
 static const char *target;
 static struct pf_keypair key;

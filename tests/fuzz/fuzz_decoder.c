@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "frame.h"
-#include "messages.h"
+#include "broker/proto/frame.h"
+#include "broker/proto/messages.h"
 
 static struct pf_keypair broker_key, client_key;
 

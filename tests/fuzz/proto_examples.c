@@ -10,9 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "addr.h"
-#include "hex.h"
-#include "messages.h"
+#include "userspace/common/addr.h"
+#include "userspace/common/hex.h"
+#include "broker/proto/messages.h"
 
 #define QUOTE_ID  "6b1f4a3c9d2e8f7061524334a5b6c7d8"
 #define QUOTE_ID2 "0f1e2d3c4b5a69788796a5b4c3d2e1f0"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # payflow (the buyer's CLI) against a real Anvil and tests/payflow/mock_broker,
-# a REQUEST-channel broker made of libpayflow's codec and payment rules (no
+# a REQUEST-channel broker made of the broker's codec and payment rules (no
 # data plane). Covers both wallet modes (cast decodes the raw-signed payment),
 # the price prompt, the exit code and sentence of broker refusals, the key
 # pin, and the --json fields. Everything listens on 127.0.0.1; processes are

@@ -19,10 +19,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include "jsonrpc.h"
-#include "ledger_eth.h"
-#include "payment.h"
-#include "quote.h"
+#include "broker/eth/jsonrpc.h"
+#include "broker/ledger/ledger_eth.h"
+#include "broker/ledger/payment.h"
+#include "broker/proto/quote.h"
 
 static int usage(void)
 {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
 /*
  * A small REQUEST-channel broker for the buyer CLI's tests
- * (tests/integration/test_payflow_cli.sh), built only from libpayflow's
+ * (tests/integration/test_payflow_cli.sh), built only from the broker's
  * codec, quote and payment rules: it verifies real payments on a real node
  * (Anvil), but grants nothing in any data plane. One connection at a time.
  *
@@ -20,13 +20,13 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
-#include "addr.h"
-#include "frame.h"
-#include "ledger_eth.h"
-#include "messages.h"
-#include "order.h"
-#include "payment.h"
-#include "quote.h"
+#include "userspace/common/addr.h"
+#include "broker/proto/frame.h"
+#include "broker/ledger/ledger_eth.h"
+#include "broker/proto/messages.h"
+#include "broker/sales/order.h"
+#include "broker/ledger/payment.h"
+#include "broker/proto/quote.h"
 
 #define MAX_QUOTES 64
 

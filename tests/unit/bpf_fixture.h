@@ -35,7 +35,7 @@
 #include <linux/tcp.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "payflow.h"
+#include "bpf/payflow.h"
 #include "payflow.skel.h"
 
 #ifndef ETH_P_8021AD

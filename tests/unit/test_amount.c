@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
 /* 256-bit decimal amounts, compared and converted through u256. */
 #include <errno.h>
-#include "amount.h"
-#include "u256.h"
+#include "broker/eth/amount.h"
+#include "broker/eth/u256.h"
 #include "unit.h"
 
 #define U256_MAX "115792089237316195423570985008687907853269984665640564039457584007913129639935"

@@ -2,10 +2,10 @@
 /* The "broker" and "ledger" config sections and the broker's stateless rules. */
 #include <string.h>
 #include "unit.h"
-#include "addr.h"
-#include "config.h"
-#include "order.h"
-#include "error.h"
+#include "userspace/common/addr.h"
+#include "userspace/payflowd/config.h"
+#include "broker/sales/order.h"
+#include "userspace/common/error.h"
 
 #define BASE                                                                                       \
 	"{\"ports\": [{\"name\": \"lo\", \"capacity\": \"1gbit\"}],"                               \

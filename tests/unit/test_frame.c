@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
 /* Newline framing: splits, limits, oversize. */
 #include <stdlib.h>
-#include "frame.h"
+#include "broker/proto/frame.h"
 #include "unit.h"
 
 static struct pf_frame_reader *reader(void)

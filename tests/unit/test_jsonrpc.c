@@ -15,7 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "jsonrpc.h"
+#include "broker/eth/jsonrpc.h"
 #include "unit.h"
 
 struct server {

@@ -3,9 +3,9 @@
 #include <errno.h>
 #include <stdint.h>
 #include "unit.h"
-#include "addr.h"
-#include "units.h"
-#include "resv.h"
+#include "userspace/common/addr.h"
+#include "userspace/common/units.h"
+#include "userspace/dataplane/resv.h"
 
 static void test_addr_v4_is_mapped(void)
 {

@@ -8,11 +8,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "client_config.h"
-#include "client_pins.h"
-#include "client_refusal.h"
-#include "client_wallet.h"
-#include "hex.h"
+#include "tools/payflow/client_config.h"
+#include "tools/payflow/client_pins.h"
+#include "tools/payflow/client_refusal.h"
+#include "tools/payflow/client_wallet.h"
+#include "userspace/common/hex.h"
 #include "unit.h"
 
 static const char key_a[] = "d04ab232742bb4ab3a1368bd4615e4e6d0224ab71a016baf8520a332c9778737";

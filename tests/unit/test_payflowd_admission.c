@@ -2,10 +2,10 @@
 /* Admission arithmetic and the grant-merge rules. */
 #include <errno.h>
 #include "unit.h"
-#include "admission.h"
-#include "lifecycle.h"
-#include "addr.h"
-#include "error.h"
+#include "userspace/payflowd/admission.h"
+#include "userspace/payflowd/grant_rules.h"
+#include "userspace/common/addr.h"
+#include "userspace/common/error.h"
 
 static struct pf_conf c;
 static struct pf_adm a;

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include "unit.h"
-#include "config.h"
-#include "error.h"
+#include "userspace/payflowd/config.h"
+#include "userspace/common/error.h"
 
 #define LEVELS                                                                                     \
 	"\"levels\": [{\"rate\": \"50mbit\", \"price_per_s\": \"0\"},"                             \

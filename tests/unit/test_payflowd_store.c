@@ -5,9 +5,9 @@
 #include <unistd.h>
 #include <sqlite3.h>
 #include "unit.h"
-#include "store.h"
-#include "addr.h"
-#include "error.h"
+#include "userspace/payflowd/store.h"
+#include "userspace/common/addr.h"
+#include "userspace/common/error.h"
 
 static char dir[] = "/tmp/pf-store-test.XXXXXX";
 static char path[128];

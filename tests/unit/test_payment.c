@@ -4,10 +4,10 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "eth_hex.h"
-#include "ledger.h"
-#include "payment.h"
-#include "u256.h"
+#include "broker/eth/eth_hex.h"
+#include "broker/ledger/ledger.h"
+#include "broker/ledger/payment.h"
+#include "broker/eth/u256.h"
 #include "unit.h"
 
 #define MAX256_DEC "115792089237316195423570985008687907853269984665640564039457584007913129639935"

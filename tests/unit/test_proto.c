@@ -7,11 +7,11 @@
 #include <stdlib.h>
 #include <sodium.h>
 #include <json-c/json.h>
-#include "addr.h"
-#include "frame.h"
-#include "hex.h"
-#include "messages.h"
-#include "quote.h"
+#include "userspace/common/addr.h"
+#include "broker/proto/frame.h"
+#include "userspace/common/hex.h"
+#include "broker/proto/messages.h"
+#include "broker/proto/quote.h"
 #include "unit.h"
 
 #define QID   "00112233445566778899aabbccddeeff"

@@ -6,7 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <sodium.h>
-#include "sign.h"
+#include "broker/proto/sign.h"
 #include "unit.h"
 
 static char dir[] = "/tmp/pf-test-sign.XXXXXX";

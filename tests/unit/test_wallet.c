@@ -13,11 +13,11 @@
 #include <unistd.h>
 
 #include "unit.h"
-#include "ethkey.h"
-#include "ethtx.h"
-#include "hex.h"
-#include "keccak.h"
-#include "rlp.h"
+#include "broker/eth/ethkey.h"
+#include "broker/eth/ethtx.h"
+#include "userspace/common/hex.h"
+#include "broker/eth/keccak.h"
+#include "broker/eth/rlp.h"
 
 /* Anvil's dev account #0 and #1. */
 #define DEV_KEY0  "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"

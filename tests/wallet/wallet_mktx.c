@@ -17,9 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ethkey.h"
-#include "ethtx.h"
-#include "hex.h"
+#include "broker/eth/ethkey.h"
+#include "broker/eth/ethtx.h"
+#include "userspace/common/hex.h"
 
 static int usage(void)
 {

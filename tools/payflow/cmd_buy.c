@@ -2,8 +2,8 @@
 /* payflow buy: a new reservation for FROM <-> PEER (purchase.c does the work). */
 #include <stdio.h>
 #include <string.h>
-#include "addr.h"
-#include "payflow.h"
+#include "userspace/common/addr.h"
+#include "tools/payflow/cli.h"
 
 int cmd_buy(struct cli *c, int argc, char **argv)
 {

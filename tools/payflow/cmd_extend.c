@@ -2,9 +2,9 @@
 /* payflow extend: more seconds for an active reservation (a quote with extends). */
 #include <stdio.h>
 #include <string.h>
-#include "hex.h"
-#include "payflow.h"
-#include "quote.h"
+#include "userspace/common/hex.h"
+#include "tools/payflow/cli.h"
+#include "broker/proto/quote.h"
 
 int cmd_extend(struct cli *c, int argc, char **argv)
 {

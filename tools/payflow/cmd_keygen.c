@@ -2,8 +2,8 @@
 /* payflow keygen: the client's ed25519 identity, PAYFLOW_HOME/identity (0600). */
 #include <errno.h>
 #include <stdio.h>
-#include "hex.h"
-#include "payflow.h"
+#include "userspace/common/hex.h"
+#include "tools/payflow/cli.h"
 
 int cmd_keygen(struct cli *c, int argc, char **argv)
 {

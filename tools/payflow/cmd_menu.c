@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
 /* payflow menu: what the broker sells (its signed MENU). */
 #include <stdio.h>
-#include "hex.h"
-#include "payflow.h"
+#include "userspace/common/hex.h"
+#include "tools/payflow/cli.h"
 
 static void print_menu(struct cli *c, const struct session *s)
 {

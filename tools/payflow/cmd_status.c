@@ -2,10 +2,10 @@
 /* payflow status: a reservation's time left, rate and bytes (STATUS). */
 #include <stdio.h>
 #include <string.h>
-#include "addr.h"
-#include "hex.h"
-#include "payflow.h"
-#include "quote.h"
+#include "userspace/common/addr.h"
+#include "userspace/common/hex.h"
+#include "tools/payflow/cli.h"
+#include "broker/proto/quote.h"
 
 int status_query(struct cli *c, struct session *s, const char *id, const char *peer,
 		 const char *from, struct pf_status_reply *out)

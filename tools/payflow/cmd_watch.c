@@ -8,8 +8,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "payflow.h"
-#include "quote.h"
+#include "tools/payflow/cli.h"
+#include "broker/proto/quote.h"
 
 static double mono_s(void)
 {

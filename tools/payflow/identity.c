@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include "payflow.h"
+#include "tools/payflow/cli.h"
 
 int identity_path(struct cli *c, char *path, size_t len)
 {

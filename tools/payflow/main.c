@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include "payflow.h"
+#include "tools/payflow/cli.h"
 
 static const char common_tail[] =
     "COMMON OPTIONS\n"

@@ -7,9 +7,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "addr.h"
-#include "payflow.h"
-#include "units.h"
+#include "userspace/common/addr.h"
+#include "tools/payflow/cli.h"
+#include "userspace/common/units.h"
 
 static void fail_json(int code, const char *err_code, const char *msg)
 {

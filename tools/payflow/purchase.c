@@ -12,9 +12,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "addr.h"
-#include "payflow.h"
-#include "quote.h"
+#include "userspace/common/addr.h"
+#include "tools/payflow/cli.h"
+#include "broker/proto/quote.h"
 
 #define POLL_MS 1000 /* between receipt polls and ORDER resends */
 

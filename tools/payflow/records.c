@@ -12,9 +12,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "addr.h"
-#include "payflow.h"
-#include "quote.h"
+#include "userspace/common/addr.h"
+#include "tools/payflow/cli.h"
+#include "broker/proto/quote.h"
 
 static int record_dir(struct cli *c, char *dir, size_t len)
 {

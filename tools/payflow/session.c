@@ -14,9 +14,9 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
-#include "addr.h"
-#include "hex.h"
-#include "payflow.h"
+#include "userspace/common/addr.h"
+#include "userspace/common/hex.h"
+#include "tools/payflow/cli.h"
 
 const char *cli_broker(struct cli *c)
 {

@@ -8,11 +8,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include "ctl.h"
-#include "addr.h"
-#include "ctl_proto.h"
-#include "units.h"
-#include "error.h"
+#include "userspace/payflowctl/ctl.h"
+#include "userspace/common/addr.h"
+#include "userspace/control/ctl_proto.h"
+#include "userspace/common/units.h"
+#include "userspace/common/error.h"
 
 #define MAX_SECONDS (10ULL * 365 * 24 * 3600)
 

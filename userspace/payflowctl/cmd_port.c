@@ -3,13 +3,13 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
-#include "ctl.h"
-#include "dataplane.h"
-#include "port.h"
-#include "resv.h"
-#include "units.h"
+#include "userspace/payflowctl/ctl.h"
+#include "userspace/dataplane/dataplane.h"
+#include "userspace/dataplane/port.h"
+#include "userspace/dataplane/resv.h"
+#include "userspace/common/units.h"
 #include <net/if.h>
-#include "error.h"
+#include "userspace/common/error.h"
 
 static int parse_attach_opts(int argc, char **argv, struct pf_attach_opts *o)
 {

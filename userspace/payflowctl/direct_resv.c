@@ -4,12 +4,12 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
-#include "ctl.h"
-#include "addr.h"
-#include "dataplane.h"
-#include "resv.h"
-#include "units.h"
-#include "error.h"
+#include "userspace/payflowctl/ctl.h"
+#include "userspace/common/addr.h"
+#include "userspace/dataplane/dataplane.h"
+#include "userspace/dataplane/resv.h"
+#include "userspace/common/units.h"
+#include "userspace/common/error.h"
 
 #define MAX_SECONDS (10ULL * 365 * 24 * 3600)
 

@@ -3,13 +3,13 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
-#include "ctl.h"
-#include "addr.h"
-#include "dataplane.h"
-#include "port.h"
-#include "resv.h"
-#include "units.h"
-#include "error.h"
+#include "userspace/payflowctl/ctl.h"
+#include "userspace/common/addr.h"
+#include "userspace/dataplane/dataplane.h"
+#include "userspace/dataplane/port.h"
+#include "userspace/dataplane/resv.h"
+#include "userspace/common/units.h"
+#include "userspace/common/error.h"
 
 struct list_ctx {
 	const struct pf_maps *m;

@@ -4,9 +4,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include "ctl.h"
-#include "payflow.h"
-#include "config.h"
+#include "userspace/payflowctl/ctl.h"
+#include "bpf/payflow.h"
+#include "userspace/payflowd/config.h"
 
 static const char usage[] =
     "NAME\n"

@@ -15,9 +15,9 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
-#include "payflowd.h"
-#include "resv.h"
-#include "error.h"
+#include "userspace/payflowd/payflowd.h"
+#include "userspace/dataplane/resv.h"
+#include "userspace/common/error.h"
 
 struct pfd_client {
 	enum pfd_src src; /* PFD_SRC_CLIENT; first, for epoll tags */

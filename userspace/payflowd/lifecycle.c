@@ -10,12 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/timerfd.h>
-#include "payflowd.h"
-#include "addr.h"
-#include "lifecycle.h"
-#include "resv.h"
-#include "units.h"
-#include "error.h"
+#include "userspace/payflowd/payflowd.h"
+#include "userspace/common/addr.h"
+#include "userspace/payflowd/grant_rules.h"
+#include "userspace/dataplane/resv.h"
+#include "userspace/common/units.h"
+#include "userspace/common/error.h"
 
 #define MAX_SECONDS (10ULL * 365 * 24 * 3600)
 #define NS	    1000000000ULL

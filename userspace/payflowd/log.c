@@ -3,7 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <time.h>
-#include "payflowd.h"
+#include "userspace/payflowd/payflowd.h"
 
 void pfd_log(const char *fmt, ...)
 {

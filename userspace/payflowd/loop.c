@@ -13,8 +13,8 @@
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
-#include "payflowd.h"
-#include "error.h"
+#include "userspace/payflowd/payflowd.h"
+#include "userspace/common/error.h"
 
 static enum pfd_src timer_tag = PFD_SRC_TIMER, signal_tag = PFD_SRC_SIGNAL;
 

@@ -10,9 +10,9 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "payflowd.h"
-#include "htb.h"
-#include "error.h"
+#include "userspace/payflowd/payflowd.h"
+#include "userspace/dataplane/htb.h"
+#include "userspace/common/error.h"
 
 static const char usage[] =
     "usage: payflowd --config FILE [--check | --detach]\n"

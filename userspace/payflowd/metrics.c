@@ -13,10 +13,10 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <microhttpd.h>
-#include "payflowd.h"
-#include "addr.h"
-#include "resv.h"
-#include "error.h"
+#include "userspace/payflowd/payflowd.h"
+#include "userspace/common/addr.h"
+#include "userspace/dataplane/resv.h"
+#include "userspace/common/error.h"
 
 #define PFD_TOP_FLOWS 100
 

@@ -10,12 +10,12 @@
 #include <stdbool.h>
 #include <linux/types.h>
 #include <json-c/json.h>
-#include "admission.h"
-#include "config.h"
-#include "ctl_proto.h"
-#include "dataplane.h"
-#include "store.h"
-#include "errors.h"
+#include "userspace/payflowd/admission.h"
+#include "userspace/payflowd/config.h"
+#include "userspace/control/ctl_proto.h"
+#include "userspace/dataplane/dataplane.h"
+#include "userspace/payflowd/store.h"
+#include "broker/proto/errors.h"
 
 /* A live reservation or hold, indexed by id, and by pair when active. */
 struct pfd_resv {

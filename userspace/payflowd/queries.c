@@ -4,10 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "payflowd.h"
-#include "addr.h"
-#include "resv.h"
-#include "error.h"
+#include "userspace/payflowd/payflowd.h"
+#include "userspace/common/addr.h"
+#include "userspace/dataplane/resv.h"
+#include "userspace/common/error.h"
 
 struct list_ctx {
 	struct pfd *d;

@@ -13,14 +13,14 @@
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
-#include "payflowd.h"
-#include "addr.h"
-#include "ctl_proto.h"
-#include "htb.h"
-#include "lifecycle.h"
-#include "port.h"
-#include "resv.h"
-#include "error.h"
+#include "userspace/payflowd/payflowd.h"
+#include "userspace/common/addr.h"
+#include "userspace/control/ctl_proto.h"
+#include "userspace/dataplane/htb.h"
+#include "userspace/payflowd/grant_rules.h"
+#include "userspace/dataplane/port.h"
+#include "userspace/dataplane/resv.h"
+#include "userspace/common/error.h"
 
 static bool attached(const struct pf_maps *m, __u32 ifindex)
 {

@@ -8,8 +8,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "payflowd.h"
-#include "error.h"
+#include "userspace/payflowd/payflowd.h"
+#include "userspace/common/error.h"
 
 static size_t hash_u64(__u64 v, size_t n)
 {

@@ -1,0 +1,7 @@
+# broker/sales/: the broker's selling logic inside payflowd: its listener,
+# config, store, and the QUOTE, ORDER and STATUS handlers.
+LIBS += sales
+sales_SRCS := $(wildcard broker/sales/*.c)
+
+UNIT_TESTS += test_broker_config
+test_broker_config_LIBS := daemon sales ledger proto eth dataplane control common

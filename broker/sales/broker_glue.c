@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+/*
+ * The REQUEST channel server inside payflowd: its listening socket, its
+ * connections and the ledger workers' eventfd share the daemon's epoll
+ * loop, so requests are admitted by the same single thread as payflowctl's
+ * (no locks), and their answers leave after the batch commits.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <time.h>
+#include "broker/sales/broker_glue.h"
+#include "userspace/common/addr.h"
+#include "userspace/common/error.h"
+
+static enum pfd_src ledger_tag = PFD_SRC_LEDGER;
+
+__u64 pfd_unix_now(void)
+{
+	return (__u64)time(NULL);
+}
+
+static void out(struct pfd *d, struct pf_srv_conn *c, bool deferred, const char *f, size_t len)
+{
+	if (deferred)
+		pf_srv_answer(d->broker->srv, c, f, len);
+	else
+		pf_srv_send(c, f, len);
+}
+
+void pfd_broker_fail(struct pfd *d, struct pf_srv_conn *c, bool deferred,
+		     const struct pf_err_msg *e)
+{
+	size_t len;
+	char *f = pf_msg_encode_error(e, &d->broker->key, &len);
+
+	if (!f) { /* only an unencodable text can fail: send the default one */
+		struct pf_err_msg plain = {.code = e->code};
+
+		f = pf_msg_encode_error(&plain, &d->broker->key, &len);
+	}
+	out(d, c, deferred, f ? f : "", f ? len : 0);
+	free(f);
+}
+
+void pfd_broker_reply(struct pfd *d, struct pf_srv_conn *c, bool deferred, const struct pf_msg *m)
+{
+	size_t len;
+	char *f = pf_msg_encode(m, &d->broker->key, &len);
+	struct pf_err_msg e;
+
+	if (!f) {
+		pf_err_set(&e, PF_E_INTERNAL, "cannot encode the %s answer (errno %d)",
+			   pf_msg_type_name(m->type), errno);
+		pfd_broker_fail(d, c, deferred, &e);
+		return;
+	}
+	out(d, c, deferred, f, len);
+	free(f);
+}
+
+void pfd_broker_not_owned(struct pfd *d, struct pf_srv_conn *c, bool deferred, const pf_ip_t ip1,
+			  const pf_ip_t ip2)
+{
+	char a[PF_ADDR_STRLEN], b[PF_ADDR_STRLEN], p[PF_ADDR_STRLEN];
+	struct pf_err_msg e;
+
+	pf_err_set(&e, PF_E_PAIR_NOT_OWNED, "you speak from %s, which is in neither %s nor %s",
+		   pf_addr_format(pf_srv_peer(c), p, sizeof(p)), pf_addr_format(ip1, a, sizeof(a)),
+		   pf_addr_format(ip2, b, sizeof(b)));
+	pfd_broker_fail(d, c, deferred, &e);
+}
+
+static void on_frame(void *ctx, struct pf_srv_conn *c, const char *frame, size_t len)
+{
+	struct pfd *d = ctx;
+	struct pf_err_msg e;
+	struct pf_msg m;
+
+	if (pf_msg_decode(frame, len, PF_FROM_CLIENT, NULL, &m, &e) != PF_OK) {
+		if (m.type == PF_MSG_ORDER)
+			d->cnt.orders[e.code]++;
+		pfd_broker_fail(d, c, false, &e);
+		return;
+	}
+	switch (m.type) {
+	case PF_MSG_HELLO:
+		pf_srv_send(c, d->broker->menu_frame, d->broker->menu_len);
+		break;
+	case PF_MSG_QUOTE_REQUEST:
+		pfd_broker_quote(d, c, &m.quote_request);
+		break;
+	case PF_MSG_ORDER:
+		pfd_broker_order(d, c, &m.order);
+		break;
+	case PF_MSG_STATUS:
+		pfd_broker_status(d, c, &m.status);
+		break;
+	default: /* the decoder refuses broker-to-client types */
+		pf_err_set(&e, PF_E_UNEXPECTED_MESSAGE, NULL);
+		pfd_broker_fail(d, c, false, &e);
+	}
+}
+
+static char *error_frame(void *ctx, enum pf_err code, const char *text, size_t *len)
+{
+	struct pfd *d = ctx;
+	struct pf_err_msg e;
+
+	pf_err_set(&e, code, "%s", text);
+	return pf_msg_encode_error(&e, &d->broker->key, len);
+}
+
+static void build_menu(struct pfd *d, struct pf_menu *m)
+{
+	const struct pf_conf *c = &d->conf;
+
+	memset(m, 0, sizeof(*m));
+	m->n_levels = c->n_levels - 1;
+	for (int i = 1; i < c->n_levels; i++) {
+		m->levels[i - 1].rate_bps = c->levels[i].rate_bps;
+		snprintf(m->levels[i - 1].price_per_second, PF_AMOUNT_MAX, "%s",
+			 c->levels[i].price_per_s);
+	}
+	snprintf(m->currency, sizeof(m->currency), "%s", c->ledger.currency);
+	m->decimals = c->ledger.decimals;
+	m->chain_id = c->ledger.chain_id;
+	snprintf(m->pay_to, sizeof(m->pay_to), "%s", c->ledger.payment_address);
+	m->min_seconds = c->broker.min_seconds;
+	m->max_seconds = c->broker.max_seconds;
+	m->quote_ttl = c->broker.quote_ttl_s;
+}
+
+/* 1,000 idle buyers need 1,000 descriptors: take what the hard limit allows. */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+static int start_server(struct pfd *d)
+{
+	const struct pf_conf_broker *bc = &d->conf.broker;
+	struct pf_srv_opts o = {
+	    .host = bc->listen_host,
+	    .port = bc->listen_port,
+	    .netns = bc->netns,
+	    .idle_timeout_s = bc->idle_timeout_s,
+	    .max_conns = bc->max_conns,
+	    .max_conns_per_addr = bc->max_conns_per_addr,
+	    .tag_listen = PFD_SRC_BROKER_LISTEN,
+	    .tag_conn = PFD_SRC_BROKER_CONN,
+	    .tag_timer = PFD_SRC_BROKER_TIMER,
+	};
+	static const struct pf_srv_ops ops = {.frame = on_frame, .error_frame = error_frame};
+	int err = pf_srv_open(&d->broker->srv, d->epfd, &o, &ops, d);
+
+	if (err)
+		return pf_fail(err, "broker: cannot listen on [%s]:%u%s%s: %s", bc->listen_host,
+			       bc->listen_port, bc->netns[0] ? " in network namespace " : "",
+			       bc->netns, strerror(-err));
+	return 0;
+}
+
+static int start_ledger(struct pfd *d)
+{
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &ledger_tag};
+	char why[PF_LEDGER_ERR_MAX];
+
+	if (pf_lw_start(&d->broker->lw, d->conf.ledger.rpc_url, d->conf.ledger.netns,
+			d->conf.ledger.timeout_ms, 2, why, sizeof(why)))
+		return pf_fail(-EINVAL, "ledger: %s", why);
+	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, pf_lw_fd(d->broker->lw), &ev))
+		return pf_fail(-errno, "epoll: %s", strerror(errno));
+	return 0;
+}
+
+int pfd_broker_start(struct pfd *d)
+{
+	struct pfd_broker *b;
+	char why[256] = "";
+	struct pf_msg m = {.type = PF_MSG_MENU};
+	bool created;
+	int err;
+
+	if (!d->conf.broker.enabled)
+		return 0;
+	b = d->broker = calloc(1, sizeof(*b));
+	if (!b)
+		return pf_fail(-ENOMEM, "out of memory");
+	err =
+	    pf_keypair_load_or_create(d->conf.broker.key_file, &b->key, &created, why, sizeof(why));
+	if (err)
+		return pf_fail(err, "broker key %s: %s", d->conf.broker.key_file, why);
+	build_menu(d, &b->menu);
+	m.menu = b->menu;
+	b->menu_frame = pf_msg_encode(&m, &b->key, &b->menu_len);
+	if (!b->menu_frame)
+		return pf_fail(-EINVAL,
+			       "broker: the MENU from this config cannot be encoded "
+			       "(check levels, ledger.currency and ledger.payment_address)");
+	raise_nofile();
+	err = start_ledger(d) ?: start_server(d);
+	if (err)
+		return err;
+	{
+		char pk[PF_PUBKEY_HEX + 1];
+
+		for (int i = 0; i < PF_PUBKEY_BYTES; i++)
+			snprintf(pk + 2 * i, 3, "%02x", b->key.pk[i]);
+		pfd_log("broker: listening on [%s]:%u%s%s, key %s%s, ledger %s (chain %llu)",
+			d->conf.broker.listen_host, pf_srv_port(b->srv),
+			d->conf.broker.netns[0] ? " in " : "", d->conf.broker.netns, pk,
+			created ? " (new)" : "", d->conf.ledger.rpc_url,
+			(unsigned long long)d->conf.ledger.chain_id);
+	}
+	return 0;
+}
+
+void pfd_broker_stop(struct pfd *d)
+{
+	struct pfd_broker *b = d->broker;
+
+	if (!b)
+		return;
+	pf_lw_stop(b->lw); /* first: parked connections get no answer */
+	pf_srv_close(b->srv);
+	free(b->menu_frame);
+	pf_keypair_wipe(&b->key);
+	free(b);
+	d->broker = NULL;
+}
+
+void pfd_broker_event(struct pfd *d, void *tag, __u32 events)
+{
+	if (d->broker)
+		pf_srv_event(d->broker->srv, tag, events);
+}
+
+void pfd_broker_ledger(struct pfd *d)
+{
+	struct pf_lw_job *j;
+
+	while (d->broker && (j = pf_lw_done(d->broker->lw)))
+		pfd_broker_order_done(d, j);
+}
+
+void pfd_broker_flush(struct pfd *d, bool committed)
+{
+	if (d->broker)
+		pf_srv_flush(d->broker->srv, committed);
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
+/* The broker inside payflowd: shared by broker_glue.c, broker_quote.c,
+ * broker_order.c and broker_status.c. docs/PROTOCOL.md is the contract. */
+#ifndef PFD_BROKER_GLUE_H
+#define PFD_BROKER_GLUE_H
+
+#include "userspace/payflowd/payflowd.h"
+#include "broker/sales/broker_store.h"
+#include "broker/ledger/ledger_worker.h"
+#include "broker/proto/messages.h"
+#include "broker/sales/server.h"
+
+struct pfd_broker {
+	struct pf_keypair key;
+	struct pf_menu menu; /* MENU level i is config level i + 1 (level0 is not sold) */
+	char *menu_frame;    /* encoded once: HELLO is answered from here */
+	size_t menu_len;
+	struct pf_srv *srv;
+	struct pf_lw *lw;
+};
+
+/* Sends m signed by the broker; deferred = answering a parked connection. */
+void pfd_broker_reply(struct pfd *d, struct pf_srv_conn *c, bool deferred, const struct pf_msg *m);
+void pfd_broker_fail(struct pfd *d, struct pf_srv_conn *c, bool deferred,
+		     const struct pf_err_msg *e);
+/* pair_not_owned, naming the peer and the pair. */
+void pfd_broker_not_owned(struct pfd *d, struct pf_srv_conn *c, bool deferred, const pf_ip_t ip1,
+			  const pf_ip_t ip2);
+/* Unix seconds now. */
+__u64 pfd_unix_now(void);
+
+void pfd_broker_quote(struct pfd *d, struct pf_srv_conn *c, const struct pf_quote_request *rq);
+void pfd_broker_order(struct pfd *d, struct pf_srv_conn *c, const struct pf_order *o);
+void pfd_broker_order_done(struct pfd *d, struct pf_lw_job *job);
+void pfd_broker_status(struct pfd *d, struct pf_srv_conn *c, const struct pf_status_request *s);
+
+#endif /* PFD_BROKER_GLUE_H */

@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+/*
+ * ORDER -> CONFIRM | PENDING | ERROR. The cheap checks run at once; the
+ * ledger checks run on a worker thread while the connection waits (its
+ * later frames stay unread); the grant runs back on the loop thread. The
+ * payment is consumed (payments + broker_orders rows) in the same savepoint
+ * as the reservation is created or extended, inside the loop's batch, and
+ * the CONFIRM leaves only after that batch commits. A refusal writes
+ * nothing, so the payment stays usable for its quote.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "broker/sales/broker_glue.h"
+#include "userspace/common/addr.h"
+#include "userspace/common/hex.h"
+#include "broker/sales/order.h"
+#include "broker/proto/quote.h"
+#include "userspace/dataplane/resv.h"
+#include "userspace/common/error.h"
+
+#define NS 1000000000LL
+
+/* A ledger job and what the answer needs; job first, so free(job) frees it. */
+struct order_job {
+	struct pf_lw_job job;
+	struct pf_srv_conn *conn;
+	struct pf_order order;
+	struct pf_bquote quote;
+	__u64 t_received;
+};
+
+static void count(struct pfd *d, int outcome)
+{
+	d->cnt.orders[outcome]++;
+}
+
+static void refuse(struct pfd *d, struct pf_srv_conn *c, bool deferred, struct pf_err_msg *e)
+{
+	count(d, e->code);
+	pfd_broker_fail(d, c, deferred, e);
+}
+
+/* The CONFIRM of a granted order, rebuilt from its records: the same bytes each time. */
+static int confirm_msg(const struct pf_bquote *q, const struct pf_border *o, struct pf_msg *m)
+{
+	struct pf_confirm *cf = &m->confirm;
+
+	memset(m, 0, sizeof(*m));
+	m->type = PF_MSG_CONFIRM;
+	snprintf(cf->reservation_id, sizeof(cf->reservation_id), "%s", o->rid);
+	snprintf(cf->quote_id, sizeof(cf->quote_id), "%s", q->quote_id);
+	snprintf(cf->tx_hash, sizeof(cf->tx_hash), "%s", o->tx);
+	cf->level = q->level;
+	cf->rate_bps = q->rate_bps;
+	cf->start = o->start;
+	cf->end = o->end;
+	return pf_addr_parse(q->ip1, cf->ip1) ?: pf_addr_parse(q->ip2, cf->ip2);
+}
+
+static void confirm(struct pfd *d, struct pf_srv_conn *c, bool deferred, const struct pf_bquote *q,
+		    const struct pf_border *o)
+{
+	struct pf_msg m;
+	struct pf_err_msg e;
+
+	if (confirm_msg(q, o, &m)) {
+		pf_err_set(&e, PF_E_INTERNAL, "stored quote %s has a bad pair", q->quote_id);
+		refuse(d, c, deferred, &e);
+		return;
+	}
+	count(d, PF_OK);
+	pfd_broker_reply(d, c, deferred, &m);
+}
+
+/*
+ * What the records already say: PF_OK with *done false = go on; the stored
+ * CONFIRM again (done), or quote_used / tx_reused.
+ */
+static enum pf_err replay(struct pfd *d, const struct pf_bquote *q, const char *tx,
+			  struct pf_border *o, bool *done, struct pf_err_msg *e)
+{
+	char used_for[33] = "";
+	int err = pf_bstore_order_by_quote(d->store, q->quote_id, o);
+
+	*done = false;
+	if (!err) {
+		if (strcmp(o->tx, tx))
+			return pf_err_set(e, PF_E_QUOTE_USED,
+					  "quote %s was granted with transaction %s", q->quote_id,
+					  o->tx);
+		*done = true;
+		return PF_OK;
+	}
+	if (err != -ENOENT)
+		return pf_err_set(e, PF_E_INTERNAL, "%s", pf_last_error());
+	err = pf_bstore_tx_used(d->store, tx, used_for);
+	if (!err)
+		return pf_err_set(e, PF_E_TX_REUSED, "transaction %s already paid for %s", tx,
+				  used_for[0] ? used_for : "another order");
+	if (err != -ENOENT)
+		return pf_err_set(e, PF_E_INTERNAL, "%s", pf_last_error());
+	return PF_OK;
+}
+
+void pfd_broker_order(struct pfd *d, struct pf_srv_conn *c, const struct pf_order *o)
+{
+	char key_hex[PF_PUBKEY_HEX + 1];
+	struct order_job *j = calloc(1, sizeof(*j));
+	struct pf_border done_order;
+	struct pf_err_msg e;
+	pf_ip_t ip1, ip2;
+	bool done;
+	int err;
+
+	if (!j) {
+		pf_err_set(&e, PF_E_INTERNAL, "out of memory");
+		refuse(d, c, false, &e);
+		return;
+	}
+	j->t_received = pf_now_ns();
+	err = pf_bstore_quote_get(d->store, o->quote_id, &j->quote);
+	if (err) {
+		pf_err_set(&e, err == -ENOENT ? PF_E_UNKNOWN_QUOTE : PF_E_INTERNAL,
+			   err == -ENOENT ? "there is no quote %s" : "%s",
+			   err == -ENOENT ? o->quote_id : pf_last_error());
+		goto refused;
+	}
+	pf_hex_encode(o->client_key, PF_PUBKEY_BYTES, key_hex);
+	if (strcmp(key_hex, j->quote.client_key)) {
+		pf_err_set(&e, PF_E_WRONG_SIGNER, "quote %s belongs to another client key",
+			   o->quote_id);
+		goto refused;
+	}
+	if (replay(d, &j->quote, o->tx_hash, &done_order, &done, &e) != PF_OK)
+		goto refused;
+	if (done) {
+		confirm(d, c, false, &j->quote, &done_order);
+		free(j);
+		return;
+	}
+	if (pf_addr_parse(j->quote.ip1, ip1) || pf_addr_parse(j->quote.ip2, ip2)) {
+		pf_err_set(&e, PF_E_INTERNAL, "stored quote %s has a bad pair", o->quote_id);
+		goto refused;
+	}
+	if (!pf_pair_owned(pf_srv_peer(c), ip1, ip2, o->client_key, d->conf.broker.allow,
+			   d->conf.broker.n_allow)) {
+		count(d, PF_E_PAIR_NOT_OWNED);
+		pfd_broker_not_owned(d, c, false, ip1, ip2);
+		free(j);
+		return;
+	}
+	j->order = *o;
+	snprintf(j->job.tx, sizeof(j->job.tx), "%s", o->tx_hash);
+	snprintf(j->job.pay_to, sizeof(j->job.pay_to), "%s", d->conf.ledger.payment_address);
+	snprintf(j->job.quote_id, sizeof(j->job.quote_id), "%s", o->quote_id);
+	j->job.chain_id = d->conf.ledger.chain_id;
+	j->job.confirmations = d->conf.ledger.confirmations;
+	if (pf_u256_parse_dec(j->quote.amount, &j->job.amount_wei)) {
+		pf_err_set(&e, PF_E_INTERNAL, "stored quote %s has a bad amount", o->quote_id);
+		goto refused;
+	}
+	j->conn = pf_srv_defer(c);
+	pf_lw_submit(d->broker->lw, &j->job);
+	return;
+refused:
+	free(j);
+	refuse(d, c, false, &e);
+}
+
+/* Creates or extends the reservation; fills o (rid, start, end). Inside a savepoint. */
+static enum pf_err grant(struct pfd *d, struct order_job *j, struct pf_border *o,
+			 struct pf_err_msg *e)
+{
+	const struct pf_bquote *q = &j->quote;
+	struct pfd_resv *r = NULL;
+	struct pf_key key;
+	pf_ip_t ip1, ip2;
+	__u64 resv_id;
+	bool fresh = false;
+	int err;
+
+	pf_addr_parse(q->ip1, ip1);
+	pf_addr_parse(q->ip2, ip2);
+	pf_key_make(&key, ip1, ip2);
+	if (q->extends[0]) {
+		snprintf(o->rid, sizeof(o->rid), "%s", q->extends);
+		if (!pf_bstore_rid_get(d->store, q->extends, &resv_id))
+			r = pfd_table_by_id(&d->table, resv_id);
+		if (!r || r->state != PF_RS_ACTIVE || r->end_wall_ns <= pf_wall_ns())
+			return pf_err_set(e, PF_E_RESERVATION_ENDED,
+					  "reservation %s ended before the payment; the payment "
+					  "stays unused, buy a new reservation",
+					  q->extends);
+		err = pfd_extend_paid(d, r, q->seconds, j->t_received);
+	} else if ((r = pfd_table_by_key(&d->table, &key))) {
+		/* Another quote for the pair was ordered first: this one extends it. */
+		if (r->level != q->level + 1)
+			return pf_err_set(e, PF_E_PAIR_RESERVED,
+					  "the pair got a reservation of another level meanwhile");
+		err = pfd_extend_paid(d, r, q->seconds, j->t_received);
+		if (!err)
+			pfd_hold_drop(d, q->hold_id); /* its capacity is not needed */
+		if (!err && pf_bstore_rid_of(d->store, r->id, o->rid))
+			fresh = true;
+	} else {
+		err = pfd_grant_paid(d, q->hold_id, &key, q->level + 1, q->seconds, j->t_received,
+				     &r);
+		fresh = true;
+	}
+	if (err == -ENOSPC)
+		return pf_err_set(e, PF_E_CAPACITY_EXHAUSTED, "%s", pf_last_error());
+	if (err)
+		return pf_err_set(e, PF_E_INTERNAL, "%s", pf_last_error());
+	if (fresh) {
+		pf_id_new(o->rid);
+		if (pf_bstore_rid_put(d->store, o->rid, r->id))
+			return pf_err_set(e, PF_E_INTERNAL, "%s", pf_last_error());
+	}
+	o->start = r->start_wall_ns / NS;
+	o->end = r->end_wall_ns / NS;
+	if (pf_bstore_payment_resv(d->store, o->tx, r->id))
+		return pf_err_set(e, PF_E_INTERNAL, "%s", pf_last_error());
+	return PF_OK;
+}
+
+/* Consumes the payment and grants, all or nothing. */
+static enum pf_err consume(struct pfd *d, struct order_job *j, struct pf_border *o,
+			   struct pf_err_msg *e)
+{
+	int err;
+
+	memset(o, 0, sizeof(*o));
+	snprintf(o->quote_id, sizeof(o->quote_id), "%s", j->quote.quote_id);
+	snprintf(o->tx, sizeof(o->tx), "%s", j->job.verdict.txhash);
+	if (pfd_txn(d) || pf_store_savepoint(d->store))
+		return pf_err_set(e, PF_E_INTERNAL, "%s", pf_last_error());
+	err = pf_store_payment_use(d->store, o->tx, 0, j->quote.amount);
+	if (err) {
+		pf_store_rollback_to(d->store);
+		return pf_err_set(e, err == -EEXIST ? PF_E_TX_REUSED : PF_E_INTERNAL, "%s",
+				  pf_last_error());
+	}
+	if (grant(d, j, o, e) != PF_OK) {
+		/* Nothing of the data plane changed unless the database failed after
+		 * the grant; then the batch is rolled back and reconciled. */
+		pf_store_rollback_to(d->store);
+		if (e->code == PF_E_INTERNAL)
+			d->txn_failed = true;
+		return e->code;
+	}
+	if (pf_bstore_order_put(d->store, o)) {
+		pf_store_rollback_to(d->store);
+		d->txn_failed = true;
+		return pf_err_set(e, PF_E_INTERNAL, "%s", pf_last_error());
+	}
+	pf_store_release(d->store);
+	return PF_OK;
+}
+
+static void pending(struct pfd *d, struct order_job *j)
+{
+	struct pf_msg m = {.type = PF_MSG_PENDING};
+	__u32 want = d->conf.ledger.confirmations;
+
+	snprintf(m.pending.quote_id, sizeof(m.pending.quote_id), "%s", j->quote.quote_id);
+	snprintf(m.pending.tx_hash, sizeof(m.pending.tx_hash), "%s", j->job.verdict.txhash);
+	m.pending.confirmations = j->job.verdict.confirmations;
+	m.pending.required = want ? want : 1;
+	count(d, PFD_ORDER_PENDING);
+	pfd_broker_reply(d, j->conn, true, &m);
+}
+
+void pfd_broker_order_done(struct pfd *d, struct pf_lw_job *job)
+{
+	struct order_job *j = (struct order_job *)job;
+	struct pf_border o;
+	struct pf_err_msg e;
+	bool done;
+
+	switch (pf_order_judge(job, j->order.payer, j->quote.expires_at, &e)) {
+	case PF_ORDER_PENDING:
+		pending(d, j);
+		break;
+	case PF_ORDER_REFUSE:
+		refuse(d, j->conn, true, &e);
+		break;
+	case PF_ORDER_GRANT:
+		/* Another ORDER may have won the race while the ledger answered. */
+		if (replay(d, &j->quote, job->verdict.txhash, &o, &done, &e) != PF_OK ||
+		    (!done && consume(d, j, &o, &e) != PF_OK)) {
+			refuse(d, j->conn, true, &e);
+			break;
+		}
+		if (!done)
+			d->cnt.revenue_wei[j->quote.level + 1] += strtod(j->quote.amount, NULL);
+		confirm(d, j->conn, true, &j->quote, &o);
+		break;
+	}
+	free(j);
+}

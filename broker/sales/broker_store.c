@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sqlite3.h>
+#include "broker/sales/broker_store.h"
+#include "userspace/common/error.h"
+
+/* A fresh statement per call: these run a few times per order, not per packet. */
+static int prep(struct pf_store *s, const char *sql, sqlite3_stmt **st)
+{
+	if (sqlite3_prepare_v2(pf_store_db(s), sql, -1, st, NULL))
+		return pf_fail(-EIO, "database: %s", sqlite3_errmsg(pf_store_db(s)));
+	return 0;
+}
+
+static int finish(struct pf_store *s, sqlite3_stmt *st, int rc, const char *what)
+{
+	int err = 0;
+
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		err = pf_fail((rc & 0xff) == SQLITE_CONSTRAINT ? -EEXIST : -EIO, "database: %s: %s",
+			      what, sqlite3_errmsg(pf_store_db(s)));
+	sqlite3_finalize(st);
+	return err;
+}
+
+/*
+ * Steps a query that yields at most one row: 1 with the row ready to read (the
+ * caller finalizes), -ENOENT when there is none, or -EIO; both finalized.
+ */
+static int one_row(struct pf_store *s, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE) {
+		sqlite3_finalize(st);
+		return -ENOENT;
+	}
+	return finish(s, st, rc, what);
+}
+
+static void copy_text(sqlite3_stmt *st, int col, char *out, size_t len)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+
+	snprintf(out, len, "%s", t ? (const char *)t : "");
+}
+
+int pf_bstore_quote_put(struct pf_store *s, const struct pf_bquote *q)
+{
+	sqlite3_stmt *st;
+
+	if (prep(s,
+		 "INSERT INTO broker_quotes (quote_id, client_key, ip1, ip2, level, rate_bps, "
+		 "seconds, amount, expires_at, hold_id, extends, created_wall_ns) VALUES "
+		 "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+		 &st))
+		return -EIO;
+	sqlite3_bind_text(st, 1, q->quote_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, q->client_key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, q->ip1, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, q->ip2, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, q->level);
+	sqlite3_bind_int64(st, 6, q->rate_bps);
+	sqlite3_bind_int64(st, 7, q->seconds);
+	sqlite3_bind_text(st, 8, q->amount, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 9, q->expires_at);
+	sqlite3_bind_int64(st, 10, q->hold_id);
+	sqlite3_bind_text(st, 11, q->extends, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 12, pf_wall_ns());
+	return finish(s, st, sqlite3_step(st), "insert quote");
+}
+
+int pf_bstore_quote_get(struct pf_store *s, const char *quote_id, struct pf_bquote *q)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (prep(s,
+		 "SELECT quote_id, client_key, ip1, ip2, level, rate_bps, seconds, amount, "
+		 "expires_at, hold_id, extends FROM broker_quotes WHERE quote_id = ?1",
+		 &st))
+		return -EIO;
+	sqlite3_bind_text(st, 1, quote_id, -1, SQLITE_STATIC);
+	rc = one_row(s, st, "get quote");
+	if (rc != 1)
+		return rc;
+	memset(q, 0, sizeof(*q));
+	copy_text(st, 0, q->quote_id, sizeof(q->quote_id));
+	copy_text(st, 1, q->client_key, sizeof(q->client_key));
+	copy_text(st, 2, q->ip1, sizeof(q->ip1));
+	copy_text(st, 3, q->ip2, sizeof(q->ip2));
+	q->level = sqlite3_column_int64(st, 4);
+	q->rate_bps = sqlite3_column_int64(st, 5);
+	q->seconds = sqlite3_column_int64(st, 6);
+	copy_text(st, 7, q->amount, sizeof(q->amount));
+	q->expires_at = sqlite3_column_int64(st, 8);
+	q->hold_id = sqlite3_column_int64(st, 9);
+	copy_text(st, 10, q->extends, sizeof(q->extends));
+	sqlite3_finalize(st);
+	return 0;
+}
+
+int pf_bstore_order_put(struct pf_store *s, const struct pf_border *o)
+{
+	sqlite3_stmt *st;
+
+	if (prep(s,
+		 "INSERT INTO broker_orders (quote_id, tx, rid, start_unix, end_unix, "
+		 "granted_wall_ns) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+		 &st))
+		return -EIO;
+	sqlite3_bind_text(st, 1, o->quote_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, o->tx, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, o->rid, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, o->start);
+	sqlite3_bind_int64(st, 5, o->end);
+	sqlite3_bind_int64(st, 6, pf_wall_ns());
+	return finish(s, st, sqlite3_step(st), "record order");
+}
+
+int pf_bstore_order_by_quote(struct pf_store *s, const char *quote_id, struct pf_border *o)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (prep(s,
+		 "SELECT quote_id, tx, rid, start_unix, end_unix FROM broker_orders "
+		 "WHERE quote_id = ?1",
+		 &st))
+		return -EIO;
+	sqlite3_bind_text(st, 1, quote_id, -1, SQLITE_STATIC);
+	rc = one_row(s, st, "get order");
+	if (rc != 1)
+		return rc;
+	copy_text(st, 0, o->quote_id, sizeof(o->quote_id));
+	copy_text(st, 1, o->tx, sizeof(o->tx));
+	copy_text(st, 2, o->rid, sizeof(o->rid));
+	o->start = sqlite3_column_int64(st, 3);
+	o->end = sqlite3_column_int64(st, 4);
+	sqlite3_finalize(st);
+	return 0;
+}
+
+int pf_bstore_tx_used(struct pf_store *s, const char *tx, char quote_id[33])
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (prep(s,
+		 "SELECT coalesce((SELECT quote_id FROM broker_orders WHERE tx = ?1), '') "
+		 "FROM payments WHERE tx = ?1",
+		 &st))
+		return -EIO;
+	sqlite3_bind_text(st, 1, tx, -1, SQLITE_STATIC);
+	rc = one_row(s, st, "look up payment");
+	if (rc != 1)
+		return rc;
+	copy_text(st, 0, quote_id, 33);
+	sqlite3_finalize(st);
+	return 0;
+}
+
+int pf_bstore_rid_put(struct pf_store *s, const char *rid, __u64 resv_id)
+{
+	sqlite3_stmt *st;
+
+	if (prep(s, "INSERT INTO broker_reservations (rid, resv_id) VALUES (?1, ?2)", &st))
+		return -EIO;
+	sqlite3_bind_text(st, 1, rid, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, resv_id);
+	return finish(s, st, sqlite3_step(st), "record reservation id");
+}
+
+int pf_bstore_rid_get(struct pf_store *s, const char *rid, __u64 *resv_id)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (prep(s, "SELECT resv_id FROM broker_reservations WHERE rid = ?1", &st))
+		return -EIO;
+	sqlite3_bind_text(st, 1, rid, -1, SQLITE_STATIC);
+	rc = one_row(s, st, "get reservation id");
+	if (rc != 1)
+		return rc;
+	*resv_id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return 0;
+}
+
+int pf_bstore_rid_of(struct pf_store *s, __u64 resv_id, char rid[33])
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (prep(s, "SELECT rid FROM broker_reservations WHERE resv_id = ?1", &st))
+		return -EIO;
+	sqlite3_bind_int64(st, 1, resv_id);
+	rc = one_row(s, st, "get reservation id");
+	if (rc != 1)
+		return rc;
+	copy_text(st, 0, rid, 33);
+	sqlite3_finalize(st);
+	return 0;
+}
+
+int pf_bstore_payment_resv(struct pf_store *s, const char *tx, __u64 resv_id)
+{
+	sqlite3_stmt *st;
+
+	if (prep(s, "UPDATE payments SET resv_id = ?2 WHERE tx = ?1", &st))
+		return -EIO;
+	sqlite3_bind_text(st, 1, tx, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, resv_id);
+	return finish(s, st, sqlite3_step(st), "record the payment's reservation");
+}

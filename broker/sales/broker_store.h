@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
+/*
+ * The broker's durable records in payflowd's database (schema in store.c):
+ * quotes (with the id of their capacity hold), public reservation ids, and
+ * granted orders. Consuming a payment = pf_store_payment_use() plus
+ * pf_bstore_order_put() in the same transaction as the grant.
+ * All return 0, -ENOENT (get: no such row), -EEXIST (put: duplicate) or -EIO.
+ */
+#ifndef PF_BROKER_STORE_H
+#define PF_BROKER_STORE_H
+
+#include <linux/types.h>
+#include "userspace/payflowd/store.h"
+
+struct pf_bquote {
+	char quote_id[33];
+	char client_key[65];
+	char ip1[46], ip2[46]; /* canonical text */
+	__u32 level;	       /* MENU index */
+	__u64 rate_bps, seconds;
+	char amount[80];  /* wei, decimal */
+	__u64 expires_at; /* unix seconds */
+	__u64 hold_id;	  /* payflowd hold, 0 for an extension */
+	char extends[33]; /* reservation id or "" */
+};
+
+struct pf_border {
+	char quote_id[33];
+	char tx[67];
+	char rid[33];
+	__u64 start, end; /* unix seconds, as confirmed */
+};
+
+int pf_bstore_quote_put(struct pf_store *s, const struct pf_bquote *q);
+int pf_bstore_quote_get(struct pf_store *s, const char *quote_id, struct pf_bquote *q);
+int pf_bstore_order_put(struct pf_store *s, const struct pf_border *o);
+int pf_bstore_order_by_quote(struct pf_store *s, const char *quote_id, struct pf_border *o);
+/* The quote a transaction paid for, if any (payments or granted orders). */
+int pf_bstore_tx_used(struct pf_store *s, const char *tx, char quote_id[33]);
+/* Sets the reservation a consumed payment bought (recorded as 0 before the grant). */
+int pf_bstore_payment_resv(struct pf_store *s, const char *tx, __u64 resv_id);
+int pf_bstore_rid_put(struct pf_store *s, const char *rid, __u64 resv_id);
+int pf_bstore_rid_get(struct pf_store *s, const char *rid, __u64 *resv_id);
+int pf_bstore_rid_of(struct pf_store *s, __u64 resv_id, char rid[33]);
+
+#endif /* PF_BROKER_STORE_H */

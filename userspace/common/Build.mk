@@ -1,0 +1,5 @@
+# userspace/common/: what every C program links: the error channel, hex,
+# addresses and units, network namespaces. No BPF, no ledger.
+LIBS += common
+common_SRCS   := $(wildcard userspace/common/*.c)
+common_LDLIBS := -lsodium -lm

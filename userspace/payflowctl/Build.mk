@@ -1,0 +1,5 @@
+# userspace/payflowctl/: the operator's CLI: through payflowd's control
+# socket, or straight on the pinned maps with --direct.
+PROGS += payflowctl
+payflowctl_SRCS := $(wildcard userspace/payflowctl/*.c)
+payflowctl_LIBS := daemon sales ledger proto eth dataplane control common

@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
+/*
+ * payflowd's configuration: one JSON file (docs/CONFIG.md). Parsing checks
+ * every value and stops at the first bad one with a message naming the file,
+ * the key and what was expected; resolving then checks the interfaces and
+ * expands bridges into their member ports. Nothing touches the data plane.
+ */
+#ifndef PF_CONFIG_H
+#define PF_CONFIG_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <linux/types.h>
+#include "bpf/payflow.h"
+#include "broker/eth/amount.h"
+
+struct json_object;
+
+#define PF_CONF_MAX_PORTS  64
+#define PF_CONF_MAX_HOSTS  64
+#define PF_CONF_MAX_LEVELS 16
+#define PF_CONF_NAME_MAX   32
+
+#define PF_CONF_DEFAULT_STATE_DIR "/var/lib/payflow"
+#define PF_CONF_DEFAULT_SOCKET	  "/run/payflowd.sock"
+#define PF_CONF_DEFAULT_HOLD_TTL  30
+
+/* An address prefix in the 16-byte key space (IPv4 /n is stored as /96+n). */
+struct pf_prefix {
+	__u8 addr[16];
+	__u8 len;
+};
+
+struct pf_conf_port {
+	char ifname[PF_IFNAMSIZ];
+	__u32 ifindex; /* set by pf_conf_resolve() */
+	__u64 capacity_bps;
+	char bridge[PF_IFNAMSIZ]; /* the bridge it came from, or "" */
+	struct pf_prefix hosts[PF_CONF_MAX_HOSTS];
+	int n_hosts;
+};
+
+struct pf_conf_bridge {
+	char ifname[PF_IFNAMSIZ];
+	__u64 capacity_bps;
+	char exclude[PF_CONF_MAX_PORTS][PF_IFNAMSIZ]; /* uplinks: not host-facing */
+	int n_exclude;
+};
+
+struct pf_conf_level {
+	char name[PF_CONF_NAME_MAX];
+	__u64 rate_bps;
+	char price_per_s[PF_AMOUNT_MAX]; /* wei per second, canonical decimal */
+};
+
+#define PF_CONF_MAX_ALLOW      64
+#define PF_CONF_DEFAULT_BROKER 6113
+
+/* broker.allow: this client key may buy for pairs with an address in prefix. */
+struct pf_conf_allow {
+	__u8 client_key[32];
+	struct pf_prefix prefix;
+};
+
+/* The REQUEST channel server ("broker"; docs/CONFIG.md). */
+struct pf_conf_broker {
+	bool enabled;
+	char listen_host[64]; /* "::" = every address, IPv4 too */
+	__u16 listen_port;
+	char netns[PATH_MAX]; /* "" = payflowd's own namespace */
+	char key_file[PATH_MAX];
+	__u32 min_seconds, max_seconds;
+	__u32 quote_ttl_s;
+	__u32 confirm_grace_s; /* a quote's hold outlives its expiry by this much */
+	__u32 idle_timeout_s;
+	__u32 max_conns, max_conns_per_addr;
+	struct pf_conf_allow allow[PF_CONF_MAX_ALLOW];
+	int n_allow;
+};
+
+/* Where payments are checked ("ledger"). */
+struct pf_conf_ledger {
+	char rpc_url[512];
+	char netns[PATH_MAX]; /* "" = payflowd's own namespace */
+	__u64 chain_id;
+	char payment_address[43]; /* lowercase */
+	__u32 confirmations;
+	char currency[17];
+	__u32 decimals;
+	__u32 timeout_ms;
+};
+
+struct pf_conf {
+	struct pf_conf_port ports[PF_CONF_MAX_PORTS];
+	int n_ports;
+	struct pf_conf_bridge bridges[PF_CONF_MAX_PORTS];
+	int n_bridges;
+	struct pf_conf_level levels[PF_CONF_MAX_LEVELS];
+	int n_levels;
+	__u64 be_rate_bps;  /* HTB rate of the best-effort class */
+	__u64 be_floor_bps; /* capacity admission keeps back for best effort */
+	enum pf_mode mode;
+	bool xdp;
+	bool allow_unknown_endpoint; /* "unknown_endpoint": "allow" */
+	bool sync_full;		     /* "sync": "full": fsync every commit */
+	__u32 hold_ttl_s;
+	__u32 max_reservations; /* entries of the reservations and resv_stats maps */
+	char state_dir[PATH_MAX];
+	char pin_root[PATH_MAX];
+	char socket_path[108]; /* sun_path */
+	char metrics_host[64]; /* "" when metrics are off */
+	__u16 metrics_port;
+	struct pf_conf_broker broker;
+	struct pf_conf_ledger ledger;
+};
+
+/* Parses and checks the JSON text; `origin` names it in messages. 0 or -EINVAL. */
+int pf_conf_parse(const char *text, const char *origin, struct pf_conf *c);
+/* Checks the interfaces exist and expands bridges. 0 or -ENODEV/-EINVAL. */
+int pf_conf_resolve(struct pf_conf *c);
+/* Reads the file, parses and resolves it. */
+int pf_conf_load(const char *path, struct pf_conf *c);
+/* Parses "ADDR" or "ADDR/LEN" (IPv4 or IPv6). 0 or -EINVAL. */
+int pf_prefix_parse(const char *text, struct pf_prefix *p);
+bool pf_prefix_match(const struct pf_prefix *p, const __u8 addr[16]);
+/* The index of the port whose hosts hold addr (longest prefix), or -1. */
+int pf_conf_port_of(const struct pf_conf *c, const __u8 addr[16]);
+int pf_conf_port_index(const struct pf_conf *c, __u32 ifindex);
+/* config_broker.c: the "broker" and "ledger" members of root (either may be absent;
+ * "broker" needs "ledger"). 0 or -EINVAL with a message naming the key. */
+int pf_conf_parse_broker(const char *origin, struct json_object *root, struct pf_conf *c);
+
+#endif /* PF_CONFIG_H */
