@@ -172,11 +172,10 @@ static int start_server(struct pfd *d)
 static int start_ledger(struct pfd *d)
 {
 	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &ledger_tag};
-	char why[PF_LEDGER_ERR_MAX];
 
 	if (pf_lw_start(&d->broker->lw, d->conf.ledger.rpc_url, d->conf.ledger.netns,
-			d->conf.ledger.timeout_ms, 2, why, sizeof(why)))
-		return pf_fail(-EINVAL, "ledger: %s", why);
+			d->conf.ledger.timeout_ms, 2))
+		return pf_fail(-EINVAL, "ledger: %s", pf_last_error());
 	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, pf_lw_fd(d->broker->lw), &ev))
 		return pf_fail(-errno, "epoll: %s", strerror(errno));
 	return 0;
@@ -185,7 +184,6 @@ static int start_ledger(struct pfd *d)
 int pfd_broker_start(struct pfd *d)
 {
 	struct pfd_broker *b;
-	char why[256] = "";
 	struct pf_msg m = {.type = PF_MSG_MENU};
 	bool created;
 	int err;
@@ -195,10 +193,9 @@ int pfd_broker_start(struct pfd *d)
 	b = d->broker = calloc(1, sizeof(*b));
 	if (!b)
 		return pf_fail(-ENOMEM, "out of memory");
-	err =
-	    pf_keypair_load_or_create(d->conf.broker.key_file, &b->key, &created, why, sizeof(why));
+	err = pf_keypair_load_or_create(d->conf.broker.key_file, &b->key, &created);
 	if (err)
-		return pf_fail(err, "broker key %s: %s", d->conf.broker.key_file, why);
+		return pf_fail(err, "broker key %s: %s", d->conf.broker.key_file, pf_last_error());
 	build_menu(d, &b->menu);
 	m.menu = b->menu;
 	b->menu_frame = pf_msg_encode(&m, &b->key, &b->menu_len);
