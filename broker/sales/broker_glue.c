@@ -15,6 +15,7 @@
 #include "broker/sales/broker_glue.h"
 #include "userspace/common/addr.h"
 #include "userspace/common/error.h"
+#include "userspace/common/hex.h"
 
 static enum pfd_src ledger_tag = PFD_SRC_LEDGER;
 
@@ -210,8 +211,7 @@ int pfd_broker_start(struct pfd *d)
 	{
 		char pk[PF_PUBKEY_HEX + 1];
 
-		for (int i = 0; i < PF_PUBKEY_BYTES; i++)
-			snprintf(pk + 2 * i, 3, "%02x", b->key.pk[i]);
+		pf_hex_encode(b->key.pk, PF_PUBKEY_BYTES, pk);
 		pfd_log("broker: listening on [%s]:%u%s%s, key %s%s, ledger %s (chain %llu)",
 			d->conf.broker.listen_host, pf_srv_port(b->srv),
 			d->conf.broker.netns[0] ? " in " : "", d->conf.broker.netns, pk,

@@ -123,6 +123,19 @@ static void test_hex_encode_decode(void)
 	CHECK_EQ(pf_hex_decode("abc", 3, out, sizeof(out)), -EINVAL);
 	CHECK_EQ(pf_hex_decode("0xzz", 4, out, sizeof(out)), -EINVAL);
 	CHECK_EQ(pf_hex_decode("0x0011223344", 12, out, sizeof(out)), -ENOSPC);
+	/* strict: a stray byte anywhere fails the whole call, even a NUL or a
+	 * separator that libsodium could be told to skip */
+	CHECK_EQ(pf_hex_decode("00a\0", 4, out, sizeof(out)), -EINVAL);
+	CHECK_EQ(pf_hex_decode("00:a", 4, out, sizeof(out)), -EINVAL);
+	CHECK_EQ(pf_hex_decode("0X0a", 4, out, sizeof(out)), 1);
+	CHECK_EQ(out[0], 0x0a);
+	CHECK_EQ(pf_hex_decode_exact("00AB7fff", 8, out, 4), 0);
+	CHECK(!memcmp(out, b, 4));
+	CHECK_EQ(pf_hex_decode_exact("0x00ab7f", 8, out, 4), -1);
+	CHECK_EQ(pf_hex_decode_exact("00ab7f", 6, out, 4), -1);
+	CHECK(pf_hex_valid("00AbfF", 6, 6));
+	CHECK(!pf_hex_valid("00Abf", 5, 6));
+	CHECK(!pf_hex_valid("00Abfg", 6, 6));
 }
 
 /* Compares r's encoding with the expected hex and frees r. */
