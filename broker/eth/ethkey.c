@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "userspace/common/errbuf.h"
+#include "userspace/common/error.h"
 #include "userspace/common/hex.h"
 #include "broker/eth/keccak.h"
 
@@ -65,19 +65,18 @@ static void pubkey_bytes(const secp256k1_context *ctx, const secp256k1_pubkey *p
 	memcpy(out, tagged + 1, PF_ETH_PUBKEY_LEN);
 }
 
-int pf_ethkey_from_secret(struct pf_ethkey *key, const uint8_t secret[PF_ETH_SECRET_LEN], char *err,
-			  size_t errlen)
+int pf_ethkey_from_secret(struct pf_ethkey *key, const uint8_t secret[PF_ETH_SECRET_LEN])
 {
 	secp256k1_context *ctx = context_new();
 	secp256k1_pubkey pk;
 	int rc = 0;
 
 	if (!ctx)
-		return pf_errbuf(-ENOMEM, err, errlen, "cannot create a secp256k1 context");
+		return pf_fail(-ENOMEM, "cannot create a secp256k1 context");
 	if (!secp256k1_ec_seckey_verify(ctx, secret) ||
 	    !secp256k1_ec_pubkey_create(ctx, &pk, secret)) {
-		rc = pf_errbuf(
-		    -EINVAL, err, errlen,
+		rc = pf_fail(
+		    -EINVAL,
 		    "not a valid secp256k1 private key (zero, or not below the curve order)");
 		goto out;
 	}
@@ -90,11 +89,9 @@ out:
 }
 
 /* Parses text that came from `label` (a file name or "private key"). */
-static int parse_secret(struct pf_ethkey *key, const char *text, size_t len, const char *label,
-			char *err, size_t errlen)
+static int parse_secret(struct pf_ethkey *key, const char *text, size_t len, const char *label)
 {
 	uint8_t secret[PF_ETH_SECRET_LEN];
-	char why[128];
 	int rc;
 
 	while (len && isspace((unsigned char)text[len - 1]))
@@ -108,32 +105,31 @@ static int parse_secret(struct pf_ethkey *key, const char *text, size_t len, con
 		len -= 2;
 	}
 	if (!len)
-		return pf_errbuf(-EINVAL, err, errlen, "%s: empty, expected 64 hex digits", label);
+		return pf_fail(-EINVAL, "%s: empty, expected 64 hex digits", label);
 	for (size_t i = 0; i < len; i++) {
 		if (pf_hex_digit(text[i]) < 0)
-			return pf_errbuf(-EINVAL, err, errlen,
-					 "%s: character %zu (0x%02x) is not a hex digit", label,
-					 i + 1, (unsigned char)text[i]);
+			return pf_fail(-EINVAL, "%s: character %zu (0x%02x) is not a hex digit",
+				       label, i + 1, (unsigned char)text[i]);
 	}
 	if (len != SECRET_HEX_LEN)
-		return pf_errbuf(
-		    -EINVAL, err, errlen,
+		return pf_fail(
+		    -EINVAL,
 		    "%s: expected exactly 64 hex digits (optionally prefixed 0x), found %zu", label,
 		    len);
 	pf_hex_decode(text, len, secret, sizeof(secret));
-	rc = pf_ethkey_from_secret(key, secret, why, sizeof(why));
+	rc = pf_ethkey_from_secret(key, secret);
 	sodium_memzero(secret, sizeof(secret));
 	if (rc)
-		return pf_errbuf(rc, err, errlen, "%s: %s", label, why);
+		return pf_fail(rc, "%s: %s", label, pf_last_error());
 	return 0;
 }
 
-int pf_ethkey_parse(struct pf_ethkey *key, const char *text, size_t len, char *err, size_t errlen)
+int pf_ethkey_parse(struct pf_ethkey *key, const char *text, size_t len)
 {
-	return parse_secret(key, text, len, "private key", err, errlen);
+	return parse_secret(key, text, len, "private key");
 }
 
-int pf_ethkey_load(struct pf_ethkey *key, const char *path, char *err, size_t errlen)
+int pf_ethkey_load(struct pf_ethkey *key, const char *path)
 {
 	char buf[KEY_FILE_MAX + 1];
 	struct stat st;
@@ -142,62 +138,58 @@ int pf_ethkey_load(struct pf_ethkey *key, const char *path, char *err, size_t er
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return pf_errbuf(-errno, err, errlen, "cannot open key file %s: %s", path,
-				 strerror(errno));
+		return pf_fail(-errno, "cannot open key file %s: %s", path, strerror(errno));
 	if (fstat(fd, &st)) {
-		rc = pf_errbuf(-errno, err, errlen, "cannot stat key file %s: %s", path,
-			       strerror(errno));
+		rc = pf_fail(-errno, "cannot stat key file %s: %s", path, strerror(errno));
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		rc = pf_errbuf(-EINVAL, err, errlen, "key file %s is not a regular file", path);
+		rc = pf_fail(-EINVAL, "key file %s is not a regular file", path);
 		goto out;
 	}
 	if (st.st_mode & 07777 & ~KEY_MODE_ALLOWED) {
-		rc = pf_errbuf(-EPERM, err, errlen,
-			       "key file %s has mode %04o; a private key file must have mode 0600 "
-			       "or stricter (chmod 600 %s)",
-			       path, (unsigned)(st.st_mode & 07777), path);
+		rc = pf_fail(-EPERM,
+			     "key file %s has mode %04o; a private key file must have mode 0600 "
+			     "or stricter (chmod 600 %s)",
+			     path, (unsigned)(st.st_mode & 07777), path);
 		goto out;
 	}
 	n = read(fd, buf, sizeof(buf));
 	if (n < 0) {
-		rc = pf_errbuf(-errno, err, errlen, "cannot read key file %s: %s", path,
-			       strerror(errno));
+		rc = pf_fail(-errno, "cannot read key file %s: %s", path, strerror(errno));
 		goto out;
 	}
 	if (n > KEY_FILE_MAX) {
-		rc = pf_errbuf(
-		    -EINVAL, err, errlen,
+		rc = pf_fail(
+		    -EINVAL,
 		    "key file %s is too long: expected 64 hex digits (optionally prefixed 0x)",
 		    path);
 		goto out;
 	}
-	rc = parse_secret(key, buf, (size_t)n, path, err, errlen);
+	rc = parse_secret(key, buf, (size_t)n, path);
 out:
 	sodium_memzero(buf, sizeof(buf));
 	close(fd);
 	return rc;
 }
 
-int pf_ethkey_generate(struct pf_ethkey *key, char *err, size_t errlen)
+int pf_ethkey_generate(struct pf_ethkey *key)
 {
 	uint8_t secret[PF_ETH_SECRET_LEN];
 	int rc = -EIO;
 
 	if (sodium_init() < 0)
-		return pf_errbuf(-EIO, err, errlen, "libsodium failed to initialise");
+		return pf_fail(-EIO, "libsodium failed to initialise");
 	for (int i = 0; i < GENERATE_TRIES && rc == -EIO; i++) {
 		randombytes_buf(secret, sizeof(secret));
-		rc = pf_ethkey_from_secret(key, secret, err, errlen);
+		rc = pf_ethkey_from_secret(key, secret);
 		if (rc == -EINVAL)
 			rc = -EIO;
 	}
 	sodium_memzero(secret, sizeof(secret));
 	if (rc == -EIO)
-		return pf_errbuf(rc, err, errlen,
-				 "the random generator gave %d invalid keys in a row",
-				 GENERATE_TRIES);
+		return pf_fail(rc, "the random generator gave %d invalid keys in a row",
+			       GENERATE_TRIES);
 	return rc;
 }
 
@@ -216,18 +208,16 @@ static int write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
-int pf_ethkey_save(const struct pf_ethkey *key, const char *path, char *err, size_t errlen)
+int pf_ethkey_save(const struct pf_ethkey *key, const char *path)
 {
 	char text[2 + SECRET_HEX_LEN + 2];
 	int fd, rc;
 
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, KEY_MODE_ALLOWED);
 	if (fd < 0 && errno == EEXIST)
-		return pf_errbuf(-EEXIST, err, errlen,
-				 "key file %s already exists; not overwriting it", path);
+		return pf_fail(-EEXIST, "key file %s already exists; not overwriting it", path);
 	if (fd < 0)
-		return pf_errbuf(-errno, err, errlen, "cannot create key file %s: %s", path,
-				 strerror(errno));
+		return pf_fail(-errno, "cannot create key file %s: %s", path, strerror(errno));
 	pf_hex_encode_0x(key->secret, PF_ETH_SECRET_LEN, text);
 	strcat(text, "\n");
 	/* The umask may have cleared bits of 0600; set exactly 0600. */
@@ -242,8 +232,7 @@ int pf_ethkey_save(const struct pf_ethkey *key, const char *path, char *err, siz
 		rc = -errno;
 	if (rc) {
 		unlink(path);
-		return pf_errbuf(rc, err, errlen, "cannot write key file %s: %s", path,
-				 strerror(-rc));
+		return pf_fail(rc, "cannot write key file %s: %s", path, strerror(-rc));
 	}
 	return 0;
 }
@@ -254,7 +243,7 @@ void pf_ethkey_wipe(struct pf_ethkey *key)
 }
 
 int pf_ethkey_sign_digest(const struct pf_ethkey *key, const uint8_t digest[PF_ETH_DIGEST_LEN],
-			  struct pf_eth_sig *sig, char *err, size_t errlen)
+			  struct pf_eth_sig *sig)
 {
 	secp256k1_context *ctx = context_new();
 	secp256k1_ecdsa_recoverable_signature rsig;
@@ -263,18 +252,17 @@ int pf_ethkey_sign_digest(const struct pf_ethkey *key, const uint8_t digest[PF_E
 	int recid, rc = 0;
 
 	if (!ctx)
-		return pf_errbuf(-ENOMEM, err, errlen, "cannot create a secp256k1 context");
+		return pf_fail(-ENOMEM, "cannot create a secp256k1 context");
 	/* NULL nonce function: RFC 6979, so the same digest and key give the same bytes. */
 	if (!secp256k1_ecdsa_sign_recoverable(ctx, &rsig, digest, key->secret, NULL, NULL)) {
-		rc = pf_errbuf(-EINVAL, err, errlen, "secp256k1 refused to sign with this key");
+		rc = pf_fail(-EINVAL, "secp256k1 refused to sign with this key");
 		goto out;
 	}
 	secp256k1_ecdsa_recoverable_signature_serialize_compact(ctx, rs, &recid, &rsig);
 	secp256k1_ecdsa_recoverable_signature_convert(ctx, &plain, &rsig);
 	/* Ethereum rejects high-s signatures (EIP-2); libsecp256k1 signs low-s, check it. */
 	if (secp256k1_ecdsa_signature_normalize(ctx, NULL, &plain) || recid > 1) {
-		rc = pf_errbuf(-EINVAL, err, errlen, "signature has a high s or recovery id %d",
-			       recid);
+		rc = pf_fail(-EINVAL, "signature has a high s or recovery id %d", recid);
 		goto out;
 	}
 	memcpy(sig->r, rs, 32);
@@ -286,7 +274,7 @@ out:
 }
 
 int pf_eth_recover_address(const uint8_t digest[PF_ETH_DIGEST_LEN], const struct pf_eth_sig *sig,
-			   uint8_t addr[PF_ETH_ADDR_LEN], char *err, size_t errlen)
+			   uint8_t addr[PF_ETH_ADDR_LEN])
 {
 	const secp256k1_context *ctx = secp256k1_context_static;
 	secp256k1_ecdsa_recoverable_signature rsig;
@@ -294,13 +282,13 @@ int pf_eth_recover_address(const uint8_t digest[PF_ETH_DIGEST_LEN], const struct
 	uint8_t rs[64], pub[PF_ETH_PUBKEY_LEN];
 
 	if (sig->y_parity > 1)
-		return pf_errbuf(-EINVAL, err, errlen, "y parity %u is not 0 or 1", sig->y_parity);
+		return pf_fail(-EINVAL, "y parity %u is not 0 or 1", sig->y_parity);
 	memcpy(rs, sig->r, 32);
 	memcpy(rs + 32, sig->s, 32);
 	if (!secp256k1_ecdsa_recoverable_signature_parse_compact(ctx, &rsig, rs, sig->y_parity))
-		return pf_errbuf(-EINVAL, err, errlen, "r or s is not below the curve order");
+		return pf_fail(-EINVAL, "r or s is not below the curve order");
 	if (!secp256k1_ecdsa_recover(ctx, &pk, &rsig, digest))
-		return pf_errbuf(-EINVAL, err, errlen, "no public key matches this signature");
+		return pf_fail(-EINVAL, "no public key matches this signature");
 	pubkey_bytes(ctx, &pk, pub);
 	pf_eth_pubkey_to_address(pub, addr);
 	return 0;
@@ -331,7 +319,7 @@ char *pf_eth_addr_format(const uint8_t addr[PF_ETH_ADDR_LEN], char out[PF_ETH_AD
 	return out;
 }
 
-int pf_eth_addr_parse(const char *text, uint8_t addr[PF_ETH_ADDR_LEN], char *err, size_t errlen)
+int pf_eth_addr_parse(const char *text, uint8_t addr[PF_ETH_ADDR_LEN])
 {
 	const char *digits = pf_hex_has_prefix(text) ? text + 2 : text;
 	size_t len = strlen(digits);
@@ -341,24 +329,23 @@ int pf_eth_addr_parse(const char *text, uint8_t addr[PF_ETH_ADDR_LEN], char *err
 
 	for (size_t i = 0; i < len; i++) {
 		if (pf_hex_digit(digits[i]) < 0)
-			return pf_errbuf(-EINVAL, err, errlen,
-					 "address %s: character %zu (0x%02x) is not a hex digit",
-					 text, i + 1, (unsigned char)digits[i]);
+			return pf_fail(-EINVAL,
+				       "address %s: character %zu (0x%02x) is not a hex digit",
+				       text, i + 1, (unsigned char)digits[i]);
 		has_lower |= islower((unsigned char)digits[i]) != 0;
 		has_upper |= isupper((unsigned char)digits[i]) != 0;
 	}
 	if (len != 2 * PF_ETH_ADDR_LEN)
-		return pf_errbuf(-EINVAL, err, errlen,
-				 "address %s: expected 40 hex digits, found %zu", text, len);
+		return pf_fail(-EINVAL, "address %s: expected 40 hex digits, found %zu", text, len);
 	pf_hex_decode(digits, len, bytes, sizeof(bytes));
 	if (has_lower && has_upper) {
 		pf_hex_encode(bytes, sizeof(bytes), lower);
 		checksum_case(lower, want);
 		if (memcmp(want, digits, sizeof(want)))
-			return pf_errbuf(-EINVAL, err, errlen,
-					 "address %s: mixed case but not a valid EIP-55 checksum "
-					 "(expected 0x%.40s)",
-					 text, want);
+			return pf_fail(-EINVAL,
+				       "address %s: mixed case but not a valid EIP-55 checksum "
+				       "(expected 0x%.40s)",
+				       text, want);
 	}
 	memcpy(addr, bytes, sizeof(bytes));
 	return 0;

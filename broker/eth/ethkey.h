@@ -9,8 +9,8 @@
  * The file must be a regular file with mode 0600 or stricter (no bits
  * outside 0600); anything looser is refused, naming the file and its mode.
  *
- * Functions that can fail return 0 or a negative errno and, when err is not
- * NULL, write a one-line reason into err (errlen bytes).
+ * Functions that can fail return 0 or a negative errno and leave a one-line
+ * reason in pf_last_error().
  */
 #ifndef PF_ETHKEY_H
 #define PF_ETHKEY_H
@@ -38,25 +38,24 @@ struct pf_eth_sig {
 };
 
 /* -EINVAL if secret is zero or not below the curve order. */
-int pf_ethkey_from_secret(struct pf_ethkey *key, const uint8_t secret[PF_ETH_SECRET_LEN], char *err,
-			  size_t errlen);
+int pf_ethkey_from_secret(struct pf_ethkey *key, const uint8_t secret[PF_ETH_SECRET_LEN]);
 /* Parses key file text (see above); -EINVAL with the reason on bad input. */
-int pf_ethkey_parse(struct pf_ethkey *key, const char *text, size_t len, char *err, size_t errlen);
+int pf_ethkey_parse(struct pf_ethkey *key, const char *text, size_t len);
 /* Loads a key file; -EPERM if its mode is looser than 0600, -EINVAL on bad content. */
-int pf_ethkey_load(struct pf_ethkey *key, const char *path, char *err, size_t errlen);
+int pf_ethkey_load(struct pf_ethkey *key, const char *path);
 /* A fresh random key (libsodium randombytes, retried until a valid secret). */
-int pf_ethkey_generate(struct pf_ethkey *key, char *err, size_t errlen);
+int pf_ethkey_generate(struct pf_ethkey *key);
 /* Writes the key as "0x<64 hex>\n" to a new file with mode 0600; -EEXIST if it exists. */
-int pf_ethkey_save(const struct pf_ethkey *key, const char *path, char *err, size_t errlen);
+int pf_ethkey_save(const struct pf_ethkey *key, const char *path);
 /* Zeroes the key material. */
 void pf_ethkey_wipe(struct pf_ethkey *key);
 
 /* Deterministic (RFC 6979) recoverable signature over a 32-byte digest. */
 int pf_ethkey_sign_digest(const struct pf_ethkey *key, const uint8_t digest[PF_ETH_DIGEST_LEN],
-			  struct pf_eth_sig *sig, char *err, size_t errlen);
+			  struct pf_eth_sig *sig);
 /* The address whose key made sig over digest; -EINVAL if sig is malformed. */
 int pf_eth_recover_address(const uint8_t digest[PF_ETH_DIGEST_LEN], const struct pf_eth_sig *sig,
-			   uint8_t addr[PF_ETH_ADDR_LEN], char *err, size_t errlen);
+			   uint8_t addr[PF_ETH_ADDR_LEN]);
 
 /* The address of a 64-byte uncompressed public key. */
 void pf_eth_pubkey_to_address(const uint8_t pubkey[PF_ETH_PUBKEY_LEN],
@@ -67,6 +66,6 @@ char *pf_eth_addr_format(const uint8_t addr[PF_ETH_ADDR_LEN], char out[PF_ETH_AD
  * Parses "0x" + 40 hex digits ("0x" optional). All-lowercase or all-uppercase
  * text is accepted as is; mixed case must be a correct EIP-55 checksum.
  */
-int pf_eth_addr_parse(const char *text, uint8_t addr[PF_ETH_ADDR_LEN], char *err, size_t errlen);
+int pf_eth_addr_parse(const char *text, uint8_t addr[PF_ETH_ADDR_LEN]);
 
 #endif /* PF_ETHKEY_H */

@@ -7,29 +7,29 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "userspace/common/errbuf.h"
+#include "userspace/common/error.h"
 #include "userspace/common/hex.h"
 #include "broker/eth/keccak.h"
 #include "broker/eth/rlp.h"
 
 /* Rejects what every node would reject, so the buyer learns it before sending. */
-static int check_fields(const struct pf_eip1559_tx *tx, char *err, size_t errlen)
+static int check_fields(const struct pf_eip1559_tx *tx)
 {
 	if (!tx->chain_id)
-		return pf_errbuf(-EINVAL, err, errlen, "transaction: chain id must not be 0");
+		return pf_fail(-EINVAL, "transaction: chain id must not be 0");
 	if (tx->gas_limit < PF_ETH_MIN_GAS)
-		return pf_errbuf(-EINVAL, err, errlen,
-				 "transaction: gas limit %" PRIu64
-				 " is below the %d every transaction needs",
-				 tx->gas_limit, PF_ETH_MIN_GAS);
+		return pf_fail(-EINVAL,
+			       "transaction: gas limit %" PRIu64
+			       " is below the %d every transaction needs",
+			       tx->gas_limit, PF_ETH_MIN_GAS);
 	if (tx->max_priority_fee_per_gas > tx->max_fee_per_gas)
-		return pf_errbuf(-EINVAL, err, errlen,
-				 "transaction: max priority fee per gas %" PRIu64
-				 " exceeds max fee per gas %" PRIu64,
-				 tx->max_priority_fee_per_gas, tx->max_fee_per_gas);
+		return pf_fail(-EINVAL,
+			       "transaction: max priority fee per gas %" PRIu64
+			       " exceeds max fee per gas %" PRIu64,
+			       tx->max_priority_fee_per_gas, tx->max_fee_per_gas);
 	if (!tx->data && tx->data_len)
-		return pf_errbuf(-EINVAL, err, errlen,
-				 "transaction: %zu data bytes but no data pointer", tx->data_len);
+		return pf_fail(-EINVAL, "transaction: %zu data bytes but no data pointer",
+			       tx->data_len);
 	return 0;
 }
 
@@ -59,11 +59,10 @@ static int encode(const struct pf_eip1559_tx *tx, const struct pf_eth_sig *sig, 
 	return pf_rlp_list_end(r, list);
 }
 
-int pf_eip1559_signing_hash(const struct pf_eip1559_tx *tx, uint8_t digest[PF_ETH_HASH_LEN],
-			    char *err, size_t errlen)
+int pf_eip1559_signing_hash(const struct pf_eip1559_tx *tx, uint8_t digest[PF_ETH_HASH_LEN])
 {
 	struct pf_rlp r;
-	int rc = check_fields(tx, err, errlen);
+	int rc = check_fields(tx);
 
 	if (rc)
 		return rc;
@@ -72,27 +71,27 @@ int pf_eip1559_signing_hash(const struct pf_eip1559_tx *tx, uint8_t digest[PF_ET
 	if (!rc)
 		pf_keccak256(r.data, r.len, digest);
 	pf_rlp_free(&r);
-	return rc ? pf_errbuf(rc, err, errlen, "transaction: out of memory while encoding") : 0;
+	return rc ? pf_fail(rc, "transaction: out of memory while encoding") : 0;
 }
 
 int pf_eip1559_sign(const struct pf_eip1559_tx *tx, const struct pf_ethkey *key,
-		    struct pf_signed_tx *out, char *err, size_t errlen)
+		    struct pf_signed_tx *out)
 {
 	uint8_t digest[PF_ETH_HASH_LEN], signer[PF_ETH_ADDR_LEN];
 	struct pf_rlp r;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	rc = pf_eip1559_signing_hash(tx, digest, err, errlen);
+	rc = pf_eip1559_signing_hash(tx, digest);
 	if (!rc)
-		rc = pf_ethkey_sign_digest(key, digest, &out->sig, err, errlen);
+		rc = pf_ethkey_sign_digest(key, digest, &out->sig);
 	if (rc)
 		return rc;
 	/* Recovering the sender catches a key struct whose address does not match its secret. */
-	rc = pf_eth_recover_address(digest, &out->sig, signer, err, errlen);
+	rc = pf_eth_recover_address(digest, &out->sig, signer);
 	if (!rc && memcmp(signer, key->addr, PF_ETH_ADDR_LEN))
-		rc = pf_errbuf(
-		    -EINVAL, err, errlen,
+		rc = pf_fail(
+		    -EINVAL,
 		    "transaction: the signature recovers to another address than the key's");
 	if (rc)
 		return rc;
@@ -103,7 +102,7 @@ int pf_eip1559_sign(const struct pf_eip1559_tx *tx, const struct pf_ethkey *key,
 		out->raw_hex = malloc(2 * r.len + 3);
 	if (rc || !out->raw_hex) {
 		pf_rlp_free(&r);
-		return pf_errbuf(-ENOMEM, err, errlen, "transaction: out of memory while encoding");
+		return pf_fail(-ENOMEM, "transaction: out of memory while encoding");
 	}
 	out->raw = r.data; /* ownership moves from r to out */
 	out->raw_len = r.len;

@@ -49,16 +49,15 @@ struct pf_signed_tx {
 };
 
 /*
- * The digest the sender signs. -EINVAL (with the reason in err) for chain id
+ * The digest the sender signs. -EINVAL (with the reason in pf_last_error()) for chain id
  * 0, a gas limit below 21000, a priority fee above the max fee, or data ==
  * NULL with data_len > 0; -ENOMEM.
  */
-int pf_eip1559_signing_hash(const struct pf_eip1559_tx *tx, uint8_t digest[PF_ETH_HASH_LEN],
-			    char *err, size_t errlen);
+int pf_eip1559_signing_hash(const struct pf_eip1559_tx *tx, uint8_t digest[PF_ETH_HASH_LEN]);
 
 /* Signs tx with key into out (free with pf_signed_tx_free); same errors as above. */
 int pf_eip1559_sign(const struct pf_eip1559_tx *tx, const struct pf_ethkey *key,
-		    struct pf_signed_tx *out, char *err, size_t errlen);
+		    struct pf_signed_tx *out);
 
 void pf_signed_tx_free(struct pf_signed_tx *stx);
 

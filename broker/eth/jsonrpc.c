@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "userspace/common/buf.h"
 
 #define DEFAULT_TIMEOUT_MS 10000L
 
@@ -24,8 +25,7 @@ struct pf_jsonrpc {
 };
 
 struct body {
-	char *data;
-	size_t len;
+	struct pf_buf buf;
 	bool too_big;
 };
 
@@ -148,20 +148,12 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
 	struct body *b = userdata;
 	size_t n = size * nmemb;
-	char *grown;
 
-	if (b->len + n > PF_JSONRPC_MAX_RESPONSE) {
+	if (b->buf.len + n > PF_JSONRPC_MAX_RESPONSE) {
 		b->too_big = true;
 		return 0; /* makes curl stop with CURLE_WRITE_ERROR */
 	}
-	grown = realloc(b->data, b->len + n + 1);
-	if (!grown)
-		return 0;
-	memcpy(grown + b->len, ptr, n);
-	b->len += n;
-	grown[b->len] = '\0';
-	b->data = grown;
-	return n;
+	return pf_buf_append(&b->buf, ptr, n) ? 0 : n;
 }
 
 /* A short printable excerpt of a body for error messages. */
@@ -169,8 +161,8 @@ static void excerpt(const struct body *b, char *out, size_t outlen)
 {
 	size_t i, n = 0;
 
-	for (i = 0; i < b->len && n + 1 < outlen && n < 80; i++)
-		out[n++] = isprint((unsigned char)b->data[i]) ? b->data[i] : '.';
+	for (i = 0; i < b->buf.len && n + 1 < outlen && n < 80; i++)
+		out[n++] = isprint((unsigned char)b->buf.data[i]) ? b->buf.data[i] : '.';
 	out[n] = '\0';
 }
 
@@ -230,13 +222,13 @@ static struct json_object *parse_body(const struct body *b)
 	struct json_object *obj;
 	size_t end;
 
-	if (!tok || !b->data)
+	if (!tok || !b->buf.data)
 		goto bad;
-	obj = json_tokener_parse_ex(tok, b->data, (int)b->len);
+	obj = json_tokener_parse_ex(tok, b->buf.data, (int)b->buf.len);
 	if (!obj || json_tokener_get_error(tok) != json_tokener_success)
 		goto bad_obj;
-	for (end = json_tokener_get_parse_end(tok); end < b->len; end++)
-		if (!isspace((unsigned char)b->data[end]))
+	for (end = json_tokener_get_parse_end(tok); end < b->buf.len; end++)
+		if (!isspace((unsigned char)b->buf.data[end]))
 			goto bad_obj;
 	json_tokener_free(tok);
 	return obj;
@@ -358,7 +350,7 @@ out:
 		memset(err, 0, sizeof(*err));
 	json_object_put(resp);
 	json_object_put(req);
-	free(b.data);
+	pf_buf_free(&b.buf);
 	return rc;
 }
 

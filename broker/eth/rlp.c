@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "userspace/common/buf.h"
 
 #define RLP_STRING_OFFSET 0x80
 #define RLP_LIST_OFFSET	  0xc0
@@ -30,25 +31,16 @@ static int fail(struct pf_rlp *r, int err)
 /* Makes room for n more bytes. */
 static int reserve(struct pf_rlp *r, size_t n)
 {
-	size_t cap = r->cap ? r->cap : 64;
 	uint8_t *p;
 
 	if (r->err)
 		return r->err;
 	if (n > SIZE_MAX - r->len)
 		return fail(r, -ENOMEM);
-	while (cap < r->len + n) {
-		if (cap > SIZE_MAX / 2)
-			return fail(r, -ENOMEM);
-		cap *= 2;
-	}
-	if (cap == r->cap)
-		return 0;
-	p = realloc(r->data, cap);
+	p = pf_grow(r->data, &r->cap, r->len + n, 1);
 	if (!p)
 		return fail(r, -ENOMEM);
 	r->data = p;
-	r->cap = cap;
 	return 0;
 }
 

@@ -7,7 +7,7 @@
  *
  * Every op returns 0 on an answer (including "no such transaction", which is
  * an answer) and -1 when the ledger could not be asked or answered nonsense;
- * then err holds one sentence saying why. A -1 says nothing about the
+ * then pf_last_error() says why. A -1 says nothing about the
  * payment: callers should report "ledger unavailable, retry", never reject.
  */
 #ifndef PF_LEDGER_H
@@ -20,7 +20,6 @@
 #include "broker/eth/eth_hex.h"
 #include "broker/eth/u256.h"
 
-#define PF_LEDGER_ERR_MAX 320
 /* Input data kept per transaction: "0x" and up to 1 KiB of call data, room
  * for a plain transfer (the 16-byte quote id) or a contract call carrying it
  * among its arguments. Longer inputs are not kept (input_too_long) and are
@@ -56,14 +55,12 @@ struct pf_ledger;
 
 struct pf_ledger_ops {
 	const char *name; /* "eth" */
-	int (*chain_id)(struct pf_ledger *l, uint64_t *out, char *err, size_t errlen);
-	int (*block_number)(struct pf_ledger *l, uint64_t *out, char *err, size_t errlen);
+	int (*chain_id)(struct pf_ledger *l, uint64_t *out);
+	int (*block_number)(struct pf_ledger *l, uint64_t *out);
 	/* Fills hash and the transaction fields of *p; p->found = false if unknown. */
-	int (*get_tx)(struct pf_ledger *l, const char *hash, struct pf_payment *p, char *err,
-		      size_t errlen);
+	int (*get_tx)(struct pf_ledger *l, const char *hash, struct pf_payment *p);
 	/* Fills the receipt fields of *p; p->mined = false if there is no receipt. */
-	int (*get_receipt)(struct pf_ledger *l, const char *hash, struct pf_payment *p, char *err,
-			   size_t errlen);
+	int (*get_receipt)(struct pf_ledger *l, const char *hash, struct pf_payment *p);
 	void (*destroy)(struct pf_ledger *l);
 };
 
@@ -72,27 +69,24 @@ struct pf_ledger {
 	void *priv;
 };
 
-static inline int pf_ledger_chain_id(struct pf_ledger *l, uint64_t *out, char *err, size_t errlen)
+static inline int pf_ledger_chain_id(struct pf_ledger *l, uint64_t *out)
 {
-	return l->ops->chain_id(l, out, err, errlen);
+	return l->ops->chain_id(l, out);
 }
 
-static inline int pf_ledger_block_number(struct pf_ledger *l, uint64_t *out, char *err,
-					 size_t errlen)
+static inline int pf_ledger_block_number(struct pf_ledger *l, uint64_t *out)
 {
-	return l->ops->block_number(l, out, err, errlen);
+	return l->ops->block_number(l, out);
 }
 
-static inline int pf_ledger_get_tx(struct pf_ledger *l, const char *hash, struct pf_payment *p,
-				   char *err, size_t errlen)
+static inline int pf_ledger_get_tx(struct pf_ledger *l, const char *hash, struct pf_payment *p)
 {
-	return l->ops->get_tx(l, hash, p, err, errlen);
+	return l->ops->get_tx(l, hash, p);
 }
 
-static inline int pf_ledger_get_receipt(struct pf_ledger *l, const char *hash, struct pf_payment *p,
-					char *err, size_t errlen)
+static inline int pf_ledger_get_receipt(struct pf_ledger *l, const char *hash, struct pf_payment *p)
 {
-	return l->ops->get_receipt(l, hash, p, err, errlen);
+	return l->ops->get_receipt(l, hash, p);
 }
 
 static inline void pf_ledger_free(struct pf_ledger *l)

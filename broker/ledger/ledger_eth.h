@@ -15,7 +15,7 @@
  * each RPC call (0 = 10 s). Returns NULL with err filled on a bad URL.
  * Free with pf_ledger_free().
  */
-struct pf_ledger *pf_ledger_eth_new(const char *rpc_url, long timeout_ms, char *err, size_t errlen);
+struct pf_ledger *pf_ledger_eth_new(const char *rpc_url, long timeout_ms);
 
 /* The JSON-RPC client underneath, for other calls to the same node. */
 struct pf_jsonrpc *pf_ledger_eth_rpc(struct pf_ledger *l);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include "broker/ledger/ledger_eth.h"
 #include "broker/ledger/ledger_worker.h"
+#include "userspace/common/error.h"
 #include "userspace/common/netns.h"
 
 #define PF_LW_MAX 8
@@ -97,8 +98,7 @@ static void *worker(void *p)
 	return NULL;
 }
 
-static int start_threads(struct pf_lw **out, const char *rpc_url, long timeout_ms, int n, char *err,
-			 size_t errlen)
+static int start_threads(struct pf_lw **out, const char *rpc_url, long timeout_ms, int n)
 {
 	struct pf_lw *w = calloc(1, sizeof(*w));
 
@@ -111,16 +111,15 @@ static int start_threads(struct pf_lw **out, const char *rpc_url, long timeout_m
 	w->todo_tail = &w->todo;
 	w->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (w->efd < 0) {
-		snprintf(err, errlen, "eventfd: %s", strerror(errno));
 		free(w);
-		return -EIO;
+		return pf_fail(-EIO, "eventfd: %s", strerror(errno));
 	}
 	for (int i = 0; i < n; i++) {
-		w->ledger[i] = pf_ledger_eth_new(rpc_url, timeout_ms, err, errlen);
+		w->ledger[i] = pf_ledger_eth_new(rpc_url, timeout_ms);
 		w->arg[i] = (struct pf_lw_arg){w, i};
 		if (!w->ledger[i] || pthread_create(&w->th[i], NULL, worker, &w->arg[i])) {
 			if (w->ledger[i])
-				snprintf(err, errlen, "cannot start a ledger thread");
+				pf_fail(-EINVAL, "cannot start a ledger thread");
 			pf_ledger_free(w->ledger[i]);
 			w->ledger[i] = NULL;
 			pf_lw_stop(w);
@@ -132,18 +131,15 @@ static int start_threads(struct pf_lw **out, const char *rpc_url, long timeout_m
 	return 0;
 }
 
-int pf_lw_start(struct pf_lw **out, const char *rpc_url, const char *netns, long timeout_ms, int n,
-		char *err, size_t errlen)
+int pf_lw_start(struct pf_lw **out, const char *rpc_url, const char *netns, long timeout_ms, int n)
 {
-	struct pf_lw *w;
+	struct pf_lw *w = NULL;
 	int saved, rc = pf_netns_enter(netns, &saved);
 
-	if (rc) {
-		snprintf(err, errlen, "cannot enter the ledger's network namespace %s: %s", netns,
-			 strerror(-rc));
-		return rc;
-	}
-	rc = start_threads(&w, rpc_url, timeout_ms, n, err, errlen);
+	if (rc)
+		return pf_fail(rc, "cannot enter the ledger's network namespace %s: %s", netns,
+			       strerror(-rc));
+	rc = start_threads(&w, rpc_url, timeout_ms, n);
 	pf_netns_leave(saved);
 	if (!rc)
 		*out = w;

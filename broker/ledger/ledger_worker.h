@@ -34,9 +34,8 @@ struct pf_lw_job {
 struct pf_lw;
 
 /* Starts n threads against rpc_url, inside the network namespace at netns
- * ("" = ours: threads inherit their creator's). 0 or -errno (err says why). */
-int pf_lw_start(struct pf_lw **out, const char *rpc_url, const char *netns, long timeout_ms, int n,
-		char *err, size_t errlen);
+ * ("" = ours: threads inherit their creator's). 0 or -errno (pf_last_error() says why). */
+int pf_lw_start(struct pf_lw **out, const char *rpc_url, const char *netns, long timeout_ms, int n);
 int pf_lw_fd(const struct pf_lw *w);
 /* Queues a job; the worker owns it until pf_lw_done() returns it. */
 void pf_lw_submit(struct pf_lw *w, struct pf_lw_job *job);

@@ -10,6 +10,7 @@
 
 #include "broker/eth/eth_hex.h"
 #include "broker/proto/quote.h"
+#include "userspace/common/error.h"
 
 const char *pf_payment_verdict_name(enum pf_payment_verdict v)
 {
@@ -152,17 +153,14 @@ static int ledger_error(struct pf_verdict *out, const char *why)
 }
 
 /* Fetches everything the check needs into *f. */
-static int fetch(struct pf_ledger *l, const char *hash, struct pf_payment *f, char *err,
-		 size_t errlen)
+static int fetch(struct pf_ledger *l, const char *hash, struct pf_payment *f)
 {
 	memset(f, 0, sizeof(*f));
-	if (pf_ledger_chain_id(l, &f->node_chain_id, err, errlen) ||
-	    pf_ledger_get_tx(l, hash, f, err, errlen))
+	if (pf_ledger_chain_id(l, &f->node_chain_id) || pf_ledger_get_tx(l, hash, f))
 		return -1;
 	if (!f->found)
 		return 0;
-	if (pf_ledger_get_receipt(l, hash, f, err, errlen) ||
-	    pf_ledger_block_number(l, &f->head, err, errlen))
+	if (pf_ledger_get_receipt(l, hash, f) || pf_ledger_block_number(l, &f->head))
 		return -1;
 	return 0;
 }
@@ -170,7 +168,7 @@ static int fetch(struct pf_ledger *l, const char *hash, struct pf_payment *f, ch
 int pf_payment_verify(struct pf_ledger *l, const struct pf_payment_expect *exp, const char *txhash,
 		      struct pf_verdict *out, struct pf_payment *facts)
 {
-	char err[PF_LEDGER_ERR_MAX] = "", hash[PF_ETH_HASH_HEXLEN + 1];
+	char hash[PF_ETH_HASH_HEXLEN + 1];
 	struct pf_payment local, *f = facts ? facts : &local;
 	int used;
 
@@ -181,8 +179,8 @@ int pf_payment_verify(struct pf_ledger *l, const struct pf_payment_expect *exp, 
 		return 0;
 	}
 	pf_eth_lower_copy(hash, sizeof(hash), txhash);
-	if (fetch(l, hash, f, err, sizeof(err))) {
-		ledger_error(out, err);
+	if (fetch(l, hash, f)) {
+		ledger_error(out, pf_last_error());
 		pf_eth_lower_copy(out->txhash, sizeof(out->txhash), hash);
 		return -1;
 	}

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <sodium.h>
-#include "userspace/common/errbuf.h"
+#include "userspace/common/error.h"
 #include "userspace/common/hex.h"
 #include "broker/proto/sign.h"
 
@@ -60,16 +60,16 @@ static int write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-int pf_keypair_save(const char *path, const struct pf_keypair *kp, char *why, size_t why_len)
+int pf_keypair_save(const char *path, const struct pf_keypair *kp)
 {
 	char tmp[PATH_MAX], text[KEYFILE_LEN + 1];
 	int fd, err;
 
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= (int)sizeof(tmp))
-		return pf_errbuf(-ENAMETOOLONG, why, why_len, "key file path too long: %s", path);
+		return pf_fail(-ENAMETOOLONG, "key file path too long: %s", path);
 	fd = mkstemp(tmp); /* mode 0600 */
 	if (fd < 0)
-		return pf_errbuf(-errno, why, why_len, "cannot create a file next to %s", path);
+		return pf_fail(-errno, "cannot create a file next to %s", path);
 	pf_hex_encode(kp->sk, 32, text); /* the seed */
 	text[64] = '\n';
 	err = write_all(fd, text, KEYFILE_LEN);
@@ -84,13 +84,13 @@ int pf_keypair_save(const char *path, const struct pf_keypair *kp, char *why, si
 		err = -errno;
 	unlink(tmp);
 	if (err == -EEXIST)
-		return pf_errbuf(err, why, why_len, "key file %s already exists", path);
+		return pf_fail(err, "key file %s already exists", path);
 	if (err)
-		return pf_errbuf(err, why, why_len, "cannot write key file %s", path);
+		return pf_fail(err, "cannot write key file %s", path);
 	return 0;
 }
 
-int pf_keypair_load(const char *path, struct pf_keypair *kp, char *why, size_t why_len)
+int pf_keypair_load(const char *path, struct pf_keypair *kp)
 {
 	char text[KEYFILE_LEN + 2];
 	uint8_t seed[32];
@@ -100,24 +100,22 @@ int pf_keypair_load(const char *path, struct pf_keypair *kp, char *why, size_t w
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return pf_errbuf(-errno, why, why_len, "cannot open key file %s", path);
+		return pf_fail(-errno, "cannot open key file %s", path);
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
 		close(fd);
-		return pf_errbuf(-EPERM, why, why_len, "key file %s is not a regular file", path);
+		return pf_fail(-EPERM, "key file %s is not a regular file", path);
 	}
 	if (st.st_mode & 077) {
 		close(fd);
-		return pf_errbuf(-EPERM, why, why_len,
-				 "key file %s is accessible by group or others (chmod 600 it)",
-				 path);
+		return pf_fail(-EPERM,
+			       "key file %s is accessible by group or others (chmod 600 it)", path);
 	}
 	n = read(fd, text, sizeof(text));
 	close(fd);
 	if (n < 64 || n > KEYFILE_LEN || (n == KEYFILE_LEN && text[64] != '\n') ||
 	    pf_hex_decode_exact(text, 64, seed, sizeof(seed))) {
 		sodium_memzero(text, sizeof(text));
-		return pf_errbuf(-EINVAL, why, why_len, "key file %s: expected 64 hex digits",
-				 path);
+		return pf_fail(-EINVAL, "key file %s: expected 64 hex digits", path);
 	}
 	err = pf_keypair_from_seed(kp, seed);
 	sodium_memzero(seed, sizeof(seed));
@@ -125,20 +123,19 @@ int pf_keypair_load(const char *path, struct pf_keypair *kp, char *why, size_t w
 	return err;
 }
 
-int pf_keypair_load_or_create(const char *path, struct pf_keypair *kp, bool *created, char *why,
-			      size_t why_len)
+int pf_keypair_load_or_create(const char *path, struct pf_keypair *kp, bool *created)
 {
-	int err = pf_keypair_load(path, kp, why, why_len);
+	int err = pf_keypair_load(path, kp);
 
 	*created = false;
 	if (err != -ENOENT)
 		return err;
 	err = pf_keypair_generate(kp);
 	if (err)
-		return pf_errbuf(err, why, why_len, "cannot generate a key for %s", path);
-	err = pf_keypair_save(path, kp, why, why_len);
+		return pf_fail(err, "cannot generate a key for %s", path);
+	err = pf_keypair_save(path, kp);
 	if (err == -EEXIST) /* another process won the race: use its key */
-		return pf_keypair_load(path, kp, why, why_len);
+		return pf_keypair_load(path, kp);
 	*created = !err;
 	return err;
 }

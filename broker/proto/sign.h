@@ -34,12 +34,11 @@ struct pf_keypair {
 int pf_keypair_generate(struct pf_keypair *kp);
 int pf_keypair_from_seed(struct pf_keypair *kp, const uint8_t seed[32]);
 /* Creates path (mode 0600) atomically; -EEXIST when it exists. */
-int pf_keypair_save(const char *path, const struct pf_keypair *kp, char *why, size_t why_len);
+int pf_keypair_save(const char *path, const struct pf_keypair *kp);
 /* -ENOENT, -EPERM (not a regular file, or group/other bits set), -EINVAL. */
-int pf_keypair_load(const char *path, struct pf_keypair *kp, char *why, size_t why_len);
+int pf_keypair_load(const char *path, struct pf_keypair *kp);
 /* Loads path, or creates it with a fresh key when absent (*created = true). */
-int pf_keypair_load_or_create(const char *path, struct pf_keypair *kp, bool *created, char *why,
-			      size_t why_len);
+int pf_keypair_load_or_create(const char *path, struct pf_keypair *kp, bool *created);
 void pf_keypair_wipe(struct pf_keypair *kp);
 
 /* The exact bytes that are signed; malloc'd (caller frees), NULL on ENOMEM. */

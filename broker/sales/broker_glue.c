@@ -15,6 +15,7 @@
 #include "broker/sales/broker_glue.h"
 #include "userspace/common/addr.h"
 #include "userspace/common/error.h"
+#include "userspace/common/hex.h"
 
 static enum pfd_src ledger_tag = PFD_SRC_LEDGER;
 
@@ -172,11 +173,10 @@ static int start_server(struct pfd *d)
 static int start_ledger(struct pfd *d)
 {
 	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &ledger_tag};
-	char why[PF_LEDGER_ERR_MAX];
 
 	if (pf_lw_start(&d->broker->lw, d->conf.ledger.rpc_url, d->conf.ledger.netns,
-			d->conf.ledger.timeout_ms, 2, why, sizeof(why)))
-		return pf_fail(-EINVAL, "ledger: %s", why);
+			d->conf.ledger.timeout_ms, 2))
+		return pf_fail(-EINVAL, "ledger: %s", pf_last_error());
 	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, pf_lw_fd(d->broker->lw), &ev))
 		return pf_fail(-errno, "epoll: %s", strerror(errno));
 	return 0;
@@ -185,7 +185,6 @@ static int start_ledger(struct pfd *d)
 int pfd_broker_start(struct pfd *d)
 {
 	struct pfd_broker *b;
-	char why[256] = "";
 	struct pf_msg m = {.type = PF_MSG_MENU};
 	bool created;
 	int err;
@@ -195,10 +194,9 @@ int pfd_broker_start(struct pfd *d)
 	b = d->broker = calloc(1, sizeof(*b));
 	if (!b)
 		return pf_fail(-ENOMEM, "out of memory");
-	err =
-	    pf_keypair_load_or_create(d->conf.broker.key_file, &b->key, &created, why, sizeof(why));
+	err = pf_keypair_load_or_create(d->conf.broker.key_file, &b->key, &created);
 	if (err)
-		return pf_fail(err, "broker key %s: %s", d->conf.broker.key_file, why);
+		return pf_fail(err, "broker key %s: %s", d->conf.broker.key_file, pf_last_error());
 	build_menu(d, &b->menu);
 	m.menu = b->menu;
 	b->menu_frame = pf_msg_encode(&m, &b->key, &b->menu_len);
@@ -213,8 +211,7 @@ int pfd_broker_start(struct pfd *d)
 	{
 		char pk[PF_PUBKEY_HEX + 1];
 
-		for (int i = 0; i < PF_PUBKEY_BYTES; i++)
-			snprintf(pk + 2 * i, 3, "%02x", b->key.pk[i]);
+		pf_hex_encode(b->key.pk, PF_PUBKEY_BYTES, pk);
 		pfd_log("broker: listening on [%s]:%u%s%s, key %s%s, ledger %s (chain %llu)",
 			d->conf.broker.listen_host, pf_srv_port(b->srv),
 			d->conf.broker.netns[0] ? " in " : "", d->conf.broker.netns, pk,

@@ -20,6 +20,7 @@
 #include <strings.h>
 
 #include "broker/eth/jsonrpc.h"
+#include "userspace/common/error.h"
 #include "broker/ledger/ledger_eth.h"
 #include "broker/ledger/payment.h"
 #include "broker/proto/quote.h"
@@ -74,7 +75,7 @@ static int cmd_verify(int argc, char **argv)
 	};
 	struct pf_payment_expect exp = {.is_used = used_one};
 	const char *rpc = NULL;
-	char err[PF_LEDGER_ERR_MAX], eth[PF_U256_DEC_MAX + 2];
+	char eth[PF_U256_DEC_MAX + 2];
 	struct pf_payment facts;
 	struct pf_verdict v;
 	struct pf_ledger *l;
@@ -116,9 +117,9 @@ static int cmd_verify(int argc, char **argv)
 	}
 	if (!rpc || !exp.pay_to || !exp.quote_id || optind != argc - 1)
 		return usage();
-	l = pf_ledger_eth_new(rpc, 5000, err, sizeof(err));
+	l = pf_ledger_eth_new(rpc, 5000);
 	if (!l) {
-		fprintf(stderr, "ledger_probe: %s\n", err);
+		fprintf(stderr, "ledger_probe: %s\n", pf_last_error());
 		return 1;
 	}
 	rc = pf_payment_verify(l, &exp, argv[optind], &v, &facts);

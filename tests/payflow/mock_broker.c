@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "userspace/common/addr.h"
+#include "userspace/common/error.h"
 #include "broker/proto/frame.h"
 #include "broker/ledger/ledger_eth.h"
 #include "broker/proto/messages.h"
@@ -316,7 +317,6 @@ int main(int argc, char **argv)
 	struct sockaddr_in sin = {.sin_family = AF_INET};
 	socklen_t sl = sizeof(sin);
 	uint64_t chain_id = 31337;
-	char why[300];
 	FILE *pf;
 	int lfd;
 
@@ -342,9 +342,9 @@ int main(int argc, char **argv)
 				"[--fail-order CODE[:TEXT]]\n");
 		return 2;
 	}
-	if (pf_keypair_load_or_create(key, &B.kp, &(bool){0}, why, sizeof(why)) ||
-	    !(B.ledger = pf_ledger_eth_new(rpc, 5000, why, sizeof(why)))) {
-		fprintf(stderr, "mock_broker: %s\n", why);
+	if (pf_keypair_load_or_create(key, &B.kp, &(bool){0}) ||
+	    !(B.ledger = pf_ledger_eth_new(rpc, 5000))) {
+		fprintf(stderr, "mock_broker: %s\n", pf_last_error());
 		return 1;
 	}
 	menu_init(pay_to, chain_id);

@@ -2,8 +2,10 @@
 /* The data-plane library's pure parts: addresses, pair keys, rates, bursts. */
 #include <errno.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include "unit.h"
 #include "userspace/common/addr.h"
+#include "userspace/common/buf.h"
 #include "userspace/common/units.h"
 #include "userspace/dataplane/resv.h"
 
@@ -95,8 +97,52 @@ static void test_default_burst(void)
 	CHECK_EQ(pf_default_burst(1000000000000ULL), UINT32_MAX);
 }
 
+static void test_buf_append_printf_consume(void)
+{
+	struct pf_buf b = {0};
+
+	CHECK_EQ(pf_buf_append(&b, "", 0), 0);
+	CHECK_STR(b.data, "");
+	for (int i = 0; i < 1000; i++)
+		CHECK_EQ(pf_buf_printf(&b, "%d,", i % 10), 0);
+	CHECK_EQ(b.len, 2000);
+	CHECK(b.cap > b.len); /* room for the NUL */
+	CHECK_EQ(b.data[b.len], 0);
+	CHECK_EQ(pf_buf_append(&b, "xyz", 3), 0);
+	pf_buf_consume(&b, 1998);
+	CHECK_STR(b.data, "9,xyz");
+	pf_buf_consume(&b, 99);
+	CHECK_EQ(b.len, 0);
+	CHECK_STR(b.data, "");
+	CHECK_EQ(pf_buf_reserve(&b, SIZE_MAX - 1), -ENOMEM);
+	CHECK_EQ(b.len, 0);
+	pf_buf_free(&b);
+	CHECK(b.data == NULL);
+}
+
+static void test_grow_arrays(void)
+{
+	size_t cap = 0;
+	uint64_t *a = pf_grow(NULL, &cap, 3, sizeof(*a)), *same;
+
+	CHECK(a != NULL);
+	CHECK_EQ(cap, 16);
+	same = pf_grow(a, &cap, 16, sizeof(*a));
+	CHECK(same == a);
+	a = pf_grow(a, &cap, 17, sizeof(*a));
+	CHECK_EQ(cap, 32);
+	a[31] = 7;
+	/* an impossible size fails and keeps the old array and capacity */
+	CHECK(pf_grow(a, &cap, SIZE_MAX / 4, sizeof(*a)) == NULL);
+	CHECK_EQ(cap, 32);
+	CHECK_EQ(a[31], 7);
+	free(a);
+}
+
 int main(void)
 {
+	RUN(test_buf_append_printf_consume);
+	RUN(test_grow_arrays);
 	RUN(test_addr_v4_is_mapped);
 	RUN(test_addr_v6_and_bad);
 	RUN(test_key_is_unordered);

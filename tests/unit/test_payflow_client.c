@@ -13,6 +13,7 @@
 #include "tools/payflow/client_refusal.h"
 #include "tools/payflow/client_wallet.h"
 #include "userspace/common/hex.h"
+#include "userspace/common/error.h"
 #include "unit.h"
 
 static const char key_a[] = "d04ab232742bb4ab3a1368bd4615e4e6d0224ab71a016baf8520a332c9778737";
@@ -25,41 +26,41 @@ static void hexkey(const char *hex, uint8_t pk[PF_PUBKEY_BYTES])
 
 static void test_pins_find(void)
 {
-	char text[512], err[200];
+	char text[512];
 	uint8_t pk[PF_PUBKEY_BYTES], want[PF_PUBKEY_BYTES];
 
 	snprintf(text, sizeof(text), "# pins\n\n10.0.0.1:6113 %s\n[fd00::1]:7000\t%s\r\n", key_a,
 		 key_b);
-	CHECK_EQ(pf_pins_find(text, strlen(text), "10.0.0.1:6113", pk, err, sizeof(err)), 1);
+	CHECK_EQ(pf_pins_find(text, strlen(text), "10.0.0.1:6113", pk), 1);
 	hexkey(key_a, want);
 	CHECK(!memcmp(pk, want, sizeof(pk)));
-	CHECK_EQ(pf_pins_find(text, strlen(text), "[fd00::1]:7000", pk, err, sizeof(err)), 1);
+	CHECK_EQ(pf_pins_find(text, strlen(text), "[fd00::1]:7000", pk), 1);
 	hexkey(key_b, want);
 	CHECK(!memcmp(pk, want, sizeof(pk)));
-	CHECK_EQ(pf_pins_find(text, strlen(text), "10.0.0.1:6114", pk, err, sizeof(err)), 0);
-	CHECK_EQ(pf_pins_find("", 0, "10.0.0.1:6113", pk, err, sizeof(err)), 0);
+	CHECK_EQ(pf_pins_find(text, strlen(text), "10.0.0.1:6114", pk), 0);
+	CHECK_EQ(pf_pins_find("", 0, "10.0.0.1:6113", pk), 0);
 }
 
 static void test_pins_malformed(void)
 {
-	char text[512], err[200];
+	char text[512];
 	uint8_t pk[PF_PUBKEY_BYTES];
 
-	CHECK_EQ(pf_pins_find("# c\nhost:1 abcd\n", 16, "host:1", pk, err, sizeof(err)), -EINVAL);
-	CHECK_STR(err, "line 2 is not \"HOST:PORT KEY\" with a 64-hex-digit key");
-	CHECK_EQ(pf_pins_find("hostonly\n", 9, "x:1", pk, err, sizeof(err)), -EINVAL);
-	CHECK_STR(err, "line 1 is not \"HOST:PORT KEY\" with a 64-hex-digit key");
+	CHECK_EQ(pf_pins_find("# c\nhost:1 abcd\n", 16, "host:1", pk), -EINVAL);
+	CHECK_STR(pf_last_error(), "line 2 is not \"HOST:PORT KEY\" with a 64-hex-digit key");
+	CHECK_EQ(pf_pins_find("hostonly\n", 9, "x:1", pk), -EINVAL);
+	CHECK_STR(pf_last_error(), "line 1 is not \"HOST:PORT KEY\" with a 64-hex-digit key");
 	snprintf(text, sizeof(text), "h:1 %s\nh:1 %s\n", key_a, key_b);
-	CHECK_EQ(pf_pins_find(text, strlen(text), "h:1", pk, err, sizeof(err)), -EINVAL);
-	CHECK_STR(err, "line 2 pins h:1 a second time");
+	CHECK_EQ(pf_pins_find(text, strlen(text), "h:1", pk), -EINVAL);
+	CHECK_STR(pf_last_error(), "line 2 pins h:1 a second time");
 	snprintf(text, sizeof(text), "h:1 %s extra\n", key_a);
-	CHECK_EQ(pf_pins_find(text, strlen(text), "h:1", pk, err, sizeof(err)), -EINVAL);
-	CHECK_EQ(pf_pins_find("", 0, "bad name", pk, err, sizeof(err)), -EINVAL);
+	CHECK_EQ(pf_pins_find(text, strlen(text), "h:1", pk), -EINVAL);
+	CHECK_EQ(pf_pins_find("", 0, "bad name", pk), -EINVAL);
 }
 
 static void test_pins_replace(void)
 {
-	char text[512], want[512], err[200];
+	char text[512], want[512];
 	uint8_t a[PF_PUBKEY_BYTES], b[PF_PUBKEY_BYTES];
 	size_t len;
 	char *out;
@@ -68,25 +69,25 @@ static void test_pins_replace(void)
 	hexkey(key_b, b);
 	/* Replaced in place; comments and other pins kept verbatim. */
 	snprintf(text, sizeof(text), "# mine\nx:1 %s\nh:2 %s\ny:3 %s\n", key_a, key_a, key_a);
-	out = pf_pins_replace(text, strlen(text), "h:2", b, &len, err, sizeof(err));
+	out = pf_pins_replace(text, strlen(text), "h:2", b, &len);
 	snprintf(want, sizeof(want), "# mine\nx:1 %s\nh:2 %s\ny:3 %s\n", key_a, key_b, key_a);
 	CHECK_STR(out, want);
 	CHECK_EQ(len, strlen(want));
 	free(out);
 	/* Appended, adding the missing final newline first. */
 	snprintf(text, sizeof(text), "x:1 %s", key_a);
-	out = pf_pins_replace(text, strlen(text), "h:2", b, &len, err, sizeof(err));
+	out = pf_pins_replace(text, strlen(text), "h:2", b, &len);
 	snprintf(want, sizeof(want), "x:1 %s\nh:2 %s\n", key_a, key_b);
 	CHECK_STR(out, want);
 	free(out);
-	out = pf_pins_replace("junk\n", 5, "h:2", b, &len, err, sizeof(err));
+	out = pf_pins_replace("junk\n", 5, "h:2", b, &len);
 	CHECK(out == NULL);
 	CHECK_EQ(errno, EINVAL);
 }
 
 static void test_pins_file(void)
 {
-	char dir[] = "/tmp/pf-pins-XXXXXX", path[64], err[300];
+	char dir[] = "/tmp/pf-pins-XXXXXX", path[64];
 	uint8_t a[PF_PUBKEY_BYTES], b[PF_PUBKEY_BYTES], got[PF_PUBKEY_BYTES];
 	struct stat st;
 
@@ -94,16 +95,16 @@ static void test_pins_file(void)
 	hexkey(key_b, b);
 	CHECK(mkdtemp(dir) != NULL);
 	snprintf(path, sizeof(path), "%s/known_brokers", dir);
-	CHECK_EQ(pf_pins_lookup(path, "h:1", got, err, sizeof(err)), 0); /* no file yet */
-	CHECK_EQ(pf_pins_store(path, "h:1", a, err, sizeof(err)), 0);
+	CHECK_EQ(pf_pins_lookup(path, "h:1", got), 0); /* no file yet */
+	CHECK_EQ(pf_pins_store(path, "h:1", a), 0);
 	CHECK_EQ(stat(path, &st), 0);
 	CHECK_EQ(st.st_mode & 0777, 0600);
-	CHECK_EQ(pf_pins_lookup(path, "h:1", got, err, sizeof(err)), 1);
+	CHECK_EQ(pf_pins_lookup(path, "h:1", got), 1);
 	CHECK_EQ(pf_pins_verdict(1, got, a), PF_PIN_MATCH);
 	CHECK_EQ(pf_pins_verdict(1, got, b), PF_PIN_CHANGED);
 	CHECK_EQ(pf_pins_verdict(0, got, b), PF_PIN_NEW);
-	CHECK_EQ(pf_pins_store(path, "h:1", b, err, sizeof(err)), 0);
-	CHECK_EQ(pf_pins_lookup(path, "h:1", got, err, sizeof(err)), 1);
+	CHECK_EQ(pf_pins_store(path, "h:1", b), 0);
+	CHECK_EQ(pf_pins_lookup(path, "h:1", got), 1);
 	CHECK(!memcmp(got, b, sizeof(got)));
 	unlink(path);
 	rmdir(dir);
@@ -249,18 +250,15 @@ static void test_wallet_tx_matches_cast(void)
 	struct pf_ethkey key;
 	struct pf_quote q;
 	uint8_t data[16];
-	char err[200];
 
 	example_quote(&q);
-	CHECK_EQ(pf_ethkey_parse(&key, secret, strlen(secret), err, sizeof(err)), 0);
-	CHECK_EQ(
-	    pf_wallet_build_tx(&q, 3, 21256, 1000000000, 2000000000, &tx, data, err, sizeof(err)),
-	    0);
+	CHECK_EQ(pf_ethkey_parse(&key, secret, strlen(secret)), 0);
+	CHECK_EQ(pf_wallet_build_tx(&q, 3, 21256, 1000000000, 2000000000, &tx, data), 0);
 	CHECK_EQ(tx.data_len, 16);
 	CHECK(tx.data == data);
 	CHECK_EQ(data[0], 0x6b);
 	CHECK_EQ(data[15], 0xd8);
-	CHECK_EQ(pf_eip1559_sign(&tx, &key, &stx, err, sizeof(err)), 0);
+	CHECK_EQ(pf_eip1559_sign(&tx, &key, &stx), 0);
 	CHECK_STR(stx.raw_hex, want);
 	pf_signed_tx_free(&stx);
 	pf_ethkey_wipe(&key);
@@ -271,39 +269,35 @@ static void test_wallet_tx_errors(void)
 	struct pf_eip1559_tx tx;
 	struct pf_quote q;
 	uint8_t data[16];
-	char err[200];
 
 	example_quote(&q);
 	strcpy(q.quote_id, "xyz");
-	CHECK_EQ(pf_wallet_build_tx(&q, 0, 21000, 0, 0, &tx, data, err, sizeof(err)), -EINVAL);
-	CHECK_STR(err, "quote id 'xyz' is not 32 hex digits");
+	CHECK_EQ(pf_wallet_build_tx(&q, 0, 21000, 0, 0, &tx, data), -EINVAL);
+	CHECK_STR(pf_last_error(), "quote id 'xyz' is not 32 hex digits");
 	example_quote(&q);
 	strcpy(q.amount, "1.5");
-	CHECK_EQ(pf_wallet_build_tx(&q, 0, 21000, 0, 0, &tx, data, err, sizeof(err)), -EINVAL);
-	CHECK_STR(err, "amount '1.5' is not a decimal amount");
+	CHECK_EQ(pf_wallet_build_tx(&q, 0, 21000, 0, 0, &tx, data), -EINVAL);
+	CHECK_STR(pf_last_error(), "amount '1.5' is not a decimal amount");
 	example_quote(&q);
 	q.chain_id = 0;
-	CHECK_EQ(pf_wallet_build_tx(&q, 0, 21000, 0, 0, &tx, data, err, sizeof(err)), -EINVAL);
+	CHECK_EQ(pf_wallet_build_tx(&q, 0, 21000, 0, 0, &tx, data), -EINVAL);
 }
 
 static void test_wallet_open_errors(void)
 {
 	struct pf_wallet w;
-	char err[300];
 
-	CHECK_EQ(pf_wallet_open(&w, "", "0x70997970c51812dc3a010c7d01b50e0d17dc79c8", NULL, 0, err,
-				sizeof(err)),
+	CHECK_EQ(pf_wallet_open(&w, "", "0x70997970c51812dc3a010c7d01b50e0d17dc79c8", NULL, 0),
 		 -EINVAL);
-	CHECK_STR(err, "no ledger node: give --rpc URL (or PAYFLOW_RPC, or rpc= in the config)");
-	CHECK_EQ(pf_wallet_open(&w, "http://127.0.0.1:1", NULL, NULL, 0, err, sizeof(err)),
-		 -EINVAL);
-	CHECK_STR(err, "give exactly one wallet: --account ADDR (node-managed) or --key FILE "
-		       "(local key)");
-	CHECK_EQ(pf_wallet_open(&w, "http://127.0.0.1:1", "0x12", NULL, 0, err, sizeof(err)),
-		 -EINVAL);
+	CHECK_STR(pf_last_error(),
+		  "no ledger node: give --rpc URL (or PAYFLOW_RPC, or rpc= in the config)");
+	CHECK_EQ(pf_wallet_open(&w, "http://127.0.0.1:1", NULL, NULL, 0), -EINVAL);
+	CHECK_STR(pf_last_error(),
+		  "give exactly one wallet: --account ADDR (node-managed) or --key FILE "
+		  "(local key)");
+	CHECK_EQ(pf_wallet_open(&w, "http://127.0.0.1:1", "0x12", NULL, 0), -EINVAL);
 	CHECK_EQ(pf_wallet_open(&w, "http://127.0.0.1:1",
-				"0x70997970C51812DC3A010C7D01B50E0D17DC79C8", NULL, 0, err,
-				sizeof(err)),
+				"0x70997970C51812DC3A010C7D01B50E0D17DC79C8", NULL, 0),
 		 0);
 	CHECK_EQ(w.mode, PF_WALLET_ACCOUNT);
 	CHECK_STR(w.address, "0x70997970c51812dc3a010c7d01b50e0d17dc79c8");
@@ -318,25 +312,24 @@ static void test_config_parse(void)
 				   "\n"
 				   "key = /root/k\n";
 	struct pf_client_config c = {0};
-	char err[200];
 
-	CHECK_EQ(pf_client_config_parse(text, strlen(text), &c, err, sizeof(err)), 0);
+	CHECK_EQ(pf_client_config_parse(text, strlen(text), &c), 0);
 	CHECK_STR(c.broker, "10.0.0.9:7000");
 	CHECK_STR(c.rpc, "http://127.0.0.1:8545");
 	CHECK_STR(c.key, "/root/k");
 	CHECK_STR(c.account, "");
-	CHECK_EQ(pf_client_config_parse("rpc = x\nwallet = y\n", 20, &c, err, sizeof(err)),
-		 -EINVAL);
-	CHECK_STR(err, "line 2: unknown setting 'wallet' (known: broker, rpc, account, key, peer, "
-		       "timeout)");
-	CHECK_EQ(pf_client_config_parse("broker\n", 7, &c, err, sizeof(err)), -EINVAL);
-	CHECK_STR(err, "line 1 has no '=': write name = value");
+	CHECK_EQ(pf_client_config_parse("rpc = x\nwallet = y\n", 20, &c), -EINVAL);
+	CHECK_STR(pf_last_error(),
+		  "line 2: unknown setting 'wallet' (known: broker, rpc, account, key, peer, "
+		  "timeout)");
+	CHECK_EQ(pf_client_config_parse("broker\n", 7, &c), -EINVAL);
+	CHECK_STR(pf_last_error(), "line 1 has no '=': write name = value");
 }
 
 static void test_config_env_and_home(void)
 {
 	struct pf_client_config c = {0};
-	char home[256], err[200];
+	char home[256];
 
 	strcpy(c.rpc, "http://file");
 	setenv("PAYFLOW_RPC", "http://env", 1);
@@ -344,45 +337,42 @@ static void test_config_env_and_home(void)
 	CHECK_STR(c.rpc, "http://env");
 	unsetenv("PAYFLOW_RPC");
 	setenv("PAYFLOW_HOME", "/tmp/ph", 1);
-	CHECK_EQ(pf_client_home(home, sizeof(home), err, sizeof(err)), 0);
+	CHECK_EQ(pf_client_home(home, sizeof(home)), 0);
 	CHECK_STR(home, "/tmp/ph");
 	unsetenv("PAYFLOW_HOME");
 	setenv("XDG_CONFIG_HOME", "/tmp/xdg", 1);
-	CHECK_EQ(pf_client_home(home, sizeof(home), err, sizeof(err)), 0);
+	CHECK_EQ(pf_client_home(home, sizeof(home)), 0);
 	CHECK_STR(home, "/tmp/xdg/payflow");
 	unsetenv("XDG_CONFIG_HOME");
 	setenv("HOME", "/home/u", 1);
-	CHECK_EQ(pf_client_home(home, sizeof(home), err, sizeof(err)), 0);
+	CHECK_EQ(pf_client_home(home, sizeof(home)), 0);
 	CHECK_STR(home, "/home/u/.config/payflow");
 }
 
 static void test_broker_addr(void)
 {
-	char host[256], err[200];
+	char host[256];
 	unsigned int port;
 
-	CHECK_EQ(pf_broker_addr_parse("10.0.0.1", host, sizeof(host), &port, err, sizeof(err)), 0);
+	CHECK_EQ(pf_broker_addr_parse("10.0.0.1", host, sizeof(host), &port), 0);
 	CHECK_STR(host, "10.0.0.1");
 	CHECK_EQ(port, 6113);
-	CHECK_EQ(
-	    pf_broker_addr_parse("b.example:7000", host, sizeof(host), &port, err, sizeof(err)), 0);
+	CHECK_EQ(pf_broker_addr_parse("b.example:7000", host, sizeof(host), &port), 0);
 	CHECK_STR(host, "b.example");
 	CHECK_EQ(port, 7000);
-	CHECK_EQ(
-	    pf_broker_addr_parse("[fd00::1]:7001", host, sizeof(host), &port, err, sizeof(err)), 0);
+	CHECK_EQ(pf_broker_addr_parse("[fd00::1]:7001", host, sizeof(host), &port), 0);
 	CHECK_STR(host, "fd00::1");
 	CHECK_EQ(port, 7001);
-	CHECK_EQ(pf_broker_addr_parse("fd00::2", host, sizeof(host), &port, err, sizeof(err)), 0);
+	CHECK_EQ(pf_broker_addr_parse("fd00::2", host, sizeof(host), &port), 0);
 	CHECK_STR(host, "fd00::2");
 	CHECK_EQ(port, 6113);
-	CHECK_EQ(pf_broker_addr_parse("h:0", host, sizeof(host), &port, err, sizeof(err)), -EINVAL);
-	CHECK_STR(err, "'h:0' is not a broker address: write HOST, HOST:PORT or [IPV6]:PORT, port "
-		       "1..65535");
-	CHECK_EQ(pf_broker_addr_parse("h:70000", host, sizeof(host), &port, err, sizeof(err)),
-		 -EINVAL);
-	CHECK_EQ(pf_broker_addr_parse("[fd00::1", host, sizeof(host), &port, err, sizeof(err)),
-		 -EINVAL);
-	CHECK_EQ(pf_broker_addr_parse("", host, sizeof(host), &port, err, sizeof(err)), -EINVAL);
+	CHECK_EQ(pf_broker_addr_parse("h:0", host, sizeof(host), &port), -EINVAL);
+	CHECK_STR(pf_last_error(),
+		  "'h:0' is not a broker address: write HOST, HOST:PORT or [IPV6]:PORT, port "
+		  "1..65535");
+	CHECK_EQ(pf_broker_addr_parse("h:70000", host, sizeof(host), &port), -EINVAL);
+	CHECK_EQ(pf_broker_addr_parse("[fd00::1", host, sizeof(host), &port), -EINVAL);
+	CHECK_EQ(pf_broker_addr_parse("", host, sizeof(host), &port), -EINVAL);
 }
 
 int main(void)

@@ -8,6 +8,7 @@
 #include "broker/ledger/ledger.h"
 #include "broker/ledger/payment.h"
 #include "broker/eth/u256.h"
+#include "userspace/common/error.h"
 #include "unit.h"
 
 #define MAX256_DEC "115792089237316195423570985008687907853269984665640564039457584007913129639935"
@@ -577,30 +578,27 @@ static struct fake *fake_of(struct pf_ledger *l)
 	return l->priv;
 }
 
-static int fake_step(struct pf_ledger *l, int op, char *err, size_t errlen)
+static int fake_step(struct pf_ledger *l, int op)
 {
 	fake_of(l)->calls++;
-	if (fake_of(l)->fail_op == op) {
-		snprintf(err, errlen, "fake: op %d failed", op);
-		return -1;
-	}
+	if (fake_of(l)->fail_op == op)
+		return pf_fail(-1, "fake: op %d failed", op);
 	return 0;
 }
 
-static int fake_chain_id(struct pf_ledger *l, uint64_t *out, char *err, size_t errlen)
+static int fake_chain_id(struct pf_ledger *l, uint64_t *out)
 {
 	*out = fake_of(l)->facts.node_chain_id;
-	return fake_step(l, 1, err, errlen);
+	return fake_step(l, 1);
 }
 
-static int fake_block_number(struct pf_ledger *l, uint64_t *out, char *err, size_t errlen)
+static int fake_block_number(struct pf_ledger *l, uint64_t *out)
 {
 	*out = fake_of(l)->facts.head;
-	return fake_step(l, 4, err, errlen);
+	return fake_step(l, 4);
 }
 
-static int fake_get_tx(struct pf_ledger *l, const char *hash, struct pf_payment *p, char *err,
-		       size_t errlen)
+static int fake_get_tx(struct pf_ledger *l, const char *hash, struct pf_payment *p)
 {
 	struct pf_payment *src = &fake_of(l)->facts;
 
@@ -613,11 +611,10 @@ static int fake_get_tx(struct pf_ledger *l, const char *hash, struct pf_payment 
 	memcpy(p->input, src->input, sizeof(p->input));
 	p->has_chain_id = src->has_chain_id;
 	p->tx_chain_id = src->tx_chain_id;
-	return fake_step(l, 2, err, errlen);
+	return fake_step(l, 2);
 }
 
-static int fake_get_receipt(struct pf_ledger *l, const char *hash, struct pf_payment *p, char *err,
-			    size_t errlen)
+static int fake_get_receipt(struct pf_ledger *l, const char *hash, struct pf_payment *p)
 {
 	struct pf_payment *src = &fake_of(l)->facts;
 
@@ -625,7 +622,7 @@ static int fake_get_receipt(struct pf_ledger *l, const char *hash, struct pf_pay
 	p->mined = src->mined;
 	p->status = src->status;
 	p->block_number = src->block_number;
-	return fake_step(l, 3, err, errlen);
+	return fake_step(l, 3);
 }
 
 static void fake_destroy(struct pf_ledger *l)

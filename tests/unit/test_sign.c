@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <sodium.h>
 #include "broker/proto/sign.h"
+#include "userspace/common/error.h"
 #include "unit.h"
 
 static char dir[] = "/tmp/pf-test-sign.XXXXXX";
@@ -58,23 +59,22 @@ static void test_sign_key_file_roundtrip(void)
 	char path[256];
 	struct pf_keypair kp, back;
 	struct stat st;
-	char why[200];
 	bool created;
 
 	path_in_dir(path, sizeof(path), "broker.key");
-	CHECK_EQ(pf_keypair_load(path, &back, why, sizeof(why)), -ENOENT);
-	CHECK_EQ(pf_keypair_load_or_create(path, &kp, &created, why, sizeof(why)), 0);
+	CHECK_EQ(pf_keypair_load(path, &back), -ENOENT);
+	CHECK_EQ(pf_keypair_load_or_create(path, &kp, &created), 0);
 	CHECK(created);
 	CHECK_EQ(stat(path, &st), 0);
 	CHECK_EQ(st.st_mode & 0777, 0600);
 	CHECK_EQ(st.st_size, 65);
-	CHECK_EQ(pf_keypair_load(path, &back, why, sizeof(why)), 0);
+	CHECK_EQ(pf_keypair_load(path, &back), 0);
 	CHECK(!memcmp(kp.pk, back.pk, 32) && !memcmp(kp.sk, back.sk, 64));
 	/* a second start keeps the key */
-	CHECK_EQ(pf_keypair_load_or_create(path, &back, &created, why, sizeof(why)), 0);
+	CHECK_EQ(pf_keypair_load_or_create(path, &back, &created), 0);
 	CHECK(!created);
 	CHECK(!memcmp(kp.pk, back.pk, 32));
-	CHECK_EQ(pf_keypair_save(path, &kp, why, sizeof(why)), -EEXIST);
+	CHECK_EQ(pf_keypair_save(path, &kp), -EEXIST);
 	unlink(path);
 }
 
@@ -92,28 +92,28 @@ static void test_sign_key_file_refusals(void)
 {
 	static const char seed_hex[] =
 	    "0707070707070707070707070707070707070707070707070707070707070707\n";
-	char path[256], why[200];
+	char path[256];
 	struct pf_keypair kp, ref;
 	uint8_t seed[32];
 
 	path_in_dir(path, sizeof(path), "k");
 	write_file(path, seed_hex, 0644);
-	CHECK_EQ(pf_keypair_load(path, &kp, why, sizeof(why)), -EPERM);
-	CHECK(strstr(why, "group or others") != NULL);
+	CHECK_EQ(pf_keypair_load(path, &kp), -EPERM);
+	CHECK(strstr(pf_last_error(), "group or others") != NULL);
 	write_file(path, seed_hex, 0640);
-	CHECK_EQ(pf_keypair_load(path, &kp, why, sizeof(why)), -EPERM);
+	CHECK_EQ(pf_keypair_load(path, &kp), -EPERM);
 	write_file(path, seed_hex, 0600);
-	CHECK_EQ(pf_keypair_load(path, &kp, why, sizeof(why)), 0);
+	CHECK_EQ(pf_keypair_load(path, &kp), 0);
 	memset(seed, 7, sizeof(seed));
 	pf_keypair_from_seed(&ref, seed);
 	CHECK(!memcmp(kp.pk, ref.pk, 32));
 	write_file(path, "07070707\n", 0600);
-	CHECK_EQ(pf_keypair_load(path, &kp, why, sizeof(why)), -EINVAL);
+	CHECK_EQ(pf_keypair_load(path, &kp), -EINVAL);
 	write_file(path, "zz07070707070707070707070707070707070707070707070707070707070707\n",
 		   0600);
-	CHECK_EQ(pf_keypair_load(path, &kp, why, sizeof(why)), -EINVAL);
+	CHECK_EQ(pf_keypair_load(path, &kp), -EINVAL);
 	unlink(path);
-	CHECK_EQ(pf_keypair_load(dir, &kp, why, sizeof(why)), -EPERM); /* a directory */
+	CHECK_EQ(pf_keypair_load(dir, &kp), -EPERM); /* a directory */
 }
 
 int main(void)

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "userspace/common/error.h"
 #include "unit.h"
 #include "broker/eth/ethkey.h"
 #include "broker/eth/ethtx.h"
@@ -122,6 +123,19 @@ static void test_hex_encode_decode(void)
 	CHECK_EQ(pf_hex_decode("abc", 3, out, sizeof(out)), -EINVAL);
 	CHECK_EQ(pf_hex_decode("0xzz", 4, out, sizeof(out)), -EINVAL);
 	CHECK_EQ(pf_hex_decode("0x0011223344", 12, out, sizeof(out)), -ENOSPC);
+	/* strict: a stray byte anywhere fails the whole call, even a NUL or a
+	 * separator that libsodium could be told to skip */
+	CHECK_EQ(pf_hex_decode("00a\0", 4, out, sizeof(out)), -EINVAL);
+	CHECK_EQ(pf_hex_decode("00:a", 4, out, sizeof(out)), -EINVAL);
+	CHECK_EQ(pf_hex_decode("0X0a", 4, out, sizeof(out)), 1);
+	CHECK_EQ(out[0], 0x0a);
+	CHECK_EQ(pf_hex_decode_exact("00AB7fff", 8, out, 4), 0);
+	CHECK(!memcmp(out, b, 4));
+	CHECK_EQ(pf_hex_decode_exact("0x00ab7f", 8, out, 4), -1);
+	CHECK_EQ(pf_hex_decode_exact("00ab7f", 6, out, 4), -1);
+	CHECK(pf_hex_valid("00AbfF", 6, 6));
+	CHECK(!pf_hex_valid("00Abf", 5, 6));
+	CHECK(!pf_hex_valid("00Abfg", 6, 6));
 }
 
 /* Compares r's encoding with the expected hex and frees r. */
@@ -252,11 +266,11 @@ static void test_rlp_long_list_and_string(void)
 
 static void load_dev_key(struct pf_ethkey *k, const char *hex)
 {
-	char err[256] = "";
+	int rc = pf_ethkey_parse(k, hex, strlen(hex));
 
-	CHECK_EQ(pf_ethkey_parse(k, hex, strlen(hex), err, sizeof(err)), 0);
-	if (err[0])
-		fprintf(stderr, "  %s\n", err);
+	CHECK_EQ(rc, 0);
+	if (rc)
+		fprintf(stderr, "  %s\n", pf_last_error());
 }
 
 static void test_address_from_dev_key(void)
@@ -286,35 +300,27 @@ static void test_eip55_format_and_parse(void)
 	    "0xD1220A0cf47c7B9Be7A2E6BA89F429762e7b9aDb",
 	};
 	uint8_t addr[PF_ETH_ADDR_LEN], want[PF_ETH_ADDR_LEN];
-	char s[PF_ETH_ADDR_STRLEN], err[256];
+	char s[PF_ETH_ADDR_STRLEN];
 
 	for (size_t i = 4; i < sizeof(v) / sizeof(v[0]); i++) {
-		CHECK_EQ(pf_eth_addr_parse(v[i], addr, err, sizeof(err)), 0);
+		CHECK_EQ(pf_eth_addr_parse(v[i], addr), 0);
 		CHECK_STR(pf_eth_addr_format(addr, s), v[i]);
 	}
 	/* all one case: accepted without a checksum */
 	for (size_t i = 0; i < 4; i++)
-		CHECK_EQ(pf_eth_addr_parse(v[i], addr, err, sizeof(err)), 0);
-	CHECK_EQ(
-	    pf_eth_addr_parse("70997970c51812dc3a010c7d01b50e0d17dc79c8", want, err, sizeof(err)),
-	    0);
-	CHECK_EQ(pf_eth_addr_parse(DEV_ADDR1, addr, err, sizeof(err)), 0);
+		CHECK_EQ(pf_eth_addr_parse(v[i], addr), 0);
+	CHECK_EQ(pf_eth_addr_parse("70997970c51812dc3a010c7d01b50e0d17dc79c8", want), 0);
+	CHECK_EQ(pf_eth_addr_parse(DEV_ADDR1, addr), 0);
 	CHECK(!memcmp(addr, want, sizeof(addr)));
 
 	/* one letter's case flipped */
-	CHECK_EQ(
-	    pf_eth_addr_parse("0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD", addr, err, sizeof(err)),
-	    -EINVAL);
-	CHECK(strstr(err, "EIP-55") != NULL);
-	CHECK(strstr(err, "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed") != NULL);
-	CHECK_EQ(
-	    pf_eth_addr_parse("0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeA", addr, err, sizeof(err)),
-	    -EINVAL);
-	CHECK(strstr(err, "expected 40 hex digits, found 38") != NULL);
-	CHECK_EQ(
-	    pf_eth_addr_parse("0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeg", addr, err, sizeof(err)),
-	    -EINVAL);
-	CHECK(strstr(err, "character 40 (0x67) is not a hex digit") != NULL);
+	CHECK_EQ(pf_eth_addr_parse("0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD", addr), -EINVAL);
+	CHECK(strstr(pf_last_error(), "EIP-55") != NULL);
+	CHECK(strstr(pf_last_error(), "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed") != NULL);
+	CHECK_EQ(pf_eth_addr_parse("0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeA", addr), -EINVAL);
+	CHECK(strstr(pf_last_error(), "expected 40 hex digits, found 38") != NULL);
+	CHECK_EQ(pf_eth_addr_parse("0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeg", addr), -EINVAL);
+	CHECK(strstr(pf_last_error(), "character 40 (0x67) is not a hex digit") != NULL);
 }
 
 static void test_bad_key_hex(void)
@@ -322,30 +328,31 @@ static void test_bad_key_hex(void)
 	static const char *const n = /* the curve order: one past the largest secret */
 	    "fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141";
 	struct pf_ethkey k;
-	char err[256];
 
-	CHECK_EQ(pf_ethkey_parse(&k, "", 0, err, sizeof(err)), -EINVAL);
-	CHECK_STR(err, "private key: empty, expected 64 hex digits");
-	CHECK_EQ(pf_ethkey_parse(&k, " 0x\n", 4, err, sizeof(err)), -EINVAL);
-	CHECK_STR(err, "private key: empty, expected 64 hex digits");
-	CHECK_EQ(pf_ethkey_parse(&k, DEV_KEY0 "0", 65, err, sizeof(err)), -EINVAL);
-	CHECK_STR(err, "private key: expected exactly 64 hex digits (optionally prefixed 0x), "
-		       "found 65");
-	CHECK_EQ(pf_ethkey_parse(&k, DEV_KEY0, 63, err, sizeof(err)), -EINVAL);
-	CHECK_STR(err, "private key: expected exactly 64 hex digits (optionally prefixed 0x), "
-		       "found 63");
-	CHECK_EQ(pf_ethkey_parse(&k, "0x" DEV_KEY0 "\nextra", 72, err, sizeof(err)), -EINVAL);
-	CHECK_STR(err, "private key: character 65 (0x0a) is not a hex digit");
-	CHECK_EQ(pf_ethkey_parse(&k, "0xg" DEV_KEY0, 67, err, sizeof(err)), -EINVAL);
-	CHECK_STR(err, "private key: character 1 (0x67) is not a hex digit");
-	CHECK_EQ(pf_ethkey_parse(&k,
-				 "0000000000000000000000000000000000000000000000000000000000000000",
-				 64, err, sizeof(err)),
+	CHECK_EQ(pf_ethkey_parse(&k, "", 0), -EINVAL);
+	CHECK_STR(pf_last_error(), "private key: empty, expected 64 hex digits");
+	CHECK_EQ(pf_ethkey_parse(&k, " 0x\n", 4), -EINVAL);
+	CHECK_STR(pf_last_error(), "private key: empty, expected 64 hex digits");
+	CHECK_EQ(pf_ethkey_parse(&k, DEV_KEY0 "0", 65), -EINVAL);
+	CHECK_STR(pf_last_error(),
+		  "private key: expected exactly 64 hex digits (optionally prefixed 0x), "
+		  "found 65");
+	CHECK_EQ(pf_ethkey_parse(&k, DEV_KEY0, 63), -EINVAL);
+	CHECK_STR(pf_last_error(),
+		  "private key: expected exactly 64 hex digits (optionally prefixed 0x), "
+		  "found 63");
+	CHECK_EQ(pf_ethkey_parse(&k, "0x" DEV_KEY0 "\nextra", 72), -EINVAL);
+	CHECK_STR(pf_last_error(), "private key: character 65 (0x0a) is not a hex digit");
+	CHECK_EQ(pf_ethkey_parse(&k, "0xg" DEV_KEY0, 67), -EINVAL);
+	CHECK_STR(pf_last_error(), "private key: character 1 (0x67) is not a hex digit");
+	CHECK_EQ(pf_ethkey_parse(
+		     &k, "0000000000000000000000000000000000000000000000000000000000000000", 64),
 		 -EINVAL);
-	CHECK_STR(err, "private key: not a valid secp256k1 private key (zero, or not below the "
-		       "curve order)");
-	CHECK_EQ(pf_ethkey_parse(&k, n, 64, err, sizeof(err)), -EINVAL);
-	CHECK(strstr(err, "not a valid secp256k1 private key") != NULL);
+	CHECK_STR(pf_last_error(),
+		  "private key: not a valid secp256k1 private key (zero, or not below the "
+		  "curve order)");
+	CHECK_EQ(pf_ethkey_parse(&k, n, 64), -EINVAL);
+	CHECK(strstr(pf_last_error(), "not a valid secp256k1 private key") != NULL);
 }
 
 /* Writes text to tmpdir/name with mode; returns the path (static buffer). */
@@ -367,23 +374,23 @@ static void test_key_file_permissions(void)
 {
 	static const mode_t loose[] = {0644, 0640, 0604, 0660, 0700, 0666, 04600};
 	struct pf_ethkey k;
-	char err[512], want[512], a[PF_ETH_ADDR_STRLEN];
+	char want[512], a[PF_ETH_ADDR_STRLEN];
 	const char *p;
 
 	for (size_t i = 0; i < sizeof(loose) / sizeof(loose[0]); i++) {
 		p = key_file("loose.key", "0x" DEV_KEY0 "\n", loose[i]);
-		CHECK_EQ(pf_ethkey_load(&k, p, err, sizeof(err)), -EPERM);
+		CHECK_EQ(pf_ethkey_load(&k, p), -EPERM);
 		snprintf(want, sizeof(want),
 			 "key file %s has mode %04o; a private key file must have mode 0600 or "
 			 "stricter (chmod 600 %s)",
 			 p, (unsigned)loose[i], p);
-		CHECK_STR(err, want);
+		CHECK_STR(pf_last_error(), want);
 	}
 	static const mode_t strict[] = {0600, 0400, 0200, 0};
 	for (size_t i = 0; i < sizeof(strict) / sizeof(strict[0]); i++) {
 		memset(&k, 0, sizeof(k));
 		p = key_file("strict.key", "0x" DEV_KEY0 "\n", strict[i]);
-		CHECK_EQ(pf_ethkey_load(&k, p, err, sizeof(err)), 0); /* root reads mode 0 too */
+		CHECK_EQ(pf_ethkey_load(&k, p), 0); /* root reads mode 0 too */
 		CHECK_STR(pf_eth_addr_format(k.addr, a), DEV_ADDR0);
 	}
 }
@@ -391,66 +398,66 @@ static void test_key_file_permissions(void)
 static void test_key_file_errors(void)
 {
 	struct pf_ethkey k;
-	char err[512], want[512], path[256];
+	char want[512], path[256];
 	const char *p;
 
 	snprintf(path, sizeof(path), "%s/missing.key", tmpdir);
-	CHECK_EQ(pf_ethkey_load(&k, path, err, sizeof(err)), -ENOENT);
+	CHECK_EQ(pf_ethkey_load(&k, path), -ENOENT);
 	snprintf(want, sizeof(want), "cannot open key file %s: No such file or directory", path);
-	CHECK_STR(err, want);
+	CHECK_STR(pf_last_error(), want);
 
-	CHECK_EQ(pf_ethkey_load(&k, tmpdir, err, sizeof(err)), -EINVAL);
+	CHECK_EQ(pf_ethkey_load(&k, tmpdir), -EINVAL);
 	snprintf(want, sizeof(want), "key file %s is not a regular file", tmpdir);
-	CHECK_STR(err, want);
+	CHECK_STR(pf_last_error(), want);
 
 	p = key_file("short.key", DEV_KEY0 + 2, 0600);
-	CHECK_EQ(pf_ethkey_load(&k, p, err, sizeof(err)), -EINVAL);
+	CHECK_EQ(pf_ethkey_load(&k, p), -EINVAL);
 	snprintf(want, sizeof(want),
 		 "%s: expected exactly 64 hex digits (optionally prefixed 0x), found 62", p);
-	CHECK_STR(err, want);
+	CHECK_STR(pf_last_error(), want);
 
 	p = key_file("bad.key", "0x" DEV_KEY0 "Z\n", 0600);
-	CHECK_EQ(pf_ethkey_load(&k, p, err, sizeof(err)), -EINVAL);
+	CHECK_EQ(pf_ethkey_load(&k, p), -EINVAL);
 	snprintf(want, sizeof(want), "%s: character 65 (0x5a) is not a hex digit", p);
-	CHECK_STR(err, want);
+	CHECK_STR(pf_last_error(), want);
 
 	p = key_file("empty.key", "", 0600);
-	CHECK_EQ(pf_ethkey_load(&k, p, err, sizeof(err)), -EINVAL);
+	CHECK_EQ(pf_ethkey_load(&k, p), -EINVAL);
 	snprintf(want, sizeof(want), "%s: empty, expected 64 hex digits", p);
-	CHECK_STR(err, want);
+	CHECK_STR(pf_last_error(), want);
 
 	char big[400];
 	memset(big, ' ', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
 	p = key_file("big.key", big, 0600);
-	CHECK_EQ(pf_ethkey_load(&k, p, err, sizeof(err)), -EINVAL);
+	CHECK_EQ(pf_ethkey_load(&k, p), -EINVAL);
 	snprintf(want, sizeof(want),
 		 "key file %s is too long: expected 64 hex digits (optionally prefixed 0x)", p);
-	CHECK_STR(err, want);
+	CHECK_STR(pf_last_error(), want);
 }
 
 static void test_key_generate_save_load(void)
 {
 	struct pf_ethkey k, again, other;
-	char err[512], path[256];
+	char path[256];
 	struct stat st;
 	mode_t old = umask(0077); /* save must still give exactly 0600 */
 
 	snprintf(path, sizeof(path), "%s/new.key", tmpdir);
 	unlink(path);
-	CHECK_EQ(pf_ethkey_generate(&k, err, sizeof(err)), 0);
-	CHECK_EQ(pf_ethkey_generate(&other, err, sizeof(err)), 0);
+	CHECK_EQ(pf_ethkey_generate(&k), 0);
+	CHECK_EQ(pf_ethkey_generate(&other), 0);
 	CHECK(memcmp(k.secret, other.secret, sizeof(k.secret)));
-	CHECK_EQ(pf_ethkey_save(&k, path, err, sizeof(err)), 0);
+	CHECK_EQ(pf_ethkey_save(&k, path), 0);
 	CHECK_EQ(stat(path, &st), 0);
 	CHECK_EQ(st.st_mode & 07777, 0600);
 	CHECK_EQ(st.st_size, 2 + 64 + 1);
-	CHECK_EQ(pf_ethkey_load(&again, path, err, sizeof(err)), 0);
+	CHECK_EQ(pf_ethkey_load(&again, path), 0);
 	CHECK(!memcmp(&k, &again, sizeof(k)));
 
-	CHECK_EQ(pf_ethkey_save(&other, path, err, sizeof(err)), -EEXIST);
-	CHECK(strstr(err, "already exists") != NULL);
-	CHECK_EQ(pf_ethkey_load(&again, path, err, sizeof(err)), 0); /* untouched */
+	CHECK_EQ(pf_ethkey_save(&other, path), -EEXIST);
+	CHECK(strstr(pf_last_error(), "already exists") != NULL);
+	CHECK_EQ(pf_ethkey_load(&again, path), 0); /* untouched */
 	CHECK(!memcmp(&k, &again, sizeof(k)));
 	umask(old);
 }
@@ -460,28 +467,27 @@ static void test_sign_digest_recovers_signer(void)
 	struct pf_ethkey k;
 	struct pf_eth_sig sig, sig2;
 	uint8_t digest[32], addr[20];
-	char err[256];
 
 	load_dev_key(&k, DEV_KEY1);
 	pf_keccak256("payflow", 7, digest);
-	CHECK_EQ(pf_ethkey_sign_digest(&k, digest, &sig, err, sizeof(err)), 0);
-	CHECK_EQ(pf_ethkey_sign_digest(&k, digest, &sig2, err, sizeof(err)), 0);
+	CHECK_EQ(pf_ethkey_sign_digest(&k, digest, &sig), 0);
+	CHECK_EQ(pf_ethkey_sign_digest(&k, digest, &sig2), 0);
 	CHECK(!memcmp(&sig, &sig2, sizeof(sig))); /* RFC 6979 */
 	CHECK(sig.s[0] < 0x80);			  /* low s: below n / 2 */
-	CHECK_EQ(pf_eth_recover_address(digest, &sig, addr, err, sizeof(err)), 0);
+	CHECK_EQ(pf_eth_recover_address(digest, &sig, addr), 0);
 	CHECK(!memcmp(addr, k.addr, 20));
 	digest[0] ^= 1; /* another message recovers another address */
-	CHECK_EQ(pf_eth_recover_address(digest, &sig, addr, err, sizeof(err)), 0);
+	CHECK_EQ(pf_eth_recover_address(digest, &sig, addr), 0);
 	CHECK(memcmp(addr, k.addr, 20));
 	memset(sig.r, 0xff, 32);
-	CHECK_EQ(pf_eth_recover_address(digest, &sig, addr, err, sizeof(err)), -EINVAL);
-	CHECK_STR(err, "r or s is not below the curve order");
+	CHECK_EQ(pf_eth_recover_address(digest, &sig, addr), -EINVAL);
+	CHECK_STR(pf_last_error(), "r or s is not below the curve order");
 	memset(sig.r, 0, 32);
-	CHECK_EQ(pf_eth_recover_address(digest, &sig, addr, err, sizeof(err)), -EINVAL);
-	CHECK_STR(err, "no public key matches this signature");
+	CHECK_EQ(pf_eth_recover_address(digest, &sig, addr), -EINVAL);
+	CHECK_STR(pf_last_error(), "no public key matches this signature");
 	sig.y_parity = 2;
-	CHECK_EQ(pf_eth_recover_address(digest, &sig, addr, err, sizeof(err)), -EINVAL);
-	CHECK_STR(err, "y parity 2 is not 0 or 1");
+	CHECK_EQ(pf_eth_recover_address(digest, &sig, addr), -EINVAL);
+	CHECK_STR(pf_last_error(), "y parity 2 is not 0 or 1");
 }
 
 static void hex_to(const char *hex, uint8_t *out, size_t len)
@@ -515,13 +521,12 @@ static void test_eip1559_matches_cast_mktx(void)
 	};
 	struct pf_signed_tx stx;
 	struct pf_ethkey k;
-	char err[256];
 
 	data[39] = 0x2a;
 	hex_to("70997970c51812dc3a010c7d01b50e0d17dc79c8", tx.to, 20);
 	hex_to("000000000000000000000000000000000000000000000001158e460913d00001", tx.value, 32);
 	load_dev_key(&k, DEV_KEY0);
-	CHECK_EQ(pf_eip1559_sign(&tx, &k, &stx, err, sizeof(err)), 0);
+	CHECK_EQ(pf_eip1559_sign(&tx, &k, &stx), 0);
 	CHECK_STR(stx.raw_hex, raw);
 	CHECK_EQ(stx.raw_len, (strlen(raw) - 2) / 2);
 	CHECK_EQ(stx.raw[0], 0x02);
@@ -553,12 +558,11 @@ static void test_eip1559_plain_transfer_matches_cast(void)
 	struct pf_signed_tx stx;
 	struct pf_ethkey k;
 	uint8_t hash[32];
-	char err[256];
 
 	tx.value[31] = 1;
-	CHECK_EQ(pf_eth_addr_parse(DEV_ADDR1, tx.to, err, sizeof(err)), 0);
+	CHECK_EQ(pf_eth_addr_parse(DEV_ADDR1, tx.to), 0);
 	load_dev_key(&k, DEV_KEY0);
-	CHECK_EQ(pf_eip1559_sign(&tx, &k, &stx, err, sizeof(err)), 0);
+	CHECK_EQ(pf_eip1559_sign(&tx, &k, &stx), 0);
 	CHECK_STR(stx.raw_hex, raw);
 	CHECK_EQ(stx.sig.y_parity, 1);
 	hex_to("6e496ef682f6d5c592f8d24fee911e5bcb351a641eee20aa9c6fbfbbe0fcbfac", hash, 32);
@@ -579,36 +583,38 @@ static void test_eip1559_rejects_bad_fields(void)
 	struct pf_signed_tx stx;
 	struct pf_ethkey k;
 	uint8_t digest[32];
-	char err[256];
 
 	load_dev_key(&k, DEV_KEY0);
-	CHECK_EQ(pf_eip1559_signing_hash(&ok, digest, err, sizeof(err)), 0);
+	CHECK_EQ(pf_eip1559_signing_hash(&ok, digest), 0);
 
 	tx = ok;
 	tx.chain_id = 0;
-	CHECK_EQ(pf_eip1559_sign(&tx, &k, &stx, err, sizeof(err)), -EINVAL);
-	CHECK_STR(err, "transaction: chain id must not be 0");
+	CHECK_EQ(pf_eip1559_sign(&tx, &k, &stx), -EINVAL);
+	CHECK_STR(pf_last_error(), "transaction: chain id must not be 0");
 	CHECK(stx.raw == NULL && stx.raw_hex == NULL);
 
 	tx = ok;
 	tx.gas_limit = 20999;
-	CHECK_EQ(pf_eip1559_sign(&tx, &k, &stx, err, sizeof(err)), -EINVAL);
-	CHECK_STR(err, "transaction: gas limit 20999 is below the 21000 every transaction needs");
+	CHECK_EQ(pf_eip1559_sign(&tx, &k, &stx), -EINVAL);
+	CHECK_STR(pf_last_error(),
+		  "transaction: gas limit 20999 is below the 21000 every transaction needs");
 
 	tx = ok;
 	tx.max_priority_fee_per_gas = 3;
-	CHECK_EQ(pf_eip1559_signing_hash(&tx, digest, err, sizeof(err)), -EINVAL);
-	CHECK_STR(err, "transaction: max priority fee per gas 3 exceeds max fee per gas 2");
+	CHECK_EQ(pf_eip1559_signing_hash(&tx, digest), -EINVAL);
+	CHECK_STR(pf_last_error(),
+		  "transaction: max priority fee per gas 3 exceeds max fee per gas 2");
 
 	tx = ok;
 	tx.data_len = 4;
-	CHECK_EQ(pf_eip1559_sign(&tx, &k, &stx, err, sizeof(err)), -EINVAL);
-	CHECK_STR(err, "transaction: 4 data bytes but no data pointer");
+	CHECK_EQ(pf_eip1559_sign(&tx, &k, &stx), -EINVAL);
+	CHECK_STR(pf_last_error(), "transaction: 4 data bytes but no data pointer");
 
 	/* a key struct whose address was tampered with is caught by recovery */
 	k.addr[0] ^= 1;
-	CHECK_EQ(pf_eip1559_sign(&ok, &k, &stx, err, sizeof(err)), -EINVAL);
-	CHECK_STR(err, "transaction: the signature recovers to another address than the key's");
+	CHECK_EQ(pf_eip1559_sign(&ok, &k, &stx), -EINVAL);
+	CHECK_STR(pf_last_error(),
+		  "transaction: the signature recovers to another address than the key's");
 }
 
 static void cleanup_tmpdir(void)

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "broker/eth/ethkey.h"
+#include "userspace/common/error.h"
 #include "broker/eth/ethtx.h"
 #include "userspace/common/hex.h"
 
@@ -66,11 +67,10 @@ static int parse_value(const char *s, uint8_t value[PF_ETH_VALUE_LEN])
 static int newkey(const char *path)
 {
 	struct pf_ethkey key;
-	char err[512], addr[PF_ETH_ADDR_STRLEN];
+	char addr[PF_ETH_ADDR_STRLEN];
 
-	if (pf_ethkey_generate(&key, err, sizeof(err)) ||
-	    pf_ethkey_save(&key, path, err, sizeof(err))) {
-		fprintf(stderr, "wallet_mktx: %s\n", err);
+	if (pf_ethkey_generate(&key) || pf_ethkey_save(&key, path)) {
+		fprintf(stderr, "wallet_mktx: %s\n", pf_last_error());
 		return 1;
 	}
 	printf("address=%s\n", pf_eth_addr_format(key.addr, addr));
@@ -122,8 +122,6 @@ static const struct {
 
 static int parse_option(const char *opt, const char *val, struct sign_args *a)
 {
-	char err[256];
-
 	for (size_t i = 0; i < sizeof(int_options) / sizeof(int_options[0]); i++) {
 		if (!strcmp(opt, int_options[i].name)) {
 			a->seen |= 1u << (i + 1);
@@ -142,9 +140,9 @@ static int parse_option(const char *opt, const char *val, struct sign_args *a)
 		return parse_data(val, a);
 	if (!strcmp(opt, "--to")) {
 		a->seen |= SEEN_TO;
-		if (!pf_eth_addr_parse(val, a->tx.to, err, sizeof(err)))
+		if (!pf_eth_addr_parse(val, a->tx.to))
 			return 0;
-		fprintf(stderr, "wallet_mktx: --to: %s\n", err);
+		fprintf(stderr, "wallet_mktx: --to: %s\n", pf_last_error());
 		return -1;
 	}
 	fprintf(stderr, "wallet_mktx: unknown option %s\n", opt);
@@ -156,7 +154,7 @@ static int sign(int argc, char **argv)
 	struct sign_args a = {0};
 	struct pf_signed_tx stx;
 	struct pf_ethkey key;
-	char err[512], addr[PF_ETH_ADDR_STRLEN], hash[PF_ETH_HASH_STRLEN];
+	char addr[PF_ETH_ADDR_STRLEN], hash[PF_ETH_HASH_STRLEN];
 	int rc = 1;
 
 	for (int i = 0; i < argc; i += 2) {
@@ -172,15 +170,15 @@ static int sign(int argc, char **argv)
 				"--max-priority-fee, --max-fee, --gas-limit and --to\n");
 		goto out;
 	}
-	if (pf_ethkey_load(&key, a.key_path, err, sizeof(err))) {
-		fprintf(stderr, "wallet_mktx: %s\n", err);
+	if (pf_ethkey_load(&key, a.key_path)) {
+		fprintf(stderr, "wallet_mktx: %s\n", pf_last_error());
 		goto out;
 	}
 	pf_eth_addr_format(key.addr, addr);
-	rc = pf_eip1559_sign(&a.tx, &key, &stx, err, sizeof(err));
+	rc = pf_eip1559_sign(&a.tx, &key, &stx);
 	pf_ethkey_wipe(&key);
 	if (rc) {
-		fprintf(stderr, "wallet_mktx: %s\n", err);
+		fprintf(stderr, "wallet_mktx: %s\n", pf_last_error());
 		rc = 1;
 		goto out;
 	}

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "tools/payflow/client_config.h"
-#include "userspace/common/errbuf.h"
+#include "userspace/common/error.h"
 
 static const struct {
 	const char *name;
@@ -31,8 +31,7 @@ static const char *trim(const char *s, const char *end, size_t *n)
 	return s;
 }
 
-static int parse_line(const char *s, const char *end, struct pf_client_config *c, size_t lineno,
-		      char *err, size_t errlen)
+static int parse_line(const char *s, const char *end, struct pf_client_config *c, size_t lineno)
 {
 	const char *eq = memchr(s, '=', (size_t)(end - s)), *name, *val;
 	size_t nn, vn;
@@ -41,28 +40,25 @@ static int parse_line(const char *s, const char *end, struct pf_client_config *c
 	if (!nn || *name == '#')
 		return 0;
 	if (!eq)
-		return pf_errbuf(-EINVAL, err, errlen, "line %zu has no '=': write name = value",
-				 lineno);
+		return pf_fail(-EINVAL, "line %zu has no '=': write name = value", lineno);
 	name = trim(s, eq, &nn);
 	val = trim(eq + 1, end, &vn);
 	for (size_t i = 0; i < N_SETTINGS; i++) {
 		if (strlen(settings[i].name) != nn || memcmp(settings[i].name, name, nn))
 			continue;
 		if (vn >= PF_CLIENT_VALUE_MAX)
-			return pf_errbuf(-EINVAL, err, errlen, "line %zu: the value is too long",
-					 lineno);
+			return pf_fail(-EINVAL, "line %zu: the value is too long", lineno);
 		memcpy((char *)c + settings[i].offset, val, vn);
 		((char *)c + settings[i].offset)[vn] = '\0';
 		return 0;
 	}
-	return pf_errbuf(-EINVAL, err, errlen,
-			 "line %zu: unknown setting '%.*s' (known: broker, rpc, account, key, "
-			 "peer, timeout)",
-			 lineno, (int)(nn > 40 ? 40 : nn), name);
+	return pf_fail(-EINVAL,
+		       "line %zu: unknown setting '%.*s' (known: broker, rpc, account, key, "
+		       "peer, timeout)",
+		       lineno, (int)(nn > 40 ? 40 : nn), name);
 }
 
-int pf_client_config_parse(const char *text, size_t len, struct pf_client_config *c, char *err,
-			   size_t errlen)
+int pf_client_config_parse(const char *text, size_t len, struct pf_client_config *c)
 {
 	const char *p = text, *end = text + len;
 	size_t lineno = 0;
@@ -70,7 +66,7 @@ int pf_client_config_parse(const char *text, size_t len, struct pf_client_config
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *le = nl ? nl : end;
-		int rc = parse_line(p, le, c, ++lineno, err, errlen);
+		int rc = parse_line(p, le, c, ++lineno);
 
 		if (rc)
 			return rc;
@@ -79,25 +75,25 @@ int pf_client_config_parse(const char *text, size_t len, struct pf_client_config
 	return 0;
 }
 
-int pf_client_config_load(const char *path, struct pf_client_config *c, char *err, size_t errlen)
+int pf_client_config_load(const char *path, struct pf_client_config *c)
 {
-	char buf[16384], why[200];
+	char buf[16384];
 	FILE *f = fopen(path, "r");
 	size_t n;
 	int rc;
 
 	if (!f)
-		return errno == ENOENT ? 0
-				       : pf_errbuf(-errno, err, errlen, "cannot read %s: %s", path,
-						   strerror(errno));
+		return errno == ENOENT
+			   ? 0
+			   : pf_fail(-errno, "cannot read %s: %s", path, strerror(errno));
 	n = fread(buf, 1, sizeof(buf), f);
 	rc = ferror(f) ? -EIO : n == sizeof(buf) ? -EFBIG : 0;
 	fclose(f);
 	if (rc)
-		return pf_errbuf(rc, err, errlen, "cannot read %s: %s", path,
-				 rc == -EFBIG ? "larger than 16 KiB" : strerror(EIO));
-	rc = pf_client_config_parse(buf, n, c, why, sizeof(why));
-	return rc ? pf_errbuf(rc, err, errlen, "%s: %s", path, why) : 0;
+		return pf_fail(rc, "cannot read %s: %s", path,
+			       rc == -EFBIG ? "larger than 16 KiB" : strerror(EIO));
+	rc = pf_client_config_parse(buf, n, c);
+	return rc ? pf_fail(rc, "%s: %s", path, pf_last_error()) : 0;
 }
 
 void pf_client_config_env(struct pf_client_config *c)
@@ -110,7 +106,7 @@ void pf_client_config_env(struct pf_client_config *c)
 	}
 }
 
-int pf_client_home(char *out, size_t len, char *err, size_t errlen)
+int pf_client_home(char *out, size_t len)
 {
 	const char *v;
 	int n;
@@ -122,10 +118,9 @@ int pf_client_home(char *out, size_t len, char *err, size_t errlen)
 	else if ((v = getenv("HOME")) && *v)
 		n = snprintf(out, len, "%s/.config/payflow", v);
 	else
-		return pf_errbuf(-ENOENT, err, errlen,
-				 "no home for payflow's files: set PAYFLOW_HOME or HOME");
+		return pf_fail(-ENOENT, "no home for payflow's files: set PAYFLOW_HOME or HOME");
 	if (n < 0 || (size_t)n >= len)
-		return pf_errbuf(-ENAMETOOLONG, err, errlen, "the payflow home path is too long");
+		return pf_fail(-ENAMETOOLONG, "the payflow home path is too long");
 	return 0;
 }
 
@@ -153,15 +148,14 @@ static int copy_host(const char *s, size_t n, char *host, size_t hostlen)
 	return 0;
 }
 
-int pf_broker_addr_parse(const char *text, char *host, size_t hostlen, unsigned int *port,
-			 char *err, size_t errlen)
+int pf_broker_addr_parse(const char *text, char *host, size_t hostlen, unsigned int *port)
 {
 	const char *colon, *close;
 	int rc;
 
 	*port = PF_CLIENT_PORT;
 	if (!text || !*text)
-		return pf_errbuf(-EINVAL, err, errlen, "no broker given: use --broker HOST[:PORT]");
+		return pf_fail(-EINVAL, "no broker given: use --broker HOST[:PORT]");
 	if (*text == '[') {
 		close = strchr(text, ']');
 		rc = close ? copy_host(text + 1, (size_t)(close - text - 1), host, hostlen)
@@ -178,9 +172,9 @@ int pf_broker_addr_parse(const char *text, char *host, size_t hostlen, unsigned 
 		rc = copy_host(text, strlen(text), host, hostlen);
 	}
 	if (rc)
-		return pf_errbuf(-EINVAL, err, errlen,
-				 "'%s' is not a broker address: write HOST, HOST:PORT or "
-				 "[IPV6]:PORT, port 1..65535",
-				 text);
+		return pf_fail(-EINVAL,
+			       "'%s' is not a broker address: write HOST, HOST:PORT or "
+			       "[IPV6]:PORT, port 1..65535",
+			       text);
 	return 0;
 }

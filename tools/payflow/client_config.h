@@ -28,22 +28,20 @@ struct pf_client_config {
 };
 
 /* Parses config text into c (fields not named stay as they are). 0 or -EINVAL. */
-int pf_client_config_parse(const char *text, size_t len, struct pf_client_config *c, char *err,
-			   size_t errlen);
+int pf_client_config_parse(const char *text, size_t len, struct pf_client_config *c);
 /* Loads path into c; a missing file is no error. */
-int pf_client_config_load(const char *path, struct pf_client_config *c, char *err, size_t errlen);
+int pf_client_config_load(const char *path, struct pf_client_config *c);
 /* Overrides c's fields from PAYFLOW_BROKER, PAYFLOW_RPC, PAYFLOW_ACCOUNT, PAYFLOW_KEY, ... */
 void pf_client_config_env(struct pf_client_config *c);
 
 /* The payflow home directory (not created). 0, or -ENOENT when no variable says. */
-int pf_client_home(char *out, size_t len, char *err, size_t errlen);
+int pf_client_home(char *out, size_t len);
 
 /*
  * Parses "HOST", "HOST:PORT", "[V6]:PORT", "[V6]" or a bare IPv6 address
  * (more than one ':'), with PF_CLIENT_PORT as the default port.
  * 0, or -EINVAL with err saying why.
  */
-int pf_broker_addr_parse(const char *text, char *host, size_t hostlen, unsigned int *port,
-			 char *err, size_t errlen);
+int pf_broker_addr_parse(const char *text, char *host, size_t hostlen, unsigned int *port);
 
 #endif /* PF_CLIENT_CONFIG_H */

@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "tools/payflow/client_pins.h"
-#include "userspace/common/errbuf.h"
+#include "userspace/common/error.h"
 #include "userspace/common/hex.h"
 
 /* One parsed line: blank/comment, or a name and a key. */
@@ -63,7 +63,7 @@ static int name_is(const struct pin_line *pl, const char *name)
  * Returns 1 found, 0 not found, -EINVAL malformed.
  */
 static int scan(const char *text, size_t len, const char *name, uint8_t pk[PF_PUBKEY_BYTES],
-		size_t *at, size_t *end, char *err, size_t errlen)
+		size_t *at, size_t *end)
 {
 	size_t pos = 0, lineno = 0;
 	int found = 0;
@@ -77,13 +77,13 @@ static int scan(const char *text, size_t len, const char *name, uint8_t pk[PF_PU
 		lineno++;
 		rc = parse_line(text + pos, n, &pl);
 		if (rc < 0)
-			return pf_errbuf(
-			    -EINVAL, err, errlen,
-			    "line %zu is not \"HOST:PORT KEY\" with a 64-hex-digit key", lineno);
+			return pf_fail(-EINVAL,
+				       "line %zu is not \"HOST:PORT KEY\" with a 64-hex-digit key",
+				       lineno);
 		if (rc && name_is(&pl, name)) {
 			if (found)
-				return pf_errbuf(-EINVAL, err, errlen,
-						 "line %zu pins %s a second time", lineno, name);
+				return pf_fail(-EINVAL, "line %zu pins %s a second time", lineno,
+					       name);
 			found = 1;
 			if (pk)
 				pf_hex_decode_exact(pl.key, pl.key_len, pk, PF_PUBKEY_BYTES);
@@ -109,29 +109,27 @@ static int name_ok(const char *name)
 	return 1;
 }
 
-int pf_pins_find(const char *text, size_t len, const char *name, uint8_t pk[PF_PUBKEY_BYTES],
-		 char *err, size_t errlen)
+int pf_pins_find(const char *text, size_t len, const char *name, uint8_t pk[PF_PUBKEY_BYTES])
 {
 	if (!name_ok(name))
-		return pf_errbuf(-EINVAL, err, errlen, "'%s' is not a broker name",
-				 name ? name : "");
-	return scan(text, len, name, pk, NULL, NULL, err, errlen);
+		return pf_fail(-EINVAL, "'%s' is not a broker name", name ? name : "");
+	return scan(text, len, name, pk, NULL, NULL);
 }
 
 char *pf_pins_replace(const char *text, size_t len, const char *name,
-		      const uint8_t pk[PF_PUBKEY_BYTES], size_t *out_len, char *err, size_t errlen)
+		      const uint8_t pk[PF_PUBKEY_BYTES], size_t *out_len)
 {
 	char line[PF_PIN_NAME_MAX + PF_PUBKEY_HEX + 3], hex[PF_PUBKEY_HEX + 1];
 	size_t at = len, end = len, line_len, head;
 	char *out;
-	int found = pf_pins_find(text, len, name, NULL, err, errlen);
+	int found = pf_pins_find(text, len, name, NULL);
 
 	if (found < 0) {
 		errno = EINVAL;
 		return NULL;
 	}
 	if (found)
-		scan(text, len, name, NULL, &at, &end, NULL, 0);
+		scan(text, len, name, NULL, &at, &end);
 	line_len = (size_t)snprintf(line, sizeof(line), "%s %s\n", name,
 				    pf_hex_encode(pk, PF_PUBKEY_BYTES, hex));
 	/* An appended line needs the last existing line to end in '\n'. */
@@ -152,7 +150,7 @@ char *pf_pins_replace(const char *text, size_t len, const char *name,
 }
 
 /* Reads a whole (small) file; a missing file is empty. 0 or -errno. */
-static int read_file(const char *path, char **buf, size_t *len, char *err, size_t errlen)
+static int read_file(const char *path, char **buf, size_t *len)
 {
 	FILE *f = fopen(path, "r");
 	long n;
@@ -160,9 +158,9 @@ static int read_file(const char *path, char **buf, size_t *len, char *err, size_
 	*buf = NULL;
 	*len = 0;
 	if (!f)
-		return errno == ENOENT ? 0
-				       : pf_errbuf(-errno, err, errlen, "cannot read %s: %s", path,
-						   strerror(errno));
+		return errno == ENOENT
+			   ? 0
+			   : pf_fail(-errno, "cannot read %s: %s", path, strerror(errno));
 	if (fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) ||
 	    !(*buf = malloc((size_t)n + 1)) || fread(*buf, 1, (size_t)n, f) != (size_t)n) {
 		int e = errno ? errno : EIO;
@@ -170,7 +168,7 @@ static int read_file(const char *path, char **buf, size_t *len, char *err, size_
 		fclose(f);
 		free(*buf);
 		*buf = NULL;
-		return pf_errbuf(-e, err, errlen, "cannot read %s: %s", path, strerror(e));
+		return pf_fail(-e, "cannot read %s: %s", path, strerror(e));
 	}
 	fclose(f);
 	(*buf)[n] = '\0';
@@ -178,61 +176,59 @@ static int read_file(const char *path, char **buf, size_t *len, char *err, size_
 	return 0;
 }
 
-int pf_pins_lookup(const char *path, const char *name, uint8_t pk[PF_PUBKEY_BYTES], char *err,
-		   size_t errlen)
+int pf_pins_lookup(const char *path, const char *name, uint8_t pk[PF_PUBKEY_BYTES])
 {
-	char *buf, why[200];
+	char *buf;
 	size_t len;
-	int rc = read_file(path, &buf, &len, err, errlen);
+	int rc = read_file(path, &buf, &len);
 
 	if (rc)
 		return rc;
-	rc = pf_pins_find(buf ? buf : "", len, name, pk, why, sizeof(why));
+	rc = pf_pins_find(buf ? buf : "", len, name, pk);
 	free(buf);
 	if (rc < 0)
-		return pf_errbuf(rc, err, errlen, "%s: %s", path, why);
+		return pf_fail(rc, "%s: %s", path, pf_last_error());
 	return rc;
 }
 
 /* Writes text to path through a temporary file and rename(2), mode 0600. */
-static int write_atomic(const char *path, const char *text, size_t len, char *err, size_t errlen)
+static int write_atomic(const char *path, const char *text, size_t len)
 {
 	char tmp[4096];
 	int fd, e;
 
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= sizeof(tmp))
-		return pf_errbuf(-ENAMETOOLONG, err, errlen, "path %s is too long", path);
+		return pf_fail(-ENAMETOOLONG, "path %s is too long", path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0)
-		return pf_errbuf(-errno, err, errlen, "cannot create %s: %s", tmp, strerror(errno));
+		return pf_fail(-errno, "cannot create %s: %s", tmp, strerror(errno));
 	if (write(fd, text, len) != (ssize_t)len || fsync(fd) || close(fd)) {
 		e = errno ? errno : EIO;
 		unlink(tmp);
-		return pf_errbuf(-e, err, errlen, "cannot write %s: %s", tmp, strerror(e));
+		return pf_fail(-e, "cannot write %s: %s", tmp, strerror(e));
 	}
 	if (rename(tmp, path)) {
 		e = errno;
 		unlink(tmp);
-		return pf_errbuf(-e, err, errlen, "cannot replace %s: %s", path, strerror(e));
+		return pf_fail(-e, "cannot replace %s: %s", path, strerror(e));
 	}
 	return 0;
 }
 
-int pf_pins_store(const char *path, const char *name, const uint8_t pk[PF_PUBKEY_BYTES], char *err,
-		  size_t errlen)
+int pf_pins_store(const char *path, const char *name, const uint8_t pk[PF_PUBKEY_BYTES])
 {
-	char *buf, *out, why[200];
+	char *buf, *out;
 	size_t len, out_len;
-	int rc = read_file(path, &buf, &len, err, errlen);
+	int rc = read_file(path, &buf, &len);
 
 	if (rc)
 		return rc;
-	out = pf_pins_replace(buf ? buf : "", len, name, pk, &out_len, why, sizeof(why));
+	out = pf_pins_replace(buf ? buf : "", len, name, pk, &out_len);
 	free(buf);
 	if (!out)
-		return pf_errbuf(-errno, err, errlen, "%s: %s", path,
-				 errno == ENOMEM ? "out of memory" : why);
-	rc = write_atomic(path, out, out_len, err, errlen);
+		return pf_fail(-errno, "%s: %s", path,
+			       errno == ENOMEM ? "out of memory" : pf_last_error());
+	rc = write_atomic(path, out, out_len);
 	free(out);
 	return rc;
 }

@@ -9,7 +9,8 @@
  * lines and lines starting with '#' are ignored; anything else is an error
  * naming the line. The file is rewritten atomically with mode 0600.
  *
- * Functions return as documented, and on failure write one sentence to err.
+ * Functions return as documented, and on failure leave one sentence in
+ * pf_last_error().
  */
 #ifndef PF_CLIENT_PINS_H
 #define PF_CLIENT_PINS_H
@@ -30,24 +31,21 @@ enum pf_pin_verdict {
  * Finds name in file text: 1 (pk filled) when pinned, 0 when not, -EINVAL
  * for a malformed line (err names it). A name pinned twice is malformed.
  */
-int pf_pins_find(const char *text, size_t len, const char *name, uint8_t pk[PF_PUBKEY_BYTES],
-		 char *err, size_t errlen);
+int pf_pins_find(const char *text, size_t len, const char *name, uint8_t pk[PF_PUBKEY_BYTES]);
 
 /*
  * The text with name pinned to pk: an existing line for name is replaced in
  * place, otherwise one line is appended; other lines are kept verbatim.
  * Returns a malloc'd NUL-terminated string (length in *out_len), or NULL
- * with errno ENOMEM or EINVAL (malformed text or name; err says why).
+ * with errno ENOMEM or EINVAL (malformed text or name; pf_last_error() says why).
  */
 char *pf_pins_replace(const char *text, size_t len, const char *name,
-		      const uint8_t pk[PF_PUBKEY_BYTES], size_t *out_len, char *err, size_t errlen);
+		      const uint8_t pk[PF_PUBKEY_BYTES], size_t *out_len);
 
 /* pf_pins_find on a file; a missing file pins nothing (0). */
-int pf_pins_lookup(const char *path, const char *name, uint8_t pk[PF_PUBKEY_BYTES], char *err,
-		   size_t errlen);
+int pf_pins_lookup(const char *path, const char *name, uint8_t pk[PF_PUBKEY_BYTES]);
 /* Pins name to pk in the file (created with mode 0600), atomically. 0 or -errno. */
-int pf_pins_store(const char *path, const char *name, const uint8_t pk[PF_PUBKEY_BYTES], char *err,
-		  size_t errlen);
+int pf_pins_store(const char *path, const char *name, const uint8_t pk[PF_PUBKEY_BYTES]);
 
 /* The verdict for a broker that shows key seen; found is pf_pins_*'s 0 or 1. */
 enum pf_pin_verdict pf_pins_verdict(int found, const uint8_t pinned[PF_PUBKEY_BYTES],

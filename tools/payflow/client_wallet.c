@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "tools/payflow/client_wallet.h"
-#include "userspace/common/errbuf.h"
+#include "userspace/common/error.h"
 #include "broker/eth/eth_hex.h"
 #include "userspace/common/hex.h"
 #include "broker/proto/quote.h"
@@ -51,22 +51,18 @@ int pf_wallet_value_be(const char *amount, uint8_t out[PF_ETH_VALUE_LEN])
 
 int pf_wallet_build_tx(const struct pf_quote *q, uint64_t nonce, uint64_t gas_limit,
 		       uint64_t max_priority_fee, uint64_t max_fee, struct pf_eip1559_tx *tx,
-		       uint8_t data[PF_ID_BYTES], char *err, size_t errlen)
+		       uint8_t data[PF_ID_BYTES])
 {
-	char why[200];
-
 	memset(tx, 0, sizeof(*tx));
 	if (!pf_quote_id_valid(q->quote_id) ||
 	    pf_hex_decode_exact(q->quote_id, PF_ID_HEX, data, PF_ID_BYTES))
-		return pf_errbuf(-EINVAL, err, errlen, "quote id '%s' is not 32 hex digits",
-				 q->quote_id);
-	if (pf_eth_addr_parse(q->pay_to, tx->to, why, sizeof(why)))
-		return pf_errbuf(-EINVAL, err, errlen, "pay_to: %s", why);
+		return pf_fail(-EINVAL, "quote id '%s' is not 32 hex digits", q->quote_id);
+	if (pf_eth_addr_parse(q->pay_to, tx->to))
+		return pf_fail(-EINVAL, "pay_to: %s", pf_last_error());
 	if (pf_wallet_value_be(q->amount, tx->value))
-		return pf_errbuf(-EINVAL, err, errlen, "amount '%s' is not a decimal amount",
-				 q->amount);
+		return pf_fail(-EINVAL, "amount '%s' is not a decimal amount", q->amount);
 	if (q->chain_id == 0)
-		return pf_errbuf(-EINVAL, err, errlen, "chain id 0 is not a chain");
+		return pf_fail(-EINVAL, "chain id 0 is not a chain");
 	tx->chain_id = q->chain_id;
 	tx->nonce = nonce;
 	tx->max_priority_fee_per_gas = max_priority_fee;
@@ -80,31 +76,28 @@ int pf_wallet_build_tx(const struct pf_quote *q, uint64_t nonce, uint64_t gas_li
 /* --- talking to the node ---------------------------------------------- */
 
 /* A JSON-RPC failure as a sentence; -EIO when the node could not be asked. */
-static int rpc_fail(struct pf_wallet *w, const char *method, const struct pf_jsonrpc_error *e,
-		    char *err, size_t errlen)
+static int rpc_fail(struct pf_wallet *w, const char *method, const struct pf_jsonrpc_error *e)
 {
 	if (e->kind == PF_JSONRPC_E_RPC)
-		return pf_errbuf(-EPERM, err, errlen, "the ledger node refused %s: %s", method,
-				 e->message);
-	return pf_errbuf(-EIO, err, errlen, "the ledger node at %s could not be asked (%s): %s",
-			 pf_jsonrpc_url(w->rpc), method, e->message);
+		return pf_fail(-EPERM, "the ledger node refused %s: %s", method, e->message);
+	return pf_fail(-EIO, "the ledger node at %s could not be asked (%s): %s",
+		       pf_jsonrpc_url(w->rpc), method, e->message);
 }
 
 /* A quantity result ("0x..."), as 64 bits. */
-static int parse_quantity(struct pf_wallet *w, const char *method, const char *text, uint64_t *out,
-			  char *err, size_t errlen)
+static int parse_quantity(struct pf_wallet *w, const char *method, const char *text, uint64_t *out)
 {
 	struct pf_u256 v;
 
 	if (pf_u256_parse_hex(text, &v) || pf_u256_to_u64(&v, out))
-		return pf_errbuf(-EIO, err, errlen, "the ledger node at %s answered %s with '%s'",
-				 pf_jsonrpc_url(w->rpc), method, text);
+		return pf_fail(-EIO, "the ledger node at %s answered %s with '%s'",
+			       pf_jsonrpc_url(w->rpc), method, text);
 	return 0;
 }
 
 /* Calls a method with string params whose result is a quantity. */
-static int call_quantity(struct pf_wallet *w, const char *method, uint64_t *out, char *err,
-			 size_t errlen, int nparams, const char *p1, const char *p2)
+static int call_quantity(struct pf_wallet *w, const char *method, uint64_t *out, int nparams,
+			 const char *p1, const char *p2)
 {
 	struct pf_jsonrpc_error e;
 	char buf[80];
@@ -114,34 +107,33 @@ static int call_quantity(struct pf_wallet *w, const char *method, uint64_t *out,
 		     : pf_jsonrpc_call_str(w->rpc, method, buf, sizeof(buf), &e, 2, p1, p2);
 
 	if (rc)
-		return rpc_fail(w, method, &e, err, errlen);
-	return parse_quantity(w, method, buf, out, err, errlen);
+		return rpc_fail(w, method, &e);
+	return parse_quantity(w, method, buf, out);
 }
 
 int pf_wallet_open(struct pf_wallet *w, const char *rpc_url, const char *account,
-		   const char *key_path, long timeout_ms, char *err, size_t errlen)
+		   const char *key_path, long timeout_ms)
 {
-	char why[256];
 	uint8_t addr[PF_ETH_ADDR_LEN];
 	int rc;
 
 	memset(w, 0, sizeof(*w));
 	if (!rpc_url || !*rpc_url)
-		return pf_errbuf(
-		    -EINVAL, err, errlen,
+		return pf_fail(
+		    -EINVAL,
 		    "no ledger node: give --rpc URL (or PAYFLOW_RPC, or rpc= in the config)");
 	if (!!account == !!key_path)
-		return pf_errbuf(-EINVAL, err, errlen,
-				 "give exactly one wallet: --account ADDR (node-managed) or --key "
-				 "FILE (local key)");
+		return pf_fail(-EINVAL,
+			       "give exactly one wallet: --account ADDR (node-managed) or --key "
+			       "FILE (local key)");
 	if (account) {
-		if (pf_eth_addr_parse(account, addr, why, sizeof(why)))
-			return pf_errbuf(-EINVAL, err, errlen, "--account: %s", why);
+		if (pf_eth_addr_parse(account, addr))
+			return pf_fail(-EINVAL, "--account: %s", pf_last_error());
 		w->mode = PF_WALLET_ACCOUNT;
 	} else {
-		rc = pf_ethkey_load(&w->key, key_path, why, sizeof(why));
+		rc = pf_ethkey_load(&w->key, key_path);
 		if (rc)
-			return pf_errbuf(rc, err, errlen, "%s", why);
+			return pf_fail(rc, "%s", pf_last_error());
 		memcpy(addr, w->key.addr, sizeof(addr));
 		w->mode = PF_WALLET_KEY;
 	}
@@ -149,8 +141,8 @@ int pf_wallet_open(struct pf_wallet *w, const char *rpc_url, const char *account
 	w->rpc = pf_jsonrpc_new(rpc_url, timeout_ms);
 	if (!w->rpc) {
 		pf_ethkey_wipe(&w->key);
-		return pf_errbuf(-EINVAL, err, errlen,
-				 "'%s' is not a ledger node URL (http:// or https://)", rpc_url);
+		return pf_fail(-EINVAL, "'%s' is not a ledger node URL (http:// or https://)",
+			       rpc_url);
 	}
 	return 0;
 }
@@ -162,19 +154,19 @@ void pf_wallet_close(struct pf_wallet *w)
 	pf_ethkey_wipe(&w->key);
 }
 
-int pf_wallet_check_chain(struct pf_wallet *w, uint64_t chain_id, char *err, size_t errlen)
+int pf_wallet_check_chain(struct pf_wallet *w, uint64_t chain_id)
 {
 	uint64_t id;
-	int rc = call_quantity(w, "eth_chainId", &id, err, errlen, 0, NULL, NULL);
+	int rc = call_quantity(w, "eth_chainId", &id, 0, NULL, NULL);
 
 	if (rc)
 		return rc == -EPERM ? -EIO : rc;
 	if (id != chain_id)
-		return pf_errbuf(-EXDEV, err, errlen,
-				 "the ledger node at %s is on chain %llu, but the broker is paid "
-				 "on chain %llu",
-				 pf_jsonrpc_url(w->rpc), (unsigned long long)id,
-				 (unsigned long long)chain_id);
+		return pf_fail(-EXDEV,
+			       "the ledger node at %s is on chain %llu, but the broker is paid "
+			       "on chain %llu",
+			       pf_jsonrpc_url(w->rpc), (unsigned long long)id,
+			       (unsigned long long)chain_id);
 	return 0;
 }
 
@@ -200,41 +192,39 @@ static struct json_object *call_object(struct pf_wallet *w, const struct pf_quot
 
 /* Sends params (taken) to a method whose result is a transaction hash. */
 static int call_hash(struct pf_wallet *w, const char *method, struct json_object *params,
-		     char hash[PF_ETH_HASH_STRLEN], char *err, size_t errlen)
+		     char hash[PF_ETH_HASH_STRLEN])
 {
 	struct pf_jsonrpc_error e;
 	struct json_object *res;
 	const char *s;
 
 	if (pf_jsonrpc_call(w->rpc, method, params, &res, &e))
-		return rpc_fail(w, method, &e, err, errlen);
+		return rpc_fail(w, method, &e);
 	s = res && json_object_is_type(res, json_type_string) ? json_object_get_string(res) : "";
 	if (!pf_eth_is_hash(s)) {
 		json_object_put(res);
-		return pf_errbuf(-EIO, err, errlen, "%s answered '%s', not a transaction hash",
-				 method, s);
+		return pf_fail(-EIO, "%s answered '%s', not a transaction hash", method, s);
 	}
 	pf_eth_lower_copy(hash, PF_ETH_HASH_STRLEN, s);
 	json_object_put(res);
 	return 0;
 }
 
-static int pay_account(struct pf_wallet *w, const struct pf_quote *q, struct pf_wallet_payment *out,
-		       char *err, size_t errlen)
+static int pay_account(struct pf_wallet *w, const struct pf_quote *q, struct pf_wallet_payment *out)
 {
 	struct json_object *params = json_object_new_array(), *tx = call_object(w, q);
 
 	if (!params || !tx) {
 		json_object_put(params);
 		json_object_put(tx);
-		return pf_errbuf(-EINVAL, err, errlen, "the quote's amount or id is malformed");
+		return pf_fail(-EINVAL, "the quote's amount or id is malformed");
 	}
 	json_object_array_add(params, tx);
-	return call_hash(w, "eth_sendTransaction", params, out->tx_hash, err, errlen);
+	return call_hash(w, "eth_sendTransaction", params, out->tx_hash);
 }
 
 /* The latest block's baseFeePerGas; *has = false on a pre-London chain. */
-static int base_fee(struct pf_wallet *w, bool *has, uint64_t *fee, char *err, size_t errlen)
+static int base_fee(struct pf_wallet *w, bool *has, uint64_t *fee)
 {
 	struct json_object *params = json_object_new_array(), *blk, *v;
 	struct pf_jsonrpc_error e;
@@ -243,19 +233,17 @@ static int base_fee(struct pf_wallet *w, bool *has, uint64_t *fee, char *err, si
 	json_object_array_add(params, json_object_new_string("latest"));
 	json_object_array_add(params, json_object_new_boolean(0));
 	if (pf_jsonrpc_call(w->rpc, "eth_getBlockByNumber", params, &blk, &e))
-		return rpc_fail(w, "eth_getBlockByNumber", &e, err, errlen);
+		return rpc_fail(w, "eth_getBlockByNumber", &e);
 	*has = blk && json_object_object_get_ex(blk, "baseFeePerGas", &v) &&
 	       json_object_is_type(v, json_type_string);
-	rc = *has ? parse_quantity(w, "eth_getBlockByNumber", json_object_get_string(v), fee, err,
-				   errlen)
-		  : 0;
+	rc = *has ? parse_quantity(w, "eth_getBlockByNumber", json_object_get_string(v), fee) : 0;
 	json_object_put(blk);
 	return rc;
 }
 
 /* eth_estimateGas for the payment, never below the intrinsic gas. */
 static int estimate_gas(struct pf_wallet *w, const struct pf_quote *q, const uint8_t *data,
-			uint64_t *gas, char *err, size_t errlen)
+			uint64_t *gas)
 {
 	struct json_object *params = json_object_new_array(), *tx = call_object(w, q), *res;
 	struct pf_jsonrpc_error e;
@@ -265,15 +253,14 @@ static int estimate_gas(struct pf_wallet *w, const struct pf_quote *q, const uin
 	if (!params || !tx) {
 		json_object_put(params);
 		json_object_put(tx);
-		return pf_errbuf(-EINVAL, err, errlen, "the quote's amount or id is malformed");
+		return pf_fail(-EINVAL, "the quote's amount or id is malformed");
 	}
 	json_object_array_add(params, tx);
 	if (pf_jsonrpc_call(w->rpc, "eth_estimateGas", params, &res, &e))
-		return rpc_fail(w, "eth_estimateGas", &e, err, errlen);
+		return rpc_fail(w, "eth_estimateGas", &e);
 	rc = res && json_object_is_type(res, json_type_string)
-		 ? parse_quantity(w, "eth_estimateGas", json_object_get_string(res), gas, err,
-				  errlen)
-		 : pf_errbuf(-EIO, err, errlen, "eth_estimateGas gave no quantity");
+		 ? parse_quantity(w, "eth_estimateGas", json_object_get_string(res), gas)
+		 : pf_fail(-EIO, "eth_estimateGas gave no quantity");
 	json_object_put(res);
 	if (!rc && *gas < floor)
 		*gas = floor;
@@ -282,9 +269,9 @@ static int estimate_gas(struct pf_wallet *w, const struct pf_quote *q, const uin
 
 /* The tip: eth_maxPriorityFeePerGas, else gas price minus base fee, else 1 gwei. */
 static int tip_fee(struct pf_wallet *w, bool has_base, uint64_t base, uint64_t gas_price,
-		   uint64_t *tip, char *err, size_t errlen)
+		   uint64_t *tip)
 {
-	int rc = call_quantity(w, "eth_maxPriorityFeePerGas", tip, err, errlen, 0, NULL, NULL);
+	int rc = call_quantity(w, "eth_maxPriorityFeePerGas", tip, 0, NULL, NULL);
 
 	if (rc != -EPERM) /* answered, or the node is unreachable */
 		return rc;
@@ -295,8 +282,7 @@ static int tip_fee(struct pf_wallet *w, bool has_base, uint64_t base, uint64_t g
 	return 0;
 }
 
-static int pay_key(struct pf_wallet *w, const struct pf_quote *q, struct pf_wallet_payment *out,
-		   char *err, size_t errlen)
+static int pay_key(struct pf_wallet *w, const struct pf_quote *q, struct pf_wallet_payment *out)
 {
 	struct pf_eip1559_tx tx;
 	struct pf_signed_tx stx;
@@ -305,50 +291,48 @@ static int pay_key(struct pf_wallet *w, const struct pf_quote *q, struct pf_wall
 	bool has_base;
 	int rc;
 
-	rc = pf_wallet_build_tx(q, 0, PF_ETH_MIN_GAS, 0, 0, &tx, data, err, errlen);
+	rc = pf_wallet_build_tx(q, 0, PF_ETH_MIN_GAS, 0, 0, &tx, data);
 	if (!rc)
-		rc = call_quantity(w, "eth_getTransactionCount", &out->nonce, err, errlen, 2,
-				   w->address, "pending");
+		rc = call_quantity(w, "eth_getTransactionCount", &out->nonce, 2, w->address,
+				   "pending");
 	if (!rc)
-		rc = base_fee(w, &has_base, &base, err, errlen);
+		rc = base_fee(w, &has_base, &base);
 	if (!rc)
-		rc = call_quantity(w, "eth_gasPrice", &gas_price, err, errlen, 0, NULL, NULL);
+		rc = call_quantity(w, "eth_gasPrice", &gas_price, 0, NULL, NULL);
 	if (!rc)
-		rc = tip_fee(w, has_base, base, gas_price, &tip, err, errlen);
+		rc = tip_fee(w, has_base, base, gas_price, &tip);
 	if (!rc)
-		rc = estimate_gas(w, q, data, &gas, err, errlen);
+		rc = estimate_gas(w, q, data, &gas);
 	if (rc)
 		return rc;
 	if (pf_wallet_fees(has_base, base, tip, gas_price, &out->max_fee_per_gas,
 			   &out->max_priority_fee_per_gas))
-		return pf_errbuf(-ERANGE, err, errlen, "the node's fees overflow 64 bits");
+		return pf_fail(-ERANGE, "the node's fees overflow 64 bits");
 	out->gas_limit = gas;
 	rc = pf_wallet_build_tx(q, out->nonce, gas, out->max_priority_fee_per_gas,
-				out->max_fee_per_gas, &tx, data, err, errlen);
+				out->max_fee_per_gas, &tx, data);
 	if (!rc)
-		rc = pf_eip1559_sign(&tx, &w->key, &stx, err, errlen);
+		rc = pf_eip1559_sign(&tx, &w->key, &stx);
 	if (rc)
 		return rc;
 	struct json_object *params = json_object_new_array();
 
 	json_object_array_add(params, json_object_new_string(stx.raw_hex));
-	rc = call_hash(w, "eth_sendRawTransaction", params, out->tx_hash, err, errlen);
+	rc = call_hash(w, "eth_sendRawTransaction", params, out->tx_hash);
 	if (!rc) /* the node's hash must be the one we signed */
 		pf_hex_encode_0x(stx.hash, sizeof(stx.hash), out->tx_hash);
 	pf_signed_tx_free(&stx);
 	return rc;
 }
 
-int pf_wallet_pay(struct pf_wallet *w, const struct pf_quote *q, struct pf_wallet_payment *out,
-		  char *err, size_t errlen)
+int pf_wallet_pay(struct pf_wallet *w, const struct pf_quote *q, struct pf_wallet_payment *out)
 {
 	memset(out, 0, sizeof(*out));
 	snprintf(out->value, sizeof(out->value), "%s", q->amount);
-	return w->mode == PF_WALLET_ACCOUNT ? pay_account(w, q, out, err, errlen)
-					    : pay_key(w, q, out, err, errlen);
+	return w->mode == PF_WALLET_ACCOUNT ? pay_account(w, q, out) : pay_key(w, q, out);
 }
 
-int pf_wallet_receipt(struct pf_wallet *w, const char *tx_hash, char *err, size_t errlen)
+int pf_wallet_receipt(struct pf_wallet *w, const char *tx_hash)
 {
 	struct json_object *params = json_object_new_array(), *res, *st;
 	struct pf_jsonrpc_error e;
@@ -357,22 +341,21 @@ int pf_wallet_receipt(struct pf_wallet *w, const char *tx_hash, char *err, size_
 
 	json_object_array_add(params, json_object_new_string(tx_hash));
 	if (pf_jsonrpc_call(w->rpc, "eth_getTransactionReceipt", params, &res, &e)) {
-		rc = rpc_fail(w, "eth_getTransactionReceipt", &e, err, errlen);
+		rc = rpc_fail(w, "eth_getTransactionReceipt", &e);
 		return rc == -EPERM ? -EIO : rc;
 	}
 	if (!res)
 		return 0;
 	if (!json_object_object_get_ex(res, "status", &st) ||
 	    !json_object_is_type(st, json_type_string) ||
-	    parse_quantity(w, "eth_getTransactionReceipt", json_object_get_string(st), &status, err,
-			   errlen)) {
+	    parse_quantity(w, "eth_getTransactionReceipt", json_object_get_string(st), &status)) {
 		json_object_put(res);
-		return pf_errbuf(-EIO, err, errlen, "the receipt of %s has no status", tx_hash);
+		return pf_fail(-EIO, "the receipt of %s has no status", tx_hash);
 	}
 	json_object_put(res);
 	if (status != 1)
-		return pf_errbuf(-ECANCELED, err, errlen,
-				 "the payment %s failed on the ledger (receipt status %llu)",
-				 tx_hash, (unsigned long long)status);
+		return pf_fail(-ECANCELED,
+			       "the payment %s failed on the ledger (receipt status %llu)", tx_hash,
+			       (unsigned long long)status);
 	return 1;
 }

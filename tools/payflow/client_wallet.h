@@ -16,7 +16,7 @@
  *
  * Both send to the quote's pay_to the quote's amount with input "0x" +
  * quote id (docs/PROTOCOL.md 6.5). Functions that can fail return 0 or a
- * negative errno and write one sentence to err.
+ * negative errno and leave one sentence in pf_last_error().
  */
 #ifndef PF_CLIENT_WALLET_H
 #define PF_CLIENT_WALLET_H
@@ -55,18 +55,17 @@ struct pf_wallet_payment {
  * each RPC call (0 = 10 s).
  */
 int pf_wallet_open(struct pf_wallet *w, const char *rpc_url, const char *account,
-		   const char *key_path, long timeout_ms, char *err, size_t errlen);
+		   const char *key_path, long timeout_ms);
 void pf_wallet_close(struct pf_wallet *w);
 
 /* -EXDEV when the node's eth_chainId is not chain_id; -EIO when unreachable. */
-int pf_wallet_check_chain(struct pf_wallet *w, uint64_t chain_id, char *err, size_t errlen);
+int pf_wallet_check_chain(struct pf_wallet *w, uint64_t chain_id);
 
 /* Sends the payment for q. -EIO: the node could not be asked; -EPERM: it refused. */
-int pf_wallet_pay(struct pf_wallet *w, const struct pf_quote *q, struct pf_wallet_payment *out,
-		  char *err, size_t errlen);
+int pf_wallet_pay(struct pf_wallet *w, const struct pf_quote *q, struct pf_wallet_payment *out);
 
 /* 1 mined with status 1, 0 not mined yet, -ECANCELED reverted, -EIO. */
-int pf_wallet_receipt(struct pf_wallet *w, const char *tx_hash, char *err, size_t errlen);
+int pf_wallet_receipt(struct pf_wallet *w, const char *tx_hash);
 
 /* --- pure parts, unit-tested ------------------------------------------- */
 
@@ -91,6 +90,6 @@ int pf_wallet_value_be(const char *amount, uint8_t out[PF_ETH_VALUE_LEN]);
  */
 int pf_wallet_build_tx(const struct pf_quote *q, uint64_t nonce, uint64_t gas_limit,
 		       uint64_t max_priority_fee, uint64_t max_fee, struct pf_eip1559_tx *tx,
-		       uint8_t data[PF_ID_BYTES], char *err, size_t errlen);
+		       uint8_t data[PF_ID_BYTES]);
 
 #endif /* PF_CLIENT_WALLET_H */

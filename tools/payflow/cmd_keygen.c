@@ -3,12 +3,13 @@
 #include <errno.h>
 #include <stdio.h>
 #include "userspace/common/hex.h"
+#include "userspace/common/error.h"
 #include "tools/payflow/cli.h"
 
 int cmd_keygen(struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {COMMON_OPTIONS, {0}};
-	char path[PATH_MAX + 16], why[512], pk[PF_PUBKEY_HEX + 1];
+	char path[PATH_MAX + 16], pk[PF_PUBKEY_HEX + 1];
 	struct pf_keypair kp;
 	bool created = true;
 	int opt, rc;
@@ -25,13 +26,13 @@ int cmd_keygen(struct cli *c, int argc, char **argv)
 		return rc;
 	rc = pf_keypair_generate(&kp);
 	if (!rc)
-		rc = pf_keypair_save(path, &kp, why, sizeof(why));
+		rc = pf_keypair_save(path, &kp);
 	if (rc == -EEXIST) {
 		created = false;
-		rc = pf_keypair_load(path, &kp, why, sizeof(why));
+		rc = pf_keypair_load(path, &kp);
 	}
 	if (rc)
-		return cli_fail(c, PF_EXIT_FAILURE, NULL, "%s", why);
+		return cli_fail(c, PF_EXIT_FAILURE, NULL, "%s", pf_last_error());
 	pf_hex_encode(kp.pk, PF_PUBKEY_BYTES, pk);
 	pf_keypair_wipe(&kp);
 	if (c->json) {

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "tools/payflow/cli.h"
+#include "userspace/common/error.h"
 
 int identity_path(struct cli *c, char *path, size_t len)
 {
@@ -14,16 +15,16 @@ int identity_path(struct cli *c, char *path, size_t len)
 
 int identity_load(struct cli *c, struct pf_keypair *kp)
 {
-	char path[PATH_MAX + 16], why[512];
+	char path[PATH_MAX + 16];
 	int rc = identity_path(c, path, sizeof(path));
 
 	if (rc)
 		return rc;
-	rc = pf_keypair_load(path, kp, why, sizeof(why));
+	rc = pf_keypair_load(path, kp);
 	if (rc == -ENOENT)
 		return cli_fail(c, PF_EXIT_FAILURE, NULL,
 				"no client identity at %s: create it with payflow keygen", path);
 	if (rc)
-		return cli_fail(c, PF_EXIT_FAILURE, NULL, "%s", why);
+		return cli_fail(c, PF_EXIT_FAILURE, NULL, "%s", pf_last_error());
 	return 0;
 }

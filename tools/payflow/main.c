@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "tools/payflow/cli.h"
+#include "userspace/common/error.h"
 
 static const char common_tail[] =
     "COMMON OPTIONS\n"
@@ -259,13 +260,13 @@ static const struct {
 /* Home, config file and environment; the timeout default. */
 static int load_settings(struct cli *c)
 {
-	char path[PATH_MAX + 16], why[512];
+	char path[PATH_MAX + 16];
 
-	if (pf_client_home(c->home, sizeof(c->home), why, sizeof(why)))
-		return cli_fail(c, PF_EXIT_FAILURE, NULL, "%s", why);
+	if (pf_client_home(c->home, sizeof(c->home)))
+		return cli_fail(c, PF_EXIT_FAILURE, NULL, "%s", pf_last_error());
 	snprintf(path, sizeof(path), "%s/config", c->home);
-	if (pf_client_config_load(path, &c->cfg, why, sizeof(why)))
-		return cli_fail(c, PF_EXIT_USAGE, NULL, "%s", why);
+	if (pf_client_config_load(path, &c->cfg))
+		return cli_fail(c, PF_EXIT_USAGE, NULL, "%s", pf_last_error());
 	pf_client_config_env(&c->cfg);
 	c->timeout = PF_DEFAULT_TIMEOUT;
 	if (c->cfg.timeout[0]) {

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "userspace/common/addr.h"
+#include "userspace/common/error.h"
 #include "tools/payflow/cli.h"
 #include "broker/proto/quote.h"
 
@@ -84,38 +85,37 @@ static int open_wallet(struct cli *c, struct pf_wallet *w)
 {
 	const char *rpc = c->rpc ? c->rpc : c->cfg.rpc;
 	const char *account = c->account, *key = c->key;
-	char why[512];
 
 	/* An option picks the mode; else the environment / config file does. */
 	if (!account && !key) {
 		account = c->cfg.account[0] ? c->cfg.account : NULL;
 		key = c->cfg.key[0] ? c->cfg.key : NULL;
 	}
-	if (pf_wallet_open(w, rpc, account, key, 10000, why, sizeof(why)))
-		return cli_fail(c, PF_EXIT_USAGE, NULL, "%s", why);
+	if (pf_wallet_open(w, rpc, account, key, 10000))
+		return cli_fail(c, PF_EXIT_USAGE, NULL, "%s", pf_last_error());
 	return 0;
 }
 
 /* Waits until the payment is mined with status 1. */
 static int wait_mined(struct cli *c, struct pf_wallet *w, const char *hash, long long deadline)
 {
-	char why[512];
 	int n = 0;
 
 	for (;;) {
-		int rc = pf_wallet_receipt(w, hash, why, sizeof(why));
+		int rc = pf_wallet_receipt(w, hash);
 
 		if (rc == 1)
 			break;
 		if (rc == -ECANCELED) {
 			progress_done();
-			return cli_fail(c, PF_EXIT_PAYMENT, NULL, "%s", why);
+			return cli_fail(c, PF_EXIT_PAYMENT, NULL, "%s", pf_last_error());
 		}
 		if (now_ms() >= deadline) {
 			progress_done();
-			return cli_fail(
-			    c, PF_EXIT_TIMEOUT, NULL, "payment %s was not mined within %llu s%s%s",
-			    hash, (unsigned long long)c->timeout, rc ? ": " : "", rc ? why : "");
+			return cli_fail(c, PF_EXIT_TIMEOUT, NULL,
+					"payment %s was not mined within %llu s%s%s", hash,
+					(unsigned long long)c->timeout, rc ? ": " : "",
+					rc ? pf_last_error() : "");
 		}
 		progress("waiting for the payment to be mined (%d s)", n++);
 		sleep_ms(POLL_MS);
@@ -299,7 +299,7 @@ int purchase_run(struct cli *c, struct session *s, struct purchase *p)
 	struct pf_keypair kp;
 	struct pf_wallet w;
 	struct pf_quote q;
-	char why[512], *frame = NULL;
+	char *frame = NULL;
 	size_t len;
 	long long deadline;
 	int rc;
@@ -317,9 +317,8 @@ int purchase_run(struct cli *c, struct session *s, struct purchase *p)
 		rc = cli_fail(c, PF_EXIT_DECLINED, NULL, "cancelled: nothing was paid");
 		goto out;
 	}
-	if ((rc = pf_wallet_check_chain(&w, q.chain_id, why, sizeof(why))) ||
-	    (rc = pf_wallet_pay(&w, &q, &pay, why, sizeof(why)))) {
-		rc = cli_fail(c, PF_EXIT_PAYMENT, NULL, "payment failed: %s", why);
+	if ((rc = pf_wallet_check_chain(&w, q.chain_id)) || (rc = pf_wallet_pay(&w, &q, &pay))) {
+		rc = cli_fail(c, PF_EXIT_PAYMENT, NULL, "payment failed: %s", pf_last_error());
 		goto out;
 	}
 	if (!c->json) {

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "userspace/common/addr.h"
+#include "userspace/common/error.h"
 #include "userspace/common/hex.h"
 #include "tools/payflow/cli.h"
 
@@ -180,16 +181,16 @@ static int send_all(struct session *s, const char *buf, size_t len)
 /* Decides about the MENU's key: match, pin on first use, or refuse a change. */
 static int check_pin(struct cli *c, struct session *s, const char *frame, size_t len)
 {
-	char path[PATH_MAX + 32], why[512], seen[PF_PUBKEY_HEX + 1], pinned_hex[PF_PUBKEY_HEX + 1];
+	char path[PATH_MAX + 32], seen[PF_PUBKEY_HEX + 1], pinned_hex[PF_PUBKEY_HEX + 1];
 	uint8_t pinned[PF_PUBKEY_BYTES];
 	struct pf_err_msg err;
 	struct pf_msg m;
 	int found;
 
 	pins_path(c, path, sizeof(path));
-	found = pf_pins_lookup(path, s->name, pinned, why, sizeof(why));
+	found = pf_pins_lookup(path, s->name, pinned);
 	if (found < 0)
-		return cli_fail(c, PF_EXIT_FAILURE, NULL, "%s", why);
+		return cli_fail(c, PF_EXIT_FAILURE, NULL, "%s", pf_last_error());
 	/* Decode under the MENU's own key first: is it a well-signed MENU at all? */
 	if (pf_msg_decode(frame, len, PF_FROM_BROKER, NULL, &m, &err) != PF_OK) {
 		struct pf_msg e;
@@ -218,8 +219,8 @@ static int check_pin(struct cli *c, struct session *s, const char *frame, size_t
 			    s->name, seen, pinned_hex, path);
 		__attribute__((fallthrough)); /* the user accepts the new key */
 	case PF_PIN_NEW:
-		if (pf_pins_store(path, s->name, m.menu.broker_key, why, sizeof(why)))
-			return cli_fail(c, PF_EXIT_FAILURE, NULL, "%s", why);
+		if (pf_pins_store(path, s->name, m.menu.broker_key))
+			return cli_fail(c, PF_EXIT_FAILURE, NULL, "%s", pf_last_error());
 		cli_note(c, "%s broker key %s for %s in %s",
 			 found == 1 ? "accepted the new" : "pinned (first use)", seen, s->name,
 			 path);
@@ -263,12 +264,10 @@ static int connect_and_hello(struct cli *c, struct session *s)
 
 int session_open(struct cli *c, struct session *s, const char *broker, const char *bind_ip)
 {
-	char why[256];
-
 	memset(s, 0, sizeof(*s));
 	s->fd = -1;
-	if (pf_broker_addr_parse(broker, s->host, sizeof(s->host), &s->port, why, sizeof(why)))
-		return cli_fail(c, PF_EXIT_USAGE, NULL, "%s", why);
+	if (pf_broker_addr_parse(broker, s->host, sizeof(s->host), &s->port))
+		return cli_fail(c, PF_EXIT_USAGE, NULL, "%s", pf_last_error());
 	if (pf_pins_name(s->host, s->port, s->name, sizeof(s->name)))
 		return cli_fail(c, PF_EXIT_USAGE, NULL, "'%s' is not a usable broker name", broker);
 	if (bind_ip)

@@ -6,6 +6,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 #include "userspace/control/ctl_proto.h"
+#include "userspace/common/buf.h"
 #include "userspace/common/error.h"
 
 const char *pf_ctl_err_name(enum pf_ctl_err e)
@@ -91,39 +92,31 @@ static int write_all(int fd, const char *buf, size_t len)
 /* Reads up to the first newline; replies can be large (list). */
 static int read_line(int fd, char **out)
 {
-	size_t cap = 4096, len = 0;
-	char *buf = malloc(cap);
+	struct pf_buf b = {0};
 
-	if (!buf)
-		return pf_fail(-ENOMEM, "out of memory");
 	for (;;) {
 		ssize_t n;
 		char *nl;
 
-		if (len + 1 >= cap) {
-			char *b = realloc(buf, cap *= 2);
-
-			if (!b) {
-				free(buf);
-				return pf_fail(-ENOMEM, "out of memory");
-			}
-			buf = b;
+		if (pf_buf_reserve(&b, 4096)) {
+			pf_buf_free(&b);
+			return pf_fail(-ENOMEM, "out of memory");
 		}
-		n = read(fd, buf + len, cap - len - 1);
+		n = read(fd, b.data + b.len, b.cap - b.len - 1);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
 			int err = n < 0 ? -errno : -ECONNRESET;
 
-			free(buf);
+			pf_buf_free(&b);
 			return pf_fail(err, "payflowd closed the connection without a reply");
 		}
-		len += n;
-		buf[len] = 0;
-		nl = memchr(buf + len - n, '\n', n);
+		b.len += n;
+		b.data[b.len] = 0;
+		nl = memchr(b.data + b.len - n, '\n', n);
 		if (nl) {
 			*nl = 0;
-			*out = buf;
+			*out = b.data;
 			return 0;
 		}
 	}

@@ -16,52 +16,16 @@
 #include "userspace/payflowd/payflowd.h"
 #include "userspace/common/addr.h"
 #include "userspace/dataplane/resv.h"
+#include "userspace/common/buf.h"
 #include "userspace/common/error.h"
 
 #define PFD_TOP_FLOWS 100
 
 static enum pfd_src metrics_tag = PFD_SRC_METRICS;
 
-struct text {
-	char *buf;
-	size_t len, cap;
-};
-
-static void put(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(struct text *t, const char *fmt, ...)
+static void header(struct pf_buf *t, const char *name, const char *type, const char *help)
 {
-	va_list ap;
-	int n;
-
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(t->buf ? t->buf + t->len : NULL, t->buf ? t->cap - t->len : 0, fmt,
-			      ap);
-		va_end(ap);
-		if (n < 0)
-			return;
-		if (t->buf && t->len + n < t->cap) {
-			t->len += n;
-			return;
-		}
-		{
-			size_t cap = (t->cap ? t->cap : 16384);
-			char *b;
-
-			while (cap <= t->len + n)
-				cap *= 2;
-			b = realloc(t->buf, cap);
-			if (!b)
-				return;
-			t->buf = b;
-			t->cap = cap;
-		}
-	}
-}
-
-static void header(struct text *t, const char *name, const char *type, const char *help)
-{
-	put(t, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+	pf_buf_printf(t, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
 struct flow {
@@ -109,7 +73,7 @@ static void port_sum(struct pfd_resv *r, void *arg)
 	}
 }
 
-static void port_metrics(struct pfd *d, struct text *t)
+static void port_metrics(struct pfd *d, struct pf_buf *t)
 {
 	header(t, "payflow_port_active_reservations", "gauge",
 	       "Active reservations crossing the port.");
@@ -117,59 +81,61 @@ static void port_metrics(struct pfd *d, struct text *t)
 		struct flow_ctx f = {.d = d, .port = 1ULL << i};
 
 		pfd_table_foreach(&d->table, port_sum, &f);
-		put(t, "payflow_port_active_reservations{port=\"%s\"} %llu\n",
-		    d->conf.ports[i].ifname, (unsigned long long)f.count);
+		pf_buf_printf(t, "payflow_port_active_reservations{port=\"%s\"} %llu\n",
+			      d->conf.ports[i].ifname, (unsigned long long)f.count);
 	}
 	header(t, "payflow_port_reserved_bps", "gauge",
 	       "Reserved bit/s on the port, active and held.");
 	for (int i = 0; i < d->conf.n_ports; i++)
-		put(t, "payflow_port_reserved_bps{port=\"%s\"} %llu\n", d->conf.ports[i].ifname,
-		    (unsigned long long)d->adm.ports[i].reserved_bps);
+		pf_buf_printf(t, "payflow_port_reserved_bps{port=\"%s\"} %llu\n",
+			      d->conf.ports[i].ifname,
+			      (unsigned long long)d->adm.ports[i].reserved_bps);
 	header(t, "payflow_port_capacity_bps", "gauge", "Configured capacity of the port.");
 	for (int i = 0; i < d->conf.n_ports; i++)
-		put(t, "payflow_port_capacity_bps{port=\"%s\"} %llu\n", d->conf.ports[i].ifname,
-		    (unsigned long long)d->conf.ports[i].capacity_bps);
+		pf_buf_printf(t, "payflow_port_capacity_bps{port=\"%s\"} %llu\n",
+			      d->conf.ports[i].ifname,
+			      (unsigned long long)d->conf.ports[i].capacity_bps);
 }
 
-static void counter_metrics(struct pfd *d, struct text *t)
+static void counter_metrics(struct pfd *d, struct pf_buf *t)
 {
 	static const char *const reasons[PFD_REF_MAX] = {"capacity", "unknown_endpoint",
 							 "no_class_id", "bad_request", "internal"};
 
 	header(t, "payflow_grants_total", "counter", "New reservations granted.");
-	put(t, "payflow_grants_total %llu\n", (unsigned long long)d->cnt.grants);
+	pf_buf_printf(t, "payflow_grants_total %llu\n", (unsigned long long)d->cnt.grants);
 	header(t, "payflow_extends_total", "counter", "Grants that extended or raised one.");
-	put(t, "payflow_extends_total %llu\n", (unsigned long long)d->cnt.extends);
+	pf_buf_printf(t, "payflow_extends_total %llu\n", (unsigned long long)d->cnt.extends);
 	header(t, "payflow_refusals_total", "counter", "Refused requests by reason.");
 	for (int i = 0; i < PFD_REF_MAX; i++)
-		put(t, "payflow_refusals_total{reason=\"%s\"} %llu\n", reasons[i],
-		    (unsigned long long)d->cnt.refusals[i]);
+		pf_buf_printf(t, "payflow_refusals_total{reason=\"%s\"} %llu\n", reasons[i],
+			      (unsigned long long)d->cnt.refusals[i]);
 	header(t, "payflow_expiries_total", "counter", "Reservations that ended on time.");
-	put(t, "payflow_expiries_total %llu\n", (unsigned long long)d->cnt.expiries);
+	pf_buf_printf(t, "payflow_expiries_total %llu\n", (unsigned long long)d->cnt.expiries);
 	header(t, "payflow_revokes_total", "counter", "Reservations revoked.");
-	put(t, "payflow_revokes_total %llu\n", (unsigned long long)d->cnt.revokes);
+	pf_buf_printf(t, "payflow_revokes_total %llu\n", (unsigned long long)d->cnt.revokes);
 	/* Fed by the broker's payments; operator grants earn nothing. A float64
 	 * counter (Prometheus has no other kind): exact up to 2^53 wei; the
 	 * database's payments table has the exact decimal amounts. */
 	header(t, "payflow_revenue_wei_total", "counter",
 	       "Payments consumed by granted orders per level, wei (float64).");
 	for (int i = 0; i < d->conf.n_levels; i++)
-		put(t, "payflow_revenue_wei_total{level=\"%s\"} %.17g\n", d->conf.levels[i].name,
-		    d->cnt.revenue_wei[i]);
+		pf_buf_printf(t, "payflow_revenue_wei_total{level=\"%s\"} %.17g\n",
+			      d->conf.levels[i].name, d->cnt.revenue_wei[i]);
 	header(t, "payflow_broker_orders_total", "counter",
 	       "ORDER answers by outcome: confirm, pending, or the error code.");
 	for (int i = 0; i < PFD_ORDER_OUTCOMES; i++)
 		if (i == PF_OK || i == PFD_ORDER_PENDING || d->cnt.orders[i])
-			put(t, "payflow_broker_orders_total{outcome=\"%s\"} %llu\n",
-			    i == PF_OK		     ? "confirm"
-			    : i == PFD_ORDER_PENDING ? "pending"
-						     : pf_err_name(i),
-			    (unsigned long long)d->cnt.orders[i]);
+			pf_buf_printf(t, "payflow_broker_orders_total{outcome=\"%s\"} %llu\n",
+				      i == PF_OK	       ? "confirm"
+				      : i == PFD_ORDER_PENDING ? "pending"
+							       : pf_err_name(i),
+				      (unsigned long long)d->cnt.orders[i]);
 	header(t, "payflow_reconcile_seconds", "gauge", "Duration of the last reconcile.");
-	put(t, "payflow_reconcile_seconds %.6f\n", d->last_reconcile_s);
+	pf_buf_printf(t, "payflow_reconcile_seconds %.6f\n", d->last_reconcile_s);
 }
 
-static void flow_metrics(struct pfd *d, struct text *t)
+static void flow_metrics(struct pfd *d, struct pf_buf *t)
 {
 	struct flow_ctx f = {.d = d};
 	struct pf_stats other = {0};
@@ -198,25 +164,25 @@ static void flow_metrics(struct pfd *d, struct text *t)
 			char lo[PF_ADDR_STRLEN], hi[PF_ADDR_STRLEN];
 			const struct pf_stats *s = &f.flows[i].st;
 
-			put(t, "%s{id=\"%llu\",a=\"%s\",b=\"%s\"} %llu\n", name,
-			    (unsigned long long)f.flows[i].id,
-			    pf_addr_format(f.flows[i].key.lo, lo, sizeof(lo)),
-			    pf_addr_format(f.flows[i].key.hi, hi, sizeof(hi)),
-			    (unsigned long long)(w == 0	  ? s->bytes
-						 : w == 1 ? s->packets
-							  : s->drops));
+			pf_buf_printf(t, "%s{id=\"%llu\",a=\"%s\",b=\"%s\"} %llu\n", name,
+				      (unsigned long long)f.flows[i].id,
+				      pf_addr_format(f.flows[i].key.lo, lo, sizeof(lo)),
+				      pf_addr_format(f.flows[i].key.hi, hi, sizeof(hi)),
+				      (unsigned long long)(w == 0   ? s->bytes
+							   : w == 1 ? s->packets
+								    : s->drops));
 		}
-		put(t, "%s{id=\"other\",a=\"\",b=\"\"} %llu\n", name,
-		    (unsigned long long)(w == 0	  ? other.bytes
-					 : w == 1 ? other.packets
-						  : other.drops));
+		pf_buf_printf(t, "%s{id=\"other\",a=\"\",b=\"\"} %llu\n", name,
+			      (unsigned long long)(w == 0   ? other.bytes
+						   : w == 1 ? other.packets
+							    : other.drops));
 	}
 	free(f.flows);
 }
 
 char *pfd_metrics_text(struct pfd *d)
 {
-	struct text t = {0};
+	struct pf_buf t = {0};
 	__u64 cnt[PF_CNT_MAX];
 
 	port_metrics(d, &t);
@@ -226,10 +192,10 @@ char *pfd_metrics_text(struct pfd *d)
 		header(&t, "payflow_dataplane_packets_total", "counter",
 		       "Data-plane packet counters by outcome.");
 		for (int i = 0; i < PF_CNT_MAX; i++)
-			put(&t, "payflow_dataplane_packets_total{outcome=\"%s\"} %llu\n",
-			    pf_counter_name(i), (unsigned long long)cnt[i]);
+			pf_buf_printf(&t, "payflow_dataplane_packets_total{outcome=\"%s\"} %llu\n",
+				      pf_counter_name(i), (unsigned long long)cnt[i]);
 	}
-	return t.buf;
+	return t.data;
 }
 
 static enum MHD_Result serve(void *cls, struct MHD_Connection *conn, const char *url,

@@ -20,6 +20,7 @@
 #include "userspace/payflowd/grant_rules.h"
 #include "userspace/dataplane/port.h"
 #include "userspace/dataplane/resv.h"
+#include "userspace/common/buf.h"
 #include "userspace/common/error.h"
 
 static bool attached(const struct pf_maps *m, __u32 ifindex)
@@ -258,13 +259,11 @@ static int note_entry(const struct pf_key *key, const struct pf_resv *e, void *a
 	if (r && r->id == e->resv_id)
 		return 0;
 	if (m->n_stale == m->cap) {
-		size_t cap = m->cap ? m->cap * 2 : 256;
-		struct pf_key *k = realloc(m->stale, cap * sizeof(*k));
+		struct pf_key *k = pf_grow(m->stale, &m->cap, m->n_stale + 1, sizeof(*k));
 
 		if (!k)
 			return pf_fail(-ENOMEM, "out of memory");
 		m->stale = k;
-		m->cap = cap;
 	}
 	m->stale[m->n_stale++] = *key;
 	return 0;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "userspace/payflowd/payflowd.h"
+#include "userspace/common/buf.h"
 #include "userspace/common/error.h"
 
 static size_t hash_u64(__u64 v, size_t n)
@@ -148,13 +149,12 @@ int pfd_table_schedule(struct pfd_table *t, const struct pfd_resv *r)
 	size_t i;
 
 	if (t->heap_len == t->heap_cap) {
-		size_t cap = t->heap_cap ? t->heap_cap * 2 : 1024;
-		struct pfd_heap_item *h = realloc(t->heap, cap * sizeof(*h));
+		struct pfd_heap_item *h =
+		    pf_grow(t->heap, &t->heap_cap, t->heap_len + 1, sizeof(*h));
 
 		if (!h)
 			return pf_fail(-ENOMEM, "out of memory");
 		t->heap = h;
-		t->heap_cap = cap;
 	}
 	i = t->heap_len++;
 	t->heap[i] = (struct pfd_heap_item){r->expires_mono, r->id};
