@@ -215,8 +215,7 @@ static inline int pf_fx_key(struct pf_key *key, const char *a, const char *b)
 
 	if (pf_fx_addr(a, x) || pf_fx_addr(b, y))
 		return -EINVAL;
-	memcpy(key->lo, pf_addr_cmp(x, y) <= 0 ? x : y, 16);
-	memcpy(key->hi, pf_addr_cmp(x, y) <= 0 ? y : x, 16);
+	pf_key_make(key, x, y);
 	return 0;
 }
 
