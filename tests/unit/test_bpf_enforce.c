@@ -7,6 +7,7 @@
  */
 #include "unit.h"
 #include "bpf_fixture.h"
+#include "userspace/dataplane/resv.h"
 
 #define BE     PF_HANDLE(1U, 2U)    /* config.be_classid */
 #define DIRECT PF_HANDLE(1U, 0U)    /* config.direct_id */
@@ -741,6 +742,39 @@ static void test_police_early_drop(void)
 	check_police_early_drop(PF_FX_XDP);
 }
 
+/*
+ * 62 Gbit/s with its default burst (0.3 s, 2.3 GB): bits * 1e9 of the burst
+ * overflows 64 bits. A bucket 200 ms in debt still admits a packet, one 400
+ * ms in debt (past the 300 ms of burst) does not.
+ */
+static void check_police_62gbit(int hook)
+{
+	__u64 rate = 62 * GBIT;
+	struct pf_resv r = pf_fx_resv(CLASS, rate, pf_default_burst(rate));
+	__u8 pkt[PF_FRAME_MAX];
+	struct pf_fx fx;
+	__u32 prio = 0, len;
+
+	CHECK_EQ(r.burst, rate / 8 * 3 / 10);
+	r.tat = pf_fx_now() + 200000000ULL;
+	CHECK_EQ(setup(&fx, POLICE, 0, A4, B4, &r), 0);
+	if (!fx.skel)
+		return;
+	len = pf_frame_make(pkt, AF_INET, A4, B4, NULL, 1000, NULL);
+	CHECK_EQ(run(&fx, hook, pkt, len, &prio), 1);
+	r.tat = pf_fx_now() + 400000000ULL;
+	CHECK_EQ(pf_fx_add_resv(&fx, A4, B4, &r), 0);
+	CHECK_EQ(run(&fx, hook, pkt, len, &prio), 0);
+	CHECK_EQ(pf_fx_counter(&fx, PF_CNT_DROP), 1);
+	pf_fx_close(&fx);
+}
+
+static void test_police_62gbit_default_burst(void)
+{
+	check_police_62gbit(PF_FX_TC);
+	check_police_62gbit(PF_FX_XDP);
+}
+
 int main(void)
 {
 	run_table();
@@ -752,5 +786,6 @@ int main(void)
 	RUN(test_tc_gso_meters_wire_len);
 	RUN(test_tc_police_charges_wire_len);
 	RUN(test_police_early_drop);
+	RUN(test_police_62gbit_default_burst);
 	return unit_done();
 }
