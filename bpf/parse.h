@@ -36,18 +36,6 @@ static __always_inline void pf_set_v4(__u8 *dst, __be32 addr)
 	__builtin_memcpy(dst + 12, &addr, 4);
 }
 
-/* Fills `key` from the two addresses, lower one first. */
-static __always_inline void pf_key_order(struct pf_key *key, const __u8 *a, const __u8 *b)
-{
-	if (pf_addr_cmp(a, b) <= 0) {
-		__builtin_memcpy(key->lo, a, 16);
-		__builtin_memcpy(key->hi, b, 16);
-	} else {
-		__builtin_memcpy(key->lo, b, 16);
-		__builtin_memcpy(key->hi, a, 16);
-	}
-}
-
 static __always_inline int pf_parse_key(void *data, void *data_end, struct pf_key *key)
 {
 	struct ethhdr *eth = data;
@@ -94,7 +82,7 @@ static __always_inline int pf_parse_key(void *data, void *data_end, struct pf_ke
 	} else {
 		return PF_PARSE_NON_IP;
 	}
-	pf_key_order(key, a, b);
+	pf_key_make(key, a, b);
 	return PF_PARSE_OK;
 }
 

@@ -115,13 +115,27 @@ enum pf_counter {
 #define PF_HANDLE(maj, min) (((maj) << 16) | (min))
 
 /* Orders two 16-byte addresses; identical in BPF and userspace. */
-static inline int pf_addr_cmp(const __u8 *a, const __u8 *b)
+static inline __attribute__((always_inline)) int pf_addr_cmp(const __u8 *a, const __u8 *b)
 {
 	for (int i = 0; i < 16; i++) {
 		if (a[i] != b[i])
 			return a[i] < b[i] ? -1 : 1;
 	}
 	return 0;
+}
+
+/*
+ * The one builder of the unordered-pair key, used by the BPF programs,
+ * userspace and the test fixtures alike: the lower address goes first, so
+ * a->b and b->a produce the same key.
+ */
+static inline __attribute__((always_inline)) void pf_key_make(struct pf_key *key, const __u8 *a,
+							      const __u8 *b)
+{
+	int a_first = pf_addr_cmp(a, b) <= 0;
+
+	__builtin_memcpy(key->lo, a_first ? a : b, 16);
+	__builtin_memcpy(key->hi, a_first ? b : a, 16);
 }
 
 #endif /* PAYFLOW_H */

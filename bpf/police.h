@@ -12,10 +12,39 @@
 
 #define PF_NSEC_PER_SEC 1000000000ULL
 
-/* Nanoseconds that `bytes` occupy at `rate_bps`. */
+#define PF_NS_MAX (1ULL << 62) /* 146 years: "never", with room to add to it */
+
+/* One step of long division in base 1000: the next three digits of num / den. */
+static __always_inline __u64 pf_div_step(__u64 *rem, __u64 den)
+{
+	__u64 digits;
+
+	*rem *= 1000;
+	digits = *rem / den;
+	*rem %= den;
+	return digits;
+}
+
+/*
+ * Nanoseconds that `bytes` occupy at `rate_bps`, floor(bytes * 8e9 / rate).
+ * bits * 1e9 overflows 64 bits above ~2.3 GB (the default burst at 61.5
+ * Gbit/s), so larger amounts are divided in steps of 1000 instead; exact for
+ * rates up to 1.8e16 bit/s.
+ */
 static __always_inline __u64 pf_bytes_to_ns(__u64 bytes, __u64 rate_bps)
 {
-	return bytes * 8 * PF_NSEC_PER_SEC / rate_bps;
+	__u64 bits = bytes * 8, q, rem;
+
+	if (bits <= ~0ULL / PF_NSEC_PER_SEC)
+		return bits * PF_NSEC_PER_SEC / rate_bps;
+	q = bits / rate_bps;
+	if (q >= PF_NS_MAX / PF_NSEC_PER_SEC)
+		return PF_NS_MAX;
+	rem = bits % rate_bps;
+	q *= PF_NSEC_PER_SEC;
+	q += pf_div_step(&rem, rate_bps) * 1000000;
+	q += pf_div_step(&rem, rate_bps) * 1000;
+	return q + pf_div_step(&rem, rate_bps);
 }
 
 /*

@@ -46,6 +46,12 @@
 #define PF_FRAME_MAX   3072 /* BPF_PROG_TEST_RUN takes at most a page minus head/tailroom */
 #define PF_FRAME_VLANS 2
 
+/* The two hooks a test can run a frame through. */
+enum pf_fx_hook {
+	PF_FX_TC = 0, /* pf_tc_egress */
+	PF_FX_XDP,    /* pf_xdp */
+};
+
 /* What pf_frame_build() writes. */
 struct pf_frame {
 	int family;	 /* AF_INET, AF_INET6, or AF_UNSPEC for an ARP request */
@@ -215,8 +221,7 @@ static inline int pf_fx_key(struct pf_key *key, const char *a, const char *b)
 
 	if (pf_fx_addr(a, x) || pf_fx_addr(b, y))
 		return -EINVAL;
-	memcpy(key->lo, pf_addr_cmp(x, y) <= 0 ? x : y, 16);
-	memcpy(key->hi, pf_addr_cmp(x, y) <= 0 ? y : x, 16);
+	pf_key_make(key, x, y);
 	return 0;
 }
 

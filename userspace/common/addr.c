@@ -35,14 +35,6 @@ const char *pf_addr_format(const __u8 addr[16], char *buf, size_t len)
 	return buf;
 }
 
-void pf_key_make(struct pf_key *key, const __u8 a[16], const __u8 b[16])
-{
-	bool a_first = pf_addr_cmp(a, b) <= 0;
-
-	memcpy(key->lo, a_first ? a : b, 16);
-	memcpy(key->hi, a_first ? b : a, 16);
-}
-
 int pf_key_parse(struct pf_key *key, const char *a, const char *b, const char **bad)
 {
 	__u8 x[16], y[16];

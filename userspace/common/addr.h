@@ -16,8 +16,6 @@ int pf_addr_parse(const char *text, __u8 out[16]);
 /* Formats IPv4-mapped addresses as dotted quads. Returns buf. */
 const char *pf_addr_format(const __u8 addr[16], char *buf, size_t len);
 bool pf_addr_is_v4(const __u8 addr[16]);
-/* Builds the unordered-pair key; the order of a and b does not matter. */
-void pf_key_make(struct pf_key *key, const __u8 a[16], const __u8 b[16]);
 /* Parses two address strings into a key. Returns 0 or -EINVAL (names the bad one). */
 int pf_key_parse(struct pf_key *key, const char *a, const char *b, const char **bad);
 /* "lo <-> hi". Returns buf. */
