@@ -34,14 +34,14 @@ probe() { "$PROBE" "$BROKER" --seed "$SEED" "$@"; }
 echo "broker_bench: HELLO throughput"
 HELLO=$(probe bench-hello 100000 | jq .per_s)
 echo "broker_bench: $N orders"
-ORD=$(probe bench-order "$N" "$RPC" "$PAYER" 10.77.0.1 10.78.2.1 0 600 | tail -1)
+ORD=$(probe bench-order "$N" "$RPC" "$PAYER" 10.77.0.1 10.78.2.1 1 600 | tail -1)
 echo "broker_bench: $N orders with 1000 idle connections"
 bash -c "ulimit -n 4096; exec '$PROBE' '$BROKER' hold 1000 600" >"$DDIR/idle" &
 HOLD=$!
 PIDS+=($HOLD)
 for _ in $(seq 200); do [ -s "$DDIR/idle" ] && break; sleep 0.1; done
 jq -e '.open == 1000' "$DDIR/idle" >/dev/null || { echo "broker_bench: idle connections: $(cat "$DDIR/idle")"; exit 1; }
-IDLE=$(probe bench-order "$N" "$RPC" "$PAYER" 10.77.0.1 10.78.1.1 0 600 | tail -1)
+IDLE=$(probe bench-order "$N" "$RPC" "$PAYER" 10.77.0.1 10.78.1.1 1 600 | tail -1)
 kill "$HOLD"
 wait "$HOLD" 2>/dev/null
 

@@ -62,7 +62,7 @@ struct pf_level {
 };
 
 struct pf_menu {
-	unsigned int n_levels; /* 1..PF_MAX_LEVELS; level i is levels[i] */
+	unsigned int n_levels; /* 2..PF_MAX_LEVELS; level i is levels[i]; 0 is free, not sold */
 	struct pf_level levels[PF_MAX_LEVELS];
 	char currency[PF_CURRENCY_MAX + 1]; /* "ETH" */
 	uint64_t decimals; /* 18: smallest units per whole unit, as a power of 10 */

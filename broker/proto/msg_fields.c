@@ -283,8 +283,9 @@ static bool read_levels(struct reader *r, struct pf_menu *m)
 	if (!arr)
 		return false;
 	n = json_object_array_length(arr);
-	if (n < 1 || n > PF_MAX_LEVELS)
-		return rfail(r, PF_E_BAD_FIELD, "levels", "must hold 1..16 levels");
+	if (n < 2 || n > PF_MAX_LEVELS)
+		return rfail(r, PF_E_BAD_FIELD, "levels",
+			     "must hold 2..16 levels: level 0 (free) and at least one for sale");
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *lv = json_object_array_get_idx(arr, i);
 		struct reader sub = {lv, r->type, r->err};
@@ -296,6 +297,9 @@ static bool read_levels(struct reader *r, struct pf_menu *m)
 		    !get_amount(&sub, "price_per_second", m->levels[i].price_per_second))
 			return false;
 	}
+	if (strcmp(m->levels[0].price_per_second, "0"))
+		return rfail(r, PF_E_BAD_FIELD, "levels",
+			     "level 0 is free best effort: its price_per_second must be \"0\"");
 	m->n_levels = (unsigned int)n;
 	return true;
 }

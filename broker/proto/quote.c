@@ -61,6 +61,10 @@ enum pf_err pf_check_quote_request(const struct pf_menu *menu, const struct pf_q
 		return pf_err_set(err, PF_E_LEVEL_OUT_OF_RANGE,
 				  "level %llu does not exist: the menu has levels 0..%u",
 				  (unsigned long long)req->level, menu->n_levels - 1);
+	if (req->level == 0)
+		return pf_err_set(err, PF_E_LEVEL_OUT_OF_RANGE,
+				  "level 0 is free best effort and is not sold: buy level 1..%u",
+				  menu->n_levels - 1);
 	if (req->seconds < menu->min_seconds || req->seconds > menu->max_seconds)
 		return pf_err_set(
 		    err, PF_E_SECONDS_OUT_OF_RANGE, "seconds %llu is outside %llu..%llu",

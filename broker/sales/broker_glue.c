@@ -120,10 +120,11 @@ static void build_menu(struct pfd *d, struct pf_menu *m)
 	const struct pf_conf *c = &d->conf;
 
 	memset(m, 0, sizeof(*m));
-	m->n_levels = c->n_levels - 1;
-	for (int i = 1; i < c->n_levels; i++) {
-		m->levels[i - 1].rate_bps = c->levels[i].rate_bps;
-		snprintf(m->levels[i - 1].price_per_second, PF_AMOUNT_MAX, "%s",
+	/* Level N is the config's levels[N] everywhere; level 0 (free) is listed, not sold. */
+	m->n_levels = c->n_levels;
+	for (int i = 0; i < c->n_levels; i++) {
+		m->levels[i].rate_bps = c->levels[i].rate_bps;
+		snprintf(m->levels[i].price_per_second, PF_AMOUNT_MAX, "%s",
 			 c->levels[i].price_per_s);
 	}
 	snprintf(m->currency, sizeof(m->currency), "%s", c->ledger.currency);

@@ -196,7 +196,7 @@ static enum pf_err grant(struct pfd *d, struct order_job *j, struct pf_border *o
 		err = pfd_extend_paid(d, r, q->seconds, j->t_received);
 	} else if ((r = pfd_table_by_key(&d->table, &key))) {
 		/* Another quote for the pair was ordered first: this one extends it. */
-		if (r->level != q->level + 1)
+		if (r->level != q->level)
 			return pf_err_set(e, PF_E_PAIR_RESERVED,
 					  "the pair got a reservation of another level meanwhile");
 		err = pfd_extend_paid(d, r, q->seconds, j->t_received);
@@ -205,8 +205,7 @@ static enum pf_err grant(struct pfd *d, struct order_job *j, struct pf_border *o
 		if (!err && pf_bstore_rid_of(d->store, r->id, o->rid))
 			fresh = true;
 	} else {
-		err = pfd_grant_paid(d, q->hold_id, &key, q->level + 1, q->seconds, j->t_received,
-				     &r);
+		err = pfd_grant_paid(d, q->hold_id, &key, q->level, q->seconds, j->t_received, &r);
 		fresh = true;
 	}
 	if (err == -ENOSPC)
@@ -294,7 +293,7 @@ void pfd_broker_order_done(struct pfd *d, struct pf_lw_job *job)
 			break;
 		}
 		if (!done)
-			d->cnt.revenue_wei[j->quote.level + 1] += strtod(j->quote.amount, NULL);
+			d->cnt.revenue_wei[j->quote.level] += strtod(j->quote.amount, NULL);
 		confirm(d, j->conn, true, &j->quote, &o);
 		break;
 	}

@@ -38,10 +38,9 @@ static enum pf_err check_extends(struct pfd *d, const struct pf_quote_request *r
 	if (memcmp(&r->key, key, sizeof(*key)))
 		return pf_err_set(e, PF_E_EXTEND_MISMATCH, "reservation %s is for another pair",
 				  rq->extends);
-	if (r->level != rq->level + 1)
+	if (r->level != rq->level)
 		return pf_err_set(e, PF_E_EXTEND_MISMATCH, "reservation %s is level %u, not %llu",
-				  rq->extends, r->level ? r->level - 1 : 0,
-				  (unsigned long long)rq->level);
+				  rq->extends, r->level, (unsigned long long)rq->level);
 	return PF_OK;
 }
 
@@ -55,8 +54,8 @@ static enum pf_err hold(struct pfd *d, const struct pf_quote_request *rq, const 
 	if (pfd_table_by_key(&d->table, key))
 		return pf_err_set(e, PF_E_PAIR_RESERVED,
 				  "the pair has an active reservation; extend it instead");
-	err = pfd_hold_place(d, key, rq->level + 1, rq->seconds,
-			     bc->quote_ttl_s + bc->confirm_grace_s, hold_id);
+	err = pfd_hold_place(d, key, rq->level, rq->seconds, bc->quote_ttl_s + bc->confirm_grace_s,
+			     hold_id);
 	if (err == -ENOSPC)
 		return pf_err_set(e, PF_E_CAPACITY_EXHAUSTED, "%s", pf_last_error());
 	if (err == -ENOENT)

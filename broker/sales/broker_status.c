@@ -74,7 +74,7 @@ void pfd_broker_status(struct pfd *d, struct pf_srv_conn *c, const struct pf_sta
 	}
 	memcpy(sr->ip1, ip1, 16);
 	memcpy(sr->ip2, ip2, 16);
-	sr->level = row.level ? row.level - 1 : 0; /* MENU index; operator grants say 0 */
+	sr->level = row.level; /* a grant by --rate says 0 */
 	sr->rate_bps = row.rate_bps;
 	sr->start = row.start_wall_ns / NS;
 	sr->end = row.end_wall_ns / NS;

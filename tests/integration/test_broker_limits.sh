@@ -27,7 +27,7 @@ established() { in_ns ctl ss -Htn state established "( sport = :6113 )" | wc -l;
 check "the broker holds them ($(established) established)" [ "$(established)" -ge 1000 ]
 
 t0=$(date +%s%N)
-Q=$(quote h1 10.77.0.1 10.77.0.2 1 60 -)
+Q=$(quote h1 10.77.0.1 10.77.0.2 2 60 -)
 TX=$(pay "$Q")
 t1=$(date +%s%N)
 C=$(probe h1 order "$(field "$Q" quote_id)" "$PAYER" "$TX")

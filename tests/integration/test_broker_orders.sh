@@ -41,8 +41,8 @@ refused() {
 qid() { field "$1" quote_id; }
 
 # --- happy path: MENU, QUOTE, pay with cast, CONFIRM; the map has it.
-Q=$(quote h1 10.77.0.1 10.77.0.2 1 60 -)
-check "QUOTE: level 1 (50mbit) for 60 s costs 4000 x 60 wei" is "$Q" QUOTE
+Q=$(quote h1 10.77.0.1 10.77.0.2 2 60 -)
+check "QUOTE: level 2 (50mbit) for 60 s costs 4000 x 60 wei" is "$Q" QUOTE
 check "QUOTE amount is 240000" [ "$(field "$Q" amount)" = 240000 ]
 check "the QUOTE placed a capacity hold" [ "$(db 'SELECT count(*) FROM reservations WHERE state = 0')" = 1 ]
 TX=$(pay "$Q")
@@ -61,21 +61,21 @@ check "STATUS says active, same end" [ "$(jq -r '"\(.active) \(.end)"' <<<"$S")"
 refused "STATUS from a host outside the pair" "$(probe h3 status "$RID")" pair_not_owned 10.77.0.3 10.77.0.9
 
 # --- extension: same id and start, end = previous end + 30.
-QX=$(quote h1 10.77.0.2 10.77.0.1 1 30 "$RID")
+QX=$(quote h1 10.77.0.2 10.77.0.1 2 30 "$RID")
 check "QUOTE with extends" is "$QX" QUOTE
 CX=$(probe h1 order "$(qid "$QX")" "$PAYER" "$(pay "$QX")")
 check "extension CONFIRM keeps id and start, end + 30 s" \
 	[ "$(jq -r '"\(.reservation_id) \(.start) \(.end)"' <<<"$CX")" = "$RID $(field "$C" start) $(($(field "$C" end) + 30))" ]
 MET=$(curl -s "http://127.0.0.1:$METRICS/metrics")
-check "metrics: revenue of level2 is 240000 + 120000 wei" grep -qx 'payflow_revenue_wei_total{level="level2"} 360000' <<<"$MET"
+check "metrics: revenue of level2 is 240000 + 120000 wei" grep -qx 'payflow_revenue_wei_total{level="2",name="level2"} 360000' <<<"$MET"
 check "metrics: 3 ORDER answers were confirm" grep -qx 'payflow_broker_orders_total{outcome="confirm"} 3' <<<"$MET"
-refused "QUOTE without extends for a reserved pair" "$(quote h1 10.77.0.1 10.77.0.2 1 30 -)" pair_reserved 10.77.0.1 10.77.0.9
-refused "extends with another level" "$(quote h1 10.77.0.1 10.77.0.2 2 30 "$RID")" extend_mismatch 10.77.0.1 10.77.0.9
-refused "extends an unknown reservation" "$(quote h1 10.77.0.1 10.77.0.2 1 30 00112233445566778899aabbccddeeff)" unknown_reservation 10.77.0.1 10.77.0.9
+refused "QUOTE without extends for a reserved pair" "$(quote h1 10.77.0.1 10.77.0.2 2 30 -)" pair_reserved 10.77.0.1 10.77.0.9
+refused "extends with another level" "$(quote h1 10.77.0.1 10.77.0.2 3 30 "$RID")" extend_mismatch 10.77.0.1 10.77.0.9
+refused "extends an unknown reservation" "$(quote h1 10.77.0.1 10.77.0.2 2 30 00112233445566778899aabbccddeeff)" unknown_reservation 10.77.0.1 10.77.0.9
 
 # --- one pair per case from here on: 10.77.0.1 <-> 10.78.2.K (K = case number).
 K=0
-next_pair() { K=$((K + 1)); B=10.78.2.$K; Q=$(quote h1 10.77.0.1 "$B" 0 20 -); }
+next_pair() { K=$((K + 1)); B=10.78.2.$K; Q=$(quote h1 10.77.0.1 "$B" 1 20 -); }
 valid_after() { # NAME TX: the payment still buys its quote
 	local c
 	c=$(probe h1 order "$(qid "$Q")" "$PAYER" "$2")
@@ -134,15 +134,15 @@ next_pair
 refused "transaction the ledger does not know" "$(probe h1 order "$(qid "$Q")" "$PAYER" 0x$(printf 'ab%.0s' $(seq 32)))" tx_not_found 10.77.0.1 "$B"
 
 # Who may buy: h2 asks for a pair of h1 and h3; h3 orders h1's quote.
-refused "QUOTE for a pair the requester is not in" "$(quote h2 10.77.0.1 10.77.0.3 0 20 -)" pair_not_owned 10.77.0.1 10.77.0.3
+refused "QUOTE for a pair the requester is not in" "$(quote h2 10.77.0.1 10.77.0.3 1 20 -)" pair_not_owned 10.77.0.1 10.77.0.3
 next_pair; TX=$(pay "$Q")
 refused "ORDER from a host outside the pair" "$(probe h3 order "$(qid "$Q")" "$PAYER" "$TX")" pair_not_owned 10.77.0.1 "$B" "$TX"
 valid_after "ORDER from a host outside the pair" "$TX"
 
 # Menu limits and malformed frames.
-refused "level out of range" "$(quote h1 10.77.0.1 10.78.2.200 3 20 -)" level_out_of_range 10.77.0.1 10.78.2.200
-refused "seconds below min_seconds" "$(quote h1 10.77.0.1 10.78.2.200 0 9 -)" seconds_out_of_range 10.77.0.1 10.78.2.200
-refused "seconds above max_seconds" "$(quote h1 10.77.0.1 10.78.2.200 0 3601 -)" seconds_out_of_range 10.77.0.1 10.78.2.200
+refused "level out of range" "$(quote h1 10.77.0.1 10.78.2.200 4 20 -)" level_out_of_range 10.77.0.1 10.78.2.200
+refused "seconds below min_seconds" "$(quote h1 10.77.0.1 10.78.2.200 1 9 -)" seconds_out_of_range 10.77.0.1 10.78.2.200
+refused "seconds above max_seconds" "$(quote h1 10.77.0.1 10.78.2.200 1 3601 -)" seconds_out_of_range 10.77.0.1 10.78.2.200
 refused "malformed JSON" "$(probe h1 raw '{"message_type":"HELLO",')" malformed_json 10.77.0.1 10.78.2.200
 refused "unknown message type" "$(probe h1 raw '{"message_type":"BUY","data":"{}","signature":"","verification":""}')" unknown_message_type 10.77.0.1 10.78.2.200
 refused "client sends a broker message" "$(probe h1 raw '{"message_type":"MENU","data":"{}","signature":"","verification":""}')" unexpected_message 10.77.0.1 10.78.2.200
@@ -152,16 +152,16 @@ check "oversize frame: the broker then closes the connection" [ "$(tail -1 <<<"$
 check "a frame of exactly 65536 bytes with its newline is accepted" \
 	is "$(probe h1 raw "$(printf '{"message_type":"HELLO","data":"{}","signature":"","verification":""%65466s}' '')")" MENU
 
-# Capacity: 990 Mbit/s reservable on p3; level 2 is 100 Mbit/s, so the tenth hold fails.
-for k in $(seq 1 9); do QC=$(quote h3 10.77.0.3 10.78.4.$k 2 20 -); done
+# Capacity: 990 Mbit/s reservable on p3; level 3 is 100 Mbit/s, so the tenth hold fails.
+for k in $(seq 1 9); do QC=$(quote h3 10.77.0.3 10.78.4.$k 3 20 -); done
 check "nine 100 Mbit/s holds fit on p3" is "$QC" QUOTE
-QC=$(quote h3 10.77.0.3 10.78.4.10 2 20 -)
+QC=$(quote h3 10.77.0.3 10.78.4.10 3 20 -)
 refused "capacity exhausted" "$QC" capacity_exhausted 10.77.0.3 10.78.4.10
 check "capacity_exhausted names the port and its free rate ($(field "$QC" message))" \
 	grep -Eq "port ${PFX}p3 has 90 ?[Mm]bit" <<<"$(field "$QC" message)"
 
 # Two plain quotes for one free pair: the second ORDER extends the first's reservation.
-next_pair; Q1=$Q; Q2=$(quote h1 10.77.0.1 "$B" 0 20 -)
+next_pair; Q1=$Q; Q2=$(quote h1 10.77.0.1 "$B" 1 20 -)
 R1=$(probe h1 order "$(qid "$Q1")" "$PAYER" "$(pay "$Q1")")
 R2=$(probe h1 order "$(qid "$Q2")" "$PAYER" "$(pay "$Q2")")
 check "a second plain quote for the pair extends it: same id and start, end + 20 s" \

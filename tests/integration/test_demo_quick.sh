@@ -91,7 +91,7 @@ else
 	not_ok "the payment's receipt: status 1, from h1's account to the broker's address"
 fi
 if grep -qx 'payflow_broker_orders_total{outcome="confirm"} 1' "$DIR/metrics.txt" &&
-	awk -v want="$AMOUNT" '$1 == "payflow_revenue_wei_total{level=\"level2\"}" { found = ($2 + 0 == want + 0) && want > 0 }
+	awk -v want="$AMOUNT" '$1 == "payflow_revenue_wei_total{level=\"2\",name=\"level2\"}" { found = ($2 + 0 == want + 0) && want > 0 }
 		END { exit !found }' "$DIR/metrics.txt"; then
 	ok "payflowd confirmed one order and counted its amount as level2 revenue"
 else

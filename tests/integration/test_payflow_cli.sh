@@ -125,7 +125,7 @@ check "watch --json lines hold the fields" \
 
 # --- "no" at the price prompt: no payment, no reservation
 nonce_before=$("$CAST" nonce "$ADDR2" --rpc-url "$RPC")
-echo no | "$PF" buy --level 0 --seconds 30 --peer 127.0.0.4 --key "$tmp/wallet.key" >/dev/null 2>"$tmp/err"
+echo no | "$PF" buy --level 1 --seconds 30 --peer 127.0.0.4 --key "$tmp/wallet.key" >/dev/null 2>"$tmp/err"
 check "answering no exits 8" "$?" 8
 contains "answering no says nothing was paid" "$(cat "$tmp/err")" "cancelled: nothing was paid"
 check "answering no sends no transaction" "$("$CAST" nonce "$ADDR2" --rpc-url "$RPC")" "$nonce_before"
@@ -136,7 +136,7 @@ contains "answering no leaves no reservation (unknown_reservation)" "$(cat "$tmp
 # --- broker refusals: exit 4 and one sentence with the code
 refusal() { # NAME FAIL-OPTION CODE:TEXT EXPECTED-SENTENCE
 	mock_start "$2" "$3"
-	"$PF" buy --level 0 --seconds 30 --peer 127.0.0.5 --account "$ACCOUNT0" --yes >/dev/null 2>"$tmp/err"
+	"$PF" buy --level 1 --seconds 30 --peer 127.0.0.5 --account "$ACCOUNT0" --yes >/dev/null 2>"$tmp/err"
 	check "$1: exit 4" "$?" 4
 	check "$1: sentence" "$(tail -1 "$tmp/err")" "payflow buy: $4"
 }
@@ -148,7 +148,7 @@ refusal pair_reserved --fail-quote "pair_reserved:x" \
 	"the pair already has an active reservation; use payflow extend to add time [pair_reserved]"
 refusal tx_failed --fail-order "tx_failed:x" "the payment transaction failed on the ledger [tx_failed]"
 refusal underpayment --fail-order "underpayment:paid 1, due 2" "the payment was short: paid 1, due 2 [underpayment]"
-out=$("$PF" buy --level 0 --seconds 30 --peer 127.0.0.5 --account "$ACCOUNT0" --yes --json 2>/dev/null)
+out=$("$PF" buy --level 1 --seconds 30 --peer 127.0.0.5 --account "$ACCOUNT0" --yes --json 2>/dev/null)
 check "a refusal with --json is {error:{exit,code,message}}" "$(jq -r '[.error.exit, .error.code] | join(",")' <<<"$out")" "4,underpayment"
 mock_start
 
@@ -157,7 +157,7 @@ mock_start
 bkey=$(grep -F "$PAYFLOW_BROKER " "$PAYFLOW_HOME/known_brokers" | cut -d' ' -f2)
 printf '%s %s\n' "$PAYFLOW_BROKER" d04ab232742bb4ab3a1368bd4615e4e6d0224ab71a016baf8520a332c9778737 >"$PAYFLOW_HOME/known_brokers"
 nonce_before=$("$CAST" nonce "$ADDR2" --rpc-url "$RPC")
-"$PF" buy --level 0 --seconds 30 --peer 127.0.0.6 --key "$tmp/wallet.key" --yes >/dev/null 2>"$tmp/err"
+"$PF" buy --level 1 --seconds 30 --peer 127.0.0.6 --key "$tmp/wallet.key" --yes >/dev/null 2>"$tmp/err"
 check "changed broker key: exit 7" "$?" 7
 contains "changed broker key: says so" "$(cat "$tmp/err")" "but key d04ab232742bb4ab3a1368bd4615e4e6d0224ab71a016baf8520a332c9778737 is pinned"
 check "changed broker key: nothing paid" "$("$CAST" nonce "$ADDR2" --rpc-url "$RPC")" "$nonce_before"
@@ -169,16 +169,16 @@ check "--accept-new-key re-pins the broker's key" "$(cat "$PAYFLOW_HOME/known_br
 check "usage error: exit 2" "$?" 2
 "$PF" menu --broker 127.0.0.1:1 >/dev/null 2>&1
 check "unreachable broker: exit 3" "$?" 3
-"$PF" buy --level 0 --seconds 30 --peer 127.0.0.7 --account "$ACCOUNT0" --rpc http://127.0.0.1:1 --yes >/dev/null 2>"$tmp/err"
+"$PF" buy --level 1 --seconds 30 --peer 127.0.0.7 --account "$ACCOUNT0" --rpc http://127.0.0.1:1 --yes >/dev/null 2>"$tmp/err"
 check "unreachable ledger node: exit 5 (payment failed)" "$?" 5
 poor=$tmp/poor.key
 printf '0x%064x\n' 7 >"$poor"
 chmod 600 "$poor"
-"$PF" buy --level 0 --seconds 30 --peer 127.0.0.7 --key "$poor" --yes >/dev/null 2>"$tmp/err"
+"$PF" buy --level 1 --seconds 30 --peer 127.0.0.7 --key "$poor" --yes >/dev/null 2>"$tmp/err"
 check "an unfunded key: exit 5 (payment failed)" "$?" 5
 contains "an unfunded key: the node's reason" "$(cat "$tmp/err")" "payment failed: the ledger node refused"
 chmod 644 "$poor"
-"$PF" buy --level 0 --seconds 30 --peer 127.0.0.7 --key "$poor" --yes >/dev/null 2>"$tmp/err"
+"$PF" buy --level 1 --seconds 30 --peer 127.0.0.7 --key "$poor" --yes >/dev/null 2>"$tmp/err"
 check "a 0644 key file: usage exit 2 before contacting anyone" "$?" 2
 
 exit "$failed"

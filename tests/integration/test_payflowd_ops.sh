@@ -59,6 +59,6 @@ check "grants are counted" grep -qx 'payflow_grants_total 3' "$DDIR/metrics.txt"
 check "expiries are counted" grep -qx 'payflow_expiries_total 1' "$DDIR/metrics.txt"
 check "reserved bit/s per port" grep -qx "payflow_port_reserved_bps{port=\"${PFX}p2\"} 50000000" "$DDIR/metrics.txt"
 check "per-flow bytes are exported" grep -q '^payflow_flow_bytes_total{id="[0-9]*",a="10.77.0.2",b="10.77.0.3"} ' "$DDIR/metrics.txt"
-check "revenue per level is a counter at 0 until the broker feeds it" grep -qx 'payflow_revenue_wei_total{level="level3"} 0' "$DDIR/metrics.txt"
+check "revenue per level is a counter at 0 until the broker feeds it" grep -qx 'payflow_revenue_wei_total{level="3",name="level3"} 0' "$DDIR/metrics.txt"
 check "other paths are 404" [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$MPORT/")" = 404 ]
 finish

@@ -71,7 +71,7 @@ static void menu_init(const char *pay_to, uint64_t chain_id)
 	static const struct {
 		uint64_t rate;
 		const char *price;
-	} levels[] = {{10000000, "1000000000000"},
+	} levels[] = {{10000000, "0"}, /* level 0: free best effort, not sold */
 		      {50000000, "5000000000000"},
 		      {150000000, "20000000000000"}};
 

@@ -32,7 +32,7 @@ for c in $(seq 0 $((CLIENTS - 1))); do
 	n=$((N / CLIENTS + (c < N % CLIENTS ? 1 : 0)))
 	LOGS+=("$DDIR/client$c.log")
 	# Client c buys 10.77.0.1 <-> 10.78.(4c).1 + i; account c + 2 pays.
-	rprobe --pace $((SECS * 1000 / n)) buy "$n" "$RPC" "${ACCOUNTS[$((c + 2))]}" 10.77.0.1 "10.78.$((4 * c)).1" 0 6,600 \
+	rprobe --pace $((SECS * 1000 / n)) buy "$n" "$RPC" "${ACCOUNTS[$((c + 2))]}" 10.77.0.1 "10.78.$((4 * c)).1" 1 6,600 \
 		>"${LOGS[-1]}" 2>"$DDIR/client$c.err" &
 	CPIDS+=($!)
 	PIDS+=($!)

@@ -20,12 +20,12 @@ daemon_start || { cat "$DLOG"; not_ok "fullmap: payflowd starts with max_reserva
 rel_pin || { not_ok "fullmap: MENU pinned"; finish; }
 
 FIRST="$DDIR/first.log"
-rprobe buy "$N" "$RPC" "${ACCOUNTS[2]}" 10.77.0.1 10.78.1.1 0 600 >"$FIRST"
+rprobe buy "$N" "$RPC" "${ACCOUNTS[2]}" 10.77.0.1 10.78.1.1 1 600 >"$FIRST"
 check "fullmap: $N orders fill the map" [ "$(jq -s 'map(select(.outcome == "CONFIRM")) | length' "$FIRST")" = "$N" ]
 check "fullmap: the map has $N entries" [ "$(map_count)" = "$N" ]
 
 MORE="$DDIR/more.log"
-rprobe buy "$EXTRA" "$RPC" "${ACCOUNTS[2]}" 10.77.0.1 10.78.2.1 0 600 >"$MORE"
+rprobe buy "$EXTRA" "$RPC" "${ACCOUNTS[2]}" 10.77.0.1 10.78.2.1 1 600 >"$MORE"
 REFUSED=$(jq -s --arg n "$N" 'map(select(.outcome == "capacity_exhausted" and
 	.detail == "the reservations map is full (\($n) entries)")) | length' "$MORE")
 echo "# $(head -1 "$MORE")"

@@ -30,7 +30,7 @@ consumed() { [ "$(db "SELECT count(*) FROM payments WHERE tx = lower('$1')")" = 
 EARLY_GRANTED=0
 EARLY_REFUSED=0
 for k in $(seq 1 "$ROUNDS"); do
-	Q=$(rprobe quote 10.77.0.1 "10.78.5.$k" 0 60 -)
+	Q=$(rprobe quote 10.77.0.1 "10.78.5.$k" 1 60 -)
 	TX=$(pay_q "$Q")
 	A1=$(rprobe order "$(jq -r .quote_id <<<"$Q")" "$PAYER" "$TX")
 	rpc anvil_reorg '[1,[]]'
@@ -47,7 +47,7 @@ check "reorg: $ROUNDS payments reorged out at depth 1 of 2: PENDING, then tx_not
 check "reorg: none granted, reserved or consumed before depth 2" [ "$EARLY_GRANTED" = 0 ]
 
 # After the grant.
-Q=$(rprobe quote 10.77.0.1 10.78.6.1 0 60 -)
+Q=$(rprobe quote 10.77.0.1 10.78.6.1 1 60 -)
 QID=$(jq -r .quote_id <<<"$Q")
 TX=$(pay_q "$Q")
 rpc anvil_mine '["0x1"]'

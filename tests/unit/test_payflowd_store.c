@@ -166,6 +166,63 @@ static void test_unopenable(void)
 				   "database file");
 }
 
+static int sql_int(const char *p, const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int v = -1;
+
+	if (sqlite3_open(p, &db) || sqlite3_prepare_v2(db, sql, -1, &st, NULL)) {
+		sqlite3_close(db);
+		return -1;
+	}
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+static int sql_exec(const char *p, const char *sql)
+{
+	sqlite3 *db;
+	int rc = sqlite3_open(p, &db) || sqlite3_exec(db, sql, NULL, NULL, NULL);
+
+	sqlite3_close(db);
+	return rc;
+}
+
+/* A database of the old numbering (version 0: a quote kept its MENU level, the
+ * config's level - 1) is migrated once; one from a newer payflowd is refused. */
+static void test_schema_version(void)
+{
+	char p[160], want[400];
+	struct pf_store *s;
+
+	snprintf(p, sizeof(p), "%s/v.db", dir);
+	CHECK_EQ(pf_store_open(&s, p, false), 0);
+	pf_store_close(s);
+	CHECK_EQ(sql_int(p, "PRAGMA user_version"), 1);
+	CHECK_EQ(sql_exec(p, "PRAGMA user_version = 0; INSERT INTO broker_quotes VALUES "
+			     "('q', 'k', '10.0.0.1', '10.0.0.2', 1, 150000000, 30, '1', 0, 0, "
+			     "'', 0);"),
+		 0);
+	CHECK_EQ(pf_store_open(&s, p, false), 0);
+	pf_store_close(s);
+	CHECK_EQ(sql_int(p, "SELECT level FROM broker_quotes WHERE quote_id = 'q'"), 2);
+	CHECK_EQ(sql_int(p, "PRAGMA user_version"), 1);
+	CHECK_EQ(pf_store_open(&s, p, false), 0); /* once only */
+	pf_store_close(s);
+	CHECK_EQ(sql_int(p, "SELECT level FROM broker_quotes WHERE quote_id = 'q'"), 2);
+	CHECK_EQ(sql_exec(p, "PRAGMA user_version = 7"), 0);
+	CHECK_EQ(pf_store_open(&s, p, false), -EPROTO);
+	snprintf(want, sizeof(want),
+		 "database %s has schema version 7, written by a newer payflowd; this one knows "
+		 "versions up to 1: run the newer payflowd or move the file away",
+		 p);
+	CHECK_STR(pf_last_error(), want);
+}
+
 int main(void)
 {
 	char cmd[160];
@@ -180,6 +237,7 @@ int main(void)
 	RUN(test_expire);
 	RUN(test_payment_once);
 	RUN(test_unopenable);
+	RUN(test_schema_version);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd))
 		return 1;

@@ -124,7 +124,7 @@ static void sample_menu(struct pf_menu *m)
 	memset(m, 0, sizeof(*m));
 	m->n_levels = 3;
 	m->levels[0].rate_bps = 10000000;
-	strcpy(m->levels[0].price_per_second, "1000000000000");
+	strcpy(m->levels[0].price_per_second, "0");
 	m->levels[1].rate_bps = 50000000;
 	strcpy(m->levels[1].price_per_second, "5000000000000");
 	m->levels[2].rate_bps = 150000000;
@@ -591,7 +591,8 @@ static enum pf_err try_menu(const char *levels, const char *currency, int min_s,
 	return dec_free(signed_env(&broker, "MENU", data, ""), PF_FROM_BROKER, broker.pk);
 }
 
-#define LEVEL1 "[{\"rate_bps\":1,\"price_per_second\":\"1\"}]"
+#define LEVEL0 "{\"rate_bps\":1,\"price_per_second\":\"0\"}"
+#define LEVEL1 "[" LEVEL0 ",{\"rate_bps\":1,\"price_per_second\":\"1\"}]"
 
 static void test_broker_field_checks(void)
 {
@@ -600,6 +601,10 @@ static void test_broker_field_checks(void)
 	/* MENU */
 	CHECK_EQ(try_menu("[]", "ETH", 1, 2), PF_E_BAD_FIELD);
 	CHECK_EQ(try_menu("[{\"rate_bps\":1,\"price_per_second\":\"01\"}]", "ETH", 1, 2),
+		 PF_E_BAD_FIELD);
+	/* level 0 alone sells nothing; a priced level 0 is not the free tier */
+	CHECK_EQ(try_menu("[" LEVEL0 "]", "ETH", 1, 2), PF_E_BAD_FIELD);
+	CHECK_EQ(try_menu("[{\"rate_bps\":1,\"price_per_second\":\"1\"}," LEVEL0 "]", "ETH", 1, 2),
 		 PF_E_BAD_FIELD);
 	CHECK_EQ(try_menu(LEVEL1, "ETH", 3, 2), PF_E_BAD_FIELD);
 	CHECK_EQ(try_menu(LEVEL1, "ETH", 1, 2), PF_OK);
@@ -740,6 +745,9 @@ static void test_quote_rules(void)
 	req.level = 3;
 	CHECK_EQ(pf_check_quote_request(&menu, &req, &e), PF_E_LEVEL_OUT_OF_RANGE);
 	CHECK_STR(e.text, "level 3 does not exist: the menu has levels 0..2");
+	req.level = 0;
+	CHECK_EQ(pf_check_quote_request(&menu, &req, &e), PF_E_LEVEL_OUT_OF_RANGE);
+	CHECK_STR(e.text, "level 0 is free best effort and is not sold: buy level 1..2");
 	req.level = 2;
 	req.seconds = 0;
 	CHECK_EQ(pf_check_quote_request(&menu, &req, &e), PF_E_SECONDS_OUT_OF_RANGE);

@@ -27,14 +27,13 @@ BE_RATE = '50mbit'
 BE_FLOOR = '50mbit'
 BROKER_PORT = 6113
 CHAIN_ID = 31337
-# The paper's menu: four priced levels, level 2 = 150 Mbit/s; the unreserved
-# default is 50 Mbit/s. PayFlow's levels[0] is the free best-effort tier and is
-# not sold (MENU level i = levels[i + 1], docs/PROTOCOL.md), so the config has
-# five entries, named so that a name is what a buyer types: `--level 2` buys
-# "level2". Prices are wei per second.
+# The paper's menu, level 2 = 150 Mbit/s; the unreserved default is 50 Mbit/s.
+# Level N is levels[N] everywhere (config, MENU, `payflow buy --level N`,
+# payflowctl, metrics). PayFlow's level 0 is the free best-effort tier and is
+# not sold, so it takes the place of the paper's priced 75 Mbit/s level 0.
+# Prices are wei per second.
 LEVELS = [
-    ('best-effort', BE_RATE, '0'),
-    ('level0', '75mbit', '750000000000'),
+    ('level0', BE_RATE, '0'),
     ('level1', '100mbit', '1000000000000'),
     ('level2', '150mbit', '1500000000000'),
     ('level3', '300mbit', '3000000000000'),

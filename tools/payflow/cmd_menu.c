@@ -50,7 +50,8 @@ static void print_menu(struct cli *c, const struct session *s)
 	printf("%-6s %-14s %s\n", "LEVEL", "RATE", "PRICE PER SECOND");
 	for (unsigned int i = 0; i < m->n_levels; i++)
 		printf("%-6u %-14s %s\n", i, fmt_rate(m->levels[i].rate_bps, rate, sizeof(rate)),
-		       fmt_amount(m->levels[i].price_per_second, m, price, sizeof(price)));
+		       i ? fmt_amount(m->levels[i].price_per_second, m, price, sizeof(price))
+			 : "free best effort, not sold");
 }
 
 int cmd_menu(struct cli *c, int argc, char **argv)

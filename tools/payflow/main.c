@@ -105,7 +105,7 @@ static const struct help {
      "    a record in reservations/ID.json.\n"
      "\n"
      "OPTIONS\n"
-     "    --level N     the MENU's level index (see payflow menu)\n"
+     "    --level N     the level to buy, 1 or more (payflow menu; 0 is free, not sold)\n"
      "    --seconds S   the reservation's length\n"
      "    --peer IP     the other end of the pair (default: config peer)\n"
      "    --from IP     this host's end of the pair; the connection to the broker is\n"

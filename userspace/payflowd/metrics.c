@@ -120,7 +120,7 @@ static void counter_metrics(struct pfd *d, struct pf_buf *t)
 	header(t, "payflow_revenue_wei_total", "counter",
 	       "Payments consumed by granted orders per level, wei (float64).");
 	for (int i = 0; i < d->conf.n_levels; i++)
-		pf_buf_printf(t, "payflow_revenue_wei_total{level=\"%s\"} %.17g\n",
+		pf_buf_printf(t, "payflow_revenue_wei_total{level=\"%d\",name=\"%s\"} %.17g\n", i,
 			      d->conf.levels[i].name, d->cnt.revenue_wei[i]);
 	header(t, "payflow_broker_orders_total", "counter",
 	       "ORDER answers by outcome: confirm, pending, or the error code.");

@@ -6,6 +6,7 @@
 #include <time.h>
 #include <sqlite3.h>
 #include "userspace/payflowd/store.h"
+#include "userspace/payflowd/store_version.h"
 #include "userspace/common/error.h"
 
 enum stmt {
@@ -139,6 +140,7 @@ int pf_store_open(struct pf_store **out, const char *path, bool sync_full)
 {
 	struct pf_store *s = calloc(1, sizeof(*s));
 	char pragmas[128];
+	int is_new, err;
 
 	if (!s)
 		return pf_fail(-ENOMEM, "out of memory");
@@ -152,11 +154,16 @@ int pf_store_open(struct pf_store **out, const char *path, bool sync_full)
 	sqlite3_busy_timeout(s->db, 5000);
 	snprintf(pragmas, sizeof(pragmas), "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s;",
 		 sync_full ? "FULL" : "NORMAL");
-	if (sqlite3_exec(s->db, pragmas, NULL, NULL, NULL) ||
+	if (sqlite3_exec(s->db, pragmas, NULL, NULL, NULL) || pf_store_is_new(s->db, &is_new) ||
 	    sqlite3_exec(s->db, schema, NULL, NULL, NULL)) {
 		int err = pf_fail(-EIO, "database %s: cannot set up the schema: %s", path,
 				  sqlite3_errmsg(s->db));
 
+		pf_store_close(s);
+		return err;
+	}
+	err = pf_store_migrate(s->db, path, is_new);
+	if (err) {
 		pf_store_close(s);
 		return err;
 	}

@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+/* Schema versions: each step rewrites what an older payflowd stored. */
+#include <errno.h>
+#include <stdio.h>
+#include "userspace/common/error.h"
+#include "userspace/payflowd/store_version.h"
+
+static int one_int(sqlite3 *db, const char *sql, int *out)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL))
+		return pf_fail(-EIO, "database: %s", sqlite3_errmsg(db));
+	rc = sqlite3_step(st);
+	*out = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE
+		   ? 0
+		   : pf_fail(-EIO, "database: %s", sqlite3_errmsg(db));
+}
+
+int pf_store_is_new(sqlite3 *db, int *is_new)
+{
+	int n;
+	int err = one_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'reservations'", &n);
+
+	*is_new = !n;
+	return err;
+}
+
+/* Version 0 stored a quote's MENU level, which was the config's level - 1. */
+static const char to_v1[] = "UPDATE broker_quotes SET level = level + 1;";
+
+int pf_store_migrate(sqlite3 *db, const char *path, int is_new)
+{
+	char sql[128];
+	int v, err = one_int(db, "PRAGMA user_version", &v);
+
+	if (err)
+		return err;
+	if (v > PF_STORE_VERSION)
+		return pf_fail(-EPROTO,
+			       "database %s has schema version %d, written by a newer payflowd; "
+			       "this one knows versions up to %d: run the newer payflowd or move "
+			       "the file away",
+			       path, v, PF_STORE_VERSION);
+	if (v == PF_STORE_VERSION)
+		return 0;
+	snprintf(sql, sizeof(sql), "BEGIN IMMEDIATE; %s PRAGMA user_version = %d; COMMIT;",
+		 is_new ? "" : to_v1, PF_STORE_VERSION);
+	if (sqlite3_exec(db, sql, NULL, NULL, NULL)) {
+		err = pf_fail(-EIO, "database %s: cannot migrate from schema version %d: %s", path,
+			      v, sqlite3_errmsg(db));
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		return err;
+	}
+	return 0;
+}
