@@ -47,16 +47,21 @@ topo_bridge() {
 	mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
 	ip link add "$BR" type bridge
 	ip link set "$BR" up
-	for i in $(seq 1 "$n"); do
-		HOSTS+=("h$i")
-		ip netns add "${PFX}h$i"
-		ip link add "${PFX}p$i" type veth peer name eth0 netns "${PFX}h$i"
-		ip link set "${PFX}p$i" master "$BR" up
-		in_ns "h$i" ip link set lo up
-		in_ns "h$i" ip addr add "10.77.0.$i/24" dev eth0
-		in_ns "h$i" ip addr add "fd77::$i/64" dev eth0 nodad
-		in_ns "h$i" ip link set eth0 up
-	done
+	for i in $(seq 1 "$n"); do add_host "$i" "$BR"; done
+}
+
+# add_host I BRIDGE: host hI (namespace ${PFX}hI, 10.77.0.I/24, fd77::I/64 on
+# its eth0) on BRIDGE through port ${PFX}pI.
+add_host() {
+	local i=$1
+	HOSTS+=("h$i")
+	ip netns add "${PFX}h$i"
+	ip link add "${PFX}p$i" type veth peer name eth0 netns "${PFX}h$i"
+	ip link set "${PFX}p$i" master "$2" up
+	in_ns "h$i" ip link set lo up
+	in_ns "h$i" ip addr add "10.77.0.$i/24" dev eth0
+	in_ns "h$i" ip addr add "fd77::$i/64" dev eth0 nodad
+	in_ns "h$i" ip link set eth0 up
 }
 
 # iperf_server HOST: an iperf3 server in HOST, port 5201; remembered for cleanup.

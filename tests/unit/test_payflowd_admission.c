@@ -50,8 +50,8 @@ static void test_ports_of_pair(void)
 static void test_capacity(void)
 {
 	setup("");
-	CHECK_EQ(a.ports[0].reservable_bps, 80000000);
-	CHECK_EQ(a.ports[1].reservable_bps, 180000000);
+	CHECK_EQ(a.ll.reservable_bps[0], 80000000);
+	CHECK_EQ(a.ll.reservable_bps[1], 180000000);
 	CHECK_EQ(pf_adm_check(&a, 3, 80000000), 0);
 	pf_adm_charge(&a, 3, 60000000);
 	CHECK_EQ(pf_adm_free(&a, 0), 20000000);
@@ -65,7 +65,7 @@ static void test_capacity(void)
 	pf_adm_release(&a, 1, 60000000);
 	CHECK_EQ(pf_adm_free(&a, 0), 80000000);
 	pf_adm_release(&a, 1, 1); /* never below zero */
-	CHECK_EQ(a.ports[0].reserved_bps, 0);
+	CHECK_EQ(a.ll.reserved_bps[0], 0);
 }
 
 static void test_merge_never_shortens_or_lowers(void)

@@ -379,3 +379,11 @@ int cmd_ports(struct ctl *c, int argc, char **argv)
 {
 	return simple(c, argc, argv, "ports", print_ports);
 }
+
+int ctl_daemon_run(struct ctl *c, struct json_object *req, void (*human)(struct json_object *))
+{
+	struct json_object *reply, *result;
+	int rc = call(c, req, &reply, &result);
+
+	return rc ? rc : finish(c, reply, result, human);
+}

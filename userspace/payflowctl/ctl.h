@@ -36,6 +36,11 @@ int cmd_list(struct ctl *c, int argc, char **argv);
 int cmd_show(struct ctl *c, int argc, char **argv);
 int cmd_stats(struct ctl *c, int argc, char **argv);
 int cmd_ports(struct ctl *c, int argc, char **argv);
+/* Sends req (consumed) to payflowd and prints the result, as JSON or with human(). */
+int ctl_daemon_run(struct ctl *c, struct json_object *req, void (*human)(struct json_object *));
+/* cmd_topology.c */
+int cmd_topology(struct ctl *c, int argc, char **argv);
+int cmd_path(struct ctl *c, int argc, char **argv);
 /* Straight on the pinned maps, with --direct (direct_resv.c, direct_show.c). */
 int direct_grant(struct ctl *c, int argc, char **argv);
 int direct_revoke(struct ctl *c, int argc, char **argv);

@@ -95,9 +95,10 @@ static const struct {
 	const char *name;
 	int (*fn)(struct ctl *c, int argc, char **argv);
 } commands[] = {
-    {"attach", cmd_attach},   {"detach", cmd_detach}, {"grant", cmd_grant}, {"hold", cmd_hold},
-    {"release", cmd_release}, {"revoke", cmd_revoke}, {"list", cmd_list},   {"show", cmd_show},
-    {"stats", cmd_stats},     {"ports", cmd_ports},
+    {"attach", cmd_attach}, {"detach", cmd_detach},	{"grant", cmd_grant},
+    {"hold", cmd_hold},	    {"release", cmd_release},	{"revoke", cmd_revoke},
+    {"list", cmd_list},	    {"show", cmd_show},		{"stats", cmd_stats},
+    {"ports", cmd_ports},   {"topology", cmd_topology}, {"path", cmd_path},
 };
 
 int main(int argc, char **argv)

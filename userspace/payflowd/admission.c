@@ -2,64 +2,54 @@
 #include <errno.h>
 #include <string.h>
 #include "userspace/payflowd/admission.h"
-#include "userspace/common/addr.h"
+#include "userspace/payflowd/path.h"
 #include "userspace/common/units.h"
 #include "userspace/common/error.h"
 
 void pf_adm_init(struct pf_adm *a, const struct pf_conf *c)
 {
-	memset(a, 0, sizeof(*a));
+	__u64 cap[PF_CONF_MAX_PORTS];
+
 	a->conf = c;
 	for (int i = 0; i < c->n_ports; i++)
-		a->ports[i].reservable_bps = c->ports[i].capacity_bps > c->be_floor_bps
-						 ? c->ports[i].capacity_bps - c->be_floor_bps
-						 : 0;
-}
-
-static int endpoint_port(const struct pf_adm *a, const __u8 addr[16], pf_portset *set)
-{
-	char text[PF_ADDR_STRLEN];
-	int port = pf_conf_port_of(a->conf, addr);
-
-	if (port >= 0) {
-		*set |= 1ULL << port;
-		return 0;
-	}
-	if (a->conf->allow_unknown_endpoint) {
-		for (int i = 0; i < a->conf->n_ports; i++)
-			*set |= 1ULL << i;
-		return 0;
-	}
-	return pf_fail(-ENOENT, "%s is on no configured port (add it to a port's \"hosts\")",
-		       pf_addr_format(addr, text, sizeof(text)));
+		cap[i] = c->ports[i].capacity_bps;
+	pf_ll_init(&a->ll, c->n_ports, cap, c->be_floor_bps);
 }
 
 int pf_adm_ports(const struct pf_adm *a, const struct pf_key *key, pf_portset *out)
 {
+	struct pf_path p;
+	int err = pf_path_find(a->conf, key, &p);
+
 	*out = 0;
-	return endpoint_port(a, key->lo, out) ?: endpoint_port(a, key->hi, out);
+	if (err == -ENOENT && a->conf->allow_unknown_endpoint) {
+		for (int i = 0; i < a->conf->n_ports; i++)
+			*out |= 1ULL << i;
+		return 0;
+	}
+	if (!err)
+		*out = pf_path_ports(&p, PF_DIR_BOTH);
+	return err;
 }
 
 __u64 pf_adm_free(const struct pf_adm *a, int port)
 {
-	const struct pf_adm_port *p = &a->ports[port];
-
-	return p->reserved_bps < p->reservable_bps ? p->reservable_bps - p->reserved_bps : 0;
+	return pf_ll_free(&a->ll, port);
 }
 
 int pf_adm_check(const struct pf_adm *a, pf_portset set, __u64 add_bps)
 {
 	for (int i = 0; i < a->conf->n_ports; i++) {
-		char want[32], free[32], cap[32];
+		char want[32], free[32], cap[32], name[96];
 
 		if (!(set & (1ULL << i)) || add_bps <= pf_adm_free(a, i))
 			continue;
+		pf_topo_port_name(a->conf, i, name, sizeof(name));
 		return pf_fail(-ENOSPC,
-			       "port %s has %s free of %s reservable (capacity minus the "
+			       "%s has %s free of %s reservable (capacity minus the "
 			       "best-effort floor); %s more was asked",
-			       a->conf->ports[i].ifname,
-			       pf_rate_format(pf_adm_free(a, i), free, sizeof(free)),
-			       pf_rate_format(a->ports[i].reservable_bps, cap, sizeof(cap)),
+			       name, pf_rate_format(pf_adm_free(a, i), free, sizeof(free)),
+			       pf_rate_format(a->ll.reservable_bps[i], cap, sizeof(cap)),
 			       pf_rate_format(add_bps, want, sizeof(want)));
 	}
 	return 0;
@@ -67,15 +57,10 @@ int pf_adm_check(const struct pf_adm *a, pf_portset set, __u64 add_bps)
 
 void pf_adm_charge(struct pf_adm *a, pf_portset set, __u64 bps)
 {
-	for (int i = 0; i < a->conf->n_ports; i++)
-		if (set & (1ULL << i))
-			a->ports[i].reserved_bps += bps;
+	pf_ll_restore(&a->ll, set, bps);
 }
 
 void pf_adm_release(struct pf_adm *a, pf_portset set, __u64 bps)
 {
-	for (int i = 0; i < a->conf->n_ports; i++)
-		if (set & (1ULL << i))
-			a->ports[i].reserved_bps -=
-			    bps < a->ports[i].reserved_bps ? bps : a->ports[i].reserved_bps;
+	pf_ll_release(&a->ll, set, bps);
 }

@@ -529,7 +529,7 @@ int pf_conf_resolve(struct pf_conf *c)
 		if (err)
 			return err;
 	}
-	return 0;
+	return pf_topo_build(c);
 }
 
 int pf_conf_load(const char *path, struct pf_conf *c)

@@ -13,6 +13,7 @@
 #include <linux/types.h>
 #include "bpf/payflow.h"
 #include "broker/eth/amount.h"
+#include "userspace/payflowd/topology.h"
 
 struct json_object;
 
@@ -112,11 +113,12 @@ struct pf_conf {
 	__u16 metrics_port;
 	struct pf_conf_broker broker;
 	struct pf_conf_ledger ledger;
+	struct pf_topo topo; /* built by pf_conf_resolve() */
 };
 
 /* Parses and checks the JSON text; `origin` names it in messages. 0 or -EINVAL. */
 int pf_conf_parse(const char *text, const char *origin, struct pf_conf *c);
-/* Checks the interfaces exist and expands bridges. 0 or -ENODEV/-EINVAL. */
+/* Checks the interfaces exist, expands bridges and builds the topology. 0 or -ENODEV/-EINVAL. */
 int pf_conf_resolve(struct pf_conf *c);
 /* Reads the file, parses and resolves it. */
 int pf_conf_load(const char *path, struct pf_conf *c);

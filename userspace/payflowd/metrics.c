@@ -89,7 +89,7 @@ static void port_metrics(struct pfd *d, struct pf_buf *t)
 	for (int i = 0; i < d->conf.n_ports; i++)
 		pf_buf_printf(t, "payflow_port_reserved_bps{port=\"%s\"} %llu\n",
 			      d->conf.ports[i].ifname,
-			      (unsigned long long)d->adm.ports[i].reserved_bps);
+			      (unsigned long long)d->adm.ll.reserved_bps[i]);
 	header(t, "payflow_port_capacity_bps", "gauge", "Configured capacity of the port.");
 	for (int i = 0; i < d->conf.n_ports; i++)
 		pf_buf_printf(t, "payflow_port_capacity_bps{port=\"%s\"} %llu\n",

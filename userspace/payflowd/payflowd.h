@@ -146,6 +146,10 @@ struct json_object *pfd_list(struct pfd *d, struct json_object *req, struct json
 struct json_object *pfd_show(struct pfd *d, struct json_object *req, struct json_object **result);
 struct json_object *pfd_stats(struct pfd *d, struct json_object *req, struct json_object **result);
 struct json_object *pfd_ports(struct pfd *d, struct json_object *req, struct json_object **result);
+/* topo_queries.c: the topology and one pair's path, both directions */
+struct json_object *pfd_topology(struct pfd *d, struct json_object *req,
+				 struct json_object **result);
+struct json_object *pfd_path(struct pfd *d, struct json_object *req, struct json_object **result);
 /* Reads the pair from "a"/"b", or the id from "id"; error reply or NULL. */
 struct json_object *pfd_req_pair(struct json_object *req, struct pf_key *key);
 bool pfd_latency(const struct pfd *d, double pct, double *us);

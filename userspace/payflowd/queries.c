@@ -190,9 +190,9 @@ struct json_object *pfd_ports(struct pfd *d, struct json_object *req, struct jso
 		json_object_object_add(o, "floor_bps",
 				       json_object_new_uint64(d->conf.be_floor_bps));
 		json_object_object_add(o, "reservable_bps",
-				       json_object_new_uint64(d->adm.ports[i].reservable_bps));
+				       json_object_new_uint64(d->adm.ll.reservable_bps[i]));
 		json_object_object_add(o, "reserved_bps",
-				       json_object_new_uint64(d->adm.ports[i].reserved_bps));
+				       json_object_new_uint64(d->adm.ll.reserved_bps[i]));
 		json_object_object_add(o, "free_bps",
 				       json_object_new_uint64(pf_adm_free(&d->adm, i)));
 		json_object_array_add(arr, o);

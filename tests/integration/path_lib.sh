@@ -1,0 +1,61 @@
+# A line of three bridges for path tests (source after lib.sh and daemon_lib.sh):
+#   h1, h2 -- s1 == s2 == s3 -- h3, h4
+# Bridge sI is ${PFX}sI; the trunk sI-sJ is the veth pair ${PFX}tIJa (in sI) <->
+# ${PFX}tIJb (in sJ). hI's port is ${PFX}pI; hI has 10.77.0.I/24 and fd77::I/64.
+SW=() TRUNKS=()
+
+path_cleanup() {
+	local x
+	pfd_cleanup
+	for x in "${TRUNKS[@]}"; do ip link del "$PFX$x" 2>/dev/null; done
+	for x in "${SW[@]}"; do ip link del "$PFX$x" 2>/dev/null; done
+	return 0
+}
+trap path_cleanup EXIT
+
+topo_line() {
+	local i
+	mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+	for i in 1 2 3; do
+		SW+=("s$i")
+		ip link add "${PFX}s$i" type bridge && ip link set "${PFX}s$i" up
+	done
+	for i in 12 23; do
+		TRUNKS+=("t${i}a")
+		ip link add "${PFX}t${i}a" type veth peer name "${PFX}t${i}b"
+		ip link set "${PFX}t${i}a" master "${PFX}s${i:0:1}" up
+		ip link set "${PFX}t${i}b" master "${PFX}s${i:1:1}" up
+	done
+	for i in 1 2 3 4; do add_host "$i" "${PFX}s$((i <= 2 ? 1 : 3))"; done
+}
+
+# write_line_config EDGE_CAP TRUNK_CAP FLOOR [extra members]: the three bridges;
+# p1 serves h1 and 10.78.0.0/16, p3 h3 and 10.79.0.0/16; trunk ends at TRUNK_CAP.
+write_line_config() {
+	local hosts=("" '"10.77.0.1", "fd77::1", "10.88.0.1", "10.78.0.0/16"'
+		'"10.77.0.2", "fd77::2", "10.88.0.2"'
+		'"10.77.0.3", "fd77::3", "10.88.0.3", "10.79.0.0/16"'
+		'"10.77.0.4", "fd77::4", "10.88.0.4"') ports="" i t
+	for i in 1 2 3 4; do
+		ports+="${ports:+, }{\"name\": \"${PFX}p$i\", \"capacity\": \"$1\", \"hosts\": [${hosts[$i]}]}"
+	done
+	for t in t12a t12b t23a t23b; do
+		ports+=", {\"name\": \"$PFX$t\", \"capacity\": \"$2\"}"
+	done
+	cat >"$CONF" <<JSON
+{
+  "bridges": [{"name": "${PFX}s1", "capacity": "$1"}, {"name": "${PFX}s2", "capacity": "$1"},
+              {"name": "${PFX}s3", "capacity": "$1"}],
+  "ports": [$ports],
+  "best_effort": {"rate": "$3", "floor": "$3"},
+  "levels": [{"rate": "$3", "price_per_s": "0"}, {"rate": "50mbit", "price_per_s": "1"}],
+  "state_dir": "$STATE", "pin_root": "$PIN", "socket": "$SOCK"${4:+,
+  $4}
+}
+JSON
+}
+
+# The HTB minors (hex) of the reservation classes on a port, one per line.
+class_minors() { tc class show dev "$1" | grep -oE 'class htb 1:[0-9a-f]{2,}' | cut -d: -f2 | sort; }
+# has_class PORT MINOR
+has_class() { class_minors "$PFX$1" | grep -qx "$2"; }
