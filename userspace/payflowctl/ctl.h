@@ -36,6 +36,8 @@ int cmd_list(struct ctl *c, int argc, char **argv);
 int cmd_show(struct ctl *c, int argc, char **argv);
 int cmd_stats(struct ctl *c, int argc, char **argv);
 int cmd_ports(struct ctl *c, int argc, char **argv);
+int cmd_blocks(struct ctl *c, int argc, char **argv);
+int cmd_unblock(struct ctl *c, int argc, char **argv);
 /* Straight on the pinned maps, with --direct (direct_resv.c, direct_show.c). */
 int direct_grant(struct ctl *c, int argc, char **argv);
 int direct_revoke(struct ctl *c, int argc, char **argv);
