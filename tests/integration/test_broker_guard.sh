@@ -14,6 +14,8 @@
 #     reservation stays, payflowctl unblock lifts the block.
 #  4. Ended quotes and holds are purged; payments, orders and reservations stay.
 # GUARD_KEYS="" runs it against a broker that does not know the new keys.
+# FLOOD_CONNS and FLOOD_EACH size the ORDER flood (default 30 x 10); with
+# ADV_OUT set, the figures go there as JSON (tests/reliability/adversary.sh).
 cd "$(dirname "$0")/../.."
 source tests/integration/lib.sh
 source tests/integration/daemon_lib.sh
@@ -46,8 +48,8 @@ CV=$(probe h3 order "$(qid "$QV")" "$PAYER" "$(pay "$QV")")
 check "... and buys it (CONFIRM)" [ "$(field "$CV" type)" = CONFIRM ]
 T0=$(date +%s)
 for _ in $(seq 60); do all_free 1 && break; sleep 0.2; done
-check "h1's port has all its capacity free again within unpaid_hold ($(($(date +%s) - T0)) s <= 7)" \
-	all_free 1
+BACK_S=$(($(date +%s) - T0))
+check "h1's port has all its capacity free again within unpaid_hold ($BACK_S s <= 7)" all_free 1
 Q1=$(quote h2 10.77.0.2 10.78.3.1 1 20 -)
 Q2=$(quote h2 10.77.0.2 10.78.3.1 1 20 -)
 held() { db "SELECT r.state FROM reservations r JOIN broker_quotes q ON q.hold_id = r.id WHERE q.quote_id = '$(qid "$1")'"; }
@@ -75,17 +77,24 @@ honest() { # K: h3 buys 10.77.0.3 <-> 10.78.3.K; prints "TYPE MS" of the ORDER
 read -r BT BASE <<<"$(honest 10)"
 check "an honest ORDER through the slow ledger: $BT in $BASE ms" [ "$BT" = CONFIRM ]
 QA=$(quote h1 10.77.0.1 10.78.1.9 0 20 -)
-probe h1 flood-order 30 10 "$(qid "$QA")" "$PAYER" >"$DDIR/flood_order" &
+FLOOD_CONNS=${FLOOD_CONNS:-30} FLOOD_EACH=${FLOOD_EACH:-10}
+probe h1 flood-order "$FLOOD_CONNS" "$FLOOD_EACH" "$(qid "$QA")" "$PAYER" >"$DDIR/flood_order" &
 FPID=$!
 PIDS+=($FPID)
 sleep 1
 read -r HT HMS <<<"$(honest 11)"
 wait "$FPID"
 echo "# flood: $(cat "$DDIR/flood_order")"
-check "while h1 floods 300 ORDERs with random hashes, h3's ORDER: $HT in $HMS ms (<= $BASE + 1000)" \
-	[ "$HT" = CONFIRM ] && [ "$HMS" -le $((BASE + 1000)) ]
+fair() { [ "$HT" = CONFIRM ] && [ "$HMS" -le $((BASE + 1000)) ]; }
+check "while h1 floods $((FLOOD_CONNS * FLOOD_EACH)) ORDERs with random hashes, h3's ORDER: $HT in $HMS ms (<= $BASE + 1000)" fair
 check "the flood's ORDERs beyond one check per quote are rate_limited" \
-	jq -e '(.rate_limited // 0) >= 250' "$DDIR/flood_order"
+	jq -e --argjson n $((FLOOD_CONNS * FLOOD_EACH * 8 / 10)) '(.rate_limited // 0) >= $n' "$DDIR/flood_order"
+[ -n "${ADV_OUT:-}" ] && jq -cn --argjson f "$FLOOD" --argjson o "$(cat "$DDIR/flood_order")" \
+	--arg v "$(field "$CV" type)" --argjson back "$BACK_S" --argjson base "$BASE" --argjson h "$HMS" \
+	'{adversary_quotes: 1000, adversary_quotes_answered: ($f.QUOTE // 0),
+	  adversary_victim_bought: ($v == "CONFIRM"), adversary_capacity_back_s: $back,
+	  adversary_bogus_orders: (($o | del(.type, .ms)) | add), adversary_honest_order_ms: $h,
+	  adversary_honest_order_ms_quiet: $base}' >"$ADV_OUT"
 
 # --- 3. blocks
 daemon_stop
@@ -118,7 +127,8 @@ PAYS=$(payments)
 ACTIVE_ROWS=$(db 'SELECT count(*) FROM reservations WHERE hold_until_wall_ns = 0')
 unordered() { db 'SELECT count(*) FROM broker_quotes WHERE quote_id NOT IN (SELECT quote_id FROM broker_orders)'; }
 ended_holds() { db 'SELECT count(*) FROM reservations WHERE state IN (2, 3) AND hold_until_wall_ns > 0 AND id NOT IN (SELECT resv_id FROM payments)'; }
-check "there are unordered quotes and ended holds to purge ($(unordered), $(ended_holds))" [ "$(unordered)" -gt 0 ] && [ "$(ended_holds)" -gt 0 ]
+to_purge() { [ "$(unordered)" -gt 0 ] && [ "$(ended_holds)" -gt 0 ]; }
+check "there are unordered quotes and ended holds to purge ($(unordered), $(ended_holds))" to_purge
 for _ in $(seq 40); do [ "$(unordered)" = 0 ] && [ "$(ended_holds)" = 0 ] && break; sleep 0.5; done
 check "ended quotes and holds are purged" [ "$(unordered) $(ended_holds)" = "0 0" ]
 check "payments, orders and reservations stay" \
