@@ -27,7 +27,7 @@ broker_anvil || exit 1
 BROKER=127.0.0.1:$(free_port)
 BROKER_NETNS=
 CLIENT_KEY=a09aa5f47a6759802ff955f8dc2d2a14a5c99d23be97f864127ff9383455a4f0 # seed 0x22 x 32
-broker_config 2 100gbit "\"max_connections_per_address\": 2000, \"allow\": [{\"client_key\": \"$CLIENT_KEY\", \"prefix\": \"10.78.0.0/16\"}]"
+BROKER_LIMITS=$LOOSE_LIMITS broker_config 2 100gbit "\"max_connections_per_address\": 2000, \"allow\": [{\"client_key\": \"$CLIENT_KEY\", \"prefix\": \"10.78.0.0/16\"}]"
 daemon_start || { cat "$DLOG"; exit 1; }
 probe() { "$PROBE" "$BROKER" --seed "$SEED" "$@"; }
 

@@ -13,10 +13,19 @@
 
 #define PF_LW_MAX 8
 
+/* The waiting jobs of one client, in order; a link of the round-robin ring. */
+struct lw_queue {
+	uint64_t client;
+	struct pf_lw_job *head, **tail;
+	struct lw_queue *next;
+};
+
 struct pf_lw {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	struct pf_lw_job *todo, **todo_tail, *done;
+	struct lw_queue *ring, **ring_tail; /* clients with waiting jobs, next first */
+	size_t queued, max_queue;
+	struct pf_lw_job *done;
 	bool stopping;
 	int efd, n;
 	pthread_t th[PF_LW_MAX];
@@ -68,6 +77,27 @@ static void run_job(struct pf_ledger *l, struct pf_lw_job *j)
 		block_time(l, j);
 }
 
+/* The next client's first job; that client goes to the back of the ring. */
+static struct pf_lw_job *take(struct pf_lw *w)
+{
+	struct lw_queue *q = w->ring;
+	struct pf_lw_job *j = q->head;
+
+	q->head = j->next;
+	w->ring = q->next;
+	if (!w->ring)
+		w->ring_tail = &w->ring;
+	if (q->head) {
+		q->next = NULL;
+		*w->ring_tail = q;
+		w->ring_tail = &q->next;
+	} else {
+		free(q);
+	}
+	w->queued--;
+	return j;
+}
+
 static void *worker(void *p)
 {
 	struct pf_lw_arg *a = p;
@@ -78,14 +108,11 @@ static void *worker(void *p)
 	for (;;) {
 		struct pf_lw_job *j;
 
-		while (!w->todo && !w->stopping)
+		while (!w->ring && !w->stopping)
 			pthread_cond_wait(&w->cv, &w->mu);
 		if (w->stopping)
 			break;
-		j = w->todo;
-		w->todo = j->next;
-		if (!w->todo)
-			w->todo_tail = &w->todo;
+		j = take(w);
 		pthread_mutex_unlock(&w->mu);
 		run_job(w->ledger[a->i], j);
 		pthread_mutex_lock(&w->mu);
@@ -98,7 +125,8 @@ static void *worker(void *p)
 	return NULL;
 }
 
-static int start_threads(struct pf_lw **out, const char *rpc_url, long timeout_ms, int n)
+static int start_threads(struct pf_lw **out, const char *rpc_url, long timeout_ms, int n,
+			 size_t max_queue)
 {
 	struct pf_lw *w = calloc(1, sizeof(*w));
 
@@ -108,7 +136,8 @@ static int start_threads(struct pf_lw **out, const char *rpc_url, long timeout_m
 		n = n < 1 ? 1 : PF_LW_MAX;
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cv, NULL);
-	w->todo_tail = &w->todo;
+	w->ring_tail = &w->ring;
+	w->max_queue = max_queue;
 	w->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (w->efd < 0) {
 		free(w);
@@ -131,7 +160,8 @@ static int start_threads(struct pf_lw **out, const char *rpc_url, long timeout_m
 	return 0;
 }
 
-int pf_lw_start(struct pf_lw **out, const char *rpc_url, const char *netns, long timeout_ms, int n)
+int pf_lw_start(struct pf_lw **out, const char *rpc_url, const char *netns, long timeout_ms, int n,
+		size_t max_queue)
 {
 	struct pf_lw *w = NULL;
 	int saved, rc = pf_netns_enter(netns, &saved);
@@ -139,7 +169,7 @@ int pf_lw_start(struct pf_lw **out, const char *rpc_url, const char *netns, long
 	if (rc)
 		return pf_fail(rc, "cannot enter the ledger's network namespace %s: %s", netns,
 			       strerror(-rc));
-	rc = start_threads(&w, rpc_url, timeout_ms, n);
+	rc = start_threads(&w, rpc_url, timeout_ms, n, max_queue);
 	pf_netns_leave(saved);
 	if (!rc)
 		*out = w;
@@ -151,14 +181,43 @@ int pf_lw_fd(const struct pf_lw *w)
 	return w->efd;
 }
 
-void pf_lw_submit(struct pf_lw *w, struct pf_lw_job *job)
+/* The client's queue in the ring, added at the back when it has none. */
+static struct lw_queue *queue_of(struct pf_lw *w, uint64_t client)
 {
+	struct lw_queue *q;
+
+	for (q = w->ring; q; q = q->next)
+		if (q->client == client)
+			return q;
+	q = calloc(1, sizeof(*q));
+	if (!q)
+		return NULL;
+	q->client = client;
+	q->tail = &q->head;
+	*w->ring_tail = q;
+	w->ring_tail = &q->next;
+	return q;
+}
+
+int pf_lw_submit(struct pf_lw *w, struct pf_lw_job *job)
+{
+	struct lw_queue *q = NULL;
+	int err = -EAGAIN;
+
 	job->next = NULL;
 	pthread_mutex_lock(&w->mu);
-	*w->todo_tail = job;
-	w->todo_tail = &job->next;
-	pthread_cond_signal(&w->cv);
+	if (w->queued < w->max_queue) {
+		q = queue_of(w, job->client);
+		err = q ? 0 : -ENOMEM;
+	}
+	if (q) {
+		*q->tail = job;
+		q->tail = &job->next;
+		w->queued++;
+		pthread_cond_signal(&w->cv);
+	}
 	pthread_mutex_unlock(&w->mu);
+	return err;
 }
 
 struct pf_lw_job *pf_lw_done(struct pf_lw *w)
@@ -198,7 +257,13 @@ void pf_lw_stop(struct pf_lw *w)
 		pthread_join(w->th[i], NULL);
 	for (int i = 0; i < PF_LW_MAX; i++)
 		pf_ledger_free(w->ledger[i]);
-	free_list(w->todo);
+	while (w->ring) {
+		struct lw_queue *q = w->ring;
+
+		w->ring = q->next;
+		free_list(q->head);
+		free(q);
+	}
 	free_list(w->done);
 	close(w->efd);
 	pthread_mutex_destroy(&w->mu);

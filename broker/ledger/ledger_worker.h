@@ -4,6 +4,9 @@
  * ledger connection (ledger_eth.h is not thread-safe), take jobs from a
  * queue, run pf_payment_verify() plus the block's timestamp, and post the
  * finished job back; an eventfd (pf_lw_fd) becomes readable for the loop.
+ * Waiting jobs are served round-robin over their clients (one job of each
+ * client in turn), so a client that queues many jobs delays another's by at
+ * most one job per other waiting client; the queue is bounded.
  */
 #ifndef PF_LEDGER_WORKER_H
 #define PF_LEDGER_WORKER_H
@@ -20,7 +23,8 @@ struct pf_lw_job {
 	struct pf_u256 amount_wei;
 	uint64_t chain_id;
 	uint32_t confirmations;
-	void *user; /* the caller's context, untouched */
+	uint64_t client; /* whose job: jobs of one client take turns with others' */
+	void *user;	 /* the caller's context, untouched */
 	/* out */
 	int rc; /* pf_payment_verify()'s: -1 = ledger unavailable */
 	struct pf_verdict verdict;
@@ -34,11 +38,14 @@ struct pf_lw_job {
 struct pf_lw;
 
 /* Starts n threads against rpc_url, inside the network namespace at netns
- * ("" = ours: threads inherit their creator's). 0 or -errno (pf_last_error() says why). */
-int pf_lw_start(struct pf_lw **out, const char *rpc_url, const char *netns, long timeout_ms, int n);
+ * ("" = ours: threads inherit their creator's), with room for max_queue
+ * waiting jobs. 0 or -errno (pf_last_error() says why). */
+int pf_lw_start(struct pf_lw **out, const char *rpc_url, const char *netns, long timeout_ms, int n,
+		size_t max_queue);
 int pf_lw_fd(const struct pf_lw *w);
-/* Queues a job; the worker owns it until pf_lw_done() returns it. */
-void pf_lw_submit(struct pf_lw *w, struct pf_lw_job *job);
+/* Queues a job; the worker owns it until pf_lw_done() returns it. -EAGAIN
+ * when max_queue jobs wait (or -ENOMEM): the caller keeps the job. */
+int pf_lw_submit(struct pf_lw *w, struct pf_lw_job *job);
 /* A finished job, or NULL; call after pf_lw_fd() was readable, until NULL. */
 struct pf_lw_job *pf_lw_done(struct pf_lw *w);
 /* Stops and joins the threads; unfinished and unclaimed jobs are freed. */

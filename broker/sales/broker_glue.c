@@ -13,6 +13,7 @@
 #include <sys/resource.h>
 #include <time.h>
 #include "broker/sales/broker_glue.h"
+#include "broker/sales/guard.h"
 #include "userspace/common/addr.h"
 #include "userspace/common/error.h"
 #include "userspace/common/hex.h"
@@ -84,6 +85,8 @@ static void on_frame(void *ctx, struct pf_srv_conn *c, const char *frame, size_t
 	if (pf_msg_decode(frame, len, PF_FROM_CLIENT, NULL, &m, &e) != PF_OK) {
 		if (m.type == PF_MSG_ORDER)
 			d->cnt.orders[e.code]++;
+		if (m.type == PF_MSG_ORDER && e.code == PF_E_BAD_SIGNATURE)
+			pfd_broker_strike(d, pf_srv_peer(c), NULL, NULL);
 		pfd_broker_fail(d, c, false, &e);
 		return;
 	}
@@ -176,7 +179,7 @@ static int start_ledger(struct pfd *d)
 	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &ledger_tag};
 
 	if (pf_lw_start(&d->broker->lw, d->conf.ledger.rpc_url, d->conf.ledger.netns,
-			d->conf.ledger.timeout_ms, 2))
+			d->conf.ledger.timeout_ms, 2, d->conf.broker.ledger_queue))
 		return pf_fail(-EINVAL, "ledger: %s", pf_last_error());
 	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, pf_lw_fd(d->broker->lw), &ev))
 		return pf_fail(-errno, "epoll: %s", strerror(errno));
@@ -206,7 +209,7 @@ int pfd_broker_start(struct pfd *d)
 			       "broker: the MENU from this config cannot be encoded "
 			       "(check levels, ledger.currency and ledger.payment_address)");
 	raise_nofile();
-	err = start_ledger(d) ?: start_server(d);
+	err = pfd_broker_guard_start(d) ?: start_ledger(d) ?: start_server(d);
 	if (err)
 		return err;
 	{
@@ -230,6 +233,7 @@ void pfd_broker_stop(struct pfd *d)
 		return;
 	pf_lw_stop(b->lw); /* first: parked connections get no answer */
 	pf_srv_close(b->srv);
+	pf_guard_free(b->guard);
 	free(b->menu_frame);
 	pf_keypair_wipe(&b->key);
 	free(b);
@@ -238,8 +242,10 @@ void pfd_broker_stop(struct pfd *d)
 
 void pfd_broker_event(struct pfd *d, void *tag, __u32 events)
 {
-	if (d->broker)
-		pf_srv_event(d->broker->srv, tag, events);
+	if (!d->broker)
+		return;
+	pf_srv_event(d->broker->srv, tag, events);
+	pfd_broker_housekeep(d); /* the server's 1 s timer wakes the loop for it */
 }
 
 void pfd_broker_ledger(struct pfd *d)

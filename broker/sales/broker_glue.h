@@ -17,6 +17,8 @@ struct pfd_broker {
 	size_t menu_len;
 	struct pf_srv *srv;
 	struct pf_lw *lw;
+	struct pf_guard *guard; /* per-client limits and blocks (guard.h) */
+	__u64 next_purge;	/* CLOCK_MONOTONIC ns of the next housekeeping */
 };
 
 /* Sends m signed by the broker; deferred = answering a parked connection. */
@@ -28,6 +30,23 @@ void pfd_broker_not_owned(struct pfd *d, struct pf_srv_conn *c, bool deferred, c
 			  const pf_ip_t ip2);
 /* Unix seconds now. */
 __u64 pfd_unix_now(void);
+
+/* broker_hold.c: the capacity hold behind a quote. */
+bool pfd_broker_hold_live(void *ctx, uint64_t hold_id);
+/* The short unpaid hold, within the per-client caps (-EAGAIN: a cap is reached). */
+int pfd_broker_hold_place(struct pfd *d, const uint8_t peer[16], const uint8_t client_key[32],
+			  const struct pf_key *key, __u32 level, __u64 seconds, __u64 *hold_id);
+/* The ledger shows q paid: hold until its expiry + confirm_grace (re-placed if lapsed). */
+int pfd_broker_hold_paid(struct pfd *d, const uint8_t peer[16], const uint8_t client_key[32],
+			 struct pf_bquote *q);
+/* broker_guard.c: the limits from the config; rate_limited for a refusal of the
+ * guard (the reason in pf_last_error()); strikes. */
+int pfd_broker_guard_start(struct pfd *d);
+void pfd_broker_limited(struct pfd *d, struct pf_srv_conn *c, bool deferred);
+void pfd_broker_strike(struct pfd *d, const uint8_t peer[16], const uint8_t *client_key,
+		       const char *tag);
+/* Periodically: purge ended quotes and holds, forget idle clients. */
+void pfd_broker_housekeep(struct pfd *d);
 
 void pfd_broker_quote(struct pfd *d, struct pf_srv_conn *c, const struct pf_quote_request *rq);
 void pfd_broker_order(struct pfd *d, struct pf_srv_conn *c, const struct pf_order *o);

@@ -6,13 +6,17 @@
  * payment is consumed (payments + broker_orders rows) in the same savepoint
  * as the reservation is created or extended, inside the loop's batch, and
  * the CONFIRM leaves only after that batch commits. A refusal writes
- * nothing, so the payment stays usable for its quote.
+ * nothing, so the payment stays usable for its quote. Ledger checks are
+ * limited per client (guard.h): one per quote at a time, a few per address
+ * and per key, served in turn with other addresses'; ORDERs that cannot be
+ * valid earn strikes towards a block.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "broker/sales/broker_glue.h"
+#include "broker/sales/guard.h"
 #include "userspace/common/addr.h"
 #include "userspace/common/hex.h"
 #include "broker/sales/order.h"
@@ -29,6 +33,7 @@ struct order_job {
 	struct pf_order order;
 	struct pf_bquote quote;
 	__u64 t_received;
+	uint8_t peer[16];
 };
 
 static void count(struct pfd *d, int outcome)
@@ -104,6 +109,37 @@ static enum pf_err replay(struct pfd *d, const struct pf_bquote *q, const char *
 	return PF_OK;
 }
 
+/* Fairness is per source address: fresh client keys cost nothing. */
+static uint64_t client_of(const uint8_t peer[16])
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (int i = 0; i < 16; i++)
+		h = (h ^ peer[i]) * 1099511628211ULL;
+	return h;
+}
+
+/* Hands the job to the ledger workers within the client's limits; -errno. */
+static int submit(struct pfd *d, struct order_job *j)
+{
+	struct pf_guard *g = d->broker->guard;
+	int err =
+	    pf_guard_check_begin(g, j->peer, j->order.client_key, j->quote.quote_id, pf_now_ns());
+
+	if (err)
+		return err;
+	j->job.client = client_of(j->peer);
+	err = pf_lw_submit(d->broker->lw, &j->job);
+	if (err) {
+		pf_guard_check_end(g, j->peer, j->order.client_key, j->quote.quote_id);
+		return pf_fail(err,
+			       "%u payment checks are waiting for the ledger (the limit); "
+			       "retry in a few seconds",
+			       d->conf.broker.ledger_queue);
+	}
+	return 0;
+}
+
 void pfd_broker_order(struct pfd *d, struct pf_srv_conn *c, const struct pf_order *o)
 {
 	char key_hex[PF_PUBKEY_HEX + 1];
@@ -121,6 +157,8 @@ void pfd_broker_order(struct pfd *d, struct pf_srv_conn *c, const struct pf_orde
 	}
 	j->t_received = pf_now_ns();
 	err = pf_bstore_quote_get(d->store, o->quote_id, &j->quote);
+	if (err == -ENOENT)
+		pfd_broker_strike(d, pf_srv_peer(c), o->client_key, o->quote_id);
 	if (err) {
 		pf_err_set(&e, err == -ENOENT ? PF_E_UNKNOWN_QUOTE : PF_E_INTERNAL,
 			   err == -ENOENT ? "there is no quote %s" : "%s",
@@ -129,6 +167,7 @@ void pfd_broker_order(struct pfd *d, struct pf_srv_conn *c, const struct pf_orde
 	}
 	pf_hex_encode(o->client_key, PF_PUBKEY_BYTES, key_hex);
 	if (strcmp(key_hex, j->quote.client_key)) {
+		pfd_broker_strike(d, pf_srv_peer(c), o->client_key, o->quote_id);
 		pf_err_set(&e, PF_E_WRONG_SIGNER, "quote %s belongs to another client key",
 			   o->quote_id);
 		goto refused;
@@ -161,8 +200,14 @@ void pfd_broker_order(struct pfd *d, struct pf_srv_conn *c, const struct pf_orde
 		pf_err_set(&e, PF_E_INTERNAL, "stored quote %s has a bad amount", o->quote_id);
 		goto refused;
 	}
+	memcpy(j->peer, pf_srv_peer(c), 16);
+	if (submit(d, j)) {
+		count(d, PF_E_RATE_LIMITED);
+		pfd_broker_limited(d, c, false);
+		free(j);
+		return;
+	}
 	j->conn = pf_srv_defer(c);
-	pf_lw_submit(d->broker->lw, &j->job);
 	return;
 refused:
 	free(j);
@@ -278,8 +323,15 @@ void pfd_broker_order_done(struct pfd *d, struct pf_lw_job *job)
 	struct pf_err_msg e;
 	bool done;
 
+	pf_guard_check_end(d->broker->guard, j->peer, j->order.client_key, j->quote.quote_id);
+	if (!job->rc &&
+	    (job->verdict.code == PF_PAY_NOT_FOUND || job->verdict.code == PF_PAY_BAD_TX_HASH))
+		pfd_broker_strike(d, j->peer, j->order.client_key, job->tx);
 	switch (pf_order_judge(job, j->order.payer, j->quote.expires_at, &e)) {
 	case PF_ORDER_PENDING:
+		if (pfd_broker_hold_paid(d, j->peer, j->order.client_key, &j->quote))
+			pfd_log("broker: quote %s: cannot keep its hold: %s", j->quote.quote_id,
+				pf_last_error());
 		pending(d, j);
 		break;
 	case PF_ORDER_REFUSE:

@@ -1,19 +1,21 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
 /*
  * QUOTE_REQUEST -> QUOTE: a binding price, backed by a capacity hold placed
- * through the same admission as `payflowctl hold`. The hold lasts the
- * quote's validity plus broker.confirm_grace, so a payment made in time
- * finds its capacity while its confirmations arrive. Quote and hold are
+ * through the same admission as `payflowctl hold` (broker_hold.c: short
+ * until the payment shows, capped per client). Each address and client key
+ * has a token bucket of QUOTE_REQUESTs (guard.h). Quote and hold are
  * written in the loop's batch and the QUOTE leaves after the commit.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include "broker/sales/broker_glue.h"
+#include "broker/sales/guard.h"
 #include "userspace/common/addr.h"
 #include "userspace/common/hex.h"
 #include "broker/sales/order.h"
 #include "broker/proto/quote.h"
+#include "userspace/dataplane/resv.h"
 #include "userspace/common/error.h"
 
 #define NS 1000000000LL
@@ -45,17 +47,17 @@ static enum pf_err check_extends(struct pfd *d, const struct pf_quote_request *r
 }
 
 /* Places the capacity hold of a new reservation. */
-static enum pf_err hold(struct pfd *d, const struct pf_quote_request *rq, const struct pf_key *key,
-			__u64 *hold_id, struct pf_err_msg *e)
+static enum pf_err hold(struct pfd *d, const uint8_t peer[16], const struct pf_quote_request *rq,
+			const struct pf_key *key, __u64 *hold_id, struct pf_err_msg *e)
 {
-	const struct pf_conf_broker *bc = &d->conf.broker;
 	int err;
 
 	if (pfd_table_by_key(&d->table, key))
 		return pf_err_set(e, PF_E_PAIR_RESERVED,
 				  "the pair has an active reservation; extend it instead");
-	err = pfd_hold_place(d, key, rq->level, rq->seconds, bc->quote_ttl_s + bc->confirm_grace_s,
-			     hold_id);
+	err = pfd_broker_hold_place(d, peer, rq->client_key, key, rq->level, rq->seconds, hold_id);
+	if (err == -EAGAIN)
+		return pf_err_set(e, PF_E_RATE_LIMITED, "%s", pf_last_error());
 	if (err == -ENOSPC)
 		return pf_err_set(e, PF_E_CAPACITY_EXHAUSTED, "%s", pf_last_error());
 	if (err == -ENOENT)
@@ -99,9 +101,13 @@ void pfd_broker_quote(struct pfd *d, struct pf_srv_conn *c, const struct pf_quot
 		pfd_broker_not_owned(d, c, false, rq->ip1, rq->ip2);
 		return;
 	}
+	if (pf_guard_quote(d->broker->guard, pf_srv_peer(c), rq->client_key, pf_now_ns())) {
+		pfd_broker_limited(d, c, false);
+		return;
+	}
 	pf_key_make(&key, rq->ip1, rq->ip2);
-	if ((rq->extends[0] ? check_extends(d, rq, &key, &e) : hold(d, rq, &key, &hold_id, &e)) !=
-	    PF_OK) {
+	if ((rq->extends[0] ? check_extends(d, rq, &key, &e)
+			    : hold(d, pf_srv_peer(c), rq, &key, &hold_id, &e)) != PF_OK) {
 		pfd_broker_fail(d, c, false, &e);
 		return;
 	}

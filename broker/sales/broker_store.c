@@ -217,3 +217,42 @@ int pf_bstore_payment_resv(struct pf_store *s, const char *tx, __u64 resv_id)
 	sqlite3_bind_int64(st, 2, resv_id);
 	return finish(s, st, sqlite3_step(st), "record the payment's reservation");
 }
+
+int pf_bstore_quote_set_hold(struct pf_store *s, const char *quote_id, __u64 hold_id)
+{
+	sqlite3_stmt *st;
+
+	if (prep(s, "UPDATE broker_quotes SET hold_id = ?2 WHERE quote_id = ?1", &st))
+		return -EIO;
+	sqlite3_bind_text(st, 1, quote_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, hold_id);
+	return finish(s, st, sqlite3_step(st), "record the quote's hold");
+}
+
+static int purge_one(struct pf_store *s, const char *sql, __s64 before, int *n)
+{
+	sqlite3_stmt *st;
+	int err;
+
+	if (prep(s, sql, &st))
+		return -EIO;
+	sqlite3_bind_int64(st, 1, before);
+	err = finish(s, st, sqlite3_step(st), "purge");
+	*n = err ? 0 : sqlite3_changes(pf_store_db(s));
+	return err;
+}
+
+int pf_bstore_purge(struct pf_store *s, __u64 before_unix, int *n_quotes, int *n_holds)
+{
+	/* A hold row has hold_until_wall_ns > 0; a reservation's is 0. */
+	return purge_one(s,
+			 "DELETE FROM broker_quotes WHERE expires_at < ?1 AND quote_id NOT IN "
+			 "(SELECT quote_id FROM broker_orders)",
+			 (__s64)before_unix, n_quotes)
+		   ?: purge_one(s,
+				"DELETE FROM reservations WHERE state IN (2, 3) AND "
+				"hold_until_wall_ns > 0 "
+				"AND hold_until_wall_ns < ?1 AND id NOT IN (SELECT resv_id FROM "
+				"payments)",
+				(__s64)before_unix * 1000000000LL, n_holds);
+}

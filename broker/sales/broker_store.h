@@ -33,6 +33,15 @@ struct pf_border {
 
 int pf_bstore_quote_put(struct pf_store *s, const struct pf_bquote *q);
 int pf_bstore_quote_get(struct pf_store *s, const char *quote_id, struct pf_bquote *q);
+/* The quote's hold became hold_id (re-placed after the first lapsed). */
+int pf_bstore_quote_set_hold(struct pf_store *s, const char *quote_id, __u64 hold_id);
+/*
+ * Deletes what ended before before_unix: quotes that expired then and were
+ * never granted, and ended capacity holds (reservations rows that were only
+ * ever holds and bought nothing). Payments, orders and reservations stay:
+ * they are the accounting record. *n_quotes, *n_holds: rows deleted.
+ */
+int pf_bstore_purge(struct pf_store *s, __u64 before_unix, int *n_quotes, int *n_holds);
 int pf_bstore_order_put(struct pf_store *s, const struct pf_border *o);
 int pf_bstore_order_by_quote(struct pf_store *s, const char *quote_id, struct pf_border *o);
 /* The quote a transaction paid for, if any (payments or granted orders). */

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <json-c/json.h>
@@ -142,14 +143,83 @@ static int parse_allow(const char *origin, struct json_object *arr, struct pf_co
 	return 0;
 }
 
+/* An optional rate per second, > 0, kept x 1000. */
+static int get_rate(const char *origin, struct json_object *o, const char *key, const char *path,
+		    __u32 *milli)
+{
+	struct json_object *v;
+	double r;
+
+	if (!json_object_object_get_ex(o, key, &v))
+		return 0;
+	r = json_object_get_double(v);
+	if ((json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double)) &&
+	    r >= 0.001 && r <= 1000000) {
+		*milli = (__u32)(r * 1000 + 0.5);
+		return 0;
+	}
+	return bad(origin, path, "expected a rate per second from 0.001 to 1000000",
+		   json_object_get_string(v));
+}
+
+/* The per-client limits (docs/CONFIG.md, "broker"). */
+static int parse_limits(const char *origin, struct json_object *o, struct pf_conf_broker *b)
+{
+	static const struct {
+		const char *key, *path;
+		__u32 min, max;
+		size_t off;
+	} u[] = {
+#define LIM(k, lo, hi, f) {k, "broker." k, lo, hi, offsetof(struct pf_conf_broker, f)}
+	    LIM("unpaid_hold", 1, 86400, unpaid_hold_s),
+	    LIM("quote_burst", 1, 1000000, quote_burst),
+	    LIM("max_holds_per_address", 1, 65536, holds_per_addr),
+	    LIM("max_holds_per_key", 1, 65536, holds_per_key),
+	    LIM("max_checks_per_address", 1, 65536, checks_per_addr),
+	    LIM("max_checks_per_key", 1, 65536, checks_per_key),
+	    LIM("ledger_queue", 1, 1000000, ledger_queue),
+	    LIM("block_after", 0, 1000000, block_after),
+	    LIM("block_window", 1, 86400, block_window_s),
+	    LIM("block_seconds", 1, 31536000, block_s),
+	    LIM("purge_after", 1, 315360000, purge_after_s),
+	    LIM("purge_every", 1, 86400, purge_every_s),
+#undef LIM
+	};
+
+	for (size_t i = 0; i < sizeof(u) / sizeof(u[0]); i++)
+		if (get_u32(origin, o, u[i].key, u[i].path, u[i].min, u[i].max,
+			    (__u32 *)((char *)b + u[i].off)))
+			return -EINVAL;
+	return get_rate(origin, o, "quote_rate", "broker.quote_rate", &b->quote_rate_milli);
+}
+
 static int parse_broker(const char *origin, struct json_object *o, struct pf_conf *c)
 {
-	static const char *const known[] = {"listen",	       "netns",
-					    "key_file",	       "min_seconds",
-					    "max_seconds",     "quote_ttl",
-					    "confirm_grace",   "idle_timeout",
-					    "max_connections", "max_connections_per_address",
-					    "allow",	       NULL};
+	static const char *const known[] = {"listen",
+					    "netns",
+					    "key_file",
+					    "min_seconds",
+					    "max_seconds",
+					    "quote_ttl",
+					    "confirm_grace",
+					    "idle_timeout",
+					    "max_connections",
+					    "max_connections_per_address",
+					    "allow",
+					    "unpaid_hold",
+					    "quote_rate",
+					    "quote_burst",
+					    "max_holds_per_address",
+					    "max_holds_per_key",
+					    "max_checks_per_address",
+					    "max_checks_per_key",
+					    "ledger_queue",
+					    "block_after",
+					    "block_window",
+					    "block_seconds",
+					    "purge_after",
+					    "purge_every",
+					    NULL};
 	struct pf_conf_broker *b = &c->broker;
 	struct json_object *v;
 
@@ -179,7 +249,7 @@ static int parse_broker(const char *origin, struct json_object *o, struct pf_con
 	    get_u32(origin, o, "max_connections_per_address", "broker.max_connections_per_address",
 		    1, 1000000, &b->max_conns_per_addr))
 		return -EINVAL;
-	if (check_netns_path(origin, "broker.netns", b->netns))
+	if (parse_limits(origin, o, b) || check_netns_path(origin, "broker.netns", b->netns))
 		return -EINVAL;
 	if (b->min_seconds > b->max_seconds)
 		return bad(origin, "broker.min_seconds", "must not exceed broker.max_seconds",
@@ -253,6 +323,19 @@ static void defaults(struct pf_conf *c)
 	b->idle_timeout_s = 30;
 	b->max_conns = 4096;
 	b->max_conns_per_addr = 32;
+	b->unpaid_hold_s = 30;
+	b->quote_rate_milli = 2000;
+	b->quote_burst = 20;
+	b->holds_per_addr = 4;
+	b->holds_per_key = 2;
+	b->checks_per_addr = 4;
+	b->checks_per_key = 2;
+	b->ledger_queue = 256;
+	b->block_after = 20;
+	b->block_window_s = 60;
+	b->block_s = 300;
+	b->purge_after_s = 604800;
+	b->purge_every_s = 60;
 	l->confirmations = 1;
 	snprintf(l->currency, sizeof(l->currency), "ETH");
 	l->decimals = 18;

@@ -37,6 +37,12 @@
  *   --pace MS                              buy: start an order every MS at most
  *   drip N SECONDS                         N more connections that each send one
  *                                          byte of a HELLO per second (slowloris)
+ *   flood-quote N IP1 IP2 LEVEL SECONDS    N QUOTE_REQUESTs, request i signed by a
+ *                                          fresh key i for IP1 and IPv4 IP2 + i % 200;
+ *                                          prints the count of each answer
+ *   flood-order CONNS N QUOTE_ID PAYER     CONNS more connections each pipelining
+ *                                          N ORDERs with random tx hashes; prints
+ *                                          the count of each answer and the time
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -51,6 +57,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <json-c/json.h>
+#include <sodium.h>
 #include "userspace/common/addr.h"
 #include "broker/proto/frame.h"
 #include "userspace/common/hex.h"
@@ -609,6 +616,148 @@ static void drip(int n, int seconds)
 	free(sent);
 }
 
+/* The answer's type, or its error code for an ERROR. */
+static void answer_kind(const char *f, char *out, size_t len)
+{
+	struct json_object *env = json_tokener_parse(f), *t, *ds, *data = NULL, *code;
+	const char *type = "?";
+
+	if (env && json_object_object_get_ex(env, "message_type", &t))
+		type = json_object_get_string(t);
+	if (env && !strcmp(type, "ERROR") && json_object_object_get_ex(env, "data", &ds))
+		data = json_tokener_parse(json_object_get_string(ds));
+	if (data && json_object_object_get_ex(data, "code", &code))
+		type = json_object_get_string(code);
+	snprintf(out, len, "%s", type);
+	json_object_put(data);
+	json_object_put(env);
+}
+
+/* Counts of answer kinds, printed as one JSON line with type `what`. */
+static void tally(struct json_object *counts, const char *kind)
+{
+	struct json_object *v;
+	int64_t n = json_object_object_get_ex(counts, kind, &v) ? json_object_get_int64(v) : 0;
+
+	json_object_object_add(counts, kind, json_object_new_int64(n + 1));
+}
+
+static void print_tally(struct json_object *counts, const char *what, double ms)
+{
+	json_object_object_add(counts, "type", json_object_new_string(what));
+	json_object_object_add(counts, "ms", json_object_new_double(ms));
+	puts(json_object_to_json_string_ext(counts, JSON_C_TO_STRING_PLAIN));
+	json_object_put(counts);
+}
+
+static void flood_quote(long n, char **a)
+{
+	struct json_object *counts = json_object_new_object();
+	double t0 = now_ms();
+	pf_ip_t ip2;
+	struct pf_msg m;
+	char kind[64];
+
+	for (long i = 0; i < n; i++) {
+		uint8_t seed[32];
+		const char *f;
+		size_t len;
+
+		memset(seed, 0x5a, sizeof(seed));
+		memcpy(seed, &i, sizeof(i));
+		pf_keypair_from_seed(&key, seed);
+		make_quote(&m, a, NULL);
+		parse_ip(a[1], ip2);
+		ip2[15] += i % 200;
+		memcpy(m.quote_request.ip2, ip2, 16);
+		send_msg(&m);
+		f = read_line(&len);
+		if (!f) {
+			tally(counts, "CLOSED");
+			break;
+		}
+		answer_kind(f, kind, sizeof(kind));
+		tally(counts, kind);
+	}
+	print_tally(counts, "FLOOD_QUOTE", now_ms() - t0);
+}
+
+/* A random 32-byte transaction hash. */
+static void random_tx(char out[67])
+{
+	uint8_t b[32];
+
+	randombytes_buf(b, sizeof(b));
+	out[0] = '0';
+	out[1] = 'x';
+	pf_hex_encode(b, 32, out + 2);
+}
+
+static void flood_order(int conns_n, long n, const char *qid, const char *payer)
+{
+	struct json_object *counts = json_object_new_object();
+	struct pf_frame_reader *rds = calloc(conns_n, sizeof(*rds));
+	int *fds = calloc(conns_n, sizeof(int));
+	long *left = calloc(conns_n, sizeof(long)), open_n = 0;
+	double t0 = now_ms();
+	char kind[64], tx[67];
+	struct pf_msg m;
+
+	for (int c = 0; c < conns_n; c++) {
+		pf_frame_reader_init(&rds[c]);
+		fds[c] = dial();
+		for (long i = 0; fds[c] >= 0 && i < n; i++) {
+			size_t len;
+			char *f;
+
+			random_tx(tx);
+			make_order(&m, qid, payer, tx);
+			f = pf_msg_encode(&m, &key, &len);
+			if (f && send(fds[c], f, len, MSG_NOSIGNAL) != (ssize_t)len)
+				die("cannot send the ORDERs (socket buffer full?)");
+			free(f);
+		}
+		left[c] = fds[c] >= 0 ? n : 0;
+		open_n += fds[c] >= 0;
+	}
+	while (open_n > 0 && now_ms() - t0 < 300000) {
+		for (int c = 0; c < conns_n; c++) {
+			struct pollfd p = {.fd = fds[c], .events = POLLIN};
+			const char *f;
+			size_t len, room;
+			char *space;
+			ssize_t got;
+
+			if (!left[c] || poll(&p, 1, 0) <= 0)
+				continue;
+			space = pf_frame_space(&rds[c], &room);
+			got = read(fds[c], space, room);
+			if (got > 0)
+				pf_frame_commit(&rds[c], got);
+			while (got > 0 && left[c] &&
+			       pf_frame_next(&rds[c], &f, &len) == PF_FRAME_READY) {
+				answer_kind(f, kind, sizeof(kind));
+				tally(counts, kind);
+				left[c]--;
+			}
+			if (got <= 0) {
+				tally(counts, "CLOSED");
+				left[c] = 0;
+			}
+			if (!left[c])
+				open_n--;
+		}
+		usleep(1000);
+	}
+	for (int c = 0; c < conns_n; c++)
+		if (fds[c] >= 0)
+			close(fds[c]);
+	free(rds);
+	free(fds);
+	free(left);
+	print_tally(counts, "FLOOD_ORDER", now_ms() - t0);
+}
+
 static void set_seed(const char *hex)
 {
 	uint8_t seed[32];
@@ -714,6 +863,12 @@ int main(int argc, char **argv)
 		} else if (!strcmp(c, "buy")) {
 			i += need(argc, i, 7);
 			buy(atol(argv[i - 6]), argv + i - 5);
+		} else if (!strcmp(c, "flood-quote")) {
+			i += need(argc, i, 5);
+			flood_quote(atol(argv[i - 4]), argv + i - 3);
+		} else if (!strcmp(c, "flood-order")) {
+			i += need(argc, i, 4);
+			flood_order(atoi(argv[i - 3]), atol(argv[i - 2]), argv[i - 1], argv[i]);
 		} else if (!strcmp(c, "drip")) {
 			i += need(argc, i, 2);
 			drip(atoi(argv[i - 1]), atoi(argv[i]));

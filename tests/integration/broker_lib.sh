@@ -10,6 +10,9 @@ BROKER_NETNS=ctl # "" = the broker listens in the root namespace
 CHAIN_ID=31337
 ANVIL_LOG="$DDIR/anvil.log"
 
+# Per-client limits loose enough for one host buying many pairs quickly.
+LOOSE_LIMITS='"quote_rate": 1000, "quote_burst": 100000, "max_holds_per_address": 65536, "max_holds_per_key": 65536, "max_checks_per_address": 64, "max_checks_per_key": 64'
+
 broker_cleanup() {
 	anvil_stop
 	pfd_cleanup
@@ -43,6 +46,8 @@ broker_anvil() {
 # ports p1..pN (port i serves 10.77.0.i and 10.78.i.0/24, so h1 can buy for many
 # pairs 10.77.0.1 <-> 10.78.2.K); levels 0 (free), 1 (10mbit, 1000 wei/s), 2 (50mbit, 4000 wei/s)
 # and 3 (100mbit, 7000 wei/s); the MENU therefore sells 10, 50 and 100 Mbit/s.
+# BROKER_LIMITS (broker members) loosens the per-client limits for tests that
+# buy many pairs from one host with one key.
 broker_config() {
 	local n=$1 cap=$2 bextra=${3:-} lextra=${4:-} ports="" i metrics=""
 	[ -n "${METRICS:-}" ] && metrics=" \"metrics\": \"127.0.0.1:$METRICS\","
@@ -63,7 +68,7 @@ broker_config() {
   ],
   "state_dir": "$STATE", "pin_root": "$PIN", "socket": "$SOCK",$metrics
   "broker": {"listen": "$BROKER",$netns
-             "min_seconds": 10, "max_seconds": 3600, "quote_ttl": ${QUOTE_TTL:-60}${bextra:+, $bextra}},
+             "min_seconds": 10, "max_seconds": 3600, "quote_ttl": ${QUOTE_TTL:-60}${BROKER_LIMITS:+, $BROKER_LIMITS}${bextra:+, $bextra}},
   "ledger": {"rpc_url": "$RPC", "chain_id": $CHAIN_ID, "payment_address": "$PAY_TO",
              "confirmations": 0${lextra:+, $lextra}}
 }

@@ -14,6 +14,7 @@ source tests/integration/broker_lib.sh
 for f in "$PROBE" "$PFD"; do [ -x "$f" ] || { not_ok "missing $f (make)"; finish; }; done
 broker_topo 4
 broker_anvil || { not_ok "anvil starts"; finish; }
+BROKER_LIMITS=$LOOSE_LIMITS # one host, one key, many pairs (test_broker_guard.sh tests the limits)
 METRICS=$(free_port)
 broker_config 4 1gbit
 daemon_start || { cat "$DLOG"; not_ok "payflowd starts with the broker"; finish; }

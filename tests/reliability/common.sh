@@ -8,6 +8,9 @@
 REL_OUT=${REL_OUT:-$DDIR}
 CLIENT_KEY=a09aa5f47a6759802ff955f8dc2d2a14a5c99d23be97f864127ff9383455a4f0
 
+# The checks buy many pairs from one address and key: loose per-client limits
+# (adversary.sh sets REL_LIMITS= to test the defaults).
+REL_LIMITS=${REL_LIMITS-$LOOSE_LIMITS}
 # rel_config CAPACITY [extra broker members] [extra ledger members] [extra top-level members]
 rel_config() {
 	local cap=$1 bextra=${2:-} lextra=${3:-} textra=${4:-}
@@ -24,7 +27,7 @@ rel_config() {
   "state_dir": "$STATE", "pin_root": "$PIN", "socket": "$SOCK",${textra:+ $textra,}
   "broker": {"listen": "$BROKER", "min_seconds": 5, "max_seconds": 3600, "quote_ttl": 60,
              "max_connections_per_address": 4000,
-             "allow": [{"client_key": "$CLIENT_KEY", "prefix": "10.78.0.0/16"}]${bextra:+, $bextra}},
+             "allow": [{"client_key": "$CLIENT_KEY", "prefix": "10.78.0.0/16"}]${REL_LIMITS:+, $REL_LIMITS}${bextra:+, $bextra}},
   "ledger": {"rpc_url": "$RPC", "chain_id": $CHAIN_ID, "payment_address": "$PAY_TO",
              "confirmations": 0${lextra:+, $lextra}}
 }

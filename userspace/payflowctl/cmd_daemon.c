@@ -387,3 +387,43 @@ int ctl_daemon_run(struct ctl *c, struct json_object *req, void (*human)(struct 
 
 	return rc ? rc : finish(c, reply, result, human);
 }
+
+static void print_blocks(struct json_object *result)
+{
+	struct json_object *rows;
+
+	json_object_object_get_ex(result, "blocks", &rows);
+	printf("%-66s %12s %8s\n", "ADDRESS OR CLIENT KEY", "SECONDS LEFT", "STRIKES");
+	for (size_t i = 0; i < json_object_array_length(rows); i++) {
+		struct json_object *b = json_object_array_get_idx(rows, i), *v;
+		const char *id = json_object_object_get_ex(b, "address", &v)
+				     ? json_object_get_string(v)
+				     : str(b, "client_key");
+
+		printf("%-66s %12llu %8llu\n", id, (unsigned long long)u64(b, "seconds_left"),
+		       (unsigned long long)u64(b, "strikes"));
+	}
+}
+
+int cmd_blocks(struct ctl *c, int argc, char **argv)
+{
+	return simple(c, argc, argv, "blocks", print_blocks);
+}
+
+static void print_unblocked(struct json_object *result)
+{
+	printf("unblocked %s\n", str(result, "unblocked"));
+}
+
+int cmd_unblock(struct ctl *c, int argc, char **argv)
+{
+	struct json_object *req;
+	__u8 addr[16];
+
+	if (argc != 2)
+		return ctl_error(CTL_USAGE, "usage: unblock ADDRESS | unblock CLIENT_KEY");
+	req = request("unblock");
+	json_object_object_add(req, pf_addr_parse(argv[1], addr) ? "client_key" : "address",
+			       json_object_new_string(argv[1]));
+	return ctl_daemon_run(c, req, print_unblocked);
+}

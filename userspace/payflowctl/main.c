@@ -37,6 +37,11 @@ static const char usage[] =
     "        Grants, refusals, expiries, grant-to-enforced latency, data-plane counters.\n"
     "    ports\n"
     "        Capacity, reservable, reserved and free rate per enforced port.\n"
+    "    blocks\n"
+    "        Broker clients (addresses, client keys) blocked after repeated ORDERs\n"
+    "        that cannot be valid, with the seconds left and their strikes.\n"
+    "    unblock ADDRESS | unblock CLIENT_KEY\n"
+    "        Lift such a block now. A block never touches a paid reservation.\n"
     "\n"
     "COMMANDS (straight on the data plane, no payflowd needed)\n"
     "    attach IFNAME... [--mode shape|police] [--capacity RATE] [--be-rate RATE]\n"
@@ -99,6 +104,7 @@ static const struct {
     {"hold", cmd_hold},	    {"release", cmd_release},	{"revoke", cmd_revoke},
     {"list", cmd_list},	    {"show", cmd_show},		{"stats", cmd_stats},
     {"ports", cmd_ports},   {"topology", cmd_topology}, {"path", cmd_path},
+    {"blocks", cmd_blocks}, {"unblock", cmd_unblock},
 };
 
 int main(int argc, char **argv)

@@ -75,6 +75,15 @@ struct pf_conf_broker {
 	__u32 confirm_grace_s; /* a quote's hold outlives its expiry by this much */
 	__u32 idle_timeout_s;
 	__u32 max_conns, max_conns_per_addr;
+	/* Per-client limits (broker/sales/guard.h): each per address and per key. */
+	__u32 unpaid_hold_s;	/* a quote's hold until an ORDER shows its payment */
+	__u32 quote_rate_milli; /* QUOTE_REQUESTs per second x 1000 */
+	__u32 quote_burst;
+	__u32 holds_per_addr, holds_per_key;
+	__u32 checks_per_addr, checks_per_key; /* ledger checks running */
+	__u32 ledger_queue;		       /* ledger checks waiting, in all */
+	__u32 block_after, block_window_s, block_s;
+	__u32 purge_after_s, purge_every_s; /* ended quotes and holds */
 	struct pf_conf_allow allow[PF_CONF_MAX_ALLOW];
 	int n_allow;
 };

@@ -146,10 +146,10 @@ static const struct {
 	const char *name;
 	op_fn fn;
 } ops[] = {
-    {"ping", op_ping},	    {"hold", pfd_hold},	  {"release", pfd_release},
-    {"revoke", pfd_revoke}, {"list", pfd_list},	  {"show", pfd_show},
-    {"stats", pfd_stats},   {"ports", pfd_ports}, {"topology", pfd_topology},
-    {"path", pfd_path},
+    {"ping", op_ping},	    {"hold", pfd_hold},	    {"release", pfd_release},
+    {"revoke", pfd_revoke}, {"list", pfd_list},	    {"show", pfd_show},
+    {"stats", pfd_stats},   {"ports", pfd_ports},   {"topology", pfd_topology},
+    {"path", pfd_path},	    {"blocks", pfd_blocks}, {"unblock", pfd_unblock},
 };
 
 static struct json_object *dispatch(struct pfd *d, const char *line, __u64 t_received)

@@ -572,6 +572,26 @@ void pfd_hold_drop(struct pfd *d, __u64 hold_id)
 		pfd_log("cannot drop hold %llu: %s", (unsigned long long)hold_id, pf_last_error());
 }
 
+int pfd_hold_extend(struct pfd *d, __u64 hold_id, __u32 ttl_s)
+{
+	struct pfd_resv *h = pfd_table_by_id(&d->table, hold_id);
+	__u64 until = pf_now_ns() + ttl_s * NS;
+	struct pf_store_resv s;
+	int err;
+
+	if (!h || h->state != PF_RS_HOLD)
+		return pf_fail(-ENOENT, "no live hold with id %llu", (unsigned long long)hold_id);
+	if (h->expires_mono >= until)
+		return 0;
+	to_store(d, h, &s);
+	s.hold_until_wall_ns = pf_wall_ns() + ttl_s * NS;
+	err = pfd_txn(d) ?: pf_store_update(d->store, &s);
+	if (err)
+		return err;
+	h->expires_mono = until;
+	return pfd_table_schedule(&d->table, h);
+}
+
 struct json_object *pfd_revoke(struct pfd *d, struct json_object *req, struct json_object **result)
 {
 	return end_request(d, req, PF_RS_ACTIVE, result);

@@ -126,6 +126,8 @@ int pfd_hold_place(struct pfd *d, const struct pf_key *key, __u32 level, __u64 s
 int pfd_grant_paid(struct pfd *d, __u64 hold_id, const struct pf_key *key, __u32 level,
 		   __u64 seconds, __u64 t_received, struct pfd_resv **out);
 int pfd_extend_paid(struct pfd *d, struct pfd_resv *r, __u64 seconds, __u64 t_received);
+/* Keeps a live hold at least ttl_s from now; -ENOENT when it is gone. */
+int pfd_hold_extend(struct pfd *d, __u64 hold_id, __u32 ttl_s);
 /* Releases a live hold (its quote was answered another way). */
 void pfd_hold_drop(struct pfd *d, __u64 hold_id);
 /* Expires what is due; re-arms the timer. */
@@ -180,6 +182,10 @@ void pfd_broker_stop(struct pfd *d);
 void pfd_broker_event(struct pfd *d, void *tag, __u32 events);
 void pfd_broker_ledger(struct pfd *d);
 void pfd_broker_flush(struct pfd *d, bool committed);
+/* broker_blocks.c: payflowctl blocks / unblock */
+struct json_object *pfd_blocks(struct pfd *d, struct json_object *req, struct json_object **result);
+struct json_object *pfd_unblock(struct pfd *d, struct json_object *req,
+				struct json_object **result);
 
 /* loop.c */
 int pfd_loop_init(struct pfd *d);
