@@ -35,13 +35,13 @@ free_of() { pctl --json ports | jq -r --arg p "${PFX}p$1" '.ports[] | select(.if
 all_free() { local f r; read -r f r <<<"$(free_of "$1")"; [ -n "$f" ] && [ "$f" = "$r" ]; }
 
 # --- 1. unpaid holds
-FLOOD=$(probe h1 flood-quote 1000 10.77.0.1 10.78.2.1 2 60 | tail -1)
+FLOOD=$(probe h1 flood-quote 1000 10.77.0.1 10.78.2.1 3 60 | tail -1)
 echo "# flood: $FLOOD"
 check "1,000 QUOTE_REQUESTs from one host: most are rate_limited ($(jq -c 'del(.type, .ms)' <<<"$FLOOD"))" \
 	jq -e '(.rate_limited // 0) >= 900 and (.QUOTE // 0) <= 20' <<<"$FLOOD"
 check "the attacker holds at most 4 holds (max_holds_per_address)" \
 	[ "$(db 'SELECT count(*) FROM reservations WHERE state = 0')" -le 4 ]
-QV=$(quote h3 10.77.0.3 10.77.0.2 2 20 -)
+QV=$(quote h3 10.77.0.3 10.77.0.2 3 20 -)
 check "another host still gets a QUOTE for a pair with h2 ($(field "$QV" type) $(field "$QV" code))" \
 	[ "$(field "$QV" type)" = QUOTE ]
 CV=$(probe h3 order "$(qid "$QV")" "$PAYER" "$(pay "$QV")")
@@ -50,8 +50,8 @@ T0=$(date +%s)
 for _ in $(seq 60); do all_free 1 && break; sleep 0.2; done
 BACK_S=$(($(date +%s) - T0))
 check "h1's port has all its capacity free again within unpaid_hold ($BACK_S s <= 7)" all_free 1
-Q1=$(quote h2 10.77.0.2 10.78.3.1 1 20 -)
-Q2=$(quote h2 10.77.0.2 10.78.3.1 1 20 -)
+Q1=$(quote h2 10.77.0.2 10.78.3.1 2 20 -)
+Q2=$(quote h2 10.77.0.2 10.78.3.1 2 20 -)
 held() { db "SELECT r.state FROM reservations r JOIN broker_quotes q ON q.hold_id = r.id WHERE q.quote_id = '$(qid "$1")'"; }
 check "a second quote for the pair by the same key replaces the first one's hold" \
 	[ "$(held "$Q1") $(held "$Q2")" = "2 0" ]
@@ -68,7 +68,7 @@ daemon_start || { cat "$DLOG"; not_ok "payflowd restarts with the slow ledger"; 
 for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$SLOW_PORT" -d '{}' && break; sleep 0.1; done
 honest() { # K: h3 buys 10.77.0.3 <-> 10.78.3.K; prints "TYPE MS" of the ORDER
 	local q tx t0 a
-	q=$(quote h3 10.77.0.3 "10.78.3.$1" 0 20 -)
+	q=$(quote h3 10.77.0.3 "10.78.3.$1" 1 20 -)
 	tx=$(pay "$q")
 	t0=$(date +%s%N)
 	a=$(probe h3 order "$(qid "$q")" "$PAYER" "$tx")
@@ -76,7 +76,7 @@ honest() { # K: h3 buys 10.77.0.3 <-> 10.78.3.K; prints "TYPE MS" of the ORDER
 }
 read -r BT BASE <<<"$(honest 10)"
 check "an honest ORDER through the slow ledger: $BT in $BASE ms" [ "$BT" = CONFIRM ]
-QA=$(quote h1 10.77.0.1 10.78.1.9 0 20 -)
+QA=$(quote h1 10.77.0.1 10.78.1.9 1 20 -)
 FLOOD_CONNS=${FLOOD_CONNS:-30} FLOOD_EACH=${FLOOD_EACH:-10}
 probe h1 flood-order "$FLOOD_CONNS" "$FLOOD_EACH" "$(qid "$QA")" "$PAYER" >"$DDIR/flood_order" &
 FPID=$!
@@ -100,9 +100,9 @@ check "the flood's ORDERs beyond one check per quote are rate_limited" \
 daemon_stop
 QUOTE_TTL=10 broker_config 3 1gbit "${GUARD/\"block_after\": 0/\"block_after\": 5}"
 daemon_start || { cat "$DLOG"; not_ok "payflowd restarts with block_after 5"; finish; }
-QP=$(quote h1 10.77.0.1 10.78.1.20 0 60 -)
+QP=$(quote h1 10.77.0.1 10.78.1.20 1 60 -)
 CP=$(probe h1 order "$(qid "$QP")" "$PAYER" "$(pay "$QP")")
-QA=$(quote h1 10.77.0.1 10.78.1.21 0 20 -)
+QA=$(quote h1 10.77.0.1 10.78.1.21 1 20 -)
 probe h1 flood-order 1 8 "$(qid "$QA")" "$PAYER" >"$DDIR/flood_block"
 check "5 ORDERs naming unknown transactions, then rate_limited ($(jq -c 'del(.type, .ms)' "$DDIR/flood_block"))" \
 	jq -e '.tx_not_found == 5 and .rate_limited == 3' "$DDIR/flood_block"
@@ -110,7 +110,7 @@ BL=$(pctl --json blocks)
 check "payflowctl blocks lists 10.77.0.1 and h1's client key" \
 	jq -e '(.blocks | map(.address // empty) | index("10.77.0.1")) != null and (.blocks | map(.client_key // empty) | length) == 1' <<<"$BL"
 check "a blocked host's QUOTE_REQUEST is rate_limited" \
-	[ "$(field "$(quote h1 10.77.0.1 10.78.1.22 0 20 -)" code)" = rate_limited ]
+	[ "$(field "$(quote h1 10.77.0.1 10.78.1.22 1 20 -)" code)" = rate_limited ]
 check "the block leaves h1's paid reservation in the map" resv_in_map 10.77.0.1 10.78.1.20
 check "... and its ORDER still gets its CONFIRM" \
 	[ "$(field "$(probe h1 order "$(qid "$QP")" "$PAYER" "$(field "$CP" tx_hash)")" type)" = CONFIRM ]
@@ -119,7 +119,7 @@ check "payflowctl unblock of an address that is not blocked fails" bash -c "! '$
 KEY=$(pctl --json blocks | jq -r '.blocks[0].client_key')
 check "payflowctl unblock CLIENT_KEY" pctl unblock "$KEY"
 check "no blocks left" [ "$(pctl --json blocks | jq '.blocks | length')" = 0 ]
-check "h1 gets quotes again" [ "$(field "$(quote h1 10.77.0.1 10.78.1.22 0 20 -)" type)" = QUOTE ]
+check "h1 gets quotes again" [ "$(field "$(quote h1 10.77.0.1 10.78.1.22 1 20 -)" type)" = QUOTE ]
 
 # --- 4. purge: quotes expire after 10 s, purge_after 1, every 1 s.
 ORDERS=$(db 'SELECT count(*) FROM broker_orders')
