@@ -3,7 +3,7 @@
 # links, h1 -> h3 holds a 150 Mbit/s reservation while h2 -> h4 sends three
 # unreserved TCP flows over the same links, IPv4 and IPv6. Without the
 # reservation's class on the link ports its packets would share the trunks'
-# best-effort class with the others.
+# best-effort class with the others. Then the same with h1 and h3 on VLAN 100.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/daemon_lib.sh"
 source "$(dirname "$0")/path_lib.sh"
@@ -41,4 +41,20 @@ check "the paid bytes went through its class on the s1 -> s2 trunk port ($sent b
 check "the IPv4 reservation is revoked" ctl revoke 10.77.0.1 10.77.0.3
 check "fd77::1 <-> fd77::3 150 Mbit/s is granted across both trunks" ctl grant fd77::1 fd77::3 --rate 150mbit --seconds 120
 against_three "IPv6 across the trunk against 3 unreserved flows" 6 fd77::3 fd77::4
+
+# 802.1Q: h1 and h3 tag what they send with VLAN 100 and untag what they get
+# (tests/vlan/vlan_tag.bpf.c; this kernel has no 8021q module).
+vlan() { # HOST DIRECTION SECTION
+	in_ns "$1" tc qdisc replace dev eth0 clsact &&
+		in_ns "$1" tc filter add dev eth0 "$2" bpf da obj "$BUILD/vlan_tag.bpf.o" sec "$3"
+}
+check "the IPv6 reservation is revoked" ctl revoke fd77::1 fd77::3
+vlan h1 egress tc && vlan h3 egress tc && vlan h1 ingress classifier
+reaches() { timeout 5 ip netns exec "${PFX}h1" iperf3 -c 10.77.0.3 -t 1 --connect-timeout 1500 >/dev/null 2>&1; }
+if reaches; then not_ok "frames from h1 reach h3 tagged"; else
+	ok "frames from h1 reach h3 tagged (h3 drops them until it untags)"; fi
+vlan h3 ingress classifier
+check "with both hosts on VLAN 100, h1 reaches h3" reaches
+check "h1 <-> h3 150 Mbit/s is granted again" ctl grant 10.77.0.1 10.77.0.3 --rate 150mbit --seconds 120
+against_three "VLAN-tagged IPv4 across the trunk against 3 unreserved flows" 4 10.77.0.3 10.77.0.4
 finish
