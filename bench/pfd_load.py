@@ -2,8 +2,10 @@
 """Pipelined grants to payflowd over one control-socket connection.
 
 usage: pfd_load.py SOCKET COUNT [--rate BPS] [--seconds S] [--window N] [--first I]
+                   [--op grant|hold] [--a-net 10.78] [--b-net 10.79]
 
-Grant i (from --first, default 1) is for the pair 10.78.(i/256).(i%256) <-> 10.79.(i/256).(i%256). Up to
+Grant (or hold) i (from --first, default 1) is for the pair A.(i/256).(i%256) <->
+B.(i/256).(i%256), A and B the two /16 nets (default 10.78 and 10.79). Up to
 WINDOW requests are in flight at once. Prints one JSON object: how many were
 granted and refused, and the wall time it took.
 """
@@ -23,6 +25,8 @@ def main():
     seconds = int(opts.get("--seconds", "3600"))
     window = int(opts.get("--window", "64"))
     first = int(opts.get("--first", "1"))
+    op = opts.get("--op", "grant")
+    a_net, b_net = opts.get("--a-net", "10.78"), opts.get("--b-net", "10.79")
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.connect(path)
     f = s.makefile("rwb", buffering=0)
@@ -34,7 +38,7 @@ def main():
         batch = []
         while sent < count and sent - done < window:
             hi, lo = divmod(sent + first, 256)
-            req = {"op": "grant", "a": f"10.78.{hi}.{lo}", "b": f"10.79.{hi}.{lo}",
+            req = {"op": op, "a": f"{a_net}.{hi}.{lo}", "b": f"{b_net}.{hi}.{lo}",
                    "rate_bps": rate, "seconds": seconds}
             batch.append(json.dumps(req).encode() + b"\n")
             sent += 1

@@ -65,7 +65,14 @@ def table($title; $rows):
        v: "rate_accuracy_police_\($r)", b: "rate_accuracy_htb_\($r)", on: "value"},
       {label: "police \($r) Mbit/s: retransmits %, baseline: plain HTB",
        v: "rate_retrans_pct_police_\($r)", b: "rate_retrans_pct_htb_\($r)", on: "value"} ] as $rate
-| ([($tcp + $ns + $rate)[] | .v, .b, .r | select(. != null)]
+| [ ({label: "path grant p99 µs, 2 egress ports per direction (one link), baseline: 1 (one bridge)",
+      v: "path_grant_p99_us_2hop", b: "path_grant_p99_us_1hop", t: null, on: "value"},
+     {label: "path grant p99 µs, 4 egress ports per direction (three links), baseline: 1 (one bridge)",
+      v: "path_grant_p99_us_4hop", b: "path_grant_p99_us_1hop", t: null, on: "value"},
+     {label: "path admissions/s (holds), 4 egress ports per direction, baseline: 1",
+      v: "path_admission_per_s_4hop", b: "path_admission_per_s_1hop", t: null, on: "value"})
+    | select($all[.v] != null) ] as $path
+| ([($tcp + $ns + $rate + $path)[] | .v, .b, .r | select(. != null)]
    + [keys[] | select(test("^(machine_|bench_|git_)|_error$|^(dp_tcp|rate)_(rounds|seconds|reps)$|^dp_ns_(entries|repeat|runs)$|^rate_goodput_mbps_|^dp_tcp_(resv_loaded|payflow_packets_unreserved)$"))])
   as $shown
 | [keys[] | select(test("_(min|max)$") | not) | select(. as $k | $shown | index($k) | not)] as $other
@@ -78,6 +85,7 @@ def table($title; $rows):
   table("Data plane: TCP throughput, h1 → bridge → h2 (iperf3, veth)"; $tcp),
   table("Data plane: ns per packet (BPF_PROG_TEST_RUN, 64-byte IPv4 TCP frame)"; $ns),
   (if ($rate | length) > 0 then table("Rate accuracy, IPv4 TCP h1 → h2 through a reservation"; $rate) else empty end),
+  (if ($path | length) > 0 then table("Reservations along a path (bench/path_bench.sh)"; $path) else empty end),
   (if ($other | length) > 0 then
      "", "## Other figures", "", "| figure | value (median [min–max]) |", "|---|---|",
      ($other[] as $k | "| \($k) | \($all | spread($k)) |")

@@ -48,3 +48,9 @@ $(BUILD)/fuzz_decoder: tests/fuzz/fuzz_decoder.c $(FUZZ_DECODER_SRCS)
 
 .PHONY: fuzz
 fuzz: $(BUILD)/fuzz_decoder
+
+# vlan_tag.bpf.o: 802.1Q tagging on test hosts (tests/integration/test_path_shape.sh)
+all: $(BUILD)/vlan_tag.bpf.o
+$(BUILD)/vlan_tag.bpf.o: tests/vlan/vlan_tag.bpf.c
+	@mkdir -p $(@D)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@

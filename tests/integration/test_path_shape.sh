@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# The guarantee across a trunk: on the line s1 - s2 - s3 with 300 Mbit/s
+# links, h1 -> h3 holds a 150 Mbit/s reservation while h2 -> h4 sends three
+# unreserved TCP flows over the same links, IPv4 and IPv6. Without the
+# reservation's class on the link ports its packets would share the trunks'
+# best-effort class with the others. Then the same with h1 and h3 on VLAN 100.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/daemon_lib.sh"
+source "$(dirname "$0")/path_lib.sh"
+
+RATE=150000000
+topo_line
+write_line_config 1gbit 300mbit 100mbit
+daemon_start || { cat "$DLOG"; not_ok "payflowd starts on three bridges"; finish; }
+iperf_server h3
+ip netns exec "${PFX}h4" iperf3 -s -p 5202 --logfile /dev/null &
+PIDS+=($!)
+sleep 0.3
+
+# against_three NAME FAMILY PAID_DST COMPETING_DST
+against_three() {
+	local out got want competing
+	iperf_json h2 "$4" 8 -p 5202 -P 3 >"$DDIR/competing.json" &
+	competing=$!
+	sleep 1
+	out=$(iperf_json h1 "$3" 5)
+	wait "$competing"
+	got=$(goodput_bps <<<"$out")
+	want=$(expected_goodput $RATE "$2")
+	echo "# $1: paid flow $(ratio "$got" 1000000) Mbit/s, ratio $(ratio "$got" "$want");" \
+		"3 unreserved $(goodput_bps <"$DDIR/competing.json" | xargs -I{} awk 'BEGIN { printf "%.1f", {} / 1e6 }') Mbit/s"
+	check "$1: the paid flow keeps >= 95% of its expected goodput" \
+		awk -v v="$got" -v t="$want" 'BEGIN { exit !(v >= 0.95 * t) }'
+}
+
+check "h1 <-> h3 150 Mbit/s is granted across both trunks" ctl grant 10.77.0.1 10.77.0.3 --rate 150mbit --seconds 120
+against_three "IPv4 across the trunk against 3 unreserved flows" 4 10.77.0.3 10.77.0.4
+minor=$(ctl --json show 10.77.0.1 10.77.0.3 | jq -r '.class | split(":")[1]')
+sent=$(tc -s class show dev "${PFX}t12a" | awk -v c="1:$minor" '$3 == c { getline; print $2; exit }')
+check "the paid bytes went through its class on the s1 -> s2 trunk port ($sent bytes)" [ "${sent:-0}" -gt 50000000 ]
+check "the IPv4 reservation is revoked" ctl revoke 10.77.0.1 10.77.0.3
+check "fd77::1 <-> fd77::3 150 Mbit/s is granted across both trunks" ctl grant fd77::1 fd77::3 --rate 150mbit --seconds 120
+against_three "IPv6 across the trunk against 3 unreserved flows" 6 fd77::3 fd77::4
+
+# 802.1Q: h1 and h3 tag what they send with VLAN 100 and untag what they get
+# (tests/vlan/vlan_tag.bpf.c; this kernel has no 8021q module).
+vlan() { # HOST DIRECTION SECTION
+	in_ns "$1" tc qdisc replace dev eth0 clsact &&
+		in_ns "$1" tc filter add dev eth0 "$2" bpf da obj "$BUILD/vlan_tag.bpf.o" sec "$3"
+}
+check "the IPv6 reservation is revoked" ctl revoke fd77::1 fd77::3
+vlan h1 egress tc && vlan h3 egress tc && vlan h1 ingress classifier
+reaches() { timeout 5 ip netns exec "${PFX}h1" iperf3 -c 10.77.0.3 -t 1 --connect-timeout 1500 >/dev/null 2>&1; }
+if reaches; then not_ok "frames from h1 reach h3 tagged"; else
+	ok "frames from h1 reach h3 tagged (h3 drops them until it untags)"; fi
+vlan h3 ingress classifier
+check "with both hosts on VLAN 100, h1 reaches h3" reaches
+check "h1 <-> h3 150 Mbit/s is granted again" ctl grant 10.77.0.1 10.77.0.3 --rate 150mbit --seconds 120
+against_three "VLAN-tagged IPv4 across the trunk against 3 unreserved flows" 4 10.77.0.3 10.77.0.4
+finish
