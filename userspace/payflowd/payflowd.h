@@ -82,6 +82,7 @@ struct pfd {
 	int epfd, timerfd, sigfd, listenfd, lockfd;
 	struct pf_ls *ctl; /* the control socket's server */
 	struct MHD_Daemon *mhd;
+	struct pfd_flowstats *flows; /* per-flow counters for the metrics, read off the loop */
 	double last_reconcile_s;
 	__u64 timer_at;		   /* when the timerfd fires (CLOCK_MONOTONIC ns), 0 = disarmed */
 	struct pfd_broker *broker; /* NULL without a "broker" config section */
