@@ -123,15 +123,34 @@ static const char *collect(struct fixture *f, int fd, bool *eof)
 	return buf;
 }
 
+/* A server with max_line and a client that sent text; returns the client. */
+static int serve_and_send(struct fixture *f, size_t max_line, const char *text)
+{
+	int fd;
+
+	start(f, max_line, 0);
+	fd = client(f);
+	CHECK_EQ(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	return fd;
+}
+
+/* A client whose line "wait" the server deferred. */
+static int parked_client(struct fixture *f)
+{
+	int fd = serve_and_send(f, 64, "wait\n");
+
+	for (int i = 0; i < 5 && !f->parked; i++)
+		pump(f, 20);
+	CHECK(f->parked != NULL);
+	return fd;
+}
+
 static void test_lines_in_order_empty_included(void)
 {
 	struct fixture f;
+	int fd = serve_and_send(&f, 64, "a\n\nb");
 	bool eof;
-	int fd;
 
-	start(&f, 64, 0);
-	fd = client(&f);
-	CHECK_EQ(write(fd, "a\n\nb", 4), 4);
 	CHECK_STR(collect(&f, fd, &eof), "a\n\n");
 	CHECK_EQ(write(fd, "c\n", 2), 2);
 	CHECK_STR(collect(&f, fd, &eof), "bc\n");
@@ -144,12 +163,9 @@ static void test_lines_in_order_empty_included(void)
 static void test_oversize_answers_then_closes(void)
 {
 	struct fixture f;
+	int fd = serve_and_send(&f, 8, "12345678\n123456789\nnever\n");
 	bool eof;
-	int fd;
 
-	start(&f, 8, 0);
-	fd = client(&f);
-	CHECK_EQ(write(fd, "12345678\n123456789\nnever\n", 25), 25);
 	CHECK_STR(collect(&f, fd, &eof), "12345678\ntoo long\n");
 	CHECK(eof);
 	CHECK_EQ(f.lines, 1);
@@ -192,15 +208,9 @@ static void test_total_cap_refuses_with_a_line(void)
 static void test_half_closed_while_deferred_does_not_spin(void)
 {
 	struct fixture f;
-	int fd, events = 0;
+	int fd = parked_client(&f), events = 0;
 	bool eof;
 
-	start(&f, 64, 0);
-	fd = client(&f);
-	CHECK_EQ(write(fd, "wait\n", 5), 5);
-	for (int i = 0; i < 5 && !f.parked; i++)
-		pump(&f, 20);
-	CHECK(f.parked != NULL);
 	CHECK_EQ(shutdown(fd, SHUT_WR), 0);
 	for (int i = 0; i < 20; i++)
 		events += pump(&f, 5);
@@ -216,14 +226,8 @@ static void test_half_closed_while_deferred_does_not_spin(void)
 static void test_answer_after_the_peer_left(void)
 {
 	struct fixture f;
-	int fd;
+	int fd = parked_client(&f);
 
-	start(&f, 64, 0);
-	fd = client(&f);
-	CHECK_EQ(write(fd, "wait\n", 5), 5);
-	for (int i = 0; i < 5 && !f.parked; i++)
-		pump(&f, 20);
-	CHECK(f.parked != NULL);
 	close(fd);
 	pf_ls_answer(f.s, f.parked, "late\n", 5); /* reads on, sees the close */
 	for (int i = 0; i < 5 && f.closes == 0; i++)
