@@ -8,7 +8,7 @@ cd "$(dirname "$0")/../.."
 
 BUILD=${BUILD:-build}
 . tests/integration/anvil.sh
-DRIVER=$BUILD/tests/wallet_mktx
+DRIVER=$BUILD/wallet_mktx
 
 DEV_KEY0=0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80
 DEV_ADDR0=0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266
