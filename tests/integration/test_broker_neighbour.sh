@@ -62,8 +62,12 @@ check "the ORDER is still unanswered inside the window" [ ! -s "$OUT" ]
 
 for _ in $(seq 150); do [ "$(wc -l <"$OUT")" -ge 2 ] && break; sleep 0.1; done
 A=$(head -1 "$OUT")
+ledger_error() {
+	jq -e '.type == "ERROR" and .code == "internal_error" and
+		(.message | test("the ledger did not answer"))' >/dev/null <<<"$1"
+}
 check "after the ledger timeout the ORDER is answered: the ledger did not answer ($A)" \
-	jq -e '.type == "ERROR" and .code == "internal_error" and (.message | test("the ledger did not answer"))' <<<"$A" >/dev/null
+	ledger_error "$A"
 check "then the broker closes the half-closed connection" [ "$(sed -n 2p "$OUT" | jq -r .type)" = CLOSED ]
 check "the ledger's API key is not in the answer either" bash -c "! grep -q '$SECRET' '$OUT'"
 finish
