@@ -15,6 +15,11 @@
 #                         reservations and resv_stats maps + payflowd's RSS
 #                         growth) / reservations, at 60,000
 #   bench_reservations    how many reservations the last two were measured at
+#   scrape_ms             one GET /metrics at bench_reservations (wall time)
+#   ctl_rtt_scraping_p99_us, ctl_rtt_scraping_max_us  round trips of a control
+#                         request (bench/ctl_rtt.py, 2 s of pings) while
+#                         /metrics is scraped back to back: how long a
+#                         scrape holds up the event loop (grants, ORDERs)
 # Targets, not assertions. Runs in its own namespaces, pin root and state dir.
 # Needs root. By default it fills 10,000 (restart_reconcile_s holds that
 # reconcile; restart_reconcile_s_60k stays null) so that `make bench` fits in
@@ -30,6 +35,8 @@ exec 3>&1 1>&2 # progress on stderr, the JSON on the original stdout
 
 topo_bridge 2
 write_pair_config 100gbit 100gbit 100mbit 1mbit
+MPORT=$((20000 + RANDOM % 20000))
+sed -i "s|\"state_dir\"|\"metrics\": \"127.0.0.1:$MPORT\", \"state_dir\"|" "$CONF"
 daemon_start || { cat "$DLOG"; exit 1; }
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$DPID/status"; }
 rss0=$(rss_kb)
@@ -55,6 +62,20 @@ echo "reconcile after restart with $active: $reconcile s"
 reconcile_60k=$reconcile
 [ "$active" -ge 60000 ] || reconcile_60k=null
 
+# Requests while /metrics is scraped back to back (2 s, at most 2,000 scrapes).
+scrape() { curl -sf -o /dev/null -w '%{time_total}' "http://127.0.0.1:$MPORT/metrics"; }
+scrape >/dev/null # the first scrape starts the per-flow reader
+scrape_ms=$(scrape | awk '{ printf "%d", $1 * 1000 }')
+(
+	end=$((SECONDS + 3))
+	for _ in $(seq 2000); do [ $SECONDS -lt $end ] || break; scrape >/dev/null; done
+) &
+scraper=$!
+PIDS+=($scraper)
+rtt=$("$ROOT/bench/ctl_rtt.py" "$SOCK" 2)
+wait "$scraper"
+echo "one scrape at $active reservations: $scrape_ms ms; control round trips meanwhile: $rtt"
+
 # Map memory is preallocated for PF_MAX_RESERVATIONS entries, so it is
 # charged per used entry as memlock / max_entries.
 max=$(bpftool -j map show pinned "$PIN/reservations" | jq .max_entries)
@@ -63,6 +84,8 @@ jq -cn --argjson p50 "$(jq '.p50_us // null' <<<"$lat")" --argjson p99 "$(jq '.p
 	--argjson recn "${reconcile:-null}" \
 	--argjson bpr "$(awk -v m="$mem" -v s="$mem_stats" -v max="$max" -v r0="$rss0" -v r1="$rss1" -v n="$active" \
 		'BEGIN { printf "%d", (m + s) / max + (r1 - r0) * 1024 / n }')" \
-	--argjson n "$active" \
+	--argjson n "$active" --argjson sms "${scrape_ms:-null}" \
+	--argjson rp99 "$(jq '.p99_us // null' <<<"$rtt")" --argjson rmax "$(jq '.max_us // null' <<<"$rtt")" \
 	'{grant_to_enforced_p50_us: $p50, grant_to_enforced_p99_us: $p99, grants_per_s: $gps,
-	  restart_reconcile_s_60k: $rec, restart_reconcile_s: $recn, bytes_per_reservation: $bpr, bench_reservations: $n}' >&3
+	  restart_reconcile_s_60k: $rec, restart_reconcile_s: $recn, bytes_per_reservation: $bpr, bench_reservations: $n,
+	  scrape_ms: $sms, ctl_rtt_scraping_p99_us: $rp99, ctl_rtt_scraping_max_us: $rmax}' >&3

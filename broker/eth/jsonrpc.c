@@ -63,8 +63,7 @@ fail(struct pf_jsonrpc_error *err, enum pf_jsonrpc_err_kind kind, const char *fm
 	return -1;
 }
 
-/* "https://user:key@host:8545/v3/KEY" -> "https://host:8545". */
-static char *shown_url(const char *url)
+char *pf_jsonrpc_shown_url(const char *url)
 {
 	CURLU *u = curl_url();
 	char *scheme = NULL, *host = NULL, *port = NULL, *out = NULL;
@@ -104,7 +103,7 @@ struct pf_jsonrpc *pf_jsonrpc_new(const char *url, long timeout_ms)
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		goto nomem;
-	c->shown_url = shown_url(url);
+	c->shown_url = pf_jsonrpc_shown_url(url);
 	if (!c->shown_url) {
 		free(c);
 		errno = EINVAL; /* not an http(s) URL curl can parse */

@@ -49,7 +49,12 @@ struct pf_jsonrpc_error {
  */
 struct pf_jsonrpc *pf_jsonrpc_new(const char *url, long timeout_ms);
 void pf_jsonrpc_free(struct pf_jsonrpc *c);
+/* The URL as it may be shown: scheme://host[:port] (user, password, path and
+ * query dropped: provider URLs embed API keys there). */
 const char *pf_jsonrpc_url(const struct pf_jsonrpc *c);
+/* The same for a URL string: malloc'd, or NULL if it is not http(s) or
+ * cannot be parsed. "https://user:key@host:8545/v3/KEY" -> "https://host:8545". */
+char *pf_jsonrpc_shown_url(const char *url);
 
 /*
  * Calls method with params (a JSON array; NULL sends []). The client takes

@@ -13,6 +13,7 @@
 #include <sys/resource.h>
 #include <time.h>
 #include "broker/sales/broker_glue.h"
+#include "broker/eth/jsonrpc.h"
 #include "broker/sales/guard.h"
 #include "userspace/common/addr.h"
 #include "userspace/common/error.h"
@@ -186,6 +187,20 @@ static int start_ledger(struct pfd *d)
 	return 0;
 }
 
+/* The ledger is named by scheme, host and port only: its URL may hold an API key. */
+static void log_listening(struct pfd *d, bool created)
+{
+	char pk[PF_PUBKEY_HEX + 1], *ledger = pf_jsonrpc_shown_url(d->conf.ledger.rpc_url);
+
+	pf_hex_encode(d->broker->key.pk, PF_PUBKEY_BYTES, pk);
+	pfd_log("broker: listening on [%s]:%u%s%s, key %s%s, ledger %s (chain %llu)",
+		d->conf.broker.listen_host, pf_srv_port(d->broker->srv),
+		d->conf.broker.netns[0] ? " in " : "", d->conf.broker.netns, pk,
+		created ? " (new)" : "", ledger ? ledger : "(unparsable URL)",
+		(unsigned long long)d->conf.ledger.chain_id);
+	free(ledger);
+}
+
 int pfd_broker_start(struct pfd *d)
 {
 	struct pfd_broker *b;
@@ -212,16 +227,7 @@ int pfd_broker_start(struct pfd *d)
 	err = pfd_broker_guard_start(d) ?: start_ledger(d) ?: start_server(d);
 	if (err)
 		return err;
-	{
-		char pk[PF_PUBKEY_HEX + 1];
-
-		pf_hex_encode(b->key.pk, PF_PUBKEY_BYTES, pk);
-		pfd_log("broker: listening on [%s]:%u%s%s, key %s%s, ledger %s (chain %llu)",
-			d->conf.broker.listen_host, pf_srv_port(b->srv),
-			d->conf.broker.netns[0] ? " in " : "", d->conf.broker.netns, pk,
-			created ? " (new)" : "", d->conf.ledger.rpc_url,
-			(unsigned long long)d->conf.ledger.chain_id);
-	}
+	log_listening(d, created);
 	return 0;
 }
 

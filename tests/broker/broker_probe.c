@@ -11,6 +11,8 @@
  *   hello                                  HELLO
  *   quote IP1 IP2 LEVEL SECONDS EXTENDS    QUOTE_REQUEST (EXTENDS "-" = none)
  *   order QUOTE_ID PAYER TXHASH            ORDER
+ *   order-send QUOTE_ID PAYER TXHASH       ORDER, without waiting for its answer
+ *   shut-wr                                shut down our sending side (half-close)
  *   status RID | status-pair IP1 IP2       STATUS
  *   seed HEX                               sign what follows with this seed
  *   corrupt                                flip a bit of the next signature
@@ -817,6 +819,13 @@ int main(int argc, char **argv)
 			make_order(&m, argv[i - 2], argv[i - 1], argv[i]);
 			send_msg(&m);
 			answer();
+		} else if (!strcmp(c, "order-send")) {
+			i += need(argc, i, 3);
+			make_order(&m, argv[i - 2], argv[i - 1], argv[i]);
+			send_msg(&m);
+		} else if (!strcmp(c, "shut-wr")) {
+			if (shutdown(fd, SHUT_WR))
+				die("shutdown");
 		} else if (!strcmp(c, "status")) {
 			i += need(argc, i, 1);
 			memset(&m, 0, sizeof(m));

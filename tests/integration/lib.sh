@@ -37,6 +37,15 @@ check() { # name, condition-command...
 }
 finish() { exit "$FAILED"; }
 
+# own_procs NAME...: pids of the processes named NAME that this test started
+# (descendants of this shell); other runs' processes on the machine are not ours.
+own_procs() {
+	ps -eo pid=,ppid=,comm= | awk -v root=$$ -v names=" $* " '
+		{ parent[$1] = $2; name[$1] = $3 }
+		END { for (p in name) if (index(names, " " name[p] " ")) {
+			for (q = parent[p]; q > 1; q = parent[q]) if (q == root) { print p; break } } }'
+}
+
 # in_ns HOST CMD...: run a command inside host HOST's namespace.
 in_ns() { local h=$1; shift; ip netns exec "$PFX$h" "$@"; }
 

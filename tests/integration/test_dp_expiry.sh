@@ -16,11 +16,18 @@ t0=$(date +%s.%N)
 timeout 30 ip netns exec "${PFX}h1" iperf3 -c 10.77.0.2 -t 11 -i 0.5 -J >"$json" &
 client=$!
 sleep 2
-"$CTL" --direct --pin-root "$PIN" grant 10.77.0.1 10.77.0.2 --rate 150mbit --seconds 5 >/dev/null
+"$CTL" --direct --pin-root "$PIN" grant 10.77.0.1 10.77.0.2 --rate 150mbit --seconds 5 >/dev/null &
+grant_pid=$!
+wait "$grant_pid"
 t1=$(date +%s.%N)
 sleep 1
-check "no payflow process is alive during the paid window" \
-	bash -c '! pidof payflowd payflowctl >/dev/null'
+# Only what this test started: other tests may run a payflowd meanwhile.
+sleep 3 &
+probe_pid=$!
+check "own_procs finds a process this test started" [ "$(own_procs sleep)" = "$probe_pid" ]
+alive=$(own_procs payflowd payflowctl)
+kill -0 "$grant_pid" 2>/dev/null && alive="$alive $grant_pid"
+check "no payflow process this test started is alive during the paid window" [ -z "$alive" ]
 wait "$client"
 
 # Interval start times are relative to the client's start (about t0).

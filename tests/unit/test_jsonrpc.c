@@ -438,8 +438,30 @@ static void test_bad_arguments(void)
 	pf_jsonrpc_free(c);
 }
 
+static void shown_is(const char *url, const char *want)
+{
+	char *got = pf_jsonrpc_shown_url(url);
+
+	if (!want)
+		CHECK(got == NULL);
+	else
+		CHECK_STR(got, want);
+	free(got);
+}
+
+static void test_shown_url_keeps_scheme_host_port_only(void)
+{
+	shown_is("https://mainnet.infura.io/v3/0123abcd", "https://mainnet.infura.io");
+	shown_is("http://user:secret@10.0.0.1:8545/key/abc?apikey=xyz#f", "http://10.0.0.1:8545");
+	shown_is("https://[fd00::1]:8545/?token=t", "https://[fd00::1]:8545");
+	shown_is("http://127.0.0.1:8545", "http://127.0.0.1:8545");
+	shown_is("ftp://127.0.0.1/", NULL);
+	shown_is("127.0.0.1:8545", NULL);
+}
+
 int main(void)
 {
+	RUN(test_shown_url_keeps_scheme_host_port_only);
 	RUN(test_result_string_and_request);
 	RUN(test_result_object_and_ids);
 	RUN(test_result_null);

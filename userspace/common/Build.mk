@@ -3,3 +3,6 @@
 LIBS += common
 common_SRCS   := $(wildcard userspace/common/*.c)
 common_LDLIBS := -lsodium -lm
+
+UNIT_TESTS += test_linesrv
+test_linesrv_LIBS := common

@@ -18,114 +18,18 @@
 #include "userspace/payflowd/payflowd.h"
 #include "userspace/dataplane/resv.h"
 #include "userspace/common/error.h"
+#include "userspace/common/linesrv.h"
 
-struct pfd_client {
-	enum pfd_src src; /* PFD_SRC_CLIENT; first, for epoll tags */
-	int fd;
-	bool dead;	  /* close at the next flush */
-	bool close_after; /* close once the queued output is sent */
-	bool want_out;	  /* registered for EPOLLOUT */
-	char *in;
-	size_t in_len, in_cap;
-	char *out;
-	size_t out_len, out_sent, sendable;
-	size_t out_cap;
-	struct pfd_client *next;
-};
+/* Enough for every operator tool at once, few enough to bound descriptors. */
+#define CTL_MAX_CLIENTS 1024
 
-static enum pfd_src listen_tag = PFD_SRC_LISTEN;
-
-int pfd_ctl_listen(struct pfd *d)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	const char *path = d->conf.socket_path;
-	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &listen_tag};
-	int fd;
-
-	fd = pf_ctl_connect(path);
-	if (fd >= 0) {
-		close(fd);
-		return pf_fail(-EADDRINUSE, "another payflowd is running on socket %s", path);
-	}
-	if (unlink(path) && errno != ENOENT)
-		return pf_fail(-errno, "cannot remove the stale socket %s: %s", path,
-			       strerror(errno));
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return pf_fail(-errno, "cannot create a unix socket: %s", strerror(errno));
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || chmod(path, 0660) || listen(fd, 256)) {
-		int err = -errno;
-
-		close(fd);
-		return pf_fail(err, "cannot listen on %s: %s", path, strerror(-err));
-	}
-	d->listenfd = fd;
-	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev))
-		return pf_fail(-errno, "epoll: %s", strerror(errno));
-	return 0;
-}
-
-void pfd_ctl_accept(struct pfd *d)
-{
-	for (;;) {
-		int fd = accept4(d->listenfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		struct pfd_client *c;
-		struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP};
-
-		if (fd < 0) {
-			if (errno != EAGAIN && errno != EINTR)
-				pfd_log("accept: %s", strerror(errno));
-			return;
-		}
-		c = calloc(1, sizeof(*c));
-		if (!c) {
-			close(fd);
-			continue;
-		}
-		c->src = PFD_SRC_CLIENT;
-		c->fd = fd;
-		ev.data.ptr = c;
-		if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev)) {
-			close(fd);
-			free(c);
-			continue;
-		}
-		c->next = d->clients;
-		d->clients = c;
-	}
-}
-
-static int reserve(char **buf, size_t *cap, size_t need)
-{
-	size_t n = *cap ? *cap : 4096;
-	char *b;
-
-	if (need <= *cap)
-		return 0;
-	while (n < need)
-		n *= 2;
-	b = realloc(*buf, n);
-	if (!b)
-		return -ENOMEM;
-	*buf = b;
-	*cap = n;
-	return 0;
-}
-
-static void queue_reply(struct pfd_client *c, struct json_object *reply)
+static void queue_reply(struct pf_ls_conn *c, struct json_object *reply)
 {
 	const char *text = json_object_to_json_string_ext(
 	    reply, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-	size_t len = strlen(text);
 
-	if (reserve(&c->out, &c->out_cap, c->out_len + len + 1)) {
-		c->dead = true;
-	} else {
-		memcpy(c->out + c->out_len, text, len);
-		c->out[c->out_len + len] = '\n';
-		c->out_len += len + 1;
-	}
+	pf_ls_send(c, text, strlen(text));
+	pf_ls_send(c, "\n", 1);
 	json_object_put(reply);
 }
 
@@ -191,129 +95,73 @@ static struct json_object *dispatch(struct pfd *d, const char *line, __u64 t_rec
 	return err ? err : pf_ctl_ok_reply(result);
 }
 
-static void handle_lines(struct pfd *d, struct pfd_client *c)
+static void on_line(void *ctx, struct pf_ls_conn *c, char *line, size_t len)
 {
-	size_t start = 0;
-	char *nl;
-
-	while (!c->close_after && (nl = memchr(c->in + start, '\n', c->in_len - start))) {
-		*nl = 0;
-		queue_reply(c, dispatch(d, c->in + start, pf_now_ns()));
-		start = nl - c->in + 1;
-	}
-	memmove(c->in, c->in + start, c->in_len - start);
-	c->in_len -= start;
-	if (c->in_len > PF_CTL_REQUEST_MAX) {
-		char msg[96];
-
-		snprintf(msg, sizeof(msg), "a request line may be at most %d bytes",
-			 PF_CTL_REQUEST_MAX);
-		queue_reply(c, pf_ctl_error_reply(PF_CTL_E_TOO_LARGE, msg));
-		c->in_len = 0;
-		c->close_after = true;
-	}
+	(void)len;
+	queue_reply(c, dispatch(ctx, line, pf_now_ns()));
 }
 
-static void read_client(struct pfd *d, struct pfd_client *c)
+static void on_oversize(void *ctx, struct pf_ls_conn *c)
 {
-	for (;;) {
-		ssize_t n;
+	char msg[96];
 
-		if (reserve(&c->in, &c->in_cap, c->in_len + 4096)) {
-			c->dead = true;
-			return;
-		}
-		n = read(c->fd, c->in + c->in_len, c->in_cap - c->in_len);
-		if (n > 0) {
-			c->in_len += n;
-			handle_lines(d, c);
-			continue;
-		}
-		if (n == 0 || (errno != EAGAIN && errno != EINTR))
-			c->close_after = true; /* peer done: answer what came, then close */
-		if (n < 0 && errno == EINTR)
-			continue;
-		return;
-	}
+	(void)ctx;
+	snprintf(msg, sizeof(msg), "a request line may be at most %d bytes", PF_CTL_REQUEST_MAX);
+	queue_reply(c, pf_ctl_error_reply(PF_CTL_E_TOO_LARGE, msg));
 }
 
-void pfd_ctl_event(struct pfd *d, struct pfd_client *c, __u32 events)
+int pfd_ctl_listen(struct pfd *d)
 {
-	if (events & EPOLLIN)
-		read_client(d, c);
-	if (events & (EPOLLERR | EPOLLHUP))
-		c->dead = true;
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	const char *path = d->conf.socket_path;
+	static const struct pf_ls_ops ops = {.on_line = on_line, .on_oversize = on_oversize};
+	const struct pf_ls_opts opts = {
+	    .max_line = PF_CTL_REQUEST_MAX,
+	    .max_conns = CTL_MAX_CLIENTS,
+	    .tag_listen = PFD_SRC_LISTEN,
+	    .tag_conn = PFD_SRC_CLIENT,
+	    .tag_timer = -1, /* no idle timeout: operators may keep a session open */
+	};
+	int fd;
+
+	fd = pf_ctl_connect(path);
+	if (fd >= 0) {
+		close(fd);
+		return pf_fail(-EADDRINUSE, "another payflowd is running on socket %s", path);
+	}
+	if (unlink(path) && errno != ENOENT)
+		return pf_fail(-errno, "cannot remove the stale socket %s: %s", path,
+			       strerror(errno));
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return pf_fail(-errno, "cannot create a unix socket: %s", strerror(errno));
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || chmod(path, 0660) || listen(fd, 256)) {
+		int err = -errno;
+
+		close(fd);
+		return pf_fail(err, "cannot listen on %s: %s", path, strerror(-err));
+	}
+	d->listenfd = fd;
+	return pf_ls_open(&d->ctl, d->epfd, fd, &opts, &ops, d);
 }
 
-/* Sends what may be sent; false when the client is to be closed. */
-static bool write_client(struct pfd *d, struct pfd_client *c)
+void pfd_ctl_event(struct pfd *d, void *tag, __u32 events)
 {
-	while (c->out_sent < c->sendable) {
-		ssize_t n = send(c->fd, c->out + c->out_sent, c->sendable - c->out_sent,
-				 MSG_NOSIGNAL | MSG_DONTWAIT);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN)
-			break;
-		if (n < 0)
-			return false;
-		c->out_sent += n;
-	}
-	if (c->out_sent == c->out_len) {
-		c->out_sent = c->out_len = c->sendable = 0;
-		if (c->close_after)
-			return false;
-	}
-	{
-		bool want = c->out_sent < c->sendable;
-		struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP | (want ? EPOLLOUT : 0),
-					 .data.ptr = c};
-
-		if (want != c->want_out && !epoll_ctl(d->epfd, EPOLL_CTL_MOD, c->fd, &ev))
-			c->want_out = want;
-	}
-	return true;
-}
-
-static void free_client(struct pfd_client *c)
-{
-	close(c->fd);
-	free(c->in);
-	free(c->out);
-	free(c);
+	pf_ls_event(d->ctl, tag, events);
 }
 
 void pfd_ctl_flush(struct pfd *d, bool committed)
 {
-	struct pfd_client **pp = &d->clients;
-
-	while (*pp) {
-		struct pfd_client *c = *pp;
-
-		if (!committed && c->out_len > c->sendable)
-			c->dead = true; /* its reply was not made durable */
-		c->sendable = c->out_len;
-		if (c->dead || !write_client(d, c)) {
-			*pp = c->next;
-			free_client(c);
-			continue;
-		}
-		pp = &c->next;
-	}
+	if (d->ctl)
+		pf_ls_flush(d->ctl, committed);
 }
 
 void pfd_ctl_close(struct pfd *d)
 {
-	while (d->clients) {
-		struct pfd_client *c = d->clients;
-
-		d->clients = c->next;
-		free_client(c);
-	}
-	if (d->listenfd >= 0) {
-		close(d->listenfd);
+	pf_ls_close(d->ctl); /* closes the listening socket too */
+	d->ctl = NULL;
+	if (d->listenfd >= 0)
 		unlink(d->conf.socket_path);
-	}
 	d->listenfd = -1;
 }

@@ -101,7 +101,8 @@ int pfd_loop_run(struct pfd *d)
 
 			switch (*src) {
 			case PFD_SRC_LISTEN:
-				pfd_ctl_accept(d);
+			case PFD_SRC_CLIENT:
+				pfd_ctl_event(d, src, ev[i].events);
 				break;
 			case PFD_SRC_TIMER:
 				if (read(d->timerfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
@@ -110,9 +111,6 @@ int pfd_loop_run(struct pfd *d)
 				break;
 			case PFD_SRC_SIGNAL:
 				stop = signalled(d);
-				break;
-			case PFD_SRC_CLIENT:
-				pfd_ctl_event(d, (struct pfd_client *)src, ev[i].events);
 				break;
 			case PFD_SRC_METRICS:
 				break; /* served below */

@@ -18,8 +18,10 @@
 #include "userspace/dataplane/resv.h"
 #include "userspace/common/buf.h"
 #include "userspace/common/error.h"
+#include "userspace/payflowd/flowstats.h"
 
-#define PFD_TOP_FLOWS 100
+#define PFD_TOP_FLOWS	   100
+#define PFD_FLOW_PERIOD_MS 1000 /* age limit of the per-flow figures */
 
 static enum pfd_src metrics_tag = PFD_SRC_METRICS;
 
@@ -36,31 +38,80 @@ struct flow {
 
 struct flow_ctx {
 	struct pfd *d;
-	struct flow *flows;
-	size_t n;
 	pf_portset port;
 	__u64 count, bps;
 };
 
-static void collect_flow(struct pfd_resv *r, void *arg)
-{
-	struct flow_ctx *f = arg;
-	struct flow *fl = &f->flows[f->n];
+/* The PFD_TOP_FLOWS active reservations with the most bytes; the rest summed. */
+struct top {
+	struct flow f[PFD_TOP_FLOWS];
+	size_t n;
+	__u64 ids[PFD_TOP_FLOWS]; /* sorted, for membership */
+	struct pf_stats other;
+};
 
-	if (r->state != PF_RS_ACTIVE)
-		return;
-	fl->id = r->id;
-	fl->key = r->key;
-	if (pf_stats_read(f->d->dp.maps.resv_stats, &r->key, &fl->st))
-		memset(&fl->st, 0, sizeof(fl->st));
-	f->n++;
+static int by_id(const void *a, const void *b)
+{
+	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
+
+	return x < y ? -1 : x > y;
 }
 
-static int by_bytes(const void *a, const void *b)
+static void top_add(struct top *t, const struct pfd_resv *r, const struct pf_stats *st)
 {
-	const struct flow *x = a, *y = b;
+	if (t->n < PFD_TOP_FLOWS) {
+		t->f[t->n++] = (struct flow){r->id, r->key, *st};
+		return;
+	}
+	t->other.bytes += st->bytes;
+	t->other.packets += st->packets;
+	t->other.drops += st->drops;
+}
 
-	return x->st.bytes > y->st.bytes ? -1 : x->st.bytes < y->st.bytes;
+/* Walks the snapshot (largest first) and keeps what is an active reservation. */
+static void top_from_snapshot(struct pfd *d, const struct pfd_flowsnap *s, struct top *t)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		struct pfd_resv *r = pfd_table_by_key(&d->table, &s->e[i].key);
+
+		if (r && r->state == PF_RS_ACTIVE)
+			top_add(t, r, &s->e[i].st);
+	}
+}
+
+/* With room left, reservations without traffic yet (no stats entry) follow at 0. */
+static void top_fill_idle(struct pfd_resv *r, void *arg)
+{
+	static const struct pf_stats zero;
+	struct top *t = arg;
+
+	if (r->state != PF_RS_ACTIVE || t->n >= PFD_TOP_FLOWS ||
+	    bsearch(&r->id, t->ids, t->n, sizeof(t->ids[0]), by_id))
+		return;
+	top_add(t, r, &zero);
+}
+
+static void top_build(struct pfd *d, struct top *t)
+{
+	struct pfd_flowsnap *s;
+
+	/* Started at the first scrape: the maps exist only once ports are attached. */
+	if (!d->flows && d->dp.skel &&
+	    pfd_flowstats_start(&d->flows, d->dp.maps.resv_stats, PFD_FLOW_PERIOD_MS))
+		pfd_log("metrics: %s", pf_last_error());
+	s = d->flows ? pfd_flowstats_get(d->flows) : NULL;
+
+	memset(t, 0, sizeof(*t));
+	if (s) {
+		top_from_snapshot(d, s, t);
+		pfd_flowstats_put(d->flows, s);
+	}
+	if (t->n >= PFD_TOP_FLOWS)
+		return;
+	for (size_t i = 0; i < t->n; i++)
+		t->ids[i] = t->f[i].id;
+	qsort(t->ids, t->n, sizeof(t->ids[0]), by_id);
+	pfd_table_foreach(&d->table, top_fill_idle, t);
 }
 
 static void port_sum(struct pfd_resv *r, void *arg)
@@ -137,20 +188,12 @@ static void counter_metrics(struct pfd *d, struct pf_buf *t)
 
 static void flow_metrics(struct pfd *d, struct pf_buf *t)
 {
-	struct flow_ctx f = {.d = d};
-	struct pf_stats other = {0};
 	static const char *const what[3] = {"bytes", "packets", "drops"};
+	struct top *top = malloc(sizeof(*top));
 
-	f.flows = calloc(d->table.n_active + 1, sizeof(*f.flows));
-	if (!f.flows)
+	if (!top)
 		return;
-	pfd_table_foreach(&d->table, collect_flow, &f);
-	qsort(f.flows, f.n, sizeof(*f.flows), by_bytes);
-	for (size_t i = PFD_TOP_FLOWS; i < f.n; i++) {
-		other.bytes += f.flows[i].st.bytes;
-		other.packets += f.flows[i].st.packets;
-		other.drops += f.flows[i].st.drops;
-	}
+	top_build(d, top);
 	for (int w = 0; w < 3; w++) {
 		char name[64], help[128];
 
@@ -160,24 +203,24 @@ static void flow_metrics(struct pfd *d, struct pf_buf *t)
 			 "id=\"other\".",
 			 what[w], PFD_TOP_FLOWS);
 		header(t, name, "counter", help);
-		for (size_t i = 0; i < f.n && i < PFD_TOP_FLOWS; i++) {
+		for (size_t i = 0; i < top->n; i++) {
 			char lo[PF_ADDR_STRLEN], hi[PF_ADDR_STRLEN];
-			const struct pf_stats *s = &f.flows[i].st;
+			const struct pf_stats *s = &top->f[i].st;
 
 			pf_buf_printf(t, "%s{id=\"%llu\",a=\"%s\",b=\"%s\"} %llu\n", name,
-				      (unsigned long long)f.flows[i].id,
-				      pf_addr_format(f.flows[i].key.lo, lo, sizeof(lo)),
-				      pf_addr_format(f.flows[i].key.hi, hi, sizeof(hi)),
+				      (unsigned long long)top->f[i].id,
+				      pf_addr_format(top->f[i].key.lo, lo, sizeof(lo)),
+				      pf_addr_format(top->f[i].key.hi, hi, sizeof(hi)),
 				      (unsigned long long)(w == 0   ? s->bytes
 							   : w == 1 ? s->packets
 								    : s->drops));
 		}
 		pf_buf_printf(t, "%s{id=\"other\",a=\"\",b=\"\"} %llu\n", name,
-			      (unsigned long long)(w == 0   ? other.bytes
-						   : w == 1 ? other.packets
-							    : other.drops));
+			      (unsigned long long)(w == 0   ? top->other.bytes
+						   : w == 1 ? top->other.packets
+							    : top->other.drops));
 	}
-	free(f.flows);
+	free(top);
 }
 
 char *pfd_metrics_text(struct pfd *d)
@@ -282,4 +325,6 @@ void pfd_metrics_stop(struct pfd *d)
 	if (d->mhd)
 		MHD_stop_daemon(d->mhd);
 	d->mhd = NULL;
+	pfd_flowstats_stop(d->flows);
+	d->flows = NULL;
 }

@@ -80,8 +80,9 @@ struct pfd {
 	bool in_txn;
 	bool txn_failed;
 	int epfd, timerfd, sigfd, listenfd, lockfd;
-	struct pfd_client *clients;
+	struct pf_ls *ctl; /* the control socket's server */
 	struct MHD_Daemon *mhd;
+	struct pfd_flowstats *flows; /* per-flow counters for the metrics, read off the loop */
 	double last_reconcile_s;
 	__u64 timer_at;		   /* when the timerfd fires (CLOCK_MONOTONIC ns), 0 = disarmed */
 	struct pfd_broker *broker; /* NULL without a "broker" config section */
@@ -163,8 +164,7 @@ int pfd_detach_all(const struct pf_conf *c);
 
 /* ctl_server.c */
 int pfd_ctl_listen(struct pfd *d);
-void pfd_ctl_accept(struct pfd *d);
-void pfd_ctl_event(struct pfd *d, struct pfd_client *c, __u32 events);
+void pfd_ctl_event(struct pfd *d, void *tag, __u32 events);
 /* After the batch committed (or failed): send the queued replies. */
 void pfd_ctl_flush(struct pfd *d, bool committed);
 void pfd_ctl_close(struct pfd *d);

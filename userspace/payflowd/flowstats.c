@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "userspace/common/error.h"
+#include "userspace/payflowd/flowstats.h"
+
+struct pfd_flowstats {
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv; /* signalled to stop */
+	bool stopping;
+	int map_fd;
+	unsigned period_ms;
+	struct pfd_flowsnap *cur;
+};
+
+static int by_bytes(const void *a, const void *b)
+{
+	const struct pf_flow_stats *x = a, *y = b;
+
+	return x->st.bytes > y->st.bytes ? -1 : x->st.bytes < y->st.bytes;
+}
+
+static void snap_free(struct pfd_flowsnap *s)
+{
+	if (s) {
+		free(s->e);
+		free(s);
+	}
+}
+
+/* A fresh snapshot; on a read error an empty one (the metrics show zeros). */
+static struct pfd_flowsnap *take(int map_fd)
+{
+	struct pfd_flowsnap *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->refs = 1;
+	if (pf_stats_dump(map_fd, &s->e, &s->n)) {
+		s->e = NULL;
+		s->n = 0;
+	}
+	qsort(s->e, s->n, sizeof(*s->e), by_bytes);
+	return s;
+}
+
+static void publish(struct pfd_flowstats *fs, struct pfd_flowsnap *s)
+{
+	struct pfd_flowsnap *old;
+
+	pthread_mutex_lock(&fs->mu);
+	old = fs->cur;
+	fs->cur = s;
+	if (old && --old->refs)
+		old = NULL; /* a scrape still holds it */
+	pthread_mutex_unlock(&fs->mu);
+	snap_free(old);
+}
+
+static void *reader(void *arg)
+{
+	struct pfd_flowstats *fs = arg;
+
+	pthread_mutex_lock(&fs->mu);
+	while (!fs->stopping) {
+		struct timespec until;
+		struct pfd_flowsnap *s;
+
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_sec += fs->period_ms / 1000;
+		until.tv_nsec += (long)(fs->period_ms % 1000) * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		while (!fs->stopping &&
+		       pthread_cond_timedwait(&fs->cv, &fs->mu, &until) != ETIMEDOUT)
+			;
+		if (fs->stopping)
+			break;
+		pthread_mutex_unlock(&fs->mu);
+		s = take(fs->map_fd);
+		if (s)
+			publish(fs, s);
+		pthread_mutex_lock(&fs->mu);
+	}
+	pthread_mutex_unlock(&fs->mu);
+	return NULL;
+}
+
+int pfd_flowstats_start(struct pfd_flowstats **out, int map_fd, unsigned period_ms)
+{
+	struct pfd_flowstats *fs = calloc(1, sizeof(*fs));
+	pthread_condattr_t ca;
+
+	if (!fs)
+		return pf_fail(-ENOMEM, "out of memory");
+	fs->map_fd = map_fd;
+	fs->period_ms = period_ms ? period_ms : 1;
+	fs->cur = take(map_fd);
+	pthread_mutex_init(&fs->mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&fs->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	if (!fs->cur || pthread_create(&fs->th, NULL, reader, fs)) {
+		snap_free(fs->cur);
+		pthread_mutex_destroy(&fs->mu);
+		pthread_cond_destroy(&fs->cv);
+		free(fs);
+		return pf_fail(-ENOMEM, "cannot start the flow counter reader");
+	}
+	*out = fs;
+	return 0;
+}
+
+struct pfd_flowsnap *pfd_flowstats_get(struct pfd_flowstats *fs)
+{
+	struct pfd_flowsnap *s;
+
+	pthread_mutex_lock(&fs->mu);
+	s = fs->cur;
+	s->refs++;
+	pthread_mutex_unlock(&fs->mu);
+	return s;
+}
+
+void pfd_flowstats_put(struct pfd_flowstats *fs, struct pfd_flowsnap *s)
+{
+	bool last;
+
+	pthread_mutex_lock(&fs->mu);
+	last = --s->refs == 0;
+	pthread_mutex_unlock(&fs->mu);
+	if (last)
+		snap_free(s);
+}
+
+void pfd_flowstats_stop(struct pfd_flowstats *fs)
+{
+	if (!fs)
+		return;
+	pthread_mutex_lock(&fs->mu);
+	fs->stopping = true;
+	pthread_cond_signal(&fs->cv);
+	pthread_mutex_unlock(&fs->mu);
+	pthread_join(fs->th, NULL);
+	snap_free(fs->cur);
+	pthread_mutex_destroy(&fs->mu);
+	pthread_cond_destroy(&fs->cv);
+	free(fs);
+}
