@@ -264,8 +264,9 @@ static void pending(struct pfd *d, struct order_job *j)
 	__u32 want = d->conf.ledger.confirmations;
 
 	snprintf(m.pending.quote_id, sizeof(m.pending.quote_id), "%s", j->quote.quote_id);
-	snprintf(m.pending.tx_hash, sizeof(m.pending.tx_hash), "%s", j->job.verdict.txhash);
-	m.pending.confirmations = j->job.verdict.confirmations;
+	snprintf(m.pending.tx_hash, sizeof(m.pending.tx_hash), "%s",
+		 j->job.verdict.txhash[0] ? j->job.verdict.txhash : j->order.tx_hash);
+	m.pending.confirmations = j->job.verdict.confirmations; /* 0: not seen yet */
 	m.pending.required = want ? want : 1;
 	count(d, PFD_ORDER_PENDING);
 	pfd_broker_reply(d, j->conn, true, &m);
@@ -278,6 +279,13 @@ void pfd_broker_order_done(struct pfd *d, struct pf_lw_job *job)
 	struct pf_err_msg e;
 	bool done;
 
+	if (pf_order_unseen_wait(job, pfd_unix_now(), j->quote.expires_at,
+				 d->conf.broker.tx_grace_s)) {
+		j->job.verdict.confirmations = 0;
+		pending(d, j);
+		free(j);
+		return;
+	}
 	switch (pf_order_judge(job, j->order.payer, j->quote.expires_at, &e)) {
 	case PF_ORDER_PENDING:
 		pending(d, j);

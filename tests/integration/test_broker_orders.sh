@@ -129,9 +129,13 @@ TX=$(pay "$Q")
 refused "payment after the quote expired" "$(probe h1 order "$(qid "$Q")" "$PAYER" "$TX")" quote_expired 10.77.0.1 "$B" "$TX"
 "$CAST" rpc --rpc-url "$RPC" evm_revert "$SNAP" >/dev/null
 
-# Unknown transaction.
+# Unknown transaction: within broker.tx_grace (default 60 s after the quote's
+# expiry) the broker's node may just be behind the buyer's: PENDING, 0 confirmations.
 next_pair
-refused "transaction the ledger does not know" "$(probe h1 order "$(qid "$Q")" "$PAYER" 0x$(printf 'ab%.0s' $(seq 32)))" tx_not_found 10.77.0.1 "$B"
+UNSEEN=0x$(printf 'ab%.0s' $(seq 32))
+P=$(probe h1 order "$(qid "$Q")" "$PAYER" "$UNSEEN")
+check "a transaction the ledger does not know yet -> PENDING 0 of 1" [ "$(jq -r '"\(.type) \(.confirmations) \(.required) \(.tx_hash)"' <<<"$P")" = "PENDING 0 1 $UNSEEN" ]
+check "... and nothing is reserved" [ "$(resv_in_map 10.77.0.1 "$B"; echo $?)" = 1 ]
 
 # Who may buy: h2 asks for a pair of h1 and h3; h3 orders h1's quote.
 refused "QUOTE for a pair the requester is not in" "$(quote h2 10.77.0.1 10.77.0.3 1 20 -)" pair_not_owned 10.77.0.1 10.77.0.3
@@ -197,7 +201,9 @@ check "after anvil_mine the same ORDER -> CONFIRM" is "$(probe h1 order "$(qid "
 next_pair; TX=$(pay "$Q")
 check "reorg case: PENDING first" is "$(probe h1 order "$(qid "$Q")" "$PAYER" "$TX")" PENDING
 "$CAST" rpc --rpc-url "$RPC" --raw anvil_reorg '[1,[]]' >/dev/null
-refused "payment reorged out" "$(probe h1 order "$(qid "$Q")" "$PAYER" "$TX")" tx_not_found 10.77.0.1 "$B" "$TX"
+P=$(probe h1 order "$(qid "$Q")" "$PAYER" "$TX")
+check "payment reorged out, within tx_grace: PENDING 0 confirmations" [ "$(jq -r '"\(.type) \(.confirmations)"' <<<"$P")" = "PENDING 0" ]
+check "... nothing consumed" [ "$(consumed "$TX"; echo $?)" = 1 ]
 
 # --- the hold lapses while the payment (made in time) waits for confirmations:
 # the payment is honoured when the capacity is free (PROTOCOL.md section 13).
@@ -211,6 +217,15 @@ check "the hold has lapsed" [ "$(db "SELECT r.state FROM reservations r JOIN bro
 "$CAST" rpc --rpc-url "$RPC" --raw anvil_mine '["0x1"]' >/dev/null
 check "a payment made before expiry is honoured after its hold lapsed" is "$(probe h1 order "$(qid "$Q")" "$PAYER" "$TX")" CONFIRM
 check "... and its reservation is in the map" resv_in_map 10.77.0.1 "$B"
+
+# --- tx_grace 0: after the quote's expiry an unseen transaction is final.
+daemon_stop
+QUOTE_TTL=2 broker_config 4 1gbit '"tx_grace": 0'
+daemon_start || { cat "$DLOG"; not_ok "payflowd restarts with tx_grace 0"; finish; }
+next_pair
+check "unseen transaction before the quote expires: PENDING" is "$(probe h1 order "$(qid "$Q")" "$PAYER" "$UNSEEN")" PENDING
+sleep 3
+refused "unseen transaction after expires_at + tx_grace" "$(probe h1 order "$(qid "$Q")" "$PAYER" "$UNSEEN")" tx_not_found 10.77.0.1 "$B"
 
 # --- wrong chain: the broker configured for chain 31338 while the node it
 # asks is 31337 (a payment made on another chain than the configured one).
