@@ -133,21 +133,22 @@ void pfd_broker_order(struct pfd *d, struct pf_srv_conn *c, const struct pf_orde
 			   o->quote_id);
 		goto refused;
 	}
-	if (replay(d, &j->quote, o->tx_hash, &done_order, &done, &e) != PF_OK)
-		goto refused;
-	if (done) {
-		confirm(d, c, false, &j->quote, &done_order);
-		free(j);
-		return;
-	}
 	if (pf_addr_parse(j->quote.ip1, ip1) || pf_addr_parse(j->quote.ip2, ip2)) {
 		pf_err_set(&e, PF_E_INTERNAL, "stored quote %s has a bad pair", o->quote_id);
 		goto refused;
 	}
+	/* Before the stored grant: a captured ORDER replayed from elsewhere gets nothing. */
 	if (!pf_pair_owned(pf_srv_peer(c), ip1, ip2, o->client_key, d->conf.broker.allow,
 			   d->conf.broker.n_allow)) {
 		count(d, PF_E_PAIR_NOT_OWNED);
 		pfd_broker_not_owned(d, c, false, ip1, ip2);
+		free(j);
+		return;
+	}
+	if (replay(d, &j->quote, o->tx_hash, &done_order, &done, &e) != PF_OK)
+		goto refused;
+	if (done) {
+		confirm(d, c, false, &j->quote, &done_order);
 		free(j);
 		return;
 	}

@@ -16,6 +16,8 @@ int pf_addr_parse(const char *text, __u8 out[16]);
 /* Formats IPv4-mapped addresses as dotted quads. Returns buf. */
 const char *pf_addr_format(const __u8 addr[16], char *buf, size_t len);
 bool pf_addr_is_v4(const __u8 addr[16]);
+/* Why pf_addr_parse() refuses text, as the end of a sentence ("has a zone ..."). */
+const char *pf_addr_why_bad(const char *text);
 /* Builds the unordered-pair key; the order of a and b does not matter. */
 void pf_key_make(struct pf_key *key, const __u8 a[16], const __u8 b[16]);
 /* Parses two address strings into a key. Returns 0 or -EINVAL (names the bad one). */
