@@ -166,7 +166,9 @@ enum pf_side pf_msg_sender(enum pf_msg_type type);
  *    broker_pk NULL only a MENU decodes, checked against its own broker_key
  *    (trust on first use: the caller then pins menu.broker_key).
  * Returns PF_OK, or the code with a sentence in err (also when err->code
- * is what the broker should send in an ERROR). `out` is zeroed first.
+ * is what the broker should send in an ERROR). `out` is zeroed first; on
+ * failure it stays zeroed but for out->type, the message type the
+ * envelope named (PF_MSG_NONE when it named none or an unknown one).
  */
 enum pf_err pf_msg_decode(const char *frame, size_t len, enum pf_side from,
 			  const uint8_t *broker_pk, struct pf_msg *out, struct pf_err_msg *err);

@@ -170,7 +170,7 @@ enum pf_err pf_msg_decode(const char *frame, size_t len, enum pf_side from,
 {
 	struct json_object *root = NULL, *data = NULL;
 	struct envelope env;
-	enum pf_msg_type type;
+	enum pf_msg_type type = PF_MSG_NONE;
 	enum pf_err rc;
 
 	memset(out, 0, sizeof(*out));
@@ -213,6 +213,7 @@ out:
 	json_object_put(root);
 	if (rc) {
 		memset(out, 0, sizeof(*out));
+		out->type = type; /* so the broker can count a refused ORDER by its code */
 		err->code = rc;
 	}
 	return rc;

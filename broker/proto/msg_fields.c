@@ -180,9 +180,14 @@ static bool get_ip(struct reader *r, const char *name, pf_ip_t out)
 
 	if (!get_str(r, name, &s, &len))
 		return false;
-	if (pf_addr_parse(s, out) || ip_unspecified(out))
-		return rfail(r, PF_E_BAD_IP, name,
-			     "must be a textual IPv4 or IPv6 address, not unspecified");
+	if (pf_addr_parse(s, out) || ip_unspecified(out)) {
+		char why[256];
+
+		snprintf(why, sizeof(why), "'%.64s' %s", s,
+			 pf_addr_parse(s, out) ? pf_addr_why_bad(s)
+					       : "is the unspecified address, which names no host");
+		return rfail(r, PF_E_BAD_IP, name, why);
+	}
 	return true;
 }
 
@@ -192,6 +197,11 @@ static bool get_pair(struct reader *r, pf_ip_t ip1, pf_ip_t ip2)
 		return false;
 	if (!memcmp(ip1, ip2, sizeof(pf_ip_t)))
 		return rfail(r, PF_E_BAD_IP, "ip2", "is the same address as ip1");
+	if (pf_addr_is_v4(ip1) != pf_addr_is_v4(ip2))
+		return rfail(r, PF_E_BAD_IP, "ip2",
+			     "is not of ip1's family: a packet goes between two IPv4 or two IPv6 "
+			     "addresses, never one of each, so this pair could never carry "
+			     "traffic");
 	return true;
 }
 

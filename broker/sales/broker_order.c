@@ -172,21 +172,22 @@ void pfd_broker_order(struct pfd *d, struct pf_srv_conn *c, const struct pf_orde
 			   o->quote_id);
 		goto refused;
 	}
-	if (replay(d, &j->quote, o->tx_hash, &done_order, &done, &e) != PF_OK)
-		goto refused;
-	if (done) {
-		confirm(d, c, false, &j->quote, &done_order);
-		free(j);
-		return;
-	}
 	if (pf_addr_parse(j->quote.ip1, ip1) || pf_addr_parse(j->quote.ip2, ip2)) {
 		pf_err_set(&e, PF_E_INTERNAL, "stored quote %s has a bad pair", o->quote_id);
 		goto refused;
 	}
+	/* Before the stored grant: a captured ORDER replayed from elsewhere gets nothing. */
 	if (!pf_pair_owned(pf_srv_peer(c), ip1, ip2, o->client_key, d->conf.broker.allow,
 			   d->conf.broker.n_allow)) {
 		count(d, PF_E_PAIR_NOT_OWNED);
 		pfd_broker_not_owned(d, c, false, ip1, ip2);
+		free(j);
+		return;
+	}
+	if (replay(d, &j->quote, o->tx_hash, &done_order, &done, &e) != PF_OK)
+		goto refused;
+	if (done) {
+		confirm(d, c, false, &j->quote, &done_order);
 		free(j);
 		return;
 	}
@@ -309,8 +310,9 @@ static void pending(struct pfd *d, struct order_job *j)
 	__u32 want = d->conf.ledger.confirmations;
 
 	snprintf(m.pending.quote_id, sizeof(m.pending.quote_id), "%s", j->quote.quote_id);
-	snprintf(m.pending.tx_hash, sizeof(m.pending.tx_hash), "%s", j->job.verdict.txhash);
-	m.pending.confirmations = j->job.verdict.confirmations;
+	snprintf(m.pending.tx_hash, sizeof(m.pending.tx_hash), "%s",
+		 j->job.verdict.txhash[0] ? j->job.verdict.txhash : j->order.tx_hash);
+	m.pending.confirmations = j->job.verdict.confirmations; /* 0: not seen yet */
 	m.pending.required = want ? want : 1;
 	count(d, PFD_ORDER_PENDING);
 	pfd_broker_reply(d, j->conn, true, &m);
@@ -327,6 +329,13 @@ void pfd_broker_order_done(struct pfd *d, struct pf_lw_job *job)
 	if (!job->rc &&
 	    (job->verdict.code == PF_PAY_NOT_FOUND || job->verdict.code == PF_PAY_BAD_TX_HASH))
 		pfd_broker_strike(d, j->peer, j->order.client_key, job->tx);
+	if (pf_order_unseen_wait(job, pfd_unix_now(), j->quote.expires_at,
+				 d->conf.broker.tx_grace_s)) {
+		j->job.verdict.confirmations = 0;
+		pending(d, j);
+		free(j);
+		return;
+	}
 	switch (pf_order_judge(job, j->order.payer, j->quote.expires_at, &e)) {
 	case PF_ORDER_PENDING:
 		if (pfd_broker_hold_paid(d, j->peer, j->order.client_key, &j->quote))

@@ -202,6 +202,7 @@ static int parse_broker(const char *origin, struct json_object *o, struct pf_con
 					    "max_seconds",
 					    "quote_ttl",
 					    "confirm_grace",
+					    "tx_grace",
 					    "idle_timeout",
 					    "max_connections",
 					    "max_connections_per_address",
@@ -242,6 +243,7 @@ static int parse_broker(const char *origin, struct json_object *o, struct pf_con
 	    get_u32(origin, o, "quote_ttl", "broker.quote_ttl", 1, 86400, &b->quote_ttl_s) ||
 	    get_u32(origin, o, "confirm_grace", "broker.confirm_grace", 0, 86400,
 		    &b->confirm_grace_s) ||
+	    get_u32(origin, o, "tx_grace", "broker.tx_grace", 0, 86400, &b->tx_grace_s) ||
 	    get_u32(origin, o, "idle_timeout", "broker.idle_timeout", 1, 3600,
 		    &b->idle_timeout_s) ||
 	    get_u32(origin, o, "max_connections", "broker.max_connections", 1, 1000000,
@@ -320,6 +322,7 @@ static void defaults(struct pf_conf *c)
 	b->max_seconds = 86400;
 	b->quote_ttl_s = 120;
 	b->confirm_grace_s = 300;
+	b->tx_grace_s = 60;
 	b->idle_timeout_s = 30;
 	b->max_conns = 4096;
 	b->max_conns_per_addr = 32;

@@ -45,6 +45,12 @@ enum pf_err pf_order_verdict_err(enum pf_payment_verdict v)
 	return PF_E_INTERNAL;
 }
 
+bool pf_order_unseen_wait(const struct pf_lw_job *j, uint64_t now, uint64_t expires_at,
+			  uint32_t grace)
+{
+	return j->rc >= 0 && j->verdict.code == PF_PAY_NOT_FOUND && now <= expires_at + grace;
+}
+
 enum pf_order_outcome pf_order_judge(const struct pf_lw_job *j, const char *payer,
 				     uint64_t expires_at, struct pf_err_msg *err)
 {

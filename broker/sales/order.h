@@ -23,6 +23,15 @@ bool pf_pair_owned(const uint8_t peer[16], const uint8_t ip1[16], const uint8_t 
 /* The error code for a payment verdict (PF_OK for ok and pending). */
 enum pf_err pf_order_verdict_err(enum pf_payment_verdict v);
 
+/*
+ * The broker's node has not seen the transaction yet (two nodes see blocks at
+ * different times), and it is still within the quote's grace: now at most
+ * expires_at + grace seconds. Such an ORDER is answered PENDING, not
+ * tx_not_found, so a buyer whose own node has mined the payment keeps it.
+ */
+bool pf_order_unseen_wait(const struct pf_lw_job *j, uint64_t now, uint64_t expires_at,
+			  uint32_t grace);
+
 enum pf_order_outcome {
 	PF_ORDER_GRANT,	  /* every payment rule holds */
 	PF_ORDER_PENDING, /* valid so far, too few confirmations */

@@ -5,6 +5,7 @@
 # namespace, and writes a payflowd config for the ports of h1..hN.
 . tests/integration/anvil.sh
 PROBE="$BUILD/broker_probe"
+PF="$BUILD/payflow" # the buyer's CLI
 BROKER=10.77.0.100:6113
 BROKER_NETNS=ctl # "" = the broker listens in the root namespace
 CHAIN_ID=31337
@@ -106,6 +107,15 @@ pay() {
 	[ "$data" = none ] && data=""
 	"$CAST" send --rpc-url "$RPC" --unlocked --from "$PAYER" "$to" --value "$value" \
 		${data:+"$data"} --json | jq -r .transactionHash
+}
+
+# Anvil's dev account #2 as a buyer's local key file (payflow --key).
+KEY2=0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a
+ADDR2=0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc
+# need_bins BIN...: "not ok" and exit unless every BIN is built.
+need_bins() {
+	local bin
+	for bin; do [ -x "$bin" ] || { not_ok "prerequisite $bin missing"; exit 1; }; done
 }
 
 # field JSON NAME

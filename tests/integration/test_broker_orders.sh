@@ -55,7 +55,11 @@ check "the payment is recorded as consumed" consumed "$TX"
 check "the hold became the reservation" [ "$(db 'SELECT count(*) FROM reservations WHERE state = 0')" = 0 ]
 C2=$(probe h1 order "$(qid "$Q")" "$PAYER" "$TX")
 check "ORDER again -> the same CONFIRM (idempotent)" [ "$(jq -c 'del(.verified)' <<<"$C2")" = "$(jq -c 'del(.verified)' <<<"$C")" ]
+check "the same ORDER replayed from a host outside the pair -> pair_not_owned, not the CONFIRM" \
+	is "$(probe h3 order "$(qid "$Q")" "$PAYER" "$TX")" ERROR pair_not_owned
 RID=$(field "$C" reservation_id)
+check "payflowctl show carries the CONFIRM's reservation_id" [ "$(ctl --json show 10.77.0.1 10.77.0.2 | jq -r .reservation_id)" = "$RID" ]
+check "payflowctl list carries it too" jq -e --arg r "$RID" 'any(.reservations[]; .reservation_id == $r and .state == "active")' <<<"$(ctl --json list)"
 S=$(probe h2 status "$RID")
 check "STATUS by id from the other end of the pair" is "$S" STATUS_REPLY
 check "STATUS says active, same end" [ "$(jq -r '"\(.active) \(.end)"' <<<"$S")" = "true $(field "$C" end)" ]
@@ -86,6 +90,10 @@ valid_after() { # NAME TX: the payment still buys its quote
 next_pair; TX=$(pay "$Q")
 refused "bad signature" "$(probe h1 corrupt order "$(qid "$Q")" "$PAYER" "$TX")" bad_signature 10.77.0.1 "$B" "$TX"
 valid_after "bad signature" "$TX"
+refused "ORDER with a bad field" "$(probe h1 raw '{"message_type":"ORDER","data":"{}","signature":"","verification":""}')" bad_field 10.77.0.1 10.78.2.200
+MET=$(curl -s "http://127.0.0.1:$METRICS/metrics")
+check "metrics count the ORDER refused with bad_signature" grep -qx 'payflow_broker_orders_total{outcome="bad_signature"} 1' <<<"$MET"
+check "metrics count the ORDER refused with bad_field" grep -qx 'payflow_broker_orders_total{outcome="bad_field"} 1' <<<"$MET"
 
 next_pair; TX=$(pay "$Q")
 refused "signed by another key" "$(probe h1 seed "$(printf '33%.0s' $(seq 32))" order "$(qid "$Q")" "$PAYER" "$TX")" wrong_signer 10.77.0.1 "$B" "$TX"
@@ -130,12 +138,21 @@ TX=$(pay "$Q")
 refused "payment after the quote expired" "$(probe h1 order "$(qid "$Q")" "$PAYER" "$TX")" quote_expired 10.77.0.1 "$B" "$TX"
 "$CAST" rpc --rpc-url "$RPC" evm_revert "$SNAP" >/dev/null
 
-# Unknown transaction.
+# Unknown transaction: within broker.tx_grace (default 60 s after the quote's
+# expiry) the broker's node may just be behind the buyer's: PENDING, 0 confirmations.
 next_pair
-refused "transaction the ledger does not know" "$(probe h1 order "$(qid "$Q")" "$PAYER" 0x$(printf 'ab%.0s' $(seq 32)))" tx_not_found 10.77.0.1 "$B"
+UNSEEN=0x$(printf 'ab%.0s' $(seq 32))
+P=$(probe h1 order "$(qid "$Q")" "$PAYER" "$UNSEEN")
+check "a transaction the ledger does not know yet -> PENDING 0 of 1" [ "$(jq -r '"\(.type) \(.confirmations) \(.required) \(.tx_hash)"' <<<"$P")" = "PENDING 0 1 $UNSEEN" ]
+check "... and nothing is reserved" [ "$(resv_in_map 10.77.0.1 "$B"; echo $?)" = 1 ]
 
 # Who may buy: h2 asks for a pair of h1 and h3; h3 orders h1's quote.
 refused "QUOTE for a pair the requester is not in" "$(quote h2 10.77.0.1 10.77.0.3 1 20 -)" pair_not_owned 10.77.0.1 10.77.0.3
+# The fields are checked before the signature, so a raw frame shows the refusal.
+QM=$(probe h1 raw "$(jq -nc --arg k "$(printf '22%.0s' $(seq 32))" --arg s "$(printf '00%.0s' $(seq 64))" \
+	'{message_type: "QUOTE_REQUEST", data: ({ip1: "10.77.0.1", ip2: "fd77::2", level: 1, seconds: 20, client_key: $k} | tojson), signature: $s, verification: ""}')")
+refused "QUOTE for an IPv4 and an IPv6 address" "$QM" bad_ip 10.77.0.1 fd77::2
+check "... and the message says why (never one of each)" grep -q "never one of each" <<<"$(field "$QM" message)"
 next_pair; TX=$(pay "$Q")
 refused "ORDER from a host outside the pair" "$(probe h3 order "$(qid "$Q")" "$PAYER" "$TX")" pair_not_owned 10.77.0.1 "$B" "$TX"
 valid_after "ORDER from a host outside the pair" "$TX"
@@ -160,6 +177,8 @@ QC=$(quote h3 10.77.0.3 10.78.4.10 3 20 -)
 refused "capacity exhausted" "$QC" capacity_exhausted 10.77.0.3 10.78.4.10
 check "capacity_exhausted names the port and its free rate ($(field "$QC" message))" \
 	grep -Eq "port ${PFX}p3 has 90 ?[Mm]bit" <<<"$(field "$QC" message)"
+check "payflowctl list shows a quote's hold until it lapses (60 + 300 s), not the quoted 20 s" \
+	jq -e 'any(.reservations[]; .state == "hold" and (.pair | endswith(" 10.78.4.1")) and .seconds_left > 300)' <<<"$(ctl --json list)"
 
 # Two plain quotes for one free pair: the second ORDER extends the first's reservation.
 next_pair; Q1=$Q; Q2=$(quote h1 10.77.0.1 "$B" 1 20 -)
@@ -198,7 +217,9 @@ check "after anvil_mine the same ORDER -> CONFIRM" is "$(probe h1 order "$(qid "
 next_pair; TX=$(pay "$Q")
 check "reorg case: PENDING first" is "$(probe h1 order "$(qid "$Q")" "$PAYER" "$TX")" PENDING
 "$CAST" rpc --rpc-url "$RPC" --raw anvil_reorg '[1,[]]' >/dev/null
-refused "payment reorged out" "$(probe h1 order "$(qid "$Q")" "$PAYER" "$TX")" tx_not_found 10.77.0.1 "$B" "$TX"
+P=$(probe h1 order "$(qid "$Q")" "$PAYER" "$TX")
+check "payment reorged out, within tx_grace: PENDING 0 confirmations" [ "$(jq -r '"\(.type) \(.confirmations)"' <<<"$P")" = "PENDING 0" ]
+check "... nothing consumed" [ "$(consumed "$TX"; echo $?)" = 1 ]
 
 # --- the hold lapses while the payment (made in time) waits for confirmations:
 # the payment is honoured when the capacity is free (PROTOCOL.md section 13).
@@ -212,6 +233,15 @@ check "the hold has lapsed" [ "$(db "SELECT r.state FROM reservations r JOIN bro
 "$CAST" rpc --rpc-url "$RPC" --raw anvil_mine '["0x1"]' >/dev/null
 check "a payment made before expiry is honoured after its hold lapsed" is "$(probe h1 order "$(qid "$Q")" "$PAYER" "$TX")" CONFIRM
 check "... and its reservation is in the map" resv_in_map 10.77.0.1 "$B"
+
+# --- tx_grace 0: after the quote's expiry an unseen transaction is final.
+daemon_stop
+QUOTE_TTL=2 broker_config 4 1gbit '"tx_grace": 0'
+daemon_start || { cat "$DLOG"; not_ok "payflowd restarts with tx_grace 0"; finish; }
+next_pair
+check "unseen transaction before the quote expires: PENDING" is "$(probe h1 order "$(qid "$Q")" "$PAYER" "$UNSEEN")" PENDING
+sleep 3
+refused "unseen transaction after expires_at + tx_grace" "$(probe h1 order "$(qid "$Q")" "$PAYER" "$UNSEEN")" tx_not_found 10.77.0.1 "$B"
 
 # --- wrong chain: the broker configured for chain 31338 while the node it
 # asks is 31337 (a payment made on another chain than the configured one).

@@ -8,13 +8,7 @@ cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
 . tests/integration/daemon_lib.sh
 . tests/integration/broker_lib.sh
-PF=$BUILD/payflow
-KEY2=0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a # dev account #2
-ADDR2=0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc
-
-for bin in "$PF" "$PFD" "$ANVIL" "$CAST"; do
-	[ -x "$bin" ] || { not_ok "prerequisite $bin missing"; exit 1; }
-done
+need_bins "$PF" "$PFD" "$ANVIL" "$CAST"
 # in_map A B: the pair has an entry in our pinned reservations map.
 in_map() { "$CTL" --pin-root "$PIN" --direct --json list | jq -e --arg a "$1 " --arg b "$2" 'any(.[]; (.pair + " " | contains($a)) and (.pair + " " | contains($b + " ")))' >/dev/null; }
 not_in_map() { ! in_map "$@"; }

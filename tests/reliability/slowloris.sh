@@ -21,7 +21,7 @@ daemon_start || { cat "$DLOG"; not_ok "slowloris: payflowd starts"; finish; }
 rel_pin || { not_ok "slowloris: MENU pinned"; finish; }
 established() { ss -Htn state established "( sport = :${BROKER##*:} )" | wc -l; }
 
-BASE=$(rprobe bench-order "$ORDERS" "$RPC" "${ACCOUNTS[2]}" 10.77.0.1 10.78.7.1 0 600 | tail -1)
+BASE=$(rprobe bench-order "$ORDERS" "$RPC" "${ACCOUNTS[2]}" 10.77.0.1 10.78.7.1 1 600 | tail -1)
 check "slowloris: $ORDERS orders without extra connections ($BASE)" jqe '.type == "BENCH_ORDER"' <<<"$BASE"
 
 bash -c "ulimit -n 8192; exec '$PROBE' '$BROKER' hold $((CONNS / 2)) $HOLD_S" >"$DDIR/idle" &
@@ -32,7 +32,7 @@ for _ in $(seq 300); do [ -s "$DDIR/idle" ] && [ -s "$DDIR/drip" ] && break; sle
 sleep 2 # a few bytes from each dripping connection
 OPEN=$(($(jq -r .open "$DDIR/idle") + $(jq -r .open "$DDIR/drip")))
 check "slowloris: $CONNS connections open ($OPEN)" [ "$OPEN" = "$CONNS" ]
-LOADED=$(rprobe bench-order "$ORDERS" "$RPC" "${ACCOUNTS[2]}" 10.77.0.1 10.78.8.1 0 600 | tail -1)
+LOADED=$(rprobe bench-order "$ORDERS" "$RPC" "${ACCOUNTS[2]}" 10.77.0.1 10.78.8.1 1 600 | tail -1)
 check "slowloris: $ORDERS orders confirmed while they are open ($LOADED)" jqe '.type == "BENCH_ORDER"' <<<"$LOADED"
 EST=$(established)
 # The broker side of each connection is one established socket on its port (plus the probe's).

@@ -32,6 +32,7 @@ static void test_defaults(void)
 	CHECK_EQ(c.broker.listen_port, 6113);
 	CHECK_STR(c.broker.key_file, "/tmp/s/broker.key");
 	CHECK_EQ(c.broker.quote_ttl_s, 120);
+	CHECK_EQ(c.broker.tx_grace_s, 60);
 	CHECK_EQ(c.broker.idle_timeout_s, 30);
 	CHECK_EQ(c.broker.max_conns_per_addr, 32);
 	CHECK_EQ(c.ledger.chain_id, 31337);
@@ -140,6 +141,16 @@ static void test_verdicts(void)
 	j.verdict.code = PF_PAY_PENDING;
 	CHECK_EQ(pf_order_judge(&j, "0x00000000000000000000000000000000000000aa", 100, &e),
 		 PF_ORDER_PENDING);
+	/* an unseen transaction waits until expires_at + grace, then is final */
+	j.verdict.code = PF_PAY_NOT_FOUND;
+	CHECK(pf_order_unseen_wait(&j, 160, 100, 60));
+	CHECK(!pf_order_unseen_wait(&j, 161, 100, 60));
+	CHECK(!pf_order_unseen_wait(&j, 101, 100, 0));
+	j.rc = -1; /* the ledger did not answer: internal_error, not PENDING */
+	CHECK(!pf_order_unseen_wait(&j, 50, 100, 60));
+	j.rc = 0;
+	j.verdict.code = PF_PAY_UNDERPAID;
+	CHECK(!pf_order_unseen_wait(&j, 50, 100, 60));
 }
 
 int main(void)

@@ -141,7 +141,7 @@ static void sample_menu(struct pf_menu *m)
 static void sample_request(struct pf_quote_request *q)
 {
 	memset(q, 0, sizeof(*q));
-	pf_addr_parse("10.0.0.1", q->ip1);
+	pf_addr_parse("2001:db8::1", q->ip1);
 	pf_addr_parse("2001:db8::2", q->ip2);
 	q->level = 1;
 	q->seconds = 120;
@@ -243,7 +243,7 @@ static void test_roundtrip_broker_messages(void)
 	strcpy(m.confirm.quote_id, QID);
 	strcpy(m.confirm.tx_hash, TX);
 	pf_addr_parse("fe80::1", m.confirm.ip1);
-	pf_addr_parse("192.168.1.7", m.confirm.ip2);
+	pf_addr_parse("fe80::7", m.confirm.ip2);
 	m.confirm.level = 2;
 	m.confirm.rate_bps = 150000000;
 	m.confirm.start = 1700000010;
@@ -293,6 +293,7 @@ static void test_signature_exact_bytes(void)
 {
 	struct pf_msg m = {.type = PF_MSG_ORDER};
 	struct json_object *root, *v;
+	struct pf_err_msg e;
 	char msg[4096];
 	uint8_t sig[64];
 	size_t len;
@@ -319,6 +320,13 @@ static void test_signature_exact_bytes(void)
 	json_object_object_get_ex(root, "verification", &v);
 	CHECK_STR(json_object_get_string(v), TX);
 	json_object_put(root);
+	/* a refused ORDER still says it was an ORDER, so the broker counts it */
+	msg[0] = strstr(frame, "\"signature\":\"")[13];
+	strstr(frame, "\"signature\":\"")[13] = msg[0] == '0' ? '1' : '0';
+	CHECK_EQ(dec(frame, PF_FROM_CLIENT, NULL, &m, &e), PF_E_BAD_SIGNATURE);
+	CHECK_EQ(m.type, PF_MSG_ORDER);
+	CHECK_EQ(dec("{\"message_type\":\"BUY\"}", PF_FROM_CLIENT, NULL, &m, &e), PF_E_BAD_FIELD);
+	CHECK_EQ(m.type, PF_MSG_NONE);
 	free(frame);
 }
 
@@ -437,6 +445,53 @@ static void test_envelope_errors(void)
 		 PF_E_BAD_FIELD);
 	CHECK_EQ(dec_free(envelope("QUOTE_REQUEST", "{}", "abc", ""), PF_FROM_CLIENT, NULL),
 		 PF_E_BAD_FIELD);
+}
+
+/* The refusal text of a QUOTE_REQUEST for ip1, ip2 (raw JSON values). */
+static const char *qr_error(const char *ip1, const char *ip2, struct pf_err_msg *e)
+{
+	char key[80], *data, *frame;
+	struct pf_msg *m = malloc(sizeof(*m));
+
+	snprintf(key, sizeof(key), "\"%s\"", key_hex(&client));
+	data = qr_data(ip1, ip2, "1", "60", key, "");
+	frame = signed_env(&client, "QUOTE_REQUEST", data, "");
+	if (dec(frame, PF_FROM_CLIENT, NULL, m, e) == PF_OK)
+		pf_err_set(e, PF_OK, "accepted");
+	free(m);
+	free(frame);
+	free(data);
+	return e->text;
+}
+
+#define QR_IP "QUOTE_REQUEST data: \"ip1\" "
+
+/* A refused address says what is wrong with it; a pair of two families is refused. */
+static void test_ip_refusals(void)
+{
+	struct pf_err_msg e;
+
+	CHECK_STR(qr_error("\"fe80::1%eth0\"", "\"fe80::2\"", &e),
+		  QR_IP "'fe80::1%eth0' has a zone index (%...), which only means something on "
+			"one host: give the address without it");
+	CHECK_EQ(e.code, PF_E_BAD_IP);
+	CHECK_STR(qr_error("\"10.0.0.0/24\"", "\"10.0.0.2\"", &e),
+		  QR_IP "'10.0.0.0/24' is a prefix: give one host address, without /LENGTH");
+	CHECK_STR(qr_error("\"10.0.0.01\"", "\"10.0.0.2\"", &e),
+		  QR_IP "'10.0.0.01' has an IPv4 part with a leading zero: write 10.0.0.1, not "
+			"010.0.0.1");
+	CHECK_STR(qr_error("\"10.0.0.1 \"", "\"10.0.0.2\"", &e),
+		  QR_IP "'10.0.0.1 ' contains white space: give the address alone");
+	CHECK_STR(qr_error("\"0.0.0.0\"", "\"10.0.0.2\"", &e),
+		  QR_IP "'0.0.0.0' is the unspecified address, which names no host");
+	CHECK_STR(qr_error("\"10.0.0.x\"", "\"10.0.0.2\"", &e),
+		  QR_IP "'10.0.0.x' is not an IPv4 or IPv6 address");
+	CHECK_STR(qr_error("\"10.0.0.1\"", "\"2001:db8::2\"", &e),
+		  "QUOTE_REQUEST data: \"ip2\" is not of ip1's family: a packet goes between two "
+		  "IPv4 or two IPv6 addresses, never one of each, so this pair could never carry "
+		  "traffic");
+	CHECK_EQ(e.code, PF_E_BAD_IP);
+	CHECK_STR(qr_error("\"10.0.0.1\"", "\"::ffff:10.0.0.2\"", &e), "accepted");
 }
 
 static void test_quote_request_fields(void)
@@ -879,6 +934,7 @@ int main(void)
 	RUN(test_quote_id_in_input);
 	RUN(test_quote_input);
 	RUN(test_ip_text);
+	RUN(test_ip_refusals);
 	RUN(test_reader_to_decoder);
 	return unit_done();
 }

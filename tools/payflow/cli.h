@@ -50,6 +50,7 @@ enum {
 	OPT_FROM,
 	OPT_YES,
 	OPT_FORCE,
+	OPT_TX,
 };
 #define COMMON_OPTIONS                                                                             \
 	{"json", no_argument, NULL, OPT_JSON}, {"broker", required_argument, NULL, OPT_BROKER},    \
@@ -139,6 +140,26 @@ int record_payment(struct cli *c, const struct session *s, const struct pf_confi
 		   const char *amount, const char *payer, const char *order_frame);
 /* Loads the record of id (id NULL or "": the last one). 0, -ENOENT, or < 0. */
 int record_load(struct cli *c, const char *id, struct record *r);
+/* Writes text to path through a synced temporary file and a rename. */
+int record_write_atomic(const char *path, const char *text);
+
+/* journal.c: purchases in progress, PAYFLOW_HOME/purchases/QUOTE_ID.json. */
+struct journal {
+	char path[PATH_MAX + 64];
+	struct json_object *o;
+};
+/* Starts the journal of quote q (its signed frame) before paying: state "quoted". */
+int journal_create(struct cli *c, struct journal *j, const struct session *s,
+		   const struct pf_quote *q, const char *quote_frame, const char *payer);
+/* Sets string members from {key, value, ..., NULL} and writes the file. */
+int journal_set(struct journal *j, const char *const *kv);
+const char *journal_get(const struct journal *j, const char *key);
+/* Removes the file: the purchase is finished. */
+int journal_done(struct journal *j);
+void journal_close(struct journal *j);
+int journal_load(struct cli *c, const char *quote_id, struct journal *j);
+/* Quote ids of journals starting with prefix (up to max); the count or -errno. */
+int journal_find(struct cli *c, const char *prefix, char ids[][PF_ID_HEX + 1], int max);
 
 /* purchase.c: quote -> price prompt -> pay -> order -> confirm, for buy and extend. */
 struct purchase {
@@ -146,6 +167,15 @@ struct purchase {
 	bool yes;		     /* skip the price prompt */
 };
 int purchase_run(struct cli *c, struct session *s, struct purchase *p);
+/* After the payment was sent: mined -> ORDER until CONFIRM -> record; j as journalled. */
+int purchase_finish(struct cli *c, struct session *s, struct journal *j, const struct pf_quote *q,
+		    struct pf_wallet *w);
+/* The signed ORDER for payment tx (raw: its bytes in key mode, else NULL), journalled. */
+int purchase_journal_payment(struct journal *j, const struct pf_keypair *kp,
+			     const struct pf_quote *q, const char *payer, const char *tx,
+			     const char *raw);
+/* Opens the wallet the options or config name (payer: read-only, for receipts). */
+int purchase_wallet(struct cli *c, struct pf_wallet *w, const char *payer);
 /*
  * The options buy and extend share (--seconds, --from, --yes and the common
  * ones) for one getopt result. Returns 0 when taken, else a code for
@@ -161,6 +191,7 @@ int cmd_status(struct cli *c, int argc, char **argv);
 int cmd_extend(struct cli *c, int argc, char **argv);
 int cmd_watch(struct cli *c, int argc, char **argv);
 int cmd_keygen(struct cli *c, int argc, char **argv);
+int cmd_resume(struct cli *c, int argc, char **argv);
 
 /* status.c helper shared by status and watch: STATUS by id or pair. */
 int status_query(struct cli *c, struct session *s, const char *id, const char *peer,

@@ -315,6 +315,11 @@ static int pay_key(struct pf_wallet *w, const struct pf_quote *q, struct pf_wall
 		rc = pf_eip1559_sign(&tx, &w->key, &stx);
 	if (rc)
 		return rc;
+	pf_hex_encode_0x(stx.hash, sizeof(stx.hash), out->tx_hash);
+	if (w->on_signed && (rc = w->on_signed(w->on_signed_ctx, out->tx_hash, stx.raw_hex))) {
+		pf_signed_tx_free(&stx);
+		return pf_fail(rc, "cannot record the payment before sending it");
+	}
 	struct json_object *params = json_object_new_array();
 
 	json_object_array_add(params, json_object_new_string(stx.raw_hex));

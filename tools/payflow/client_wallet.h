@@ -39,6 +39,11 @@ struct pf_wallet {
 	struct pf_jsonrpc *rpc;
 	char address[PF_ETH_ADDR_STRLEN]; /* lowercase "0x..." */
 	struct pf_ethkey key;		  /* PF_WALLET_KEY only */
+	/* Key mode: called with the signed transaction's hash and raw bytes (hex)
+	 * before they are sent, so the caller can record them; non-zero stops
+	 * the payment. */
+	int (*on_signed)(void *ctx, const char *tx_hash, const char *raw_hex);
+	void *on_signed_ctx;
 };
 
 /* What a payment was sent as. */

@@ -61,6 +61,7 @@ static const struct help {
      "    buy      buy a reservation: quote, confirm the price, pay, order\n"
      "    status   time left, rate and bytes of a reservation\n"
      "    extend   buy more time for an active reservation\n"
+     "    resume   finish purchases that were interrupted after paying\n"
      "    watch    live rate, remaining time and spend, each second\n"
      "    keygen   create the client's ed25519 identity\n"
      "\n"
@@ -102,7 +103,9 @@ static const struct help {
      "    through PENDING until the broker's CONFIRM, all bounded by --timeout.\n"
      "    On a terminal the wait shows progress on stderr. It prints the\n"
      "    reservation: id, pair, rate, start, end and transaction hash, and keeps\n"
-     "    a record in reservations/ID.json.\n"
+     "    a record in reservations/ID.json. The quote, the payment and the ORDER\n"
+     "    are journalled before each step (purchases/); an interrupted purchase is\n"
+     "    finished by payflow resume.\n"
      "\n"
      "OPTIONS\n"
      "    --level N     the level to buy, 1 or more (payflow menu; 0 is free, not sold)\n"
@@ -152,6 +155,32 @@ static const struct help {
      "\n"
      "JSON\n"
      "    as for buy\n"
+     "\n",
+     true},
+    {"resume",
+     "NAME\n"
+     "    payflow resume - finish a purchase that was interrupted\n"
+     "\n"
+     "SYNOPSIS\n"
+     "    payflow resume [ID] [--tx HASH] [--rpc URL] [COMMON OPTIONS]\n"
+     "\n"
+     "DESCRIPTION\n"
+     "    buy and extend journal each purchase in purchases/QUOTE_ID.json: the\n"
+     "    signed QUOTE before paying, the transaction hash and the signed ORDER as\n"
+     "    soon as the hash is known (a local key: before the transaction is sent;\n"
+     "    a node-managed account: when the node returns the hash). resume takes\n"
+     "    the purchases left unfinished (killed, network lost, --timeout), sends a\n"
+     "    signed payment again when the node does not have it, waits until it is\n"
+     "    mined, and sends the ORDER until CONFIRM or a final refusal, like buy.\n"
+     "    ID is a quote id or a prefix of one; without it, every unfinished\n"
+     "    purchase.\n"
+     "\n"
+     "OPTIONS\n"
+     "    --tx HASH     the payment of quote ID, when the journal has no hash (a\n"
+     "                  node-managed account interrupted before the node answered)\n"
+     "\n"
+     "JSON\n"
+     "    as for buy, one object per purchase finished\n"
      "\n",
      true},
     {"watch",
@@ -253,8 +282,8 @@ static const struct {
 	const char *name;
 	int (*fn)(struct cli *c, int argc, char **argv);
 } commands[] = {
-    {"menu", cmd_menu},	    {"buy", cmd_buy},	  {"status", cmd_status},
-    {"extend", cmd_extend}, {"watch", cmd_watch}, {"keygen", cmd_keygen},
+    {"menu", cmd_menu},	  {"buy", cmd_buy},	  {"status", cmd_status}, {"extend", cmd_extend},
+    {"watch", cmd_watch}, {"keygen", cmd_keygen}, {"resume", cmd_resume},
 };
 
 /* Home, config file and environment; the timeout default. */

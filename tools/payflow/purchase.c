@@ -3,7 +3,9 @@
  * The purchase shared by buy and extend: QUOTE_REQUEST -> QUOTE (checked
  * against the request and the MENU) -> price prompt -> payment on the
  * ledger -> ORDER, resent through PENDING until CONFIRM, bounded by
- * --timeout -> local record -> the reservation printed.
+ * --timeout -> local record -> the reservation printed. The quote, the
+ * transaction and the signed ORDER are journalled (journal.c) before each
+ * step that could lose them, so `payflow resume` can finish the purchase.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -17,7 +19,11 @@
 #include "tools/payflow/cli.h"
 #include "broker/proto/quote.h"
 
-#define POLL_MS 1000 /* between receipt polls and ORDER resends */
+#define POLL_MS	       1000  /* between receipt polls and ORDER resends */
+#define BACKOFF_MAX_MS 30000 /* internal_error: resends back off up to this */
+/* How long after a quote's expiry tx_not_found may still change (the broker's
+ * node can lag the buyer's; PROTOCOL.md 6.6, broker.tx_grace's default). */
+#define TX_GRACE_S 60
 
 static long long now_ms(void)
 {
@@ -81,10 +87,10 @@ static bool confirm_price(struct cli *c, const struct session *s, const struct p
 	return !strcasecmp(line, "y") || !strcasecmp(line, "yes");
 }
 
-static int open_wallet(struct cli *c, struct pf_wallet *w)
+int purchase_wallet(struct cli *c, struct pf_wallet *w, const char *payer)
 {
 	const char *rpc = c->rpc ? c->rpc : c->cfg.rpc;
-	const char *account = c->account, *key = c->key;
+	const char *account = payer ? payer : c->account, *key = payer ? NULL : c->key;
 
 	/* An option picks the mode; else the environment / config file does. */
 	if (!account && !key) {
@@ -97,7 +103,8 @@ static int open_wallet(struct cli *c, struct pf_wallet *w)
 }
 
 /* Waits until the payment is mined with status 1. */
-static int wait_mined(struct cli *c, struct pf_wallet *w, const char *hash, long long deadline)
+static int wait_mined(struct cli *c, struct pf_wallet *w, const char *hash, const char *quote_id,
+		      long long deadline)
 {
 	int n = 0;
 
@@ -112,10 +119,12 @@ static int wait_mined(struct cli *c, struct pf_wallet *w, const char *hash, long
 		}
 		if (now_ms() >= deadline) {
 			progress_done();
-			return cli_fail(c, PF_EXIT_TIMEOUT, NULL,
-					"payment %s was not mined within %llu s%s%s", hash,
-					(unsigned long long)c->timeout, rc ? ": " : "",
-					rc ? pf_last_error() : "");
+			return cli_fail(
+			    c, PF_EXIT_TIMEOUT, NULL,
+			    "payment %s was not mined within %llu s%s%s; payflow resume "
+			    "%s finishes the purchase",
+			    hash, (unsigned long long)c->timeout, rc ? ": " : "", rc ? pf_last_error() : "",
+			    quote_id);
 		}
 		progress("waiting for the payment to be mined (%d s)", n++);
 		sleep_ms(POLL_MS);
@@ -135,16 +144,47 @@ static bool confirm_matches(const struct pf_confirm *cf, const struct pf_quote *
 	       (!q->extends[0] || !strcmp(cf->reservation_id, q->extends));
 }
 
-/* Sends the ORDER until CONFIRM; PENDING and a broken link are retried. */
-static int order_loop(struct cli *c, struct session *s, const char *frame, size_t len,
-		      const struct pf_quote *q, const struct pf_wallet_payment *pay,
+/*
+ * An ERROR that may still turn into CONFIRM: the broker's node has not seen
+ * the payment yet (tx_not_found from a broker without broker.tx_grace), or
+ * the broker could not ask its node (internal_error, resent with backoff),
+ * while the quote's grace lasts.
+ */
+static bool transient(const struct pf_err_msg *e, const struct pf_quote *q, int *wait_ms)
+{
+	if ((uint64_t)time(NULL) > q->expires_at + TX_GRACE_S)
+		return false;
+	if (e->code == PF_E_TX_NOT_FOUND)
+		return true;
+	if (e->code != PF_E_INTERNAL)
+		return false;
+	*wait_ms = *wait_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : *wait_ms * 2;
+	return true;
+}
+
+/* A final refusal of a paid ORDER: kept in the journal as the evidence. */
+static int refused(struct cli *c, struct journal *j, const struct pf_err_msg *e,
+		   const struct pf_refusal_ctx *ctx)
+{
+	const char *kv[] = {"state",   "refused", "error", pf_err_name(e->code),
+			    "message", e->text,	  NULL};
+
+	if (journal_set(j, kv))
+		cli_note(c, "could not mark %s refused", j->path);
+	return cli_refused(c, e, ctx);
+}
+
+/* Sends the ORDER until CONFIRM; PENDING, transient errors and a broken link are retried. */
+static int order_loop(struct cli *c, struct session *s, struct journal *j, const struct pf_quote *q,
 		      long long deadline, struct pf_confirm *cf)
 {
+	const char *frame = journal_get(j, "order"), *tx = journal_get(j, "tx_hash");
 	struct pf_refusal_ctx ctx = {s->menu.currency, (unsigned int)s->menu.decimals, q->amount,
-				     pay->value};
+				     q->amount};
+	size_t len = strlen(frame);
 	struct pf_msg reply;
 	bool broken = false;
-	int waited = 0, rc;
+	int waited = 0, wait_ms = POLL_MS, rc;
 
 	for (;;) {
 		long long left = deadline - now_ms();
@@ -170,35 +210,38 @@ static int order_loop(struct cli *c, struct session *s, const char *frame, size_
 		}
 		if (!rc && reply.type == PF_MSG_CONFIRM) {
 			progress_done();
-			if (!confirm_matches(&reply.confirm, q, pay->tx_hash))
+			if (!confirm_matches(&reply.confirm, q, tx))
 				return cli_fail(c, PF_EXIT_FAILURE, NULL,
 						"the broker's CONFIRM does not match quote %s and "
 						"payment %s",
-						q->quote_id, pay->tx_hash);
+						q->quote_id, tx);
 			*cf = reply.confirm;
 			return 0;
 		}
-		if (!rc && reply.type == PF_MSG_ERROR) {
+		if (!rc && reply.type == PF_MSG_ERROR && transient(&reply.error, q, &wait_ms)) {
+			progress("the broker cannot confirm the payment yet: %s (%d s)",
+				 pf_err_name(reply.error.code), waited);
+		} else if (!rc && reply.type == PF_MSG_ERROR) {
 			progress_done();
-			return cli_refused(c, &reply.error, &ctx);
-		}
-		if (!rc && reply.type == PF_MSG_PENDING)
+			return refused(c, j, &reply.error, &ctx);
+		} else if (!rc && reply.type == PF_MSG_PENDING) {
+			wait_ms = POLL_MS;
 			progress("waiting for confirmations: %llu of %llu (%d s)",
 				 (unsigned long long)reply.pending.confirmations,
 				 (unsigned long long)reply.pending.required, waited);
-		else if (!rc)
+		} else if (!rc)
 			return cli_fail(c, PF_EXIT_FAILURE, NULL,
 					"the broker answered ORDER with %s",
 					pf_msg_type_name(reply.type));
 	retry:
-		sleep_ms(POLL_MS);
-		waited++;
+		sleep_ms(wait_ms);
+		waited += wait_ms / 1000;
 	}
 	progress_done();
 	return cli_fail(c, PF_EXIT_TIMEOUT, NULL,
-			"no CONFIRM within %llu s. The payment %s for quote %s is made; run the "
-			"same command again later only after checking payflow status",
-			(unsigned long long)c->timeout, pay->tx_hash, q->quote_id);
+			"no CONFIRM within %llu s. The payment %s for quote %s is made and "
+			"recorded; payflow resume %s finishes the purchase",
+			(unsigned long long)c->timeout, tx, q->quote_id, q->quote_id);
 }
 
 static void print_reservation(struct cli *c, const struct session *s, const struct pf_confirm *cf,
@@ -291,23 +334,105 @@ int purchase_option(struct cli *c, int opt, const char *arg, struct purchase *p,
 	}
 }
 
+int purchase_journal_payment(struct journal *j, const struct pf_keypair *kp,
+			     const struct pf_quote *q, const char *payer, const char *tx,
+			     const char *raw)
+{
+	struct pf_msg m = {.type = PF_MSG_ORDER};
+	char *frame;
+	size_t len;
+	int rc;
+
+	snprintf(m.order.quote_id, sizeof(m.order.quote_id), "%s", q->quote_id);
+	snprintf(m.order.payer, sizeof(m.order.payer), "%s", payer);
+	snprintf(m.order.tx_hash, sizeof(m.order.tx_hash), "%s", tx);
+	frame = pf_msg_encode(&m, kp, &len);
+	if (!frame)
+		return -errno;
+	const char *kv[] = {"state", "paid", "tx_hash", tx, "order", frame, "raw_tx", raw, NULL};
+
+	if (!raw)
+		kv[6] = NULL;
+	rc = journal_set(j, kv);
+	free(frame);
+	return rc;
+}
+
+struct signed_ctx {
+	struct journal *j;
+	const struct pf_keypair *kp;
+	const struct pf_quote *q;
+	const char *payer;
+};
+
+/* Key mode: the hash and bytes are journalled before they leave. */
+static int on_signed(void *arg, const char *tx, const char *raw)
+{
+	struct signed_ctx *x = arg;
+
+	return purchase_journal_payment(x->j, x->kp, x->q, x->payer, tx, raw);
+}
+
+/* Pays q; the journal has the ORDER for the payment afterwards. */
+static int pay(struct cli *c, struct journal *j, struct pf_wallet *w, const struct pf_quote *q,
+	       const struct pf_keypair *kp)
+{
+	struct signed_ctx x = {j, kp, q, w->address};
+	struct pf_wallet_payment out;
+
+	w->on_signed = on_signed;
+	w->on_signed_ctx = &x;
+	if (pf_wallet_pay(w, q, &out)) {
+		if (!journal_get(j, "tx_hash")) {
+			journal_done(j); /* nothing left this host */
+			return cli_fail(c, PF_EXIT_PAYMENT, NULL, "payment failed: %s", pf_last_error());
+		}
+		return cli_fail(c, PF_EXIT_PAYMENT, NULL,
+				"payment failed: %s. The signed payment %s is kept: payflow "
+				"resume %s sends it again",
+				pf_last_error(), journal_get(j, "tx_hash"), q->quote_id);
+	}
+	/* Account mode: the hash exists only now; a crash before this line loses it. */
+	if (!journal_get(j, "tx_hash") &&
+	    purchase_journal_payment(j, kp, q, w->address, out.tx_hash, NULL))
+		cli_note(c, "could not record payment %s in %s", out.tx_hash, j->path);
+	return 0;
+}
+
+int purchase_finish(struct cli *c, struct session *s, struct journal *j, const struct pf_quote *q,
+		    struct pf_wallet *w)
+{
+	long long deadline = now_ms() + (long long)c->timeout * 1000;
+	const char *payer = journal_get(j, "payer");
+	struct pf_confirm cf;
+	int rc;
+
+	rc = wait_mined(c, w, journal_get(j, "tx_hash"), q->quote_id, deadline);
+	if (!rc)
+		rc = order_loop(c, s, j, q, deadline, &cf);
+	if (rc)
+		return rc;
+	if (record_payment(c, s, &cf, q->amount, payer, journal_get(j, "order")) < 0)
+		cli_note(c, "could not save the record of reservation %s under %s",
+			 cf.reservation_id, c->home);
+	else
+		journal_done(j);
+	print_reservation(c, s, &cf, q, payer);
+	return 0;
+}
+
 int purchase_run(struct cli *c, struct session *s, struct purchase *p)
 {
-	struct pf_msg order = {.type = PF_MSG_ORDER};
-	struct pf_wallet_payment pay;
-	struct pf_confirm cf;
+	struct journal j = {0};
 	struct pf_keypair kp;
 	struct pf_wallet w;
 	struct pf_quote q;
-	char *frame = NULL;
-	size_t len;
-	long long deadline;
 	int rc;
 
 	rc = identity_load(c, &kp);
 	if (rc)
 		return rc;
-	rc = open_wallet(c, &w);
+	rc = purchase_wallet(c, &w, NULL);
 	if (rc)
 		goto out_key;
 	rc = get_quote(c, s, &kp, p, &q);
@@ -317,38 +442,29 @@ int purchase_run(struct cli *c, struct session *s, struct purchase *p)
 		rc = cli_fail(c, PF_EXIT_DECLINED, NULL, "cancelled: nothing was paid");
 		goto out;
 	}
-	if ((rc = pf_wallet_check_chain(&w, q.chain_id)) || (rc = pf_wallet_pay(&w, &q, &pay))) {
+	if (pf_wallet_check_chain(&w, q.chain_id)) {
 		rc = cli_fail(c, PF_EXIT_PAYMENT, NULL, "payment failed: %s", pf_last_error());
 		goto out;
 	}
+	if (journal_create(c, &j, s, &q, s->last_frame, w.address)) {
+		rc = cli_fail(c, PF_EXIT_FAILURE, NULL,
+			      "cannot record quote %s under %s/purchases: nothing was paid",
+			      q.quote_id, c->home);
+		goto out;
+	}
+	rc = pay(c, &j, &w, &q, &kp);
+	if (rc)
+		goto out;
 	if (!c->json) {
 		char amt[128];
 
 		cli_note(c, "paid %s for quote %s in transaction %s",
-			 fmt_amount(q.amount, &s->menu, amt, sizeof(amt)), q.quote_id, pay.tx_hash);
+			 fmt_amount(q.amount, &s->menu, amt, sizeof(amt)), q.quote_id,
+			 journal_get(&j, "tx_hash"));
 	}
-	deadline = now_ms() + (long long)c->timeout * 1000;
-	rc = wait_mined(c, &w, pay.tx_hash, deadline);
-	if (rc)
-		goto out;
-	snprintf(order.order.quote_id, sizeof(order.order.quote_id), "%s", q.quote_id);
-	snprintf(order.order.payer, sizeof(order.order.payer), "%s", w.address);
-	snprintf(order.order.tx_hash, sizeof(order.order.tx_hash), "%s", pay.tx_hash);
-	frame = pf_msg_encode(&order, &kp, &len);
-	if (!frame) {
-		rc = cli_fail(c, PF_EXIT_FAILURE, NULL, "cannot encode the ORDER: %s",
-			      strerror(errno));
-		goto out;
-	}
-	rc = order_loop(c, s, frame, len, &q, &pay, deadline, &cf);
-	if (rc)
-		goto out;
-	if (record_payment(c, s, &cf, q.amount, w.address, frame) < 0)
-		cli_note(c, "could not save the record of reservation %s under %s",
-			 cf.reservation_id, c->home);
-	print_reservation(c, s, &cf, &q, w.address);
+	rc = purchase_finish(c, s, &j, &q, &w);
 out:
-	free(frame);
+	journal_close(&j);
 	pf_wallet_close(&w);
 out_key:
 	pf_keypair_wipe(&kp);

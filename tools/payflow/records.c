@@ -24,7 +24,7 @@ static int record_dir(struct cli *c, char *dir, size_t len)
 	return 0;
 }
 
-static int write_atomic(const char *path, const char *text)
+int record_write_atomic(const char *path, const char *text)
 {
 	char tmp[PATH_MAX + 160];
 	size_t len = strlen(text);
@@ -108,15 +108,16 @@ int record_payment(struct cli *c, const struct session *s, const struct pf_confi
 	json_object_object_add(p, "order", json_object_new_string(order_frame));
 	if (s->last_frame)
 		json_object_object_add(o, "confirm", json_object_new_string(s->last_frame));
-	rc = write_atomic(path, json_object_to_json_string_ext(
-				    o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+	rc = record_write_atomic(path,
+				 json_object_to_json_string_ext(
+				     o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 	if (!rc) {
 		char last[PATH_MAX + 48], text[PF_ID_HEX + 2];
 
 		snprintf(last, sizeof(last), "%s/last", dir);
 		snprintf(text, sizeof(text), "%s\n", cf->reservation_id);
-		rc = write_atomic(last, text);
+		rc = record_write_atomic(last, text);
 	}
 	return rc;
 }

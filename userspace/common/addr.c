@@ -21,6 +21,32 @@ int pf_addr_parse(const char *text, __u8 out[16])
 	return inet_pton(AF_INET6, text, out) == 1 ? 0 : -EINVAL;
 }
 
+/* A dotted-quad part written with a leading zero ("010"), which inet_pton refuses. */
+static bool v4_leading_zero(const char *text)
+{
+	if (!strchr(text, '.'))
+		return false;
+	for (const char *p = text; *p; p++)
+		if (*p == '0' && (p == text || p[-1] == '.' || p[-1] == ':') && p[1] >= '0' &&
+		    p[1] <= '9')
+			return true;
+	return false;
+}
+
+const char *pf_addr_why_bad(const char *text)
+{
+	if (strpbrk(text, " \t\r\n"))
+		return "contains white space: give the address alone";
+	if (strchr(text, '%'))
+		return "has a zone index (%...), which only means something on one host: give "
+		       "the address without it";
+	if (strchr(text, '/'))
+		return "is a prefix: give one host address, without /LENGTH";
+	if (v4_leading_zero(text))
+		return "has an IPv4 part with a leading zero: write 10.0.0.1, not 010.0.0.1";
+	return "is not an IPv4 or IPv6 address";
+}
+
 bool pf_addr_is_v4(const __u8 addr[16])
 {
 	return !memcmp(addr, v4_prefix, sizeof(v4_prefix));

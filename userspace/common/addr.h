@@ -16,6 +16,8 @@ int pf_addr_parse(const char *text, __u8 out[16]);
 /* Formats IPv4-mapped addresses as dotted quads. Returns buf. */
 const char *pf_addr_format(const __u8 addr[16], char *buf, size_t len);
 bool pf_addr_is_v4(const __u8 addr[16]);
+/* Why pf_addr_parse() refuses text, as the end of a sentence ("has a zone ..."). */
+const char *pf_addr_why_bad(const char *text);
 /* Parses two address strings into a key. Returns 0 or -EINVAL (names the bad one). */
 int pf_key_parse(struct pf_key *key, const char *a, const char *b, const char **bad);
 /* "lo <-> hi". Returns buf. */

@@ -73,6 +73,7 @@ struct pf_conf_broker {
 	__u32 min_seconds, max_seconds;
 	__u32 quote_ttl_s;
 	__u32 confirm_grace_s; /* a quote's hold outlives its expiry by this much */
+	__u32 tx_grace_s;      /* PENDING, not tx_not_found, this long after expiry */
 	__u32 idle_timeout_s;
 	__u32 max_conns, max_conns_per_addr;
 	/* Per-client limits (broker/sales/guard.h): each per address and per key. */

@@ -138,6 +138,8 @@ void pfd_arm_timer(struct pfd *d);
 /* The ifindexes of a port set; returns how many. */
 int pfd_ifindexes(const struct pfd *d, pf_portset set, __u32 *out);
 struct pf_resv pfd_map_entry(const struct pfd_resv *r);
+/* Wall-clock end to show: an active reservation's end, a hold's lapse. */
+__s64 pfd_resv_shown_end(const struct pfd_resv *r);
 struct json_object *pfd_resv_json(const struct pfd *d, const struct pf_key *key, __u64 id,
 				  const char *state, __u64 rate, __u32 level, __u16 minor,
 				  __s64 start_wall, __s64 end_wall, const char *ports);

@@ -8,11 +8,30 @@
 #include "userspace/common/addr.h"
 #include "userspace/dataplane/resv.h"
 #include "userspace/common/error.h"
+#include "broker/sales/broker_store.h"
 
 struct list_ctx {
 	struct pfd *d;
 	struct json_object *rows;
 };
+
+__s64 pfd_resv_shown_end(const struct pfd_resv *r)
+{
+	/* A hold's end_wall_ns is the quoted reservation's; it lapses at expires_mono. */
+	if (r->state == PF_RS_HOLD)
+		return pf_wall_ns() + ((__s64)r->expires_mono - (__s64)pf_now_ns());
+	return r->end_wall_ns;
+}
+
+/* The id the broker's CONFIRM gave the buyer (PROTOCOL.md), or null for an operator's. */
+static void add_public_id(struct pfd *d, struct json_object *o, __u64 id)
+{
+	char rid[33];
+
+	json_object_object_add(
+	    o, "reservation_id",
+	    d->broker && !pf_bstore_rid_of(d->store, id, rid) ? json_object_new_string(rid) : NULL);
+}
 
 static void list_one(struct pfd_resv *r, void *arg)
 {
@@ -24,9 +43,12 @@ static void list_one(struct pfd_resv *r, void *arg)
 		if (r->ports & (1ULL << i))
 			off += snprintf(ports + off, sizeof(ports) - off, "%s%s", off ? "," : "",
 					l->d->conf.ports[i].ifname);
-	json_object_array_add(
-	    l->rows, pfd_resv_json(l->d, &r->key, r->id, pf_resv_state_name(r->state), r->rate_bps,
-				   r->level, r->minor, r->start_wall_ns, r->end_wall_ns, ports));
+	struct json_object *o =
+	    pfd_resv_json(l->d, &r->key, r->id, pf_resv_state_name(r->state), r->rate_bps, r->level,
+			  r->minor, r->start_wall_ns, pfd_resv_shown_end(r), ports);
+
+	add_public_id(l->d, o, r->id);
+	json_object_array_add(l->rows, o);
 }
 
 static int by_id(const void *a, const void *b)
@@ -98,6 +120,7 @@ struct json_object *pfd_show(struct pfd *d, struct json_object *req, struct json
 	*result = pfd_resv_json(
 	    d, &s.key, s.id, pf_resv_state_name(s.state), s.rate_bps, s.level, s.minor,
 	    s.start_wall_ns, s.state == PF_RS_HOLD ? s.hold_until_wall_ns : s.end_wall_ns, s.ports);
+	add_public_id(d, *result, s.id);
 	if (s.state == PF_RS_ACTIVE && !pf_stats_read(d->dp.maps.resv_stats, &s.key, &st))
 		json_object_object_add(*result, "stats", stats_json(&st));
 	return NULL;
