@@ -53,7 +53,7 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } counters SEC(".maps");
 
-/* Attached ports (userspace bookkeeping, visible with bpftool). */
+/* Attached ports: written by userspace; tc reads which ones run pf_xdp. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, PF_MAX_PORTS);

@@ -43,7 +43,7 @@ static __always_inline int pf_tc_action(struct __sk_buff *skb, struct pf_result 
 SEC("tc")
 int pf_tc_egress(struct __sk_buff *skb)
 {
-	struct pf_pkt p = {.hook = PF_HOOK_TC};
+	struct pf_pkt p = {.hook = PF_HOOK_TC, .ingress = skb->ingress_ifindex};
 
 	p.parsed = pf_parse_skb(skb, &p.key);
 	/* A GSO super-packet's wire_len counts every segment's headers. */

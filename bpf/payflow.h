@@ -66,7 +66,7 @@ enum pf_mode {
 
 /* Config flags. */
 #define PF_CFG_METER_BE	   (1U << 0) /* keep per-pair stats of unreserved flows */
-#define PF_CFG_XDP_POLICES (1U << 1) /* XDP ingress polices; tc only classifies */
+#define PF_CFG_XDP_POLICES (1U << 1) /* XDP polices at its ports; tc polices the rest */
 #define PF_CFG_EARLY_DROP  (1U << 2) /* police: RED-like drops in the bucket's upper half */
 
 /* The single entry of the config map. */
@@ -85,7 +85,7 @@ struct pf_config {
 #define PF_PORT_XDP_NATIVE (1U << 4) /* ... in native (driver) mode */
 #define PF_IFNAMSIZ	   16
 
-/* One attached port, keyed by ifindex in the ports map. Userspace only. */
+/* One attached port, keyed by ifindex in the ports map. tc reads its flags (PF_PORT_XDP). */
 struct pf_port {
 	char ifname[PF_IFNAMSIZ];
 	__u64 capacity_bps; /* HTB root rate */
