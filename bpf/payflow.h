@@ -83,6 +83,7 @@ struct pf_config {
 #define PF_PORT_HTB	   (1U << 2) /* we created the HTB root qdisc */
 #define PF_PORT_XDP	   (1U << 3) /* pf_xdp attached */
 #define PF_PORT_XDP_NATIVE (1U << 4) /* ... in native (driver) mode */
+#define PF_PORT_SRC_GUARD  (1U << 5) /* pf_tc_ingress: only the port's hosts may send */
 #define PF_IFNAMSIZ	   16
 
 /* One attached port, keyed by ifindex in the ports map. tc reads its flags (PF_PORT_XDP). */
@@ -103,8 +104,23 @@ enum pf_counter {
 	PF_CNT_DROP,	    /* dropped by the policer */
 	PF_CNT_NON_IP,	    /* not IPv4/IPv6: passed as best effort */
 	PF_CNT_MALFORMED,   /* truncated or bad header: passed as best effort */
+	PF_CNT_SPOOFED,	    /* dropped at a guarded port: source not among its hosts */
 	PF_CNT_MAX,
 };
+
+/*
+ * A key of the src_allow LPM trie: an address prefix allowed to send into
+ * port `ifindex`. prefixlen counts the ifindex's 32 bits too (always matched
+ * whole) plus the prefix length of the 16-byte address (IPv4 as ::ffff:0:0/96
+ * plus its own length).
+ */
+struct pf_src_key {
+	__u32 prefixlen;
+	__u32 ifindex;
+	__u8 addr[16];
+};
+
+#define PF_MAX_SRC_PREFIXES 16384
 
 /* The HTB layout payflow builds on each shaped port. */
 #define PF_HTB_MAJOR	    0x1U

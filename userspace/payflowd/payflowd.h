@@ -152,6 +152,8 @@ bool pfd_latency(const struct pfd *d, double pct, double *us);
 
 /* reconcile.c */
 int pfd_attach_ports(struct pfd *d);
+/* Writes port p's source allow list (its `hosts`) into the data plane. */
+int pfd_src_guard_sync(struct pfd *d, const struct pf_conf_port *p);
 int pfd_reconcile(struct pfd *d);
 int pfd_detach_all(const struct pf_conf *c);
 

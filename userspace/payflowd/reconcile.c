@@ -71,9 +71,11 @@ int pfd_attach_ports(struct pfd *d)
 	for (; done < d->conf.n_ports && !err; done++) {
 		const struct pf_conf_port *p = &d->conf.ports[done];
 
-		if (attached(&d->dp.maps, p->ifindex))
+		err = pfd_src_guard_sync(d, p);
+		if (err || attached(&d->dp.maps, p->ifindex))
 			continue;
 		o.capacity_bps = p->capacity_bps;
+		o.src_guard = p->n_hosts > 0;
 		err = pf_port_attach(&d->dp, p->ifname, &o);
 		fresh[done] = !err;
 	}
