@@ -55,7 +55,7 @@ static __always_inline struct pf_resv *pf_lookup(const struct pf_key *key, __u64
 		pf_count(PF_CNT_MISS);
 		return NULL;
 	}
-	*now = bpf_ktime_get_ns();
+	*now = bpf_ktime_get_boot_ns();
 	if (r->expires_at <= *now) {
 		pf_count(PF_CNT_EXPIRED);
 		return NULL;

@@ -40,7 +40,7 @@ struct pf_key {
  */
 struct pf_resv {
 	__u64 rate_bps;	  /* guaranteed rate, bit/s */
-	__u64 expires_at; /* CLOCK_MONOTONIC ns; the entry is ignored from then on */
+	__u64 expires_at; /* CLOCK_BOOTTIME ns; the entry is ignored from then on */
 	__u64 resv_id;	  /* the controller's reservation id */
 	__u32 burst;	  /* police mode: bucket depth in bytes */
 	__u32 level;	  /* price level the rate came from */

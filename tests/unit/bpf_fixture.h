@@ -225,12 +225,12 @@ static inline int pf_fx_key(struct pf_key *key, const char *a, const char *b)
 	return 0;
 }
 
-/* bpf_ktime_get_ns() runs on CLOCK_MONOTONIC. */
+/* The data plane's clock: bpf_ktime_get_boot_ns() runs on CLOCK_BOOTTIME. */
 static inline __u64 pf_fx_now(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_BOOTTIME, &ts);
 	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
 }
 
