@@ -361,6 +361,13 @@ static void run_case(const struct bpf_case *c, int hook)
 	pf_fx_close(&fx);
 }
 
+/* Runs a check once per hook. */
+static void on_both_hooks(void (*check)(int hook))
+{
+	check(PF_FX_TC);
+	check(PF_FX_XDP);
+}
+
 /* Runs every row through both hooks, one "ok - table: ROW (HOOK)" line each, as RUN() does. */
 static void run_table(void)
 {
@@ -416,8 +423,7 @@ static void check_expires_between_packets(int hook)
 
 static void test_expires_between_packets(void)
 {
-	check_expires_between_packets(PF_FX_TC);
-	check_expires_between_packets(PF_FX_XDP);
+	on_both_hooks(check_expires_between_packets);
 }
 
 /* 10.0.0.1 <-> 10.0.0.2 is keyed ::ffff:10.0.0.1 / ::ffff:10.0.0.2, exactly these bytes. */
@@ -518,8 +524,7 @@ static void check_truncated(int hook)
 
 static void test_truncated_every_layer(void)
 {
-	check_truncated(PF_FX_TC);
-	check_truncated(PF_FX_XDP);
+	on_both_hooks(check_truncated);
 }
 
 /*
@@ -672,8 +677,7 @@ static void check_police_early_drop(int hook)
 
 static void test_police_early_drop(void)
 {
-	check_police_early_drop(PF_FX_TC);
-	check_police_early_drop(PF_FX_XDP);
+	on_both_hooks(check_police_early_drop);
 }
 
 /*
@@ -705,8 +709,7 @@ static void check_police_62gbit(int hook)
 
 static void test_police_62gbit_default_burst(void)
 {
-	check_police_62gbit(PF_FX_TC);
-	check_police_62gbit(PF_FX_XDP);
+	on_both_hooks(check_police_62gbit);
 }
 
 int main(void)
