@@ -25,6 +25,7 @@ struct pf_pkt {
 	__u64 len;	   /* wire bytes to meter and charge */
 	int parsed;	   /* enum pf_parse_result */
 	__u32 hook;	   /* enum pf_hook */
+	__u32 ingress;	   /* tc: ifindex the packet entered the host by, 0 if local */
 };
 
 /* What to do with the packet, whatever the hook. */
@@ -54,7 +55,7 @@ static __always_inline struct pf_resv *pf_lookup(const struct pf_key *key, __u64
 		pf_count(PF_CNT_MISS);
 		return NULL;
 	}
-	*now = bpf_ktime_get_ns();
+	*now = bpf_ktime_get_boot_ns();
 	if (r->expires_at <= *now) {
 		pf_count(PF_CNT_EXPIRED);
 		return NULL;
@@ -80,12 +81,28 @@ pf_shape(const struct pf_pkt *p, const struct pf_config *cfg, const struct pf_re
 	return pf_result(PF_V_CLASS, r->classid);
 }
 
+/*
+ * Whether pf_xdp policed (and metered) a packet already: only if it entered
+ * through a port of ours with XDP attached. Anything else (an uplink without
+ * XDP, a local sender) is policed by tc, so unpoliced traffic never gets the
+ * HTB-direct priority.
+ */
+static __always_inline int pf_xdp_ingress(__u32 ifindex)
+{
+	struct pf_port *port;
+
+	if (!ifindex)
+		return 0;
+	port = bpf_map_lookup_elem(&ports, &ifindex);
+	return port && (port->flags & PF_PORT_XDP);
+}
+
 /* A live reservation in police mode: charged to its bucket, metered either way. */
 static __always_inline struct pf_result
 pf_police_pkt(const struct pf_pkt *p, const struct pf_config *cfg, struct pf_resv *r, __u64 now)
 {
-	/* XDP policed and metered it at ingress already. */
-	if (p->hook == PF_HOOK_TC && (cfg->flags & PF_CFG_XDP_POLICES))
+	if (p->hook == PF_HOOK_TC && (cfg->flags & PF_CFG_XDP_POLICES) &&
+	    pf_xdp_ingress(p->ingress))
 		return pf_result(PF_V_DIRECT, cfg->direct_id);
 	if (pf_police(r, p->len, now, cfg->flags & PF_CFG_EARLY_DROP)) {
 		pf_meter(&resv_stats, &p->key, p->len, 0);

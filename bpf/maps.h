@@ -53,7 +53,7 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } counters SEC(".maps");
 
-/* Attached ports (userspace bookkeeping, visible with bpftool). */
+/* Attached ports: written by userspace; tc reads which ones run pf_xdp. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, PF_MAX_PORTS);
@@ -61,6 +61,16 @@ struct {
 	__type(value, struct pf_port);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } ports SEC(".maps");
+
+/* The source prefixes allowed at each guarded port (value unused). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, PF_MAX_SRC_PREFIXES);
+	__type(key, struct pf_src_key);
+	__type(value, __u8);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} src_allow SEC(".maps");
 
 static __always_inline void pf_count(__u32 idx)
 {

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
 /*
- * Packet parsing into the unordered-pair key: Ethernet, up to two VLAN tags
+ * Packet parsing into the two addresses and the unordered-pair key: Ethernet, up to two VLAN tags
  * (802.1Q / 802.1ad), IPv4 or IPv6. Every access is bounds-checked; a packet
  * that ends early is reported as malformed and never classified.
  */
@@ -36,11 +36,17 @@ static __always_inline void pf_set_v4(__u8 *dst, __be32 addr)
 	__builtin_memcpy(dst + 12, &addr, 4);
 }
 
-static __always_inline int pf_parse_key(void *data, void *data_end, struct pf_key *key)
+/* A packet's two addresses, 16 bytes each (IPv4 as ::ffff:a.b.c.d). */
+struct pf_addrs {
+	__u8 src[16];
+	__u8 dst[16];
+};
+
+/* Fills `ad` from an Ethernet frame; returns enum pf_parse_result. */
+static __always_inline int pf_parse_addrs(void *data, void *data_end, struct pf_addrs *ad)
 {
 	struct ethhdr *eth = data;
 	void *cur = eth + 1;
-	__u8 a[16], b[16];
 	__u16 proto;
 
 	if (cur > data_end)
@@ -66,8 +72,8 @@ static __always_inline int pf_parse_key(void *data, void *data_end, struct pf_ke
 			return PF_PARSE_MALFORMED;
 		if (ip->version != 4 || ip->ihl < 5)
 			return PF_PARSE_MALFORMED;
-		pf_set_v4(a, ip->saddr);
-		pf_set_v4(b, ip->daddr);
+		pf_set_v4(ad->src, ip->saddr);
+		pf_set_v4(ad->dst, ip->daddr);
 	} else if (proto == ETH_P_IPV6) {
 		struct ipv6hdr *ip6 = cur;
 
@@ -75,15 +81,25 @@ static __always_inline int pf_parse_key(void *data, void *data_end, struct pf_ke
 			return PF_PARSE_MALFORMED;
 		if (ip6->version != 6)
 			return PF_PARSE_MALFORMED;
-		__builtin_memcpy(a, &ip6->saddr, 16);
-		__builtin_memcpy(b, &ip6->daddr, 16);
+		__builtin_memcpy(ad->src, &ip6->saddr, 16);
+		__builtin_memcpy(ad->dst, &ip6->daddr, 16);
 	} else if (proto == ETH_P_8021Q || proto == ETH_P_8021AD) {
 		return PF_PARSE_MALFORMED; /* more than two tags: not a frame we accept */
 	} else {
 		return PF_PARSE_NON_IP;
 	}
-	pf_key_make(key, a, b);
 	return PF_PARSE_OK;
+}
+
+/* The unordered-pair key of an Ethernet frame; returns enum pf_parse_result. */
+static __always_inline int pf_parse_key(void *data, void *data_end, struct pf_key *key)
+{
+	struct pf_addrs ad;
+	int rc = pf_parse_addrs(data, data_end, &ad);
+
+	if (rc == PF_PARSE_OK)
+		pf_key_make(key, ad.src, ad.dst);
+	return rc;
 }
 
 #endif /* PF_PARSE_H */

@@ -40,7 +40,7 @@ struct pf_key {
  */
 struct pf_resv {
 	__u64 rate_bps;	  /* guaranteed rate, bit/s */
-	__u64 expires_at; /* CLOCK_MONOTONIC ns; the entry is ignored from then on */
+	__u64 expires_at; /* CLOCK_BOOTTIME ns; the entry is ignored from then on */
 	__u64 resv_id;	  /* the controller's reservation id */
 	__u32 burst;	  /* police mode: bucket depth in bytes */
 	__u32 level;	  /* price level the rate came from */
@@ -66,7 +66,7 @@ enum pf_mode {
 
 /* Config flags. */
 #define PF_CFG_METER_BE	   (1U << 0) /* keep per-pair stats of unreserved flows */
-#define PF_CFG_XDP_POLICES (1U << 1) /* XDP ingress polices; tc only classifies */
+#define PF_CFG_XDP_POLICES (1U << 1) /* XDP polices at its ports; tc polices the rest */
 #define PF_CFG_EARLY_DROP  (1U << 2) /* police: RED-like drops in the bucket's upper half */
 
 /* The single entry of the config map. */
@@ -83,9 +83,10 @@ struct pf_config {
 #define PF_PORT_HTB	   (1U << 2) /* we created the HTB root qdisc */
 #define PF_PORT_XDP	   (1U << 3) /* pf_xdp attached */
 #define PF_PORT_XDP_NATIVE (1U << 4) /* ... in native (driver) mode */
+#define PF_PORT_SRC_GUARD  (1U << 5) /* pf_tc_ingress: only the port's hosts may send */
 #define PF_IFNAMSIZ	   16
 
-/* One attached port, keyed by ifindex in the ports map. Userspace only. */
+/* One attached port, keyed by ifindex in the ports map. tc reads its flags (PF_PORT_XDP). */
 struct pf_port {
 	char ifname[PF_IFNAMSIZ];
 	__u64 capacity_bps; /* HTB root rate */
@@ -103,8 +104,23 @@ enum pf_counter {
 	PF_CNT_DROP,	    /* dropped by the policer */
 	PF_CNT_NON_IP,	    /* not IPv4/IPv6: passed as best effort */
 	PF_CNT_MALFORMED,   /* truncated or bad header: passed as best effort */
+	PF_CNT_SPOOFED,	    /* dropped at a guarded port: source not among its hosts */
 	PF_CNT_MAX,
 };
+
+/*
+ * A key of the src_allow LPM trie: an address prefix allowed to send into
+ * port `ifindex`. prefixlen counts the ifindex's 32 bits too (always matched
+ * whole) plus the prefix length of the 16-byte address (IPv4 as ::ffff:0:0/96
+ * plus its own length).
+ */
+struct pf_src_key {
+	__u32 prefixlen;
+	__u32 ifindex;
+	__u8 addr[16];
+};
+
+#define PF_MAX_SRC_PREFIXES 16384
 
 /* The HTB layout payflow builds on each shaped port. */
 #define PF_HTB_MAJOR	    0x1U

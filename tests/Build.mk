@@ -1,11 +1,12 @@
 # tests/: drivers of the integration tests, and the BPF unit tests.
 
 # The BPF unit tests run the programs through BPF_PROG_TEST_RUN.
-UNIT_TESTS += test_bpf_btf test_bpf_enforce
+UNIT_TESTS += test_bpf_btf test_bpf_enforce test_bpf_srcguard
 test_bpf_btf_LIBS := dataplane common
 test_bpf_btf_LDLIBS := $(shell pkg-config --libs json-c 2>/dev/null)
 test_bpf_enforce_LIBS := dataplane common
-SKEL_USERS += tests/unit/test_bpf_btf.c tests/unit/test_bpf_enforce.c
+test_bpf_srcguard_LIBS := dataplane common
+SKEL_USERS += tests/unit/test_bpf_btf.c tests/unit/test_bpf_enforce.c tests/unit/test_bpf_srcguard.c
 
 # wallet_mktx: driver of tests/integration/test_wallet_cast.sh
 PROGS += wallet_mktx

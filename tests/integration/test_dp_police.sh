@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # (f) Police mode holds a 100 Mbit/s grant within 15%: first with the tc
 # egress policer, then with XDP (generic mode) policing at ingress; after each,
-# (g) detach leaves nothing behind.
+# (g) detach leaves nothing behind. (h) With XDP policing, a reserved pair
+# whose packets enter by a port without XDP (h3's, an unattached uplink) is
+# still policed by tc: its 10 Mbit/s grant does not carry gigabits.
 source "$(dirname "$0")/lib.sh"
 
 RATE=100000000
-topo_bridge 2
+topo_bridge 3
 iperf_server h2
 
 port_clean() {
@@ -35,6 +37,24 @@ police_run() { # name, attach flags...
 	check "g: detach after $name leaves no program, qdisc or pin" port_clean
 }
 
+# at_most VALUE LIMIT: VALUE <= LIMIT
+at_most() { awk -v v="$1" -v l="$2" 'BEGIN { exit !(v <= l) }'; }
+
+uplink_run() {
+	local got
+	"$CTL" --direct --pin-root "$PIN" attach "${PFX}p1" "${PFX}p2" --mode police --xdp >/dev/null 2>&1 ||
+		{ not_ok "h: attach"; return; }
+	"$CTL" --direct --pin-root "$PIN" grant 10.77.0.3 10.77.0.2 --rate 10mbit --seconds 60 >/dev/null
+	got=$(iperf_json h3 10.77.0.2 4 | goodput_bps)
+	echo "# uplink without XDP, 10 Mbit/s grant: $(ratio "$got" 1000000) Mbit/s"
+	check "h: a 10 Mbit/s grant entering by a port without XDP stays under 15 Mbit/s" \
+		at_most "$got" 15000000
+	check "h: tc policed it (the pair's drops were counted)" \
+		bash -c "'$CTL' --direct --pin-root '$PIN' --json stats 10.77.0.3 10.77.0.2 | jq -e '.stats.drops > 0' >/dev/null"
+	"$CTL" --direct --pin-root "$PIN" detach --all >/dev/null
+}
+
 police_run "tc police"
 police_run "XDP police" --xdp
+uplink_run
 finish

@@ -8,7 +8,7 @@
  *   pf_fx_open()       loads the skeleton with pinning off, or pinned under a
  *                      fresh temp directory in /sys/fs/bpf (bpffs is mounted
  *                      there if it is not yet).
- *   pf_fx_run_tc/xdp() run one packet through a program and return its verdict.
+ *   pf_fx_run_tc/xdp/skb() run one packet through a program and return its verdict.
  *   pf_fx_counter(), pf_fx_stats() read the per-CPU maps summed over CPUs.
  *
  * Everything is static inline so each test binary takes only what it uses.
@@ -225,12 +225,12 @@ static inline int pf_fx_key(struct pf_key *key, const char *a, const char *b)
 	return 0;
 }
 
-/* bpf_ktime_get_ns() runs on CLOCK_MONOTONIC. */
+/* The data plane's clock: bpf_ktime_get_boot_ns() runs on CLOCK_BOOTTIME. */
 static inline __u64 pf_fx_now(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_BOOTTIME, &ts);
 	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
 }
 
@@ -395,12 +395,12 @@ static inline int pf_fx_map_len(const struct bpf_map *map)
 }
 
 /*
- * Runs the tc program once on `pkt`. `ctx` (may be NULL) is the __sk_buff
+ * Runs a tc program once on `pkt`. `ctx` (may be NULL) is the __sk_buff
  * passed in and, on return, the one the program left (priority). Returns the
  * syscall's result (0 or -errno); the verdict goes to *verdict.
  */
-static inline int pf_fx_run_tc(struct pf_fx *fx, const void *pkt, __u32 len, struct __sk_buff *ctx,
-			       int *verdict)
+static inline int pf_fx_run_skb(const struct bpf_program *prog, const void *pkt, __u32 len,
+				struct __sk_buff *ctx, int *verdict)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = pkt, .data_size_in = len, .repeat = 1);
 	int err;
@@ -411,11 +411,18 @@ static inline int pf_fx_run_tc(struct pf_fx *fx, const void *pkt, __u32 len, str
 		opts.ctx_out = ctx;
 		opts.ctx_size_out = sizeof(*ctx);
 	}
-	err = bpf_prog_test_run_opts(bpf_program__fd(fx->skel->progs.pf_tc_egress), &opts);
+	err = bpf_prog_test_run_opts(bpf_program__fd(prog), &opts);
 	if (err)
 		return -errno;
 	*verdict = (int)opts.retval;
 	return 0;
+}
+
+/* pf_fx_run_skb() on the tc egress program. */
+static inline int pf_fx_run_tc(struct pf_fx *fx, const void *pkt, __u32 len, struct __sk_buff *ctx,
+			       int *verdict)
+{
+	return pf_fx_run_skb(fx->skel->progs.pf_tc_egress, pkt, len, ctx, verdict);
 }
 
 /*

@@ -29,6 +29,7 @@
 #define METER  PF_CFG_METER_BE
 #define GBIT   1000000000ULL
 #define ABSENT (-1) /* the pair has no entry in the stats map */
+#define PORT   7    /* ifindex of the port a packet entered by */
 
 static const __u16 ONE_TAG[2] = {ETH_P_8021Q, 0};
 static const __u16 QINQ[2] = {ETH_P_8021AD, ETH_P_8021Q};
@@ -67,6 +68,8 @@ struct bpf_case {
 	__u32 burst, rflags;
 	bool expired;
 	__u32 mode, flags;
+	bool via_port;	  /* tc: the packet entered by port PORT ... */
+	__u32 port_flags; /* ... recorded in the ports map with these PF_PORT_* flags */
 	int pkts;	  /* packets sent, alternating forward and reverse */
 	__u32 tc_prio;	  /* skb->priority of the packets tc passes */
 	bool whole_table; /* resv_stats and be_stats must hold nothing else */
@@ -111,6 +114,8 @@ struct bpf_case {
 		BOTH(.pass = 1, .non_ip = 1, .resv_pkts = ABSENT, .be_pkts = ABSENT)               \
 	}
 
+/* One row per case reads better than clang-format's one line per field. */
+// clang-format off
 static const struct bpf_case CASES[] = {
     HIT_ROW("hit ipv4 shape", AF_INET, A4, B4, NULL, SHAPE, CLASS),
     HIT_ROW("hit ipv6 shape", AF_INET6, A6, B6, NULL, SHAPE, CLASS),
@@ -124,90 +129,34 @@ static const struct bpf_case CASES[] = {
     HIT_ROW("hit ipv6 vlan police", AF_INET6, A6, B6, ONE_TAG, POLICE, DIRECT),
     HIT_ROW("hit ipv4 qinq police", AF_INET, A4, B4, QINQ, POLICE, DIRECT),
     HIT_ROW("hit ipv6 qinq police", AF_INET6, A6, B6, QINQ, POLICE, DIRECT),
-    {.name = "direct flag bypasses htb",
-     .family = AF_INET,
-     .src = A4,
-     .dst = B4,
-     .ra = A4,
-     .rb = B4,
-     .rate = 100000000,
-     .rflags = PF_RESV_F_DIRECT,
-     .mode = SHAPE,
-     .pkts = 1,
-     .tc_prio = DIRECT,
+    {.name = "direct flag bypasses htb", .family = AF_INET, .src = A4, .dst = B4,
+     .ra = A4, .rb = B4, .rate = 100000000, .rflags = PF_RESV_F_DIRECT, .mode = SHAPE,
+     .pkts = 1, .tc_prio = DIRECT,
      BOTH(.pass = 1, .hit = 1, .resv_pkts = 1, .be_pkts = ABSENT)},
     /* Misses: another pair's entry, or none; metered as best effort on request. */
-    {.name = "miss ipv4 meter_be on",
-     .family = AF_INET,
-     .src = A4,
-     .dst = B4,
-     .payload = 20,
-     .ra = A4,
-     .rb = C4,
-     .rate = 100000000,
-     .mode = SHAPE,
-     .flags = METER,
-     .pkts = 2,
-     .tc_prio = BE,
-     .whole_table = true,
+    {.name = "miss ipv4 meter_be on", .family = AF_INET, .src = A4, .dst = B4, .payload = 20,
+     .ra = A4, .rb = C4, .rate = 100000000, .mode = SHAPE, .flags = METER,
+     .pkts = 2, .tc_prio = BE, .whole_table = true,
      BOTH(.pass = 2, .miss = 2, .resv_pkts = ABSENT, .be_pkts = 2)},
-    {.name = "miss ipv4 meter_be off",
-     .family = AF_INET,
-     .src = A4,
-     .dst = B4,
-     .payload = 20,
-     .ra = A4,
-     .rb = C4,
-     .rate = 100000000,
-     .mode = SHAPE,
-     .pkts = 2,
-     .tc_prio = BE,
-     .whole_table = true,
+    {.name = "miss ipv4 meter_be off", .family = AF_INET, .src = A4, .dst = B4, .payload = 20,
+     .ra = A4, .rb = C4, .rate = 100000000, .mode = SHAPE,
+     .pkts = 2, .tc_prio = BE, .whole_table = true,
      BOTH(.pass = 2, .miss = 2, .resv_pkts = ABSENT, .be_pkts = ABSENT)},
-    {.name = "miss ipv6 police meter_be on",
-     .family = AF_INET6,
-     .src = A6,
-     .dst = B6,
-     .payload = 20,
-     .mode = POLICE,
-     .flags = METER,
-     .pkts = 2,
-     .tc_prio = BE,
-     .whole_table = true,
+    {.name = "miss ipv6 police meter_be on", .family = AF_INET6, .src = A6, .dst = B6,
+     .payload = 20, .mode = POLICE, .flags = METER,
+     .pkts = 2, .tc_prio = BE, .whole_table = true,
      BOTH(.pass = 2, .miss = 2, .resv_pkts = ABSENT, .be_pkts = 2)},
-    {.name = "miss ipv6 police meter_be off",
-     .family = AF_INET6,
-     .src = A6,
-     .dst = B6,
-     .payload = 20,
-     .mode = POLICE,
-     .pkts = 2,
-     .tc_prio = BE,
-     .whole_table = true,
+    {.name = "miss ipv6 police meter_be off", .family = AF_INET6, .src = A6, .dst = B6,
+     .payload = 20, .mode = POLICE,
+     .pkts = 2, .tc_prio = BE, .whole_table = true,
      BOTH(.pass = 2, .miss = 2, .resv_pkts = ABSENT, .be_pkts = ABSENT)},
     /* Expired entries are absent: not policed (a zero burst would drop), metered as BE. */
-    {.name = "expired entry ignored",
-     .family = AF_INET,
-     .src = A4,
-     .dst = B4,
-     .ra = A4,
-     .rb = B4,
-     .rate = 80,
-     .expired = true,
-     .mode = POLICE,
-     .flags = METER,
-     .pkts = 1,
-     .tc_prio = BE,
-     .whole_table = true,
+    {.name = "expired entry ignored", .family = AF_INET, .src = A4, .dst = B4,
+     .ra = A4, .rb = B4, .rate = 80, .expired = true, .mode = POLICE, .flags = METER,
+     .pkts = 1, .tc_prio = BE, .whole_table = true,
      BOTH(.pass = 1, .expired = 1, .resv_pkts = ABSENT, .be_pkts = 1)},
-    {.name = "live zero-burst entry drops",
-     .family = AF_INET,
-     .src = A4,
-     .dst = B4,
-     .ra = A4,
-     .rb = B4,
-     .rate = 80,
-     .mode = POLICE,
+    {.name = "live zero-burst entry drops", .family = AF_INET, .src = A4, .dst = B4,
+     .ra = A4, .rb = B4, .rate = 80, .mode = POLICE,
      .pkts = 1,
      BOTH(.pass = 0, .hit = 1, .drop = 1, .resv_pkts = 0, .resv_drops = 1, .be_pkts = ABSENT)},
     SWAP_ROW("swapped order ipv4 shape", AF_INET, V4, W4, SHAPE, CLASS),
@@ -225,84 +174,54 @@ static const struct bpf_case CASES[] = {
     ARP_ROW("arp vlan", ONE_TAG, ETH_HLEN + 4 + 28),
     ARP_ROW("arp qinq", QINQ, ETH_HLEN + 8 + 28),
     /* 80 bit/s refills nothing during a test: the burst alone decides. */
-    {.name = "police drops after burst",
-     .family = AF_INET,
-     .src = A4,
-     .dst = B4,
-     .payload = 46,
-     .len = 100,
-     .ra = A4,
-     .rb = B4,
-     .rate = 80,
-     .burst = 1000,
-     .mode = POLICE,
-     .pkts = 13,
-     .tc_prio = DIRECT,
+    {.name = "police drops after burst", .family = AF_INET, .src = A4, .dst = B4,
+     .payload = 46, .len = 100, .ra = A4, .rb = B4, .rate = 80, .burst = 1000, .mode = POLICE,
+     .pkts = 13, .tc_prio = DIRECT,
      BOTH(.pass = 10, .hit = 13, .drop = 3, .resv_pkts = 10, .resv_drops = 3, .be_pkts = ABSENT)},
-    {.name = "police drops after burst vlan",
-     .family = AF_INET,
-     .src = B4,
-     .dst = A4,
-     .tpid = ONE_TAG,
-     .payload = 42,
-     .len = 100,
-     .ra = A4,
-     .rb = B4,
-     .rate = 80,
-     .burst = 1000,
-     .mode = POLICE,
-     .pkts = 14,
-     .tc_prio = DIRECT,
+    {.name = "police drops after burst vlan", .family = AF_INET, .src = B4, .dst = A4,
+     .tpid = ONE_TAG, .payload = 42, .len = 100, .ra = A4, .rb = B4, .rate = 80, .burst = 1000,
+     .mode = POLICE, .pkts = 14, .tc_prio = DIRECT,
      BOTH(.pass = 10, .hit = 14, .drop = 4, .resv_pkts = 10, .resv_drops = 4, .be_pkts = ABSENT)},
-    /* With XDP_POLICES, XDP polices; tc only classifies (no policing, no metering). */
-    {.name = "xdp_polices flag, burst below one frame",
-     .family = AF_INET,
-     .src = A4,
-     .dst = B4,
-     .payload = 46,
-     .ra = A4,
-     .rb = B4,
-     .rate = 80,
-     .burst = 50,
-     .mode = POLICE,
-     .flags = PF_CFG_XDP_POLICES | METER,
-     .pkts = 5,
-     .tc_prio = DIRECT,
-     .whole_table = true,
+    /*
+     * With XDP_POLICES, XDP polices; tc only classifies (no policing, no
+     * metering) what entered by a port running pf_xdp, and polices the rest.
+     */
+    {.name = "xdp_polices, by an xdp port, burst below one frame", .family = AF_INET,
+     .src = A4, .dst = B4, .payload = 46, .ra = A4, .rb = B4, .rate = 80, .burst = 50,
+     .mode = POLICE, .flags = PF_CFG_XDP_POLICES | METER,
+     .via_port = true, .port_flags = PF_PORT_TC | PF_PORT_XDP,
+     .pkts = 5, .tc_prio = DIRECT, .whole_table = true,
      .tc = {.pass = 5, .hit = 5, .resv_pkts = ABSENT, .be_pkts = ABSENT},
      .xdp = {.pass = 0, .hit = 5, .drop = 5, .resv_pkts = 0, .resv_drops = 5, .be_pkts = ABSENT}},
-    {.name = "xdp_polices flag, burst of ten frames",
-     .family = AF_INET,
-     .src = A4,
-     .dst = B4,
-     .tpid = ONE_TAG,
-     .payload = 42,
-     .len = 100,
-     .ra = A4,
-     .rb = B4,
-     .rate = 80,
-     .burst = 1000,
-     .mode = POLICE,
-     .flags = PF_CFG_XDP_POLICES,
-     .pkts = 14,
-     .tc_prio = DIRECT,
+    {.name = "xdp_polices, by an xdp port, burst of ten frames", .family = AF_INET,
+     .src = A4, .dst = B4, .tpid = ONE_TAG, .payload = 42, .len = 100,
+     .ra = A4, .rb = B4, .rate = 80, .burst = 1000, .mode = POLICE, .flags = PF_CFG_XDP_POLICES,
+     .via_port = true, .port_flags = PF_PORT_XDP,
+     .pkts = 14, .tc_prio = DIRECT,
      .tc = {.pass = 14, .hit = 14, .resv_pkts = ABSENT, .be_pkts = ABSENT},
-     .xdp =
-	 {.pass = 10, .hit = 14, .drop = 4, .resv_pkts = 10, .resv_drops = 4, .be_pkts = ABSENT}},
+     .xdp = {.pass = 10, .hit = 14, .drop = 4, .resv_pkts = 10, .resv_drops = 4, .be_pkts = ABSENT}},
+    {.name = "xdp_polices, by a port without xdp", .family = AF_INET, .src = A4, .dst = B4,
+     .payload = 46, .len = 100, .ra = A4, .rb = B4, .rate = 80, .burst = 1000,
+     .mode = POLICE, .flags = PF_CFG_XDP_POLICES, .via_port = true, .port_flags = PF_PORT_TC,
+     .pkts = 13, .tc_prio = DIRECT,
+     BOTH(.pass = 10, .hit = 13, .drop = 3, .resv_pkts = 10, .resv_drops = 3, .be_pkts = ABSENT)},
+    {.name = "xdp_polices, by an unattached uplink", .family = AF_INET, .src = A4, .dst = B4,
+     .payload = 46, .len = 100, .ra = A4, .rb = B4, .rate = 80, .burst = 1000,
+     .mode = POLICE, .flags = PF_CFG_XDP_POLICES | METER, .via_port = true,
+     .pkts = 13, .tc_prio = DIRECT, .whole_table = true,
+     BOTH(.pass = 10, .hit = 13, .drop = 3, .resv_pkts = 10, .resv_drops = 3, .be_pkts = ABSENT)},
+    {.name = "xdp_polices, sent by the host itself", .family = AF_INET, .src = A4, .dst = B4,
+     .payload = 46, .len = 100, .ra = A4, .rb = B4, .rate = 80, .burst = 1000,
+     .mode = POLICE, .flags = PF_CFG_XDP_POLICES,
+     .pkts = 13, .tc_prio = DIRECT,
+     BOTH(.pass = 10, .hit = 13, .drop = 3, .resv_pkts = 10, .resv_drops = 3, .be_pkts = ABSENT)},
     /* Shape mode never drops, whatever the entry's rate and burst. */
-    {.name = "shape mode never drops",
-     .family = AF_INET,
-     .src = A4,
-     .dst = B4,
-     .payload = 100,
-     .ra = A4,
-     .rb = B4,
-     .rate = 80,
-     .mode = SHAPE,
-     .pkts = 3,
-     .tc_prio = CLASS,
+    {.name = "shape mode never drops", .family = AF_INET, .src = A4, .dst = B4, .payload = 100,
+     .ra = A4, .rb = B4, .rate = 80, .mode = SHAPE,
+     .pkts = 3, .tc_prio = CLASS,
      BOTH(.pass = 3, .hit = 3, .resv_pkts = 3, .be_pkts = ABSENT)},
 };
+// clang-format on
 
 /* Loads the data plane in `mode` with `flags` and, unless r is NULL, the entry of {a, b}. */
 static int setup(struct pf_fx *fx, __u32 mode, __u32 flags, const char *a, const char *b,
@@ -323,9 +242,10 @@ static int setup(struct pf_fx *fx, __u32 mode, __u32 flags, const char *a, const
  * -1000 + -errno if the run failed, -1 for an unknown verdict; *prio gets the
  * priority tc left (SEED for XDP).
  */
-static int run(struct pf_fx *fx, int hook, const __u8 *pkt, __u32 len, __u32 *prio)
+static int run_via(struct pf_fx *fx, int hook, __u32 ingress, const __u8 *pkt, __u32 len,
+		   __u32 *prio)
 {
-	struct __sk_buff ctx = {.priority = SEED};
+	struct __sk_buff ctx = {.priority = SEED, .ingress_ifindex = ingress};
 	int v, err;
 
 	if (hook == PF_FX_TC)
@@ -338,6 +258,11 @@ static int run(struct pf_fx *fx, int hook, const __u8 *pkt, __u32 len, __u32 *pr
 	if (hook == PF_FX_TC)
 		return v == TC_ACT_OK ? 1 : v == TC_ACT_SHOT ? 0 : -1;
 	return v == XDP_PASS ? 1 : v == XDP_DROP ? 0 : -1;
+}
+
+static int run(struct pf_fx *fx, int hook, const __u8 *pkt, __u32 len, __u32 *prio)
+{
+	return run_via(fx, hook, 0, pkt, len, prio);
 }
 
 static __u32 build(const struct bpf_case *c, bool reversed, __u8 *pkt)
@@ -358,10 +283,18 @@ static int case_setup(struct pf_fx *fx, const struct bpf_case *c)
 {
 	struct pf_resv r = pf_fx_resv(CLASS, c->rate, c->burst);
 
+	struct pf_port port = {.flags = c->port_flags};
+	__u32 ifindex = PORT;
+	int err;
+
 	r.flags = c->rflags;
 	if (c->expired)
 		r.expires_at = pf_fx_now() - 1;
-	return setup(fx, c->mode, c->flags, c->ra, c->rb, c->ra ? &r : NULL);
+	err = setup(fx, c->mode, c->flags, c->ra, c->rb, c->ra ? &r : NULL);
+	if (!err && c->port_flags)
+		err = bpf_map_update_elem(bpf_map__fd(fx->skel->maps.ports), &ifindex, &port,
+					  BPF_ANY);
+	return err;
 }
 
 /* Checks a pair's stats: ABSENT, or `pkts` packets of `bytes` and `drops` drops. */
@@ -412,7 +345,8 @@ static void run_case(const struct bpf_case *c, int hook)
 		__u32 len = back ? lr : lf;
 
 		prio = 0;
-		CHECK_EQ(run(&fx, hook, back ? rev : fwd, len, &prio), i < e->pass ? 1 : 0);
+		CHECK_EQ(run_via(&fx, hook, c->via_port ? PORT : 0, back ? rev : fwd, len, &prio),
+			 i < e->pass ? 1 : 0);
 		if (hook == PF_FX_TC && i < e->pass)
 			CHECK_EQ(prio, c->tc_prio);
 		passed += i < e->pass ? len : 0;
@@ -425,6 +359,13 @@ static void run_case(const struct bpf_case *c, int hook)
 		CHECK_EQ(pf_fx_map_len(fx.skel->maps.be_stats), e->be_pkts == ABSENT ? 0 : 1);
 	}
 	pf_fx_close(&fx);
+}
+
+/* Runs a check once per hook. */
+static void on_both_hooks(void (*check)(int hook))
+{
+	check(PF_FX_TC);
+	check(PF_FX_XDP);
 }
 
 /* Runs every row through both hooks, one "ok - table: ROW (HOOK)" line each, as RUN() does. */
@@ -482,8 +423,7 @@ static void check_expires_between_packets(int hook)
 
 static void test_expires_between_packets(void)
 {
-	check_expires_between_packets(PF_FX_TC);
-	check_expires_between_packets(PF_FX_XDP);
+	on_both_hooks(check_expires_between_packets);
 }
 
 /* 10.0.0.1 <-> 10.0.0.2 is keyed ::ffff:10.0.0.1 / ::ffff:10.0.0.2, exactly these bytes. */
@@ -584,8 +524,7 @@ static void check_truncated(int hook)
 
 static void test_truncated_every_layer(void)
 {
-	check_truncated(PF_FX_TC);
-	check_truncated(PF_FX_XDP);
+	on_both_hooks(check_truncated);
 }
 
 /*
@@ -738,8 +677,7 @@ static void check_police_early_drop(int hook)
 
 static void test_police_early_drop(void)
 {
-	check_police_early_drop(PF_FX_TC);
-	check_police_early_drop(PF_FX_XDP);
+	on_both_hooks(check_police_early_drop);
 }
 
 /*
@@ -771,8 +709,7 @@ static void check_police_62gbit(int hook)
 
 static void test_police_62gbit_default_burst(void)
 {
-	check_police_62gbit(PF_FX_TC);
-	check_police_62gbit(PF_FX_XDP);
+	on_both_hooks(check_police_62gbit);
 }
 
 int main(void)

@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 #include "unit.h"
 #include "userspace/payflowd/store.h"
+#include "userspace/payflowd/payflowd.h"
 #include "userspace/common/addr.h"
 #include "userspace/common/error.h"
 
@@ -223,6 +224,38 @@ static void test_schema_version(void)
 	CHECK_STR(pf_last_error(), want);
 }
 
+/*
+ * A wall clock earlier than the newest event in the database (a reservation
+ * made "in the future" by the clock's standard) refuses reconciling.
+ */
+static void test_clock_behind_newest_event_refused(void)
+{
+	struct pf_store_resv r = sample("10.0.0.1", "10.0.0.2", PF_RS_ACTIVE);
+	__s64 now = pf_wall_ns(), newest = -1;
+	char clock_db[160];
+	struct pf_store *s;
+
+	snprintf(clock_db, sizeof(clock_db), "%s/clock.db", dir);
+	CHECK_EQ(pf_store_open(&s, clock_db, false), 0);
+	CHECK_EQ(pf_store_newest_event(s, &newest), 0);
+	CHECK_EQ(newest, 0);
+	CHECK_EQ(pfd_clock_check(s, now), 0); /* an empty database trusts any clock */
+	r.start_wall_ns = now + 3600LL * 1000000000LL;
+	r.end_wall_ns = r.start_wall_ns + 60LL * 1000000000LL;
+	CHECK_EQ(pf_store_insert(s, &r), 0);
+	CHECK_EQ(pf_store_newest_event(s, &newest), 0);
+	CHECK_EQ(newest, r.start_wall_ns);
+	CHECK_EQ(pfd_clock_check(s, now), -ERANGE);
+	CHECK(strstr(pf_last_error(), "the wall clock") != NULL);
+	CHECK(strstr(pf_last_error(), "refusing to reconcile") != NULL);
+	CHECK_EQ(pfd_clock_check(s, r.start_wall_ns), 0); /* at the event: fine */
+	/* A payment used now is an event too: it never moves "newest" backwards. */
+	CHECK_EQ(pf_store_payment_use(s, "0xabc", r.id, "1"), 0);
+	CHECK_EQ(pf_store_newest_event(s, &newest), 0);
+	CHECK_EQ(newest, r.start_wall_ns);
+	pf_store_close(s);
+}
+
 int main(void)
 {
 	char cmd[160];
@@ -238,6 +271,7 @@ int main(void)
 	RUN(test_payment_once);
 	RUN(test_unopenable);
 	RUN(test_schema_version);
+	RUN(test_clock_behind_newest_event_refused);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd))
 		return 1;

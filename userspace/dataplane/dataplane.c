@@ -17,14 +17,14 @@
 
 /* Every pinned map, in struct pf_maps order. */
 static const char *const map_names[] = {
-    "reservations", "resv_stats", "be_stats", "config", "counters", "ports",
+    "reservations", "resv_stats", "be_stats", "config", "counters", "ports", "src_allow",
 };
 #define N_MAPS (sizeof(map_names) / sizeof(map_names[0]))
 
 static int *map_fd_slot(struct pf_maps *m, size_t i)
 {
-	int *slots[] = {&m->reservations, &m->resv_stats, &m->be_stats,
-			&m->config,	  &m->counters,	  &m->ports};
+	int *slots[] = {&m->reservations, &m->resv_stats, &m->be_stats, &m->config,
+			&m->counters,	  &m->ports,	  &m->src_allow};
 	return slots[i];
 }
 
@@ -233,9 +233,10 @@ int pf_counters_read(const struct pf_maps *m, __u64 out[PF_CNT_MAX])
 const char *pf_counter_name(int idx)
 {
 	static const char *const names[PF_CNT_MAX] = {
-	    [PF_CNT_PACKETS] = "packets",     [PF_CNT_HIT] = "hit",   [PF_CNT_MISS] = "miss",
-	    [PF_CNT_EXPIRED] = "expired",     [PF_CNT_DROP] = "drop", [PF_CNT_NON_IP] = "non_ip",
-	    [PF_CNT_MALFORMED] = "malformed",
+	    [PF_CNT_PACKETS] = "packets",     [PF_CNT_HIT] = "hit",
+	    [PF_CNT_MISS] = "miss",	      [PF_CNT_EXPIRED] = "expired",
+	    [PF_CNT_DROP] = "drop",	      [PF_CNT_NON_IP] = "non_ip",
+	    [PF_CNT_MALFORMED] = "malformed", [PF_CNT_SPOOFED] = "spoofed",
 	};
 	return idx >= 0 && idx < PF_CNT_MAX ? names[idx] : "?";
 }

@@ -21,6 +21,7 @@ struct pf_maps {
 	int config;
 	int counters;
 	int ports;
+	int src_allow;
 	char root[PATH_MAX];
 };
 

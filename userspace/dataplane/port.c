@@ -9,6 +9,7 @@
 #include "payflow.skel.h"
 #include "userspace/dataplane/port.h"
 #include "userspace/dataplane/htb.h"
+#include "userspace/dataplane/srcguard.h"
 #include "userspace/common/error.h"
 
 void pf_attach_opts_default(struct pf_attach_opts *o)
@@ -61,11 +62,14 @@ static int apply_config(const struct pf_maps *m, const struct pf_attach_opts *o)
 	return pf_config_set(m, &cfg);
 }
 
-static int tc_attach(int ifindex, int prog_fd, const char *ifname, __u32 *flags)
+/* Attaches prog_fd on the clsact `point` (egress or ingress), creating clsact if needed. */
+static int tc_attach(int ifindex, enum bpf_tc_attach_point point, int prog_fd, const char *ifname,
+		     __u32 *flags)
 {
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = point);
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = PF_TC_HANDLE, .priority = PF_TC_PRIO,
 		    .prog_fd = prog_fd);
+	const char *where = point == BPF_TC_EGRESS ? "egress" : "ingress";
 	int err = bpf_tc_hook_create(&hook);
 
 	if (err && err != -EEXIST)
@@ -75,9 +79,9 @@ static int tc_attach(int ifindex, int prog_fd, const char *ifname, __u32 *flags)
 		*flags |= PF_PORT_OWN_CLSACT;
 	err = bpf_tc_attach(&hook, &opts);
 	if (err)
-		return pf_fail(err, "%s: cannot attach the tc egress program: %s", ifname,
+		return pf_fail(err, "%s: cannot attach the tc %s program: %s", ifname, where,
 			       strerror(-err));
-	*flags |= PF_PORT_TC;
+	*flags |= point == BPF_TC_EGRESS ? PF_PORT_TC : PF_PORT_SRC_GUARD;
 	return 0;
 }
 
@@ -88,6 +92,11 @@ static void tc_detach(int ifindex, __u32 flags)
 
 	if (flags & PF_PORT_TC)
 		bpf_tc_detach(&hook, &opts);
+	if (flags & PF_PORT_SRC_GUARD) {
+		hook.attach_point = BPF_TC_INGRESS;
+		bpf_tc_detach(&hook, &opts);
+		hook.attach_point = BPF_TC_EGRESS;
+	}
 	if (flags & PF_PORT_OWN_CLSACT) {
 		hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
 		bpf_tc_hook_destroy(&hook);
@@ -148,8 +157,12 @@ static int setup_port(struct pf_dp *dp, int ifindex, const char *ifname,
 	if (err)
 		return pf_fail(err, "%s: %s", ifname, pf_last_error());
 	port->flags |= PF_PORT_HTB;
-	err =
-	    tc_attach(ifindex, bpf_program__fd(dp->skel->progs.pf_tc_egress), ifname, &port->flags);
+	err = tc_attach(ifindex, BPF_TC_EGRESS, bpf_program__fd(dp->skel->progs.pf_tc_egress),
+			ifname, &port->flags);
+	if (!err && o->src_guard)
+		err =
+		    tc_attach(ifindex, BPF_TC_INGRESS,
+			      bpf_program__fd(dp->skel->progs.pf_tc_ingress), ifname, &port->flags);
 	if (!err && o->xdp)
 		err = xdp_attach(ifindex, bpf_program__fd(dp->skel->progs.pf_xdp), ifname,
 				 o->xdp_native, &port->flags);
@@ -211,6 +224,7 @@ int pf_port_detach(struct pf_maps *m, const char *ifname)
 	/* A port whose interface is gone has nothing left to undo. */
 	if (if_nametoindex(ifname) == f.ifindex)
 		undo(f.ifindex, f.port.flags);
+	pf_src_allow_set(m, f.ifindex, NULL, 0);
 	bpf_map_delete_elem(m->ports, &f.ifindex);
 	if (pf_port_count(m) == 0)
 		return pf_unpin_all(m->root);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
 /*
  * Attaching payflow to a bridge or veth port: the HTB tree, the tc egress
- * program and, in police mode on request, the XDP program. What was set up is
+ * program, in police mode on request the XDP program and, for an edge port
+ * with configured hosts, the source guard on tc ingress. What was set up is
  * recorded in the pinned `ports` map so that detach undoes exactly that, from
  * any later process.
  */
@@ -25,6 +26,7 @@ struct pf_attach_opts {
 	bool xdp;	  /* police at XDP ingress (police mode only) */
 	bool xdp_native;  /* driver mode instead of generic (skb) mode */
 	bool hard_police; /* police: no early drop, only at an empty bucket */
+	bool src_guard;	  /* drop packets from sources outside the port's src_allow prefixes */
 };
 
 /* Fills opts with the defaults: shape, 1 Gbit/s port, 50 Mbit/s best effort. */

@@ -23,7 +23,7 @@ struct pf_grant {
  * increase admission must find room for (0 when the rate stays).
  */
 __u64 pf_grant_merge(struct pf_store_resv *cur, const struct pf_grant *g);
-/* The data plane's expires_at (CLOCK_MONOTONIC) for a wall-clock end, or 0
+/* The data plane's expires_at (CLOCK_BOOTTIME) for a wall-clock end, or 0
  * when the end has passed: an expired reservation is never resurrected. */
 __u64 pf_expires_mono(__s64 end_wall_ns, __s64 now_wall_ns, __u64 now_mono_ns);
 

@@ -37,7 +37,7 @@ int pfd_loop_init(struct pfd *d)
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	d->epfd = epoll_create1(EPOLL_CLOEXEC);
-	d->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	d->timerfd = timerfd_create(CLOCK_BOOTTIME, TFD_NONBLOCK | TFD_CLOEXEC);
 	d->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (d->epfd < 0 || d->timerfd < 0 || d->sigfd < 0)
 		return pf_fail(-errno, "cannot set up the event loop: %s", strerror(errno));

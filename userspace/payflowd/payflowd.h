@@ -29,12 +29,12 @@ struct pfd_resv {
 	pf_portset ports;
 	__s64 start_wall_ns;
 	__s64 end_wall_ns;  /* active: end; hold: when it lapses */
-	__u64 expires_mono; /* end_wall_ns on CLOCK_MONOTONIC */
+	__u64 expires_mono; /* end_wall_ns on CLOCK_BOOTTIME (the data plane's clock) */
 	struct pfd_resv *next_id, *next_key;
 };
 
 struct pfd_heap_item {
-	__u64 at; /* CLOCK_MONOTONIC ns */
+	__u64 at; /* CLOCK_BOOTTIME ns */
 	__u64 id;
 };
 
@@ -84,7 +84,7 @@ struct pfd {
 	struct MHD_Daemon *mhd;
 	struct pfd_flowstats *flows; /* per-flow counters for the metrics, read off the loop */
 	double last_reconcile_s;
-	__u64 timer_at;		   /* when the timerfd fires (CLOCK_MONOTONIC ns), 0 = disarmed */
+	__u64 timer_at;		   /* when the timerfd fires (CLOCK_BOOTTIME ns), 0 = disarmed */
 	struct pfd_broker *broker; /* NULL without a "broker" config section */
 };
 
@@ -161,7 +161,11 @@ bool pfd_latency(const struct pfd *d, double pct, double *us);
 
 /* reconcile.c */
 int pfd_attach_ports(struct pfd *d);
+/* Writes port p's source allow list (its `hosts`) into the data plane. */
+int pfd_src_guard_sync(struct pfd *d, const struct pf_conf_port *p);
 int pfd_reconcile(struct pfd *d);
+/* -ERANGE (with the message) while now_wall is before the store's newest event. */
+int pfd_clock_check(struct pf_store *s, __s64 now_wall);
 int pfd_detach_all(const struct pf_conf *c);
 
 /* ctl_server.c */

@@ -72,9 +72,11 @@ int pfd_attach_ports(struct pfd *d)
 	for (; done < d->conf.n_ports && !err; done++) {
 		const struct pf_conf_port *p = &d->conf.ports[done];
 
-		if (attached(&d->dp.maps, p->ifindex))
+		err = pfd_src_guard_sync(d, p);
+		if (err || attached(&d->dp.maps, p->ifindex))
 			continue;
 		o.capacity_bps = p->capacity_bps;
+		o.src_guard = p->n_hosts > 0;
 		err = pf_port_attach(&d->dp, p->ifname, &o);
 		fresh[done] = !err;
 	}
@@ -315,7 +317,9 @@ int pfd_reconcile(struct pfd *d)
 	__u64 t0 = pf_now_ns();
 	int expired = 0, err, added = 0, changed = 0, removed = 0;
 
-	err = load_db(d, &expired, &l);
+	err = pfd_clock_check(d->store, pf_wall_ns());
+	if (!err)
+		err = load_db(d, &expired, &l);
 	for (int i = 0; !err && i < d->conf.n_ports; i++) {
 		cs[i].rate = calloc(PF_HTB_MAX_MINOR + 1, sizeof(__u64));
 		err = cs[i].rate ? sync_classes_add(d, i, &cs[i]) : -ENOMEM;

@@ -365,3 +365,19 @@ int pf_store_payment_use(struct pf_store *s, const char *tx, __u64 resv_id, cons
 		return pf_fail(-EEXIST, "payment %s was already used", tx);
 	return err;
 }
+
+int pf_store_newest_event(struct pf_store *s, __s64 *out)
+{
+	static const char q[] =
+	    "SELECT max(coalesce((SELECT max(start_wall_ns) FROM reservations), 0),"
+	    " coalesce((SELECT max(used_wall_ns) FROM payments), 0))";
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, q, -1, &st, NULL))
+		return db_fail(s, "newest event");
+	rc = sqlite3_step(st);
+	*out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : db_fail(s, "newest event");
+}

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
 /*
  * payflowd's durable state in SQLite (WAL): reservations and holds with
- * their wall-clock ends, and consumed payments. Monotonic time resets on a
+ * their wall-clock ends, and consumed payments. Boot time resets on a
  * reboot, so the database keeps CLOCK_REALTIME and the daemon converts to the
- * data plane's CLOCK_MONOTONIC when it installs an entry.
+ * data plane's CLOCK_BOOTTIME when it installs an entry.
  */
 #ifndef PF_STORE_H
 #define PF_STORE_H
@@ -70,5 +70,8 @@ int pf_store_payment_use(struct pf_store *s, const char *tx, __u64 resv_id, cons
 /* The connection, for the broker's tables (broker_store.h). */
 struct sqlite3;
 struct sqlite3 *pf_store_db(struct pf_store *s);
+/* The newest wall-clock time an event was recorded at (a reservation or hold
+ * made, a payment used) into *out; 0 for an empty database. */
+int pf_store_newest_event(struct pf_store *s, __s64 *out);
 
 #endif /* PF_STORE_H */
