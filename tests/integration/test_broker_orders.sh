@@ -177,8 +177,8 @@ QC=$(quote h3 10.77.0.3 10.78.4.10 3 20 -)
 refused "capacity exhausted" "$QC" capacity_exhausted 10.77.0.3 10.78.4.10
 check "capacity_exhausted names the port and its free rate ($(field "$QC" message))" \
 	grep -Eq "port ${PFX}p3 has 90 ?[Mm]bit" <<<"$(field "$QC" message)"
-check "payflowctl list shows a quote's hold until it lapses (60 + 300 s), not the quoted 20 s" \
-	jq -e 'any(.reservations[]; .state == "hold" and (.pair | endswith(" 10.78.4.1")) and .seconds_left > 300)' <<<"$(ctl --json list)"
+check "payflowctl list shows a quote's hold until it lapses (broker.unpaid_hold, 30 s), not the quoted 20 s" \
+	jq -e 'any(.reservations[]; .state == "hold" and (.pair | endswith(" 10.78.4.1")) and .seconds_left > 20 and .seconds_left <= 30)' <<<"$(ctl --json list)"
 
 # Two plain quotes for one free pair: the second ORDER extends the first's reservation.
 next_pair; Q1=$Q; Q2=$(quote h1 10.77.0.1 "$B" 1 20 -)
