@@ -112,6 +112,33 @@ static int parse_hosts(const struct cx *x, const char *key, struct json_object *
 	return 0;
 }
 
+/*
+ * The members ports[] and bridges[] share: known keys, a "name" (an
+ * interface) and a "capacity". what is "port" or "bridge" for messages.
+ */
+static int parse_iface(const struct cx *x, const char *list, int i, struct json_object *o,
+		       const char *const *known, char ifname[PF_IFNAMSIZ], __u64 *capacity_bps)
+{
+	const char *what = !strcmp(list, "ports") ? "port" : "bridge";
+	struct json_object *v;
+	char key[64];
+
+	snprintf(key, sizeof(key), "%s[%d]", list, i);
+	if (check_keys(x, key, o, known))
+		return -EINVAL;
+	if (!json_object_object_get_ex(o, "name", &v))
+		return bad(x, key, "%s", "missing \"name\"");
+	if (get_ifname(x, key, v, ifname))
+		return -EINVAL;
+	if (!json_object_object_get_ex(o, "capacity", &v))
+		return bad(x, key,
+			   *what == 'p' ? "missing \"capacity\" of port %s"
+					: "missing \"capacity\" of bridge %s",
+			   ifname);
+	snprintf(key, sizeof(key), "%s[%d] (%s).capacity", list, i, ifname);
+	return get_rate(x, key, v, capacity_bps) ? -EINVAL : 0;
+}
+
 static int parse_port(const struct cx *x, struct json_object *o, int i)
 {
 	static const char *const known[] = {"name", "capacity", "hosts", NULL};
@@ -119,18 +146,8 @@ static int parse_port(const struct cx *x, struct json_object *o, int i)
 	struct json_object *v;
 	char key[64];
 
-	snprintf(key, sizeof(key), "ports[%d]", i);
-	if (check_keys(x, key, o, known))
-		return -EINVAL;
 	memset(p, 0, sizeof(*p));
-	if (!json_object_object_get_ex(o, "name", &v))
-		return bad(x, key, "%s", "missing \"name\"");
-	if (get_ifname(x, key, v, p->ifname))
-		return -EINVAL;
-	if (!json_object_object_get_ex(o, "capacity", &v))
-		return bad(x, key, "missing \"capacity\" of port %s", p->ifname);
-	snprintf(key, sizeof(key), "ports[%d] (%s).capacity", i, p->ifname);
-	if (get_rate(x, key, v, &p->capacity_bps))
+	if (parse_iface(x, "ports", i, o, known, p->ifname, &p->capacity_bps))
 		return -EINVAL;
 	snprintf(key, sizeof(key), "ports[%d] (%s).hosts", i, p->ifname);
 	if (json_object_object_get_ex(o, "hosts", &v) && parse_hosts(x, key, v, p))
@@ -150,18 +167,8 @@ static int parse_bridge(const struct cx *x, struct json_object *o, int i)
 	struct json_object *v;
 	char key[64];
 
-	snprintf(key, sizeof(key), "bridges[%d]", i);
-	if (check_keys(x, key, o, known))
-		return -EINVAL;
 	memset(b, 0, sizeof(*b));
-	if (!json_object_object_get_ex(o, "name", &v))
-		return bad(x, key, "%s", "missing \"name\"");
-	if (get_ifname(x, key, v, b->ifname))
-		return -EINVAL;
-	if (!json_object_object_get_ex(o, "capacity", &v))
-		return bad(x, key, "missing \"capacity\" of bridge %s", b->ifname);
-	snprintf(key, sizeof(key), "bridges[%d] (%s).capacity", i, b->ifname);
-	if (get_rate(x, key, v, &b->capacity_bps))
+	if (parse_iface(x, "bridges", i, o, known, b->ifname, &b->capacity_bps))
 		return -EINVAL;
 	snprintf(key, sizeof(key), "bridges[%d] (%s).exclude", i, b->ifname);
 	if (json_object_object_get_ex(o, "exclude", &v)) {
