@@ -48,10 +48,16 @@ struct pf_resv {
 	__u32 flags;	  /* PF_RESV_F_* */
 	struct bpf_spin_lock lock;
 	__u32 pad;
-	__u64 tat; /* police mode: GCRA theoretical arrival time, ns */
+	__u64 tat;  /* police mode: GCRA theoretical arrival time, ns */
+	__u32 slot; /* index of its counters in resv_stats, 1..capacity; 0: none */
+	__u32 pad2;
 };
 
-/* Per-CPU per-flow counters (values of resv_stats and be_stats). */
+/*
+ * Per-CPU per-flow counters: values of be_stats (by pair) and of resv_stats,
+ * an array indexed by the reservation's slot, so a hit costs one hash lookup
+ * (Katran's layout). The controller picks the slot and zeroes it at a grant.
+ */
 struct pf_stats {
 	__u64 packets;
 	__u64 bytes;
@@ -75,7 +81,16 @@ struct pf_config {
 	__u32 flags;	  /* PF_CFG_* */
 	__u32 be_classid; /* HTB class of unreserved traffic */
 	__u32 direct_id;  /* HTB qdisc handle: priority that bypasses HTB classes */
+	/*
+	 * With PF_CFG_METER_BE, one miss in 2^be_sample is metered in be_stats,
+	 * counted 2^be_sample times: the other misses do no second lookup.
+	 */
+	__u32 be_sample;
+	__u32 pad;
 };
+
+#define PF_BE_SAMPLE_MAX     10 /* one in 1024 */
+#define PF_BE_SAMPLE_DEFAULT 4	/* one in 16 */
 
 /* Port flags: what `attach` set up on a port, so `detach` undoes exactly that. */
 #define PF_PORT_TC	   (1U << 0) /* pf_tc_egress on clsact egress */
@@ -130,14 +145,32 @@ struct pf_src_key {
 #define PF_HTB_MAX_MINOR    0xffffU
 #define PF_HANDLE(maj, min) (((maj) << 16) | (min))
 
-/* Orders two 16-byte addresses; identical in BPF and userspace. */
+/* The 8 bytes at p as a big-endian number: bytewise order is numeric order. */
+static inline __attribute__((always_inline)) __u64 pf_be64(const __u8 *p)
+{
+	__u64 v;
+
+	__builtin_memcpy(&v, p, 8);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	v = __builtin_bswap64(v);
+#endif
+	return v;
+}
+
+/*
+ * Orders two 16-byte addresses bytewise (as memcmp); identical in BPF and
+ * userspace. Two 64-bit compares instead of a 16-step byte loop: the key is
+ * built on every packet.
+ */
 static inline __attribute__((always_inline)) int pf_addr_cmp(const __u8 *a, const __u8 *b)
 {
-	for (int i = 0; i < 16; i++) {
-		if (a[i] != b[i])
-			return a[i] < b[i] ? -1 : 1;
+	__u64 x = pf_be64(a), y = pf_be64(b);
+
+	if (x == y) {
+		x = pf_be64(a + 8);
+		y = pf_be64(b + 8);
 	}
-	return 0;
+	return x == y ? 0 : x < y ? -1 : 1;
 }
 
 /*

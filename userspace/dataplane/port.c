@@ -43,6 +43,7 @@ static int apply_config(const struct pf_maps *m, const struct pf_attach_opts *o)
 	    .flags = PF_CFG_METER_BE | (o->xdp ? PF_CFG_XDP_POLICES : 0),
 	    .be_classid = PF_HANDLE(PF_HTB_MAJOR, PF_HTB_BE_MINOR),
 	    .direct_id = PF_HANDLE(PF_HTB_MAJOR, 0),
+	    .be_sample = PF_BE_SAMPLE_DEFAULT,
 	};
 	struct pf_config cur;
 	int err;
