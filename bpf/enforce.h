@@ -26,6 +26,7 @@ struct pf_pkt {
 	int parsed;	   /* enum pf_parse_result */
 	__u32 hook;	   /* enum pf_hook */
 	__u32 ingress;	   /* tc: ifindex the packet entered the host by, 0 if local */
+	__u32 ecn;	   /* the IP header's ECN field (parse.h) */
 };
 
 /* What to do with the packet, whatever the hook. */
@@ -35,6 +36,7 @@ enum pf_verdict {
 	PF_V_CLASS,	       /* pass in the reservation's HTB class */
 	PF_V_DIRECT,	       /* pass with the HTB-direct priority */
 	PF_V_DROP,	       /* over the reservation's rate */
+	PF_V_MARK,	       /* pass with the HTB-direct priority, marked CE (tc only) */
 };
 
 /* A verdict and the HTB class (skb->priority) it stands for on a shaped port. */
@@ -88,6 +90,24 @@ pf_shape(const struct pf_pkt *p, const struct pf_config *cfg, const struct pf_re
 	return pf_result(PF_V_CLASS, r->classid);
 }
 
+/* An ECN-capable packet at tc: passed, marked CE or dropped (police.h). */
+static __always_inline struct pf_result
+pf_police_ecn_pkt(const struct pf_pkt *p, const struct pf_config *cfg, struct pf_resv *r, __u64 now)
+{
+	int v = pf_police_ecn(r, p->len, now);
+
+	pf_meter_slot(r->slot, p->len, v == PF_ECN_DROP);
+	if (v == PF_ECN_DROP) {
+		pf_count(PF_CNT_DROP);
+		return pf_result(PF_V_DROP, cfg->direct_id);
+	}
+	if (v == PF_ECN_MARK && p->ecn != 3) {
+		pf_count(PF_CNT_ECN_MARK);
+		return pf_result(PF_V_MARK, cfg->direct_id);
+	}
+	return pf_result(PF_V_DIRECT, cfg->direct_id);
+}
+
 /*
  * Whether pf_xdp policed (and metered) a packet already: only if it entered
  * through a port of ours with XDP attached. Anything else (an uplink without
@@ -111,6 +131,8 @@ pf_police_pkt(const struct pf_pkt *p, const struct pf_config *cfg, struct pf_res
 	if (p->hook == PF_HOOK_TC && (cfg->flags & PF_CFG_XDP_POLICES) &&
 	    pf_xdp_ingress(p->ingress))
 		return pf_result(PF_V_DIRECT, cfg->direct_id);
+	if (p->hook == PF_HOOK_TC && (cfg->flags & PF_CFG_ECN) && p->ecn)
+		return pf_police_ecn_pkt(p, cfg, r, now);
 	if (pf_police(r, p->len, now, cfg->flags & PF_CFG_EARLY_DROP)) {
 		pf_meter_slot(r->slot, p->len, 0);
 		return pf_result(PF_V_DIRECT, cfg->direct_id);

@@ -74,6 +74,16 @@ enum pf_mode {
 #define PF_CFG_METER_BE	   (1U << 0) /* keep per-pair stats of unreserved flows */
 #define PF_CFG_XDP_POLICES (1U << 1) /* XDP polices at its ports; tc polices the rest */
 #define PF_CFG_EARLY_DROP  (1U << 2) /* police: RED-like drops in the bucket's upper half */
+#define PF_CFG_ECN	   (1U << 3) /* police at tc: mark ECN-capable packets CE, drop late */
+
+/*
+ * Police mode with PF_CFG_ECN, for ECN-capable packets at tc: CE from half the
+ * bucket on; a drop only past the bucket plus PF_ECN_DEBT bytes of debt (two
+ * GSO super-packets), and for packets of at most PF_SMALL_PKT bytes (ACKs)
+ * only past twice that, so large packets go first.
+ */
+#define PF_ECN_DEBT  131072
+#define PF_SMALL_PKT 128
 
 /* The single entry of the config map. */
 struct pf_config {
@@ -120,6 +130,7 @@ enum pf_counter {
 	PF_CNT_NON_IP,	    /* not IPv4/IPv6: passed as best effort */
 	PF_CNT_MALFORMED,   /* truncated or bad header: passed as best effort */
 	PF_CNT_SPOOFED,	    /* dropped at a guarded port: source not among its hosts */
+	PF_CNT_ECN_MARK,    /* police: marked CE instead of dropped */
 	PF_CNT_MAX,
 };
 

@@ -867,6 +867,97 @@ static void test_be_metering_sampled(void)
 	on_both_hooks(check_be_sampled);
 }
 
+/* Runs `pkt` through tc; *ecn gets the ECN field of the IPv4 header it left. */
+static int run_tc_ecn(struct pf_fx *fx, const __u8 *pkt, __u32 len, __u32 l3, int *ecn)
+{
+	__u8 out[PF_FRAME_MAX];
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = pkt, .data_size_in = len, .data_out = out,
+		    .data_size_out = sizeof(out), .repeat = 1);
+
+	if (bpf_prog_test_run_opts(bpf_program__fd(fx->skel->progs.pf_tc_egress), &opts))
+		return -1000 - errno;
+	*ecn = out[l3 + 1] & 3;
+	return (int)opts.retval;
+}
+
+/* A 1000-byte IPv4 frame (or `payload` bytes of TCP) of A4 -> B4 with ECN field `ecn`. */
+static __u32 ecn_frame(__u8 *pkt, __u16 payload, int ecn, __u32 *l3)
+{
+	struct pf_frame_layout lay;
+	__u32 len = pf_frame_make(pkt, AF_INET, A4, B4, NULL, payload, &lay);
+
+	pkt[lay.l3_off + 1] = (__u8)ecn;
+	*l3 = lay.l3_off;
+	return len;
+}
+
+/*
+ * Police mode with ECN: an ECT packet over half the bucket is marked CE and
+ * passes (charged), the bucket runs PF_ECN_DEBT bytes into debt before a
+ * large packet is dropped, and a small one (an ACK) still passes after that.
+ * A packet that is not ECN-capable keeps the plain bucket. 80 bit/s: no refill.
+ */
+static void test_police_ecn_marks_before_drop(void)
+{
+	struct pf_resv r = pf_fx_resv(CLASS, 80, 10000);
+	__u8 big[PF_FRAME_MAX], ack[PF_FRAME_MAX], plain[PF_FRAME_MAX];
+	__u32 l3, lb = ecn_frame(big, 946, 2, &l3), la = ecn_frame(ack, 0, 2, &l3);
+	__u32 lp = ecn_frame(plain, 946, 0, &l3);
+	int ecn, marked = 0, sent = 0;
+	struct pf_fx fx;
+
+	CHECK_EQ(lb, 1000);
+	CHECK(la <= PF_SMALL_PKT);
+	CHECK_EQ(setup(&fx, POLICE, PF_CFG_ECN, A4, B4, &r), 0);
+	if (!fx.skel)
+		return;
+	for (int i = 0; i < 5; i++) {
+		CHECK_EQ(run_tc_ecn(&fx, big, lb, l3, &ecn), TC_ACT_OK);
+		CHECK_EQ(ecn, 2); /* within half the bucket: untouched */
+	}
+	while (sent < 1000 && run_tc_ecn(&fx, big, lb, l3, &ecn) == TC_ACT_OK) {
+		sent++;
+		marked += ecn == 3;
+	}
+	/* 5 + sent packets fit in the 10000-byte bucket plus the debt. */
+	CHECK_EQ(5 + sent, (10000 + PF_ECN_DEBT) / 1000);
+	CHECK_EQ(marked, sent);
+	CHECK_EQ(pf_fx_counter(&fx, PF_CNT_ECN_MARK), sent);
+	CHECK_EQ(pf_fx_counter(&fx, PF_CNT_DROP), 1);
+	CHECK_EQ(run_tc_ecn(&fx, ack, la, l3, &ecn), TC_ACT_OK);
+	CHECK_EQ(ecn, 3);
+	/* Not ECN-capable: over the bucket, dropped at once. */
+	CHECK_EQ(run_tc_ecn(&fx, plain, lp, l3, &ecn), TC_ACT_SHOT);
+	pf_fx_close(&fx);
+}
+
+/* Without PF_CFG_ECN (and at XDP, which cannot mark) an ECT packet meets the plain bucket. */
+static void test_police_ecn_off_drops(void)
+{
+	struct pf_resv r = pf_fx_resv(CLASS, 80, 10000);
+	__u8 big[PF_FRAME_MAX];
+	__u32 l3, lb = ecn_frame(big, 946, 2, &l3), prio;
+	int ecn, passed = 0;
+	struct pf_fx fx;
+
+	CHECK_EQ(setup(&fx, POLICE, 0, A4, B4, &r), 0);
+	if (!fx.skel)
+		return;
+	for (int i = 0; i < 12; i++)
+		passed += run_tc_ecn(&fx, big, lb, l3, &ecn) == TC_ACT_OK;
+	CHECK_EQ(passed, 10);
+	CHECK_EQ(pf_fx_counter(&fx, PF_CNT_ECN_MARK), 0);
+	pf_fx_close(&fx);
+	CHECK_EQ(setup(&fx, POLICE, PF_CFG_ECN, A4, B4, &r), 0);
+	if (!fx.skel)
+		return;
+	passed = 0;
+	for (int i = 0; i < 12; i++)
+		passed += run(&fx, PF_FX_XDP, big, lb, &prio) == 1;
+	CHECK_EQ(passed, 10);
+	pf_fx_close(&fx);
+}
+
 int main(void)
 {
 	run_table();
@@ -882,5 +973,7 @@ int main(void)
 	RUN(test_stats_slots_per_entry);
 	RUN(test_stats_slots_rebuilt_from_map);
 	RUN(test_be_metering_sampled);
+	RUN(test_police_ecn_marks_before_drop);
+	RUN(test_police_ecn_off_drops);
 	return unit_done();
 }

@@ -252,6 +252,7 @@ const char *pf_counter_name(int idx)
 	    [PF_CNT_MISS] = "miss",	      [PF_CNT_EXPIRED] = "expired",
 	    [PF_CNT_DROP] = "drop",	      [PF_CNT_NON_IP] = "non_ip",
 	    [PF_CNT_MALFORMED] = "malformed", [PF_CNT_SPOOFED] = "spoofed",
+	    [PF_CNT_ECN_MARK] = "ecn_marked",
 	};
 	return idx >= 0 && idx < PF_CNT_MAX ? names[idx] : "?";
 }
