@@ -78,11 +78,11 @@ enum pf_mode {
 
 /*
  * Police mode with PF_CFG_ECN, for ECN-capable packets at tc: CE from half the
- * bucket on; a drop only past the bucket plus PF_ECN_DEBT bytes of debt (two
+ * bucket on; a drop only past the bucket plus PF_ECN_DEBT bytes of debt (eight
  * GSO super-packets), and for packets of at most PF_SMALL_PKT bytes (ACKs)
  * only past twice that, so large packets go first.
  */
-#define PF_ECN_DEBT  131072
+#define PF_ECN_DEBT  524288
 #define PF_SMALL_PKT 128
 
 /* The single entry of the config map. */
