@@ -14,10 +14,15 @@
  *   miss_*_nometer  the same with PF_CFG_METER_BE off
  *   empty_*   a program that only returns its verdict: the cost of
  *             BPF_PROG_TEST_RUN's own loop, included in every number above
+ *   hit_tc_random  pf_tc_egress on RANDOM frames, each of a pair drawn at random
+ *             from the entries loaded, one run each (so caches miss as with
+ *             many flows): the median of those runs. empty_tc_1 is the empty
+ *             program measured the same way (one packet per run).
  * Maps are not pinned, so this never touches a running PayFlow's state.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,7 +69,8 @@ static int fill_reservations(int fd, __u32 n)
 {
 	struct pf_key *keys = calloc(BATCH, sizeof(*keys));
 	struct pf_resv *vals = calloc(BATCH, sizeof(*vals));
-	struct pf_resv v = {.rate_bps = 100000000000ULL, .burst = 1 << 20, .expires_at = ~0ULL};
+	/* A 1 GiB bucket: no vCPU clock skew between runs can make a hit drop. */
+	struct pf_resv v = {.rate_bps = 100000000000ULL, .burst = 1U << 30, .expires_at = ~0ULL};
 	__be32 lo, hi;
 	int err = 0;
 
@@ -81,6 +87,7 @@ static int fill_reservations(int fd, __u32 n)
 			v4_mapped(keys[j].hi, hi);
 			v.classid = PF_HANDLE(PF_HTB_MAJOR, PF_HTB_MIN_MINOR + (done + j) % 0xff00);
 			v.resv_id = done + j + 1;
+			v.slot = done + j + 1; /* its own counters, as payflow allocates */
 			vals[j] = v;
 		}
 		err = bpf_map_update_batch(fd, keys, vals, &count, NULL) ? -errno : 0;
@@ -116,7 +123,8 @@ static int set_config(struct payflow_bpf *skel, __u32 mode, __u32 flags)
 	struct pf_config cfg = {.mode = mode,
 				.flags = flags,
 				.be_classid = PF_HANDLE(PF_HTB_MAJOR, PF_HTB_BE_MINOR),
-				.direct_id = PF_HANDLE(PF_HTB_MAJOR, 0)};
+				.direct_id = PF_HANDLE(PF_HTB_MAJOR, 0),
+				.be_sample = PF_BE_SAMPLE_DEFAULT}; /* as attach sets it */
 	__u32 zero = 0;
 
 	if (bpf_map_update_elem(bpf_map__fd(skel->maps.config), &zero, &cfg, BPF_ANY))
@@ -173,9 +181,48 @@ static __u64 counter(struct payflow_bpf *skel, __u32 idx)
 	return sum;
 }
 
+/* One packet per run: the mean over RANDOM_PKTS runs of frames from next(). */
+#define RANDOM_PKTS 20000
+
+static int run_once(int prog_fd, const __u8 *frame, __u32 want, __u64 *ns)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = frame, .data_size_in = FRAME_LEN, .repeat = 1);
+
+	if (bpf_prog_test_run_opts(prog_fd, &t) || t.retval != want)
+		return -1;
+	*ns += t.duration;
+	return 0;
+}
+
+/* Frames of pairs drawn at random from the `entries` loaded (entries == 0: always `fixed`). */
+static int measure_random(struct dp_case *c, const struct dp_opts *o, int prog_fd, __u32 entries,
+			  const __u8 *fixed, __u32 want)
+{
+	__u8 frame[FRAME_LEN];
+	__be32 lo, hi;
+
+	srandom(42);
+	for (int r = 0; r < o->runs; r++) {
+		__u64 ns = 0;
+
+		for (int i = 0; i < RANDOM_PKTS; i++) {
+			entry_addrs((__u32)random() % (entries ? entries : 1), &lo, &hi);
+			build_frame(frame, i % 2 ? lo : hi, i % 2 ? hi : lo);
+			if (run_once(prog_fd, entries ? frame : fixed, want, &ns)) {
+				fprintf(stderr, "dp_ns: %s: run failed or wrong verdict\n",
+					c->name);
+				return -1;
+			}
+		}
+		c->ns[r] = (__u32)(ns / RANDOM_PKTS);
+	}
+	qsort(c->ns, o->runs, sizeof(c->ns[0]), cmp_u32);
+	return 0;
+}
+
 /* A program that only returns `verdict`: what BPF_PROG_TEST_RUN costs by itself. */
 static int measure_baseline(struct dp_case *c, const struct dp_opts *o, enum bpf_prog_type type,
-			    __u32 verdict, const __u8 *frame)
+			    __u32 verdict, const __u8 *frame, bool one_each)
 {
 	struct bpf_insn insns[] = {
 	    {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = (__s32)verdict},
@@ -187,7 +234,8 @@ static int measure_baseline(struct dp_case *c, const struct dp_opts *o, enum bpf
 		fprintf(stderr, "dp_ns: load empty program: %s\n", strerror(errno));
 		return -1;
 	}
-	err = measure(c, o, fd, frame, verdict);
+	err = one_each ? measure_random(c, o, fd, 0, frame, verdict)
+		       : measure(c, o, fd, frame, verdict);
 	close(fd);
 	return err;
 }
@@ -227,8 +275,11 @@ static int run_cases(struct payflow_bpf *skel, const struct dp_opts *o, struct d
 			2ULL * o->runs * o->repeat);
 		return -1;
 	}
-	return measure_baseline(&cases[6], o, BPF_PROG_TYPE_XDP, XDP_PASS, miss) ||
-	       measure_baseline(&cases[7], o, BPF_PROG_TYPE_SCHED_CLS, TC_ACT_OK, miss);
+	return set_config(skel, PF_MODE_SHAPE, PF_CFG_METER_BE) ||
+	       measure_random(&cases[8], o, tc_fd, o->entries, NULL, TC_ACT_OK) ||
+	       measure_baseline(&cases[6], o, BPF_PROG_TYPE_XDP, XDP_PASS, miss, false) ||
+	       measure_baseline(&cases[7], o, BPF_PROG_TYPE_SCHED_CLS, TC_ACT_OK, miss, false) ||
+	       measure_baseline(&cases[9], o, BPF_PROG_TYPE_SCHED_CLS, TC_ACT_OK, miss, true);
 }
 
 static void print_json(const struct dp_opts *o, const struct dp_case *cases, int n)
@@ -305,7 +356,8 @@ int main(int argc, char **argv)
 	struct dp_case cases[] = {{"hit_xdp", {0}},	     {"miss_xdp", {0}},
 				  {"hit_tc", {0}},	     {"miss_tc", {0}},
 				  {"miss_xdp_nometer", {0}}, {"miss_tc_nometer", {0}},
-				  {"empty_xdp", {0}},	     {"empty_tc", {0}}};
+				  {"empty_xdp", {0}},	     {"empty_tc", {0}},
+				  {"hit_tc_random", {0}},    {"empty_tc_1", {0}}};
 	struct payflow_bpf *skel;
 	struct dp_opts o;
 	int err;

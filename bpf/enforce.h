@@ -26,6 +26,7 @@ struct pf_pkt {
 	int parsed;	   /* enum pf_parse_result */
 	__u32 hook;	   /* enum pf_hook */
 	__u32 ingress;	   /* tc: ifindex the packet entered the host by, 0 if local */
+	__u32 ecn;	   /* the IP header's ECN field (parse.h) */
 };
 
 /* What to do with the packet, whatever the hook. */
@@ -35,6 +36,7 @@ enum pf_verdict {
 	PF_V_CLASS,	       /* pass in the reservation's HTB class */
 	PF_V_DIRECT,	       /* pass with the HTB-direct priority */
 	PF_V_DROP,	       /* over the reservation's rate */
+	PF_V_MARK,	       /* pass with the HTB-direct priority, marked CE (tc only) */
 };
 
 /* A verdict and the HTB class (skb->priority) it stands for on a shaped port. */
@@ -43,27 +45,6 @@ struct pf_result {
 	__u32 classid; /* be_classid, the reservation's class or direct_id */
 };
 
-/*
- * The live reservation of `key`, or NULL if there is none or it has expired.
- * Sets *now only for an entry: a miss skips the clock read (~30 ns in a VM).
- */
-static __always_inline struct pf_resv *pf_lookup(const struct pf_key *key, __u64 *now)
-{
-	struct pf_resv *r = bpf_map_lookup_elem(&reservations, key);
-
-	if (!r) {
-		pf_count(PF_CNT_MISS);
-		return NULL;
-	}
-	*now = bpf_ktime_get_boot_ns();
-	if (r->expires_at <= *now) {
-		pf_count(PF_CNT_EXPIRED);
-		return NULL;
-	}
-	pf_count(PF_CNT_HIT);
-	return r;
-}
-
 static __always_inline struct pf_result pf_result(__u32 verdict, __u32 classid)
 {
 	struct pf_result res = {.verdict = verdict, .classid = classid};
@@ -71,14 +52,60 @@ static __always_inline struct pf_result pf_result(__u32 verdict, __u32 classid)
 	return res;
 }
 
+/*
+ * The clock of expires_at. CLOCK_BOOTTIME keeps counting through a suspend,
+ * as the database's wall-clock ends do; the kernel has no coarse variant of it
+ * (bpf_ktime_get_coarse_ns is CLOCK_MONOTONIC, which stops in a suspend), and
+ * read only on a hit it costs about the same here (bench/dp_ns.c, README).
+ */
+static __always_inline __u64 pf_now(void)
+{
+	return bpf_ktime_get_boot_ns();
+}
+
+/*
+ * No live reservation: best effort. With metering on, one packet in
+ * 2^be_sample (by this CPU's count of `why`) is metered for all of them, so
+ * the others do no second lookup.
+ */
+static __always_inline struct pf_result pf_miss(const struct pf_pkt *p, const struct pf_config *cfg,
+						__u32 why)
+{
+	__u64 n = pf_count(why);
+	__u32 shift = cfg->be_sample;
+
+	if ((cfg->flags & PF_CFG_METER_BE) && shift <= PF_BE_SAMPLE_MAX &&
+	    !(n & ((1ULL << shift) - 1)))
+		pf_meter_be(&p->key, 1ULL << shift, p->len << shift);
+	return pf_result(PF_V_BE, cfg->be_classid);
+}
+
 /* A live reservation in shape mode: its class (or direct), metered. */
 static __always_inline struct pf_result
 pf_shape(const struct pf_pkt *p, const struct pf_config *cfg, const struct pf_resv *r)
 {
-	pf_meter(&resv_stats, &p->key, p->len, 0);
+	pf_meter_slot(r->slot, p->len, 0);
 	if (r->flags & PF_RESV_F_DIRECT)
 		return pf_result(PF_V_DIRECT, cfg->direct_id);
 	return pf_result(PF_V_CLASS, r->classid);
+}
+
+/* An ECN-capable packet at tc: passed, marked CE or dropped (police.h). */
+static __always_inline struct pf_result
+pf_police_ecn_pkt(const struct pf_pkt *p, const struct pf_config *cfg, struct pf_resv *r, __u64 now)
+{
+	int v = pf_police_ecn(r, p->len, now);
+
+	pf_meter_slot(r->slot, p->len, v == PF_ECN_DROP);
+	if (v == PF_ECN_DROP) {
+		pf_count(PF_CNT_DROP);
+		return pf_result(PF_V_DROP, cfg->direct_id);
+	}
+	if (v == PF_ECN_MARK && p->ecn != 3) {
+		pf_count(PF_CNT_ECN_MARK);
+		return pf_result(PF_V_MARK, cfg->direct_id);
+	}
+	return pf_result(PF_V_DIRECT, cfg->direct_id);
 }
 
 /*
@@ -104,12 +131,14 @@ pf_police_pkt(const struct pf_pkt *p, const struct pf_config *cfg, struct pf_res
 	if (p->hook == PF_HOOK_TC && (cfg->flags & PF_CFG_XDP_POLICES) &&
 	    pf_xdp_ingress(p->ingress))
 		return pf_result(PF_V_DIRECT, cfg->direct_id);
+	if (p->hook == PF_HOOK_TC && (cfg->flags & PF_CFG_ECN) && p->ecn)
+		return pf_police_ecn_pkt(p, cfg, r, now);
 	if (pf_police(r, p->len, now, cfg->flags & PF_CFG_EARLY_DROP)) {
-		pf_meter(&resv_stats, &p->key, p->len, 0);
+		pf_meter_slot(r->slot, p->len, 0);
 		return pf_result(PF_V_DIRECT, cfg->direct_id);
 	}
 	pf_count(PF_CNT_DROP);
-	pf_meter(&resv_stats, &p->key, p->len, 1);
+	pf_meter_slot(r->slot, p->len, 1);
 	return pf_result(PF_V_DROP, cfg->direct_id);
 }
 
@@ -126,12 +155,14 @@ static __always_inline struct pf_result pf_enforce(const struct pf_pkt *p)
 		pf_count(p->parsed == PF_PARSE_NON_IP ? PF_CNT_NON_IP : PF_CNT_MALFORMED);
 		return pf_result(PF_V_BE, cfg->be_classid);
 	}
-	r = pf_lookup(&p->key, &now);
-	if (!r) {
-		if (cfg->flags & PF_CFG_METER_BE)
-			pf_meter(&be_stats, &p->key, p->len, 0);
-		return pf_result(PF_V_BE, cfg->be_classid);
-	}
+	/* The one hash lookup of a packet: the entry carries its stats slot. */
+	r = bpf_map_lookup_elem(&reservations, &p->key);
+	if (!r)
+		return pf_miss(p, cfg, PF_CNT_MISS);
+	now = pf_now();
+	if (r->expires_at <= now)
+		return pf_miss(p, cfg, PF_CNT_EXPIRED);
+	pf_count(PF_CNT_HIT);
 	if (cfg->mode == PF_MODE_SHAPE)
 		return pf_shape(p, cfg, r);
 	return pf_police_pkt(p, cfg, r, now);

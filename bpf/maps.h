@@ -19,11 +19,11 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } reservations SEC(".maps");
 
+/* Indexed by pf_resv.slot (0 collects entries written without one). */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, PF_MAX_RESERVATIONS);
-	__type(key, struct pf_key);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, PF_MAX_RESERVATIONS + 1);
+	__type(key, __u32);
 	__type(value, struct pf_stats);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } resv_stats SEC(".maps");
@@ -72,32 +72,44 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } src_allow SEC(".maps");
 
-static __always_inline void pf_count(__u32 idx)
+/* Counts one event; returns this CPU's count so far (for sampling). */
+static __always_inline __u64 pf_count(__u32 idx)
 {
 	__u64 *c = bpf_map_lookup_elem(&counters, &idx);
 
-	if (c)
-		(*c)++;
+	return c ? ++*c : 0;
 }
 
-static __always_inline void pf_meter(void *map, const struct pf_key *key, __u64 len, int dropped)
+/* A reservation's packet, in its slot of resv_stats: an array, no hashing. */
+static __always_inline void pf_meter_slot(__u32 slot, __u64 len, int dropped)
 {
-	struct pf_stats *s = bpf_map_lookup_elem(map, key);
+	struct pf_stats *s = bpf_map_lookup_elem(&resv_stats, &slot);
 
-	if (!s) {
-		struct pf_stats init = {};
-
-		bpf_map_update_elem(map, key, &init, BPF_NOEXIST);
-		s = bpf_map_lookup_elem(map, key);
-		if (!s)
-			return;
-	}
+	if (!s)
+		return;
 	if (dropped) {
 		s->drops++;
 	} else {
 		s->packets++;
 		s->bytes += len;
 	}
+}
+
+/* `pkts` packets of `bytes` of an unreserved pair in be_stats. */
+static __always_inline void pf_meter_be(const struct pf_key *key, __u64 pkts, __u64 bytes)
+{
+	struct pf_stats *s = bpf_map_lookup_elem(&be_stats, key);
+
+	if (!s) {
+		struct pf_stats init = {};
+
+		bpf_map_update_elem(&be_stats, key, &init, BPF_NOEXIST);
+		s = bpf_map_lookup_elem(&be_stats, key);
+		if (!s)
+			return;
+	}
+	s->packets += pkts;
+	s->bytes += bytes;
 }
 
 static __always_inline struct pf_config *pf_config(void)

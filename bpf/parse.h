@@ -40,6 +40,7 @@ static __always_inline void pf_set_v4(__u8 *dst, __be32 addr)
 struct pf_addrs {
 	__u8 src[16];
 	__u8 dst[16];
+	__u8 ecn; /* the IP header's ECN field: 0 not ECN-capable, 1-2 ECT, 3 CE */
 };
 
 /* Fills `ad` from an Ethernet frame; returns enum pf_parse_result. */
@@ -74,6 +75,7 @@ static __always_inline int pf_parse_addrs(void *data, void *data_end, struct pf_
 			return PF_PARSE_MALFORMED;
 		pf_set_v4(ad->src, ip->saddr);
 		pf_set_v4(ad->dst, ip->daddr);
+		ad->ecn = ip->tos & 3;
 	} else if (proto == ETH_P_IPV6) {
 		struct ipv6hdr *ip6 = cur;
 
@@ -83,6 +85,7 @@ static __always_inline int pf_parse_addrs(void *data, void *data_end, struct pf_
 			return PF_PARSE_MALFORMED;
 		__builtin_memcpy(ad->src, &ip6->saddr, 16);
 		__builtin_memcpy(ad->dst, &ip6->daddr, 16);
+		ad->ecn = (ip6->flow_lbl[0] >> 4) & 3; /* the low bits of the traffic class */
 	} else if (proto == ETH_P_8021Q || proto == ETH_P_8021AD) {
 		return PF_PARSE_MALFORMED; /* more than two tags: not a frame we accept */
 	} else {

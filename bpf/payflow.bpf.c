@@ -42,6 +42,8 @@ static __always_inline int pf_tc_action(struct __sk_buff *skb, struct pf_result 
 	if (res.verdict == PF_V_UNCONFIGURED)
 		return TC_ACT_OK;
 	skb->priority = res.classid;
+	if (res.verdict == PF_V_MARK)
+		bpf_skb_ecn_set_ce(skb);
 	return res.verdict == PF_V_DROP ? TC_ACT_SHOT : TC_ACT_OK;
 }
 
@@ -52,8 +54,10 @@ int pf_tc_egress(struct __sk_buff *skb)
 	struct pf_addrs ad;
 
 	p.parsed = pf_parse_skb(skb, &ad);
-	if (p.parsed == PF_PARSE_OK)
+	if (p.parsed == PF_PARSE_OK) {
 		pf_key_make(&p.key, ad.src, ad.dst);
+		p.ecn = ad.ecn;
+	}
 	/* A GSO super-packet's wire_len counts every segment's headers. */
 	p.len = skb->wire_len ? skb->wire_len : skb->len;
 	return pf_tc_action(skb, pf_enforce(&p));

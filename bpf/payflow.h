@@ -48,10 +48,16 @@ struct pf_resv {
 	__u32 flags;	  /* PF_RESV_F_* */
 	struct bpf_spin_lock lock;
 	__u32 pad;
-	__u64 tat; /* police mode: GCRA theoretical arrival time, ns */
+	__u64 tat;  /* police mode: GCRA theoretical arrival time, ns */
+	__u32 slot; /* index of its counters in resv_stats, 1..capacity; 0: none */
+	__u32 pad2;
 };
 
-/* Per-CPU per-flow counters (values of resv_stats and be_stats). */
+/*
+ * Per-CPU per-flow counters: values of be_stats (by pair) and of resv_stats,
+ * an array indexed by the reservation's slot, so a hit costs one hash lookup
+ * (Katran's layout). The controller picks the slot and zeroes it at a grant.
+ */
 struct pf_stats {
 	__u64 packets;
 	__u64 bytes;
@@ -68,6 +74,16 @@ enum pf_mode {
 #define PF_CFG_METER_BE	   (1U << 0) /* keep per-pair stats of unreserved flows */
 #define PF_CFG_XDP_POLICES (1U << 1) /* XDP polices at its ports; tc polices the rest */
 #define PF_CFG_EARLY_DROP  (1U << 2) /* police: RED-like drops in the bucket's upper half */
+#define PF_CFG_ECN	   (1U << 3) /* police at tc: mark ECN-capable packets CE, drop late */
+
+/*
+ * Police mode with PF_CFG_ECN, for ECN-capable packets at tc: CE from half the
+ * bucket on; a drop only past the bucket plus PF_ECN_DEBT bytes of debt (eight
+ * GSO super-packets), and for packets of at most PF_SMALL_PKT bytes (ACKs)
+ * only past twice that, so large packets go first.
+ */
+#define PF_ECN_DEBT  524288
+#define PF_SMALL_PKT 128
 
 /* The single entry of the config map. */
 struct pf_config {
@@ -75,7 +91,16 @@ struct pf_config {
 	__u32 flags;	  /* PF_CFG_* */
 	__u32 be_classid; /* HTB class of unreserved traffic */
 	__u32 direct_id;  /* HTB qdisc handle: priority that bypasses HTB classes */
+	/*
+	 * With PF_CFG_METER_BE, one miss in 2^be_sample is metered in be_stats,
+	 * counted 2^be_sample times: the other misses do no second lookup.
+	 */
+	__u32 be_sample;
+	__u32 pad;
 };
+
+#define PF_BE_SAMPLE_MAX     10 /* one in 1024 */
+#define PF_BE_SAMPLE_DEFAULT 4	/* one in 16 */
 
 /* Port flags: what `attach` set up on a port, so `detach` undoes exactly that. */
 #define PF_PORT_TC	   (1U << 0) /* pf_tc_egress on clsact egress */
@@ -105,6 +130,7 @@ enum pf_counter {
 	PF_CNT_NON_IP,	    /* not IPv4/IPv6: passed as best effort */
 	PF_CNT_MALFORMED,   /* truncated or bad header: passed as best effort */
 	PF_CNT_SPOOFED,	    /* dropped at a guarded port: source not among its hosts */
+	PF_CNT_ECN_MARK,    /* police: marked CE instead of dropped */
 	PF_CNT_MAX,
 };
 
@@ -130,14 +156,32 @@ struct pf_src_key {
 #define PF_HTB_MAX_MINOR    0xffffU
 #define PF_HANDLE(maj, min) (((maj) << 16) | (min))
 
-/* Orders two 16-byte addresses; identical in BPF and userspace. */
+/* The 8 bytes at p as a big-endian number: bytewise order is numeric order. */
+static inline __attribute__((always_inline)) __u64 pf_be64(const __u8 *p)
+{
+	__u64 v;
+
+	__builtin_memcpy(&v, p, 8);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	v = __builtin_bswap64(v);
+#endif
+	return v;
+}
+
+/*
+ * Orders two 16-byte addresses bytewise (as memcmp); identical in BPF and
+ * userspace. Two 64-bit compares instead of a 16-step byte loop: the key is
+ * built on every packet.
+ */
 static inline __attribute__((always_inline)) int pf_addr_cmp(const __u8 *a, const __u8 *b)
 {
-	for (int i = 0; i < 16; i++) {
-		if (a[i] != b[i])
-			return a[i] < b[i] ? -1 : 1;
+	__u64 x = pf_be64(a), y = pf_be64(b);
+
+	if (x == y) {
+		x = pf_be64(a + 8);
+		y = pf_be64(b + 8);
 	}
-	return 0;
+	return x == y ? 0 : x < y ? -1 : 1;
 }
 
 /*

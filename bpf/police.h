@@ -92,4 +92,39 @@ static __always_inline int pf_police(struct pf_resv *r, __u64 len, __u64 now, in
 	return ok;
 }
 
+/* What the ECN policer does with a packet. */
+enum pf_ecn_verdict {
+	PF_ECN_PASS = 0,
+	PF_ECN_MARK, /* pass, marked CE */
+	PF_ECN_DROP,
+};
+
+/*
+ * The policer for ECN-capable packets, as Meta's HBM does it: TCP halves its
+ * window at a CE mark without losing a segment, so mark from half the bucket
+ * on and let the bucket run into debt (charged, so the average holds) rather
+ * than drop a 64 KB super-packet; drop only past PF_ECN_DEBT bytes of debt,
+ * small packets (ACKs) only past twice that.
+ */
+static __always_inline int pf_police_ecn(struct pf_resv *r, __u64 len, __u64 now)
+{
+	__u64 rate = r->rate_bps, cost, tau, limit, tat, fill;
+	int verdict;
+
+	if (!rate)
+		return PF_ECN_DROP;
+	cost = pf_bytes_to_ns(len, rate);
+	tau = pf_bytes_to_ns(r->burst, rate);
+	limit = tau + pf_bytes_to_ns(len <= PF_SMALL_PKT ? 2 * PF_ECN_DEBT : PF_ECN_DEBT, rate);
+
+	bpf_spin_lock(&r->lock);
+	tat = r->tat > now ? r->tat : now;
+	fill = tat + cost - now;
+	verdict = fill > limit ? PF_ECN_DROP : fill > tau / 2 ? PF_ECN_MARK : PF_ECN_PASS;
+	if (verdict != PF_ECN_DROP)
+		r->tat = tat + cost;
+	bpf_spin_unlock(&r->lock);
+	return verdict;
+}
+
 #endif /* PF_POLICE_H */

@@ -80,7 +80,7 @@ void pfd_broker_status(struct pfd *d, struct pf_srv_conn *c, const struct pf_sta
 	sr->end = row.end_wall_ns / NS;
 	sr->now = pfd_unix_now();
 	sr->active = row.state == PF_RS_ACTIVE && sr->start <= sr->now && sr->now < sr->end;
-	if (row.state == PF_RS_ACTIVE && !pf_stats_read(d->dp.maps.resv_stats, &row.key, &st))
+	if (row.state == PF_RS_ACTIVE && !pf_resv_stats_read(&d->dp.maps, &row.key, &st))
 		sr->bytes = st.bytes;
 	pfd_broker_reply(d, c, false, &m);
 }

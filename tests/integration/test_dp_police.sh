@@ -4,6 +4,8 @@
 # (g) detach leaves nothing behind. (h) With XDP policing, a reserved pair
 # whose packets enter by a port without XDP (h3's, an unattached uplink) is
 # still policed by tc: its 10 Mbit/s grant does not carry gigabits.
+# (f, ECN hosts) With net.ipv4.tcp_ecn=1 in the hosts, the tc policer marks
+# instead of dropping: CE marks are counted and the rate still holds.
 source "$(dirname "$0")/lib.sh"
 
 RATE=100000000
@@ -19,9 +21,9 @@ port_clean() {
 	[ ! -e "$PIN" ]
 }
 
-police_run() { # name, attach flags...
-	local name=$1 out got retr want
-	shift
+police_run() { # name, counter that must grow (drop, ecn_marked), attach flags...
+	local name=$1 counter=$2 out got retr want
+	shift 2
 	"$CTL" --direct --pin-root "$PIN" attach "${PFX}p1" "${PFX}p2" --mode police "$@" >/dev/null 2>&1 ||
 		{ not_ok "$name: attach"; return; }
 	"$CTL" --direct --pin-root "$PIN" grant 10.77.0.1 10.77.0.2 --rate 100mbit --seconds 60 >/dev/null
@@ -31,8 +33,8 @@ police_run() { # name, attach flags...
 	want=$(expected_goodput $RATE 4)
 	echo "# $name: $(ratio "$got" 1000000) Mbit/s, ratio $(ratio "$got" "$want"), retransmits ${retr}%"
 	check "f: $name holds 100 Mbit/s within 15%" within "$got" "$want" 15
-	check "f: $name drops were counted" \
-		bash -c "'$CTL' --direct --pin-root '$PIN' --json stats | jq -e '.counters.drop > 0' >/dev/null"
+	check "f: $name: $counter was counted" \
+		bash -c "'$CTL' --direct --pin-root '$PIN' --json stats | jq -e '.counters.$counter > 0' >/dev/null"
 	"$CTL" --direct --pin-root "$PIN" detach --all >/dev/null
 	check "g: detach after $name leaves no program, qdisc or pin" port_clean
 }
@@ -54,7 +56,16 @@ uplink_run() {
 	"$CTL" --direct --pin-root "$PIN" detach --all >/dev/null
 }
 
-police_run "tc police"
-police_run "XDP police" --xdp
+ecn_run() {
+	in_ns h1 sysctl -qw net.ipv4.tcp_ecn=1 && in_ns h2 sysctl -qw net.ipv4.tcp_ecn=1 ||
+		{ not_ok "i: enable ECN in the hosts"; return; }
+	police_run "tc police, ECN hosts" ecn_marked
+	in_ns h1 sysctl -qw net.ipv4.tcp_ecn=2
+	in_ns h2 sysctl -qw net.ipv4.tcp_ecn=2
+}
+
+police_run "tc police" drop
+police_run "XDP police" drop --xdp
 uplink_run
+ecn_run
 finish

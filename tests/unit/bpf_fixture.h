@@ -45,6 +45,7 @@
 #define PF_FX_BPFFS    "/sys/fs/bpf"
 #define PF_FRAME_MAX   3072 /* BPF_PROG_TEST_RUN takes at most a page minus head/tailroom */
 #define PF_FRAME_VLANS 2
+#define PF_FX_SLOTS    8 /* resv_stats slots (0..7) of a test's data plane */
 
 /* The two hooks a test can run a frame through. */
 enum pf_fx_hook {
@@ -234,10 +235,11 @@ static inline __u64 pf_fx_now(void)
 	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
 }
 
-/* A reservation live for an hour from now. */
+/* A reservation live for an hour from now, counted in stats slot 1. */
 static inline struct pf_resv pf_fx_resv(__u32 classid, __u64 rate_bps, __u32 burst)
 {
-	struct pf_resv r = {.rate_bps = rate_bps, .burst = burst, .classid = classid, .resv_id = 1};
+	struct pf_resv r = {
+	    .rate_bps = rate_bps, .burst = burst, .classid = classid, .resv_id = 1, .slot = 1};
 
 	r.expires_at = pf_fx_now() + 3600ULL * 1000000000ULL;
 	return r;
@@ -317,6 +319,7 @@ static inline int pf_fx_open(struct pf_fx *fx, bool pin)
 	if (!pin) {
 		bpf_object__for_each_map(map, fx->skel->obj) bpf_map__set_pin_path(map, NULL);
 	}
+	bpf_map__set_max_entries(fx->skel->maps.resv_stats, PF_FX_SLOTS);
 	err = payflow_bpf__load(fx->skel);
 	if (err) {
 		fprintf(stderr, "fixture: load skeleton: %s\n", strerror(-err));
@@ -359,19 +362,16 @@ static inline __u64 pf_fx_counter(struct pf_fx *fx, __u32 idx)
 	return sum;
 }
 
-/* Sum over CPUs of a pair's stats in resv_stats or be_stats; -ENOENT if it has none. */
-static inline int pf_fx_stats(struct pf_fx *fx, const struct bpf_map *map, const char *a,
-			      const char *b, struct pf_stats *sum)
+/* Sum over CPUs of the pf_stats under `key` in a per-CPU map. */
+static inline int pf_fx_sum(const struct bpf_map *map, const void *key, struct pf_stats *sum)
 {
-	struct pf_stats vals[fx->ncpu];
-	struct pf_key key;
+	int ncpu = libbpf_num_possible_cpus();
+	struct pf_stats vals[ncpu > 0 ? ncpu : 1];
 
 	memset(sum, 0, sizeof(*sum));
-	if (pf_fx_key(&key, a, b))
-		return -EINVAL;
-	if (bpf_map_lookup_elem(bpf_map__fd(map), &key, vals))
+	if (ncpu <= 0 || bpf_map_lookup_elem(bpf_map__fd(map), key, vals))
 		return -errno;
-	for (int i = 0; i < fx->ncpu; i++) {
+	for (int i = 0; i < ncpu; i++) {
 		sum->packets += vals[i].packets;
 		sum->bytes += vals[i].bytes;
 		sum->drops += vals[i].drops;
@@ -379,13 +379,45 @@ static inline int pf_fx_stats(struct pf_fx *fx, const struct bpf_map *map, const
 	return 0;
 }
 
-/* Number of keys in a hash map. */
+/*
+ * A pair's stats summed over CPUs: in be_stats by its key; in resv_stats in
+ * the slot its reservation names. -ENOENT if it has none (for resv_stats: no
+ * entry, or nothing counted in its slot).
+ */
+static inline int pf_fx_stats(struct pf_fx *fx, const struct bpf_map *map, const char *a,
+			      const char *b, struct pf_stats *sum)
+{
+	struct pf_key key;
+	struct pf_resv r;
+	int err;
+
+	memset(sum, 0, sizeof(*sum));
+	if (pf_fx_key(&key, a, b))
+		return -EINVAL;
+	if (map != fx->skel->maps.resv_stats)
+		return pf_fx_sum(map, &key, sum);
+	if (bpf_map_lookup_elem(bpf_map__fd(fx->skel->maps.reservations), &key, &r) || !r.slot)
+		return -ENOENT;
+	err = pf_fx_sum(map, &r.slot, sum);
+	if (!err && !sum->packets && !sum->bytes && !sum->drops)
+		return -ENOENT;
+	return err;
+}
+
+/* Keys in a hash map; in an array, the slots that counted something. */
 static inline int pf_fx_map_len(const struct bpf_map *map)
 {
 	struct pf_key key, next;
 	int n = 0, fd = bpf_map__fd(map);
 	void *prev = NULL;
 
+	if (bpf_map__type(map) == BPF_MAP_TYPE_PERCPU_ARRAY) {
+		struct pf_stats st;
+
+		for (__u32 i = 0; i < bpf_map__max_entries(map); i++)
+			n += !pf_fx_sum(map, &i, &st) && (st.packets || st.bytes || st.drops);
+		return n;
+	}
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
 		key = next;
 		prev = &key;

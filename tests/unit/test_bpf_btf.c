@@ -90,8 +90,9 @@ static void test_btf_resv_stats_dump_has_field_names(void)
 	CHECK_EQ(pf_fx_run_tc(&fx, pkt, len, NULL, &verdict), 0);
 	CHECK_EQ(verdict, TC_ACT_OK);
 	dump = dump_pinned(&fx, "resv_stats");
-	CHECK_EQ(dump ? json_object_array_length(dump) : 0, 1);
-	vals = dump ? get(json_object_array_get_idx(dump, 0), "formatted", "values", NULL) : NULL;
+	CHECK_EQ(dump ? json_object_array_length(dump) : 0, PF_FX_SLOTS); /* an array */
+	vals = dump ? get(json_object_array_get_idx(dump, r.slot), "formatted", "values", NULL)
+		    : NULL;
 	CHECK(vals && json_object_array_length(vals) == (size_t)fx.ncpu);
 	for (size_t i = 0; vals && i < json_object_array_length(vals); i++) {
 		v = get(json_object_array_get_idx(vals, i), "value", NULL, NULL);

@@ -5,9 +5,13 @@
  * run through both hooks. What does not fit a row (GSO, kernel refusals,
  * entries changing between packets, exact key bytes) follows as functions.
  */
+#define _GNU_SOURCE /* sched_setaffinity */
 #include "unit.h"
 #include "bpf_fixture.h"
+#include <sched.h>
 #include "userspace/dataplane/resv.h"
+#include "userspace/dataplane/slots.h"
+#include "userspace/common/error.h"
 
 #define BE     PF_HANDLE(1U, 2U)    /* config.be_classid */
 #define DIRECT PF_HANDLE(1U, 0U)    /* config.direct_id */
@@ -435,6 +439,7 @@ static void check_key_layout(int hook, __u32 mode)
 	};
 	struct pf_resv r = pf_fx_resv(CLASS, 80, 50); /* police: smaller than the frame */
 	__u8 pkt[PF_FRAME_MAX];
+	struct pf_stats st;
 	struct pf_key got;
 	struct pf_fx fx;
 	__u32 prio = 0, len;
@@ -448,8 +453,9 @@ static void check_key_layout(int hook, __u32 mode)
 	CHECK_EQ(run(&fx, hook, pkt, len, &prio), mode == SHAPE ? 1 : 0);
 	if (hook == PF_FX_TC && mode == SHAPE)
 		CHECK_EQ(prio, CLASS);
-	CHECK_EQ(bpf_map_get_next_key(bpf_map__fd(fx.skel->maps.resv_stats), NULL, &got), 0);
-	CHECK(memcmp(&got, &want, sizeof(want)) == 0);
+	/* The entry matched: its slot counted the packet, nothing else did. */
+	CHECK_EQ(pf_fx_map_len(fx.skel->maps.resv_stats), 1);
+	CHECK_EQ(pf_fx_stats(&fx, fx.skel->maps.resv_stats, A4, B4, &st), 0);
 
 	/* A miss is keyed the same way in be_stats. */
 	CHECK_EQ(bpf_map_delete_elem(bpf_map__fd(fx.skel->maps.reservations), &want), 0);
@@ -712,6 +718,246 @@ static void test_police_62gbit_default_burst(void)
 	on_both_hooks(check_police_62gbit);
 }
 
+/* The fixture's maps as userspace's dataplane layer sees them, with a slot set. */
+static struct pf_maps fx_maps(struct pf_fx *fx)
+{
+	struct pf_maps m = {.reservations = bpf_map__fd(fx->skel->maps.reservations),
+			    .resv_stats = bpf_map__fd(fx->skel->maps.resv_stats),
+			    .be_stats = bpf_map__fd(fx->skel->maps.be_stats),
+			    .config = bpf_map__fd(fx->skel->maps.config),
+			    .counters = bpf_map__fd(fx->skel->maps.counters),
+			    .ports = bpf_map__fd(fx->skel->maps.ports),
+			    .src_allow = bpf_map__fd(fx->skel->maps.src_allow),
+			    .slots = pf_slots_new()};
+	return m;
+}
+
+/*
+ * Each entry counts in the slot userspace gave it (the lowest free), a hit
+ * looks up nothing by key but the entry; a slot freed by a removal is handed
+ * to the next new entry zeroed, so its counters start from 0.
+ */
+static void test_stats_slots_per_entry(void)
+{
+	struct pf_resv r = pf_fx_resv(CLASS, GBIT, 100000), got;
+	__u8 pkt[PF_FRAME_MAX];
+	struct pf_key ab, ac;
+	struct pf_stats st;
+	struct pf_maps m;
+	struct pf_fx fx;
+	__u32 prio, len;
+
+	CHECK_EQ(setup(&fx, SHAPE, 0, NULL, NULL, NULL), 0);
+	if (!fx.skel)
+		return;
+	m = fx_maps(&fx);
+	r.slot = 0; /* userspace picks it */
+	CHECK_EQ(pf_fx_key(&ab, A4, B4), 0);
+	CHECK_EQ(pf_fx_key(&ac, A4, C4), 0);
+	CHECK_EQ(pf_resv_write(&m, &ab, &r), 0);
+	CHECK_EQ(pf_resv_write(&m, &ac, &r), 0);
+	CHECK_EQ(pf_resv_lookup(&m, &ab, &got), 0);
+	CHECK_EQ(got.slot, 1);
+	CHECK_EQ(pf_resv_lookup(&m, &ac, &got), 0);
+	CHECK_EQ(got.slot, 2);
+	len = pf_frame_make(pkt, AF_INET, A4, B4, NULL, 10, NULL);
+	for (int i = 0; i < 3; i++)
+		CHECK_EQ(run(&fx, PF_FX_TC, pkt, len, &prio), 1);
+	CHECK_EQ(pf_resv_stats_read(&m, &ab, &st), 0);
+	CHECK_EQ(st.packets, 3);
+	CHECK_EQ(st.bytes, 3 * len);
+	CHECK_EQ(pf_resv_stats_read(&m, &ac, &st), 0);
+	CHECK_EQ(st.packets, 0);
+
+	/* Rewriting keeps the slot and its counters; removing frees the slot. */
+	r.rate_bps = 2 * GBIT;
+	CHECK_EQ(pf_resv_write(&m, &ab, &r), 0);
+	CHECK_EQ(pf_resv_stats_read(&m, &ab, &st), 0);
+	CHECK_EQ(st.packets, 3);
+	CHECK_EQ(pf_resv_remove(&m, &ab), 0);
+	CHECK_EQ(pf_resv_stats_read(&m, &ab, &st), -ENOENT);
+	CHECK_EQ(pf_resv_write(&m, &ab, &r), 0);
+	CHECK_EQ(pf_resv_lookup(&m, &ab, &got), 0);
+	CHECK_EQ(got.slot, 1);
+	CHECK_EQ(pf_resv_stats_read(&m, &ab, &st), 0);
+	CHECK_EQ(st.packets, 0);
+	CHECK_EQ(st.bytes, 0);
+	pf_slots_free(m.slots);
+	pf_fx_close(&fx);
+}
+
+/* A process that opens the maps later rebuilds the used slots from the entries. */
+static void test_stats_slots_rebuilt_from_map(void)
+{
+	struct pf_resv r = pf_fx_resv(CLASS, GBIT, 100000), got;
+	struct pf_key ab, ac, bc;
+	struct pf_maps m, later;
+	struct pf_fx fx;
+
+	CHECK_EQ(setup(&fx, SHAPE, 0, NULL, NULL, NULL), 0);
+	if (!fx.skel)
+		return;
+	m = fx_maps(&fx);
+	later = fx_maps(&fx);
+	r.slot = 0;
+	CHECK_EQ(pf_fx_key(&ab, A4, B4), 0);
+	CHECK_EQ(pf_fx_key(&ac, A4, C4), 0);
+	CHECK_EQ(pf_fx_key(&bc, B4, C4), 0);
+	CHECK_EQ(pf_resv_write(&m, &ab, &r), 0);
+	CHECK_EQ(pf_resv_write(&m, &ac, &r), 0);
+	CHECK_EQ(pf_resv_remove(&m, &ab), 0);
+	CHECK_EQ(pf_resv_write(&later, &bc, &r), 0);
+	CHECK_EQ(pf_resv_lookup(&m, &bc, &got), 0);
+	CHECK_EQ(got.slot, 1); /* 2 is ac's */
+	/* Slots run out with the array: the fixture has PF_FX_SLOTS - 1 of them. */
+	for (int i = 3; i < PF_FX_SLOTS; i++) {
+		struct pf_key k = ab;
+
+		k.hi[15] = (__u8)(100 + i);
+		CHECK_EQ(pf_resv_write(&later, &k, &r), 0);
+	}
+	ab.hi[15] = 99;
+	CHECK_EQ(pf_resv_write(&later, &ab, &r), -ENOSPC);
+	CHECK(strstr(pf_last_error(), "no free stats slot") != NULL);
+	CHECK_EQ(pf_resv_lookup(&later, &ab, &got), -ENOENT);
+	pf_slots_free(m.slots);
+	pf_slots_free(later.slots);
+	pf_fx_close(&fx);
+}
+
+/*
+ * Best-effort metering is sampled: with be_sample 2, one miss in 4 (by this
+ * CPU's miss count) is metered as 4 packets; the other misses touch no map
+ * but the counters. Pinned to one CPU so the per-CPU count is one sequence.
+ */
+static void check_be_sampled(int hook)
+{
+	struct pf_config cfg = {
+	    .mode = SHAPE, .flags = METER, .be_classid = BE, .direct_id = DIRECT, .be_sample = 2};
+	__u8 pkt[PF_FRAME_MAX];
+	struct pf_stats st;
+	cpu_set_t one, old;
+	struct pf_fx fx;
+	__u32 prio, len, zero = 0;
+
+	CHECK_EQ(sched_getaffinity(0, sizeof(old), &old), 0);
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu(), &one);
+	CHECK_EQ(sched_setaffinity(0, sizeof(one), &one), 0);
+	CHECK_EQ(setup(&fx, SHAPE, METER, NULL, NULL, NULL), 0);
+	if (fx.skel) {
+		CHECK_EQ(bpf_map_update_elem(bpf_map__fd(fx.skel->maps.config), &zero, &cfg, 0), 0);
+		len = pf_frame_make(pkt, AF_INET, A4, B4, NULL, 10, NULL);
+		for (int i = 0; i < 3; i++)
+			CHECK_EQ(run(&fx, hook, pkt, len, &prio), 1);
+		CHECK_EQ(pf_fx_stats(&fx, fx.skel->maps.be_stats, A4, B4, &st), -ENOENT);
+		for (int i = 0; i < 6; i++)
+			CHECK_EQ(run(&fx, hook, pkt, len, &prio), 1);
+		CHECK_EQ(pf_fx_stats(&fx, fx.skel->maps.be_stats, A4, B4, &st), 0);
+		CHECK_EQ(st.packets, 8);
+		CHECK_EQ(st.bytes, 8 * len);
+		CHECK_EQ(pf_fx_counter(&fx, PF_CNT_MISS), 9);
+		pf_fx_close(&fx);
+	}
+	CHECK_EQ(sched_setaffinity(0, sizeof(old), &old), 0);
+}
+
+static void test_be_metering_sampled(void)
+{
+	on_both_hooks(check_be_sampled);
+}
+
+/* Runs `pkt` through tc; *ecn gets the ECN field of the IPv4 header it left. */
+static int run_tc_ecn(struct pf_fx *fx, const __u8 *pkt, __u32 len, __u32 l3, int *ecn)
+{
+	__u8 out[PF_FRAME_MAX];
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = pkt, .data_size_in = len, .data_out = out,
+		    .data_size_out = sizeof(out), .repeat = 1);
+
+	if (bpf_prog_test_run_opts(bpf_program__fd(fx->skel->progs.pf_tc_egress), &opts))
+		return -1000 - errno;
+	*ecn = out[l3 + 1] & 3;
+	return (int)opts.retval;
+}
+
+/* A 1000-byte IPv4 frame (or `payload` bytes of TCP) of A4 -> B4 with ECN field `ecn`. */
+static __u32 ecn_frame(__u8 *pkt, __u16 payload, int ecn, __u32 *l3)
+{
+	struct pf_frame_layout lay;
+	__u32 len = pf_frame_make(pkt, AF_INET, A4, B4, NULL, payload, &lay);
+
+	pkt[lay.l3_off + 1] = (__u8)ecn;
+	*l3 = lay.l3_off;
+	return len;
+}
+
+/*
+ * Police mode with ECN: an ECT packet over half the bucket is marked CE and
+ * passes (charged), the bucket runs PF_ECN_DEBT bytes into debt before a
+ * large packet is dropped, and a small one (an ACK) still passes after that.
+ * A packet that is not ECN-capable keeps the plain bucket. 80 bit/s: no refill.
+ */
+static void test_police_ecn_marks_before_drop(void)
+{
+	struct pf_resv r = pf_fx_resv(CLASS, 80, 10000);
+	__u8 big[PF_FRAME_MAX], ack[PF_FRAME_MAX], plain[PF_FRAME_MAX];
+	__u32 l3, lb = ecn_frame(big, 946, 2, &l3), la = ecn_frame(ack, 0, 2, &l3);
+	__u32 lp = ecn_frame(plain, 946, 0, &l3);
+	int ecn, marked = 0, sent = 0;
+	struct pf_fx fx;
+
+	CHECK_EQ(lb, 1000);
+	CHECK(la <= PF_SMALL_PKT);
+	CHECK_EQ(setup(&fx, POLICE, PF_CFG_ECN, A4, B4, &r), 0);
+	if (!fx.skel)
+		return;
+	for (int i = 0; i < 5; i++) {
+		CHECK_EQ(run_tc_ecn(&fx, big, lb, l3, &ecn), TC_ACT_OK);
+		CHECK_EQ(ecn, 2); /* within half the bucket: untouched */
+	}
+	while (sent < 1000 && run_tc_ecn(&fx, big, lb, l3, &ecn) == TC_ACT_OK) {
+		sent++;
+		marked += ecn == 3;
+	}
+	/* 5 + sent packets fit in the 10000-byte bucket plus the debt. */
+	CHECK_EQ(5 + sent, (10000 + PF_ECN_DEBT) / 1000);
+	CHECK_EQ(marked, sent);
+	CHECK_EQ(pf_fx_counter(&fx, PF_CNT_ECN_MARK), sent);
+	CHECK_EQ(pf_fx_counter(&fx, PF_CNT_DROP), 1);
+	CHECK_EQ(run_tc_ecn(&fx, ack, la, l3, &ecn), TC_ACT_OK);
+	CHECK_EQ(ecn, 3);
+	/* Not ECN-capable: over the bucket, dropped at once. */
+	CHECK_EQ(run_tc_ecn(&fx, plain, lp, l3, &ecn), TC_ACT_SHOT);
+	pf_fx_close(&fx);
+}
+
+/* Without PF_CFG_ECN (and at XDP, which cannot mark) an ECT packet meets the plain bucket. */
+static void test_police_ecn_off_drops(void)
+{
+	struct pf_resv r = pf_fx_resv(CLASS, 80, 10000);
+	__u8 big[PF_FRAME_MAX];
+	__u32 l3, lb = ecn_frame(big, 946, 2, &l3), prio;
+	int ecn, passed = 0;
+	struct pf_fx fx;
+
+	CHECK_EQ(setup(&fx, POLICE, 0, A4, B4, &r), 0);
+	if (!fx.skel)
+		return;
+	for (int i = 0; i < 12; i++)
+		passed += run_tc_ecn(&fx, big, lb, l3, &ecn) == TC_ACT_OK;
+	CHECK_EQ(passed, 10);
+	CHECK_EQ(pf_fx_counter(&fx, PF_CNT_ECN_MARK), 0);
+	pf_fx_close(&fx);
+	CHECK_EQ(setup(&fx, POLICE, PF_CFG_ECN, A4, B4, &r), 0);
+	if (!fx.skel)
+		return;
+	passed = 0;
+	for (int i = 0; i < 12; i++)
+		passed += run(&fx, PF_FX_XDP, big, lb, &prio) == 1;
+	CHECK_EQ(passed, 10);
+	pf_fx_close(&fx);
+}
+
 int main(void)
 {
 	run_table();
@@ -724,5 +970,10 @@ int main(void)
 	RUN(test_tc_police_charges_wire_len);
 	RUN(test_police_early_drop);
 	RUN(test_police_62gbit_default_burst);
+	RUN(test_stats_slots_per_entry);
+	RUN(test_stats_slots_rebuilt_from_map);
+	RUN(test_be_metering_sampled);
+	RUN(test_police_ecn_marks_before_drop);
+	RUN(test_police_ecn_off_drops);
 	return unit_done();
 }

@@ -13,6 +13,7 @@
 #include <bpf/libbpf.h>
 #include "payflow.skel.h"
 #include "userspace/dataplane/dataplane.h"
+#include "userspace/dataplane/slots.h"
 #include "userspace/common/error.h"
 
 /* Every pinned map, in struct pf_maps order. */
@@ -90,7 +91,7 @@ static int size_resv_maps(struct pf_dp *dp, const char *root, __u32 want)
 			       "which ends every reservation",
 			       root, pinned, want);
 	if (bpf_map__set_max_entries(dp->skel->maps.reservations, want) ||
-	    bpf_map__set_max_entries(dp->skel->maps.resv_stats, want))
+	    bpf_map__set_max_entries(dp->skel->maps.resv_stats, want + 1))
 		return pf_fail(-EINVAL, "cannot size the reservations map to %u entries", want);
 	return 0;
 }
@@ -129,6 +130,11 @@ int pf_dp_load(struct pf_dp *dp, const char *root, __u32 max_resv)
 		*map_fd_slot(&dp->maps, i) = bpf_map__fd(map);
 	}
 	snprintf(dp->maps.root, sizeof(dp->maps.root), "%s", root);
+	dp->maps.slots = pf_slots_new();
+	if (!dp->maps.slots) {
+		pf_dp_close(dp);
+		return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -137,6 +143,8 @@ void pf_dp_close(struct pf_dp *dp)
 	if (dp->skel)
 		payflow_bpf__destroy(dp->skel);
 	dp->skel = NULL;
+	pf_slots_free(dp->maps.slots);
+	dp->maps.slots = NULL;
 }
 
 int pf_maps_open(struct pf_maps *m, const char *root)
@@ -163,6 +171,11 @@ int pf_maps_open(struct pf_maps *m, const char *root)
 		}
 		*map_fd_slot(m, i) = fd;
 	}
+	m->slots = pf_slots_new();
+	if (!m->slots) {
+		pf_maps_close(m);
+		return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -175,6 +188,8 @@ void pf_maps_close(struct pf_maps *m)
 			close(*fd);
 		*fd = -1;
 	}
+	pf_slots_free(m->slots);
+	m->slots = NULL;
 }
 
 int pf_unpin_all(const char *root)
@@ -237,6 +252,7 @@ const char *pf_counter_name(int idx)
 	    [PF_CNT_MISS] = "miss",	      [PF_CNT_EXPIRED] = "expired",
 	    [PF_CNT_DROP] = "drop",	      [PF_CNT_NON_IP] = "non_ip",
 	    [PF_CNT_MALFORMED] = "malformed", [PF_CNT_SPOOFED] = "spoofed",
+	    [PF_CNT_ECN_MARK] = "ecn_marked",
 	};
 	return idx >= 0 && idx < PF_CNT_MAX ? names[idx] : "?";
 }

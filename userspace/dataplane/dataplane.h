@@ -13,6 +13,7 @@
 #include "bpf/payflow.h"
 
 struct payflow_bpf;
+struct pf_slots;
 
 struct pf_maps {
 	int reservations;
@@ -22,6 +23,7 @@ struct pf_maps {
 	int counters;
 	int ports;
 	int src_allow;
+	struct pf_slots *slots; /* stats slots of new entries (slots.h) */
 	char root[PATH_MAX];
 };
 

@@ -40,9 +40,10 @@ static int apply_config(const struct pf_maps *m, const struct pf_attach_opts *o)
 {
 	struct pf_config cfg = {
 	    .mode = o->mode,
-	    .flags = PF_CFG_METER_BE | (o->xdp ? PF_CFG_XDP_POLICES : 0),
+	    .flags = PF_CFG_METER_BE | PF_CFG_ECN | (o->xdp ? PF_CFG_XDP_POLICES : 0),
 	    .be_classid = PF_HANDLE(PF_HTB_MAJOR, PF_HTB_BE_MINOR),
 	    .direct_id = PF_HANDLE(PF_HTB_MAJOR, 0),
+	    .be_sample = PF_BE_SAMPLE_DEFAULT,
 	};
 	struct pf_config cur;
 	int err;

@@ -8,6 +8,7 @@
 #include "userspace/dataplane/resv.h"
 #include "userspace/dataplane/port.h"
 #include "userspace/dataplane/htb.h"
+#include "userspace/dataplane/slots.h"
 #include "userspace/common/addr.h"
 #include "userspace/common/error.h"
 
@@ -56,23 +57,44 @@ static int collect_shaped(__u32 ifindex, const struct pf_port *p, void *ctx)
 	return 0;
 }
 
+/* The map refused an entry: a full map gets its own message. */
+static int write_failed(const struct pf_maps *m, const struct pf_key *key, int err)
+{
+	char pair[PF_PAIR_STRLEN];
+
+	if (err == -E2BIG)
+		return pf_fail(-ENOSPC, "the reservations map is full (%u entries)",
+			       pf_resv_capacity(m));
+	return pf_fail(err, "cannot write the reservation for %s: %s",
+		       pf_key_format(key, pair, sizeof(pair)), strerror(-err));
+}
+
+/* A new entry: a fresh stats slot, zeroed, then the entry that names it. */
+static int write_new(const struct pf_maps *m, const struct pf_key *key, struct pf_resv *next)
+{
+	int err = pf_slot_alloc(m, &next->slot);
+
+	if (err)
+		return err;
+	err = pf_slot_zero(m, next->slot);
+	if (!err && bpf_map_update_elem(m->reservations, key, next, BPF_NOEXIST))
+		err = write_failed(m, key, -errno);
+	if (err)
+		pf_slot_free(m, next->slot);
+	return err;
+}
+
 int pf_resv_write(const struct pf_maps *m, const struct pf_key *key, const struct pf_resv *r)
 {
 	struct pf_resv cur, next = *r;
-	char pair[PF_PAIR_STRLEN];
 
-	if (!pf_resv_lookup(m, key, &cur)) {
-		next.tat = cur.tat; /* keep the policer's clock */
-		if (!bpf_map_update_elem(m->reservations, key, &next, BPF_F_LOCK | BPF_EXIST))
-			return 0;
-	} else if (!bpf_map_update_elem(m->reservations, key, &next, BPF_NOEXIST)) {
-		return 0;
-	}
-	if (errno == E2BIG)
-		return pf_fail(-ENOSPC, "the reservations map is full (%u entries)",
-			       pf_resv_capacity(m));
-	return pf_fail(-errno, "cannot write the reservation for %s: %s",
-		       pf_key_format(key, pair, sizeof(pair)), strerror(errno));
+	if (pf_resv_lookup(m, key, &cur))
+		return write_new(m, key, &next);
+	next.tat = cur.tat;   /* keep the policer's clock */
+	next.slot = cur.slot; /* and the counters */
+	if (bpf_map_update_elem(m->reservations, key, &next, BPF_F_LOCK | BPF_EXIST))
+		return write_failed(m, key, -errno);
+	return 0;
 }
 
 int pf_resv_install(const struct pf_maps *m, const struct pf_key *key, const struct pf_resv *r,
@@ -153,7 +175,7 @@ int pf_resv_remove(const struct pf_maps *m, const struct pf_key *key)
 	if (bpf_map_delete_elem(m->reservations, key))
 		return pf_fail(-errno, "cannot delete the reservation for %s: %s",
 			       pf_key_format(key, pair, sizeof(pair)), strerror(errno));
-	bpf_map_delete_elem(m->resv_stats, key);
+	pf_slot_free(m, r.slot);
 	all = calloc(1, sizeof(*all));
 	if (!all)
 		return pf_fail(-ENOMEM, "out of memory");
@@ -208,7 +230,8 @@ int pf_minor_alloc(const struct pf_maps *m, __u16 *minor)
 		       PF_HTB_MAX_MINOR - PF_HTB_MIN_MINOR + 1);
 }
 
-int pf_stats_read(int map_fd, const struct pf_key *key, struct pf_stats *sum)
+/* Sums the per-CPU values of `key` in a map of struct pf_stats. */
+static int sum_percpu(int map_fd, const void *key, struct pf_stats *sum)
 {
 	int ncpu = libbpf_num_possible_cpus();
 	struct pf_stats *vals;
@@ -231,4 +254,19 @@ int pf_stats_read(int map_fd, const struct pf_key *key, struct pf_stats *sum)
 	}
 	free(vals);
 	return err;
+}
+
+int pf_stats_read(int map_fd, const struct pf_key *key, struct pf_stats *sum)
+{
+	return sum_percpu(map_fd, key, sum);
+}
+
+int pf_resv_stats_read(const struct pf_maps *m, const struct pf_key *key, struct pf_stats *sum)
+{
+	struct pf_resv r;
+
+	memset(sum, 0, sizeof(*sum));
+	if (pf_resv_lookup(m, key, &r) || !r.slot)
+		return -ENOENT;
+	return sum_percpu(m->resv_stats, &r.slot, sum);
 }

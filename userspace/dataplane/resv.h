@@ -27,10 +27,11 @@ int pf_resv_install(const struct pf_maps *m, const struct pf_key *key, const str
 		    const __u32 *ifindexes, int n_ifindexes);
 /* Creates the classes of every live entry on one port (a port attached late). */
 int pf_resv_sync_port(const struct pf_maps *m, __u32 ifindex);
-/* Writes only the map entry (keeping police state); the caller has made its
- * classes already. For bulk reconciling. */
+/* Writes only the map entry; the caller has made its classes already. For bulk
+ * reconciling. A new entry gets a free stats slot (zeroed, slots.h); an
+ * existing one keeps its slot and its police state. */
 int pf_resv_write(const struct pf_maps *m, const struct pf_key *key, const struct pf_resv *r);
-/* Deletes the entry, its stats and its class on every attached port. */
+/* Deletes the entry, frees its stats slot and deletes its class on every attached port. */
 int pf_resv_remove(const struct pf_maps *m, const struct pf_key *key);
 /* Calls cb for each entry (live or expired); stops when cb returns nonzero. */
 int pf_resv_foreach(const struct pf_maps *m,
@@ -38,7 +39,10 @@ int pf_resv_foreach(const struct pf_maps *m,
 		    void *ctx);
 /* The lowest HTB minor no entry uses. -ENOSPC when all are taken. */
 int pf_minor_alloc(const struct pf_maps *m, __u16 *minor);
-/* Sums a per-CPU stats entry of resv_stats or be_stats. -ENOENT if absent. */
+/* Sums a pair's per-CPU stats entry of be_stats. -ENOENT if absent. */
 int pf_stats_read(int map_fd, const struct pf_key *key, struct pf_stats *sum);
+/* Sums the counters of a pair's reservation (its slot of resv_stats). -ENOENT
+ * if it has no entry. They count from the entry's creation. */
+int pf_resv_stats_read(const struct pf_maps *m, const struct pf_key *key, struct pf_stats *sum);
 
 #endif /* PF_RESV_H */

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
 /*
- * All of a per-CPU stats map (resv_stats, be_stats) in a few syscalls:
- * batched lookups of up to PF_STATS_BATCH entries each, per-CPU values
- * summed. For readers that want every flow (metrics) rather than one.
+ * Every reservation's counters in a few syscalls: the reservations map and
+ * the used range of resv_stats (slots 0..highest in use) in batched lookups
+ * of up to PF_STATS_BATCH entries each, per-CPU values summed, joined by
+ * slot. For readers that want every flow (metrics) rather than one.
  */
 #ifndef PF_STATS_DUMP_H
 #define PF_STATS_DUMP_H
@@ -18,6 +19,6 @@ struct pf_flow_stats {
 };
 
 /* *out (malloc'd, *n entries, in map order) or -errno (pf_last_error). */
-int pf_stats_dump(int map_fd, struct pf_flow_stats **out, size_t *n);
+int pf_stats_dump(int resv_fd, int stats_fd, struct pf_flow_stats **out, size_t *n);
 
 #endif /* PF_STATS_DUMP_H */

@@ -35,7 +35,7 @@ static int add_row(const struct pf_key *key, const struct pf_resv *r, void *arg)
 	struct pf_stats s;
 	bool live = r->expires_at > l->now;
 
-	pf_stats_read(l->m->resv_stats, key, &s);
+	pf_resv_stats_read(l->m, key, &s);
 	json_object_object_add(o, "id", json_object_new_uint64(r->resv_id));
 	json_object_object_add(o, "pair",
 			       json_object_new_string(pf_key_format(key, pair, sizeof(pair))));
@@ -164,7 +164,9 @@ static int pair_stats(const struct pf_maps *m, const struct pf_key *key, struct 
 	struct pf_stats s;
 	bool reserved = !pf_resv_lookup(m, key, &r);
 
-	if (pf_stats_read(reserved ? m->resv_stats : m->be_stats, key, &s) && !reserved)
+	if (reserved)
+		pf_resv_stats_read(m, key, &s);
+	else if (pf_stats_read(m->be_stats, key, &s))
 		return -1;
 	json_object_object_add(o, "reserved", json_object_new_boolean(reserved));
 	json_object_object_add(o, "stats", stats_json(&s));

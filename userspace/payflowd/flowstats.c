@@ -13,7 +13,7 @@ struct pfd_flowstats {
 	pthread_mutex_t mu;
 	pthread_cond_t cv; /* signalled to stop */
 	bool stopping;
-	int map_fd;
+	int resv_fd, stats_fd;
 	unsigned period_ms;
 	struct pfd_flowsnap *cur;
 };
@@ -34,14 +34,14 @@ static void snap_free(struct pfd_flowsnap *s)
 }
 
 /* A fresh snapshot; on a read error an empty one (the metrics show zeros). */
-static struct pfd_flowsnap *take(int map_fd)
+static struct pfd_flowsnap *take(int resv_fd, int stats_fd)
 {
 	struct pfd_flowsnap *s = calloc(1, sizeof(*s));
 
 	if (!s)
 		return NULL;
 	s->refs = 1;
-	if (pf_stats_dump(map_fd, &s->e, &s->n)) {
+	if (pf_stats_dump(resv_fd, stats_fd, &s->e, &s->n)) {
 		s->e = NULL;
 		s->n = 0;
 	}
@@ -84,7 +84,7 @@ static void *reader(void *arg)
 		if (fs->stopping)
 			break;
 		pthread_mutex_unlock(&fs->mu);
-		s = take(fs->map_fd);
+		s = take(fs->resv_fd, fs->stats_fd);
 		if (s)
 			publish(fs, s);
 		pthread_mutex_lock(&fs->mu);
@@ -93,16 +93,17 @@ static void *reader(void *arg)
 	return NULL;
 }
 
-int pfd_flowstats_start(struct pfd_flowstats **out, int map_fd, unsigned period_ms)
+int pfd_flowstats_start(struct pfd_flowstats **out, int resv_fd, int stats_fd, unsigned period_ms)
 {
 	struct pfd_flowstats *fs = calloc(1, sizeof(*fs));
 	pthread_condattr_t ca;
 
 	if (!fs)
 		return pf_fail(-ENOMEM, "out of memory");
-	fs->map_fd = map_fd;
+	fs->resv_fd = resv_fd;
+	fs->stats_fd = stats_fd;
 	fs->period_ms = period_ms ? period_ms : 1;
-	fs->cur = take(map_fd);
+	fs->cur = take(resv_fd, stats_fd);
 	pthread_mutex_init(&fs->mu, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);

@@ -97,7 +97,8 @@ static void top_build(struct pfd *d, struct top *t)
 
 	/* Started at the first scrape: the maps exist only once ports are attached. */
 	if (!d->flows && d->dp.skel &&
-	    pfd_flowstats_start(&d->flows, d->dp.maps.resv_stats, PFD_FLOW_PERIOD_MS))
+	    pfd_flowstats_start(&d->flows, d->dp.maps.reservations, d->dp.maps.resv_stats,
+				PFD_FLOW_PERIOD_MS))
 		pfd_log("metrics: %s", pf_last_error());
 	s = d->flows ? pfd_flowstats_get(d->flows) : NULL;
 

@@ -121,7 +121,7 @@ struct json_object *pfd_show(struct pfd *d, struct json_object *req, struct json
 	    d, &s.key, s.id, pf_resv_state_name(s.state), s.rate_bps, s.level, s.minor,
 	    s.start_wall_ns, s.state == PF_RS_HOLD ? s.hold_until_wall_ns : s.end_wall_ns, s.ports);
 	add_public_id(d, *result, s.id);
-	if (s.state == PF_RS_ACTIVE && !pf_stats_read(d->dp.maps.resv_stats, &s.key, &st))
+	if (s.state == PF_RS_ACTIVE && !pf_resv_stats_read(&d->dp.maps, &s.key, &st))
 		json_object_object_add(*result, "stats", stats_json(&st));
 	return NULL;
 }
