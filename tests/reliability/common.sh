@@ -10,7 +10,7 @@ CLIENT_KEY=a09aa5f47a6759802ff955f8dc2d2a14a5c99d23be97f864127ff9383455a4f0
 
 # The checks buy many pairs from one address and key: loose per-client limits
 # (adversary.sh sets REL_LIMITS= to test the defaults).
-REL_LIMITS=${REL_LIMITS-$LOOSE_LIMITS}
+REL_LIMITS=${REL_LIMITS-${LOOSE_LIMITS:-}}
 # rel_config CAPACITY [extra broker members] [extra ledger members] [extra top-level members]
 rel_config() {
 	local cap=$1 bextra=${2:-} lextra=${3:-} textra=${4:-}
