@@ -222,7 +222,8 @@ def keep_daemon_view(d, outdir, when='at the end'):
         log.flush()
         subprocess.run(d.ctl_cmd('stats'), stdout=log, stderr=log)
     with open(os.path.join(outdir, 'metrics.txt'), 'a') as f:
-        f.write('# payflowd %s (config %s)\n' % (when, d.config_path))
+        f.write('# payflowd %s (setup %s, config payflowd-%s.json)\n'
+                % (when, d.setup.name, d.setup.name))
         f.write(d.scrape_metrics())
 
 

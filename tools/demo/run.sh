@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Entry point of `make demo`: the paper's Mininet experiments with PayFlow.
 #
-#   tools/demo/run.sh                # both experiments, about 3 minutes
+#   tools/demo/run.sh                # experiments 1, 2, 3-off and 3, about 3.5 minutes
 #   DEMO=quick tools/demo/run.sh     # a shortened experiment 1, about 35 s
 #   DEMO=trunk tools/demo/run.sh     # experiment 3 only (the trunk, off then on), 1.5 min
 #   tools/demo/run.sh --interactive  # (or DEMO=shell) set up, then Mininet's CLI
