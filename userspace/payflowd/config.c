@@ -114,7 +114,7 @@ static int parse_hosts(const struct cx *x, const char *key, struct json_object *
 
 static int parse_port(const struct cx *x, struct json_object *o, int i)
 {
-	static const char *const known[] = {"name", "capacity", "hosts", NULL};
+	static const char *const known[] = {"name", "capacity", "hosts", "peer", NULL};
 	struct pf_conf_port *p = &x->c->ports[x->c->n_ports];
 	struct json_object *v;
 	char key[64];
@@ -134,6 +134,9 @@ static int parse_port(const struct cx *x, struct json_object *o, int i)
 		return -EINVAL;
 	snprintf(key, sizeof(key), "ports[%d] (%s).hosts", i, p->ifname);
 	if (json_object_object_get_ex(o, "hosts", &v) && parse_hosts(x, key, v, p))
+		return -EINVAL;
+	snprintf(key, sizeof(key), "ports[%d] (%s).peer", i, p->ifname);
+	if (json_object_object_get_ex(o, "peer", &v) && get_ifname(x, key, v, p->peer))
 		return -EINVAL;
 	snprintf(key, sizeof(key), "ports[%d]", i);
 	for (int j = 0; j < x->c->n_ports; j++)

@@ -37,6 +37,7 @@ struct pf_conf_port {
 	__u32 ifindex; /* set by pf_conf_resolve() */
 	__u64 capacity_bps;
 	char bridge[PF_IFNAMSIZ]; /* the bridge it came from, or "" */
+	char peer[PF_IFNAMSIZ];	  /* "peer": the far end of a configured link, or "" */
 	struct pf_prefix hosts[PF_CONF_MAX_HOSTS];
 	int n_hosts;
 };
