@@ -36,7 +36,9 @@ static __always_inline void pf_set_v4(__u8 *dst, __be32 addr)
 	__builtin_memcpy(dst + 12, &addr, 4);
 }
 
-static __always_inline int pf_parse_key(void *data, void *data_end, struct pf_key *key)
+/* The packet's key; *lo_to_hi is 1 when its source is the key's lo. */
+static __always_inline int pf_parse_key(void *data, void *data_end, struct pf_key *key,
+					__u32 *lo_to_hi)
 {
 	struct ethhdr *eth = data;
 	void *cur = eth + 1;
@@ -82,7 +84,7 @@ static __always_inline int pf_parse_key(void *data, void *data_end, struct pf_ke
 	} else {
 		return PF_PARSE_NON_IP;
 	}
-	pf_key_make(key, a, b);
+	*lo_to_hi = pf_key_make(key, a, b);
 	return PF_PARSE_OK;
 }
 

@@ -19,16 +19,18 @@
 #include "enforce.h"
 
 /* Parses the skb; pulls non-linear headers into the linear area once if needed. */
-static __always_inline int pf_parse_skb(struct __sk_buff *skb, struct pf_key *key)
+static __always_inline int pf_parse_skb(struct __sk_buff *skb, struct pf_pkt *p)
 {
-	int rc = pf_parse_key((void *)(long)skb->data, (void *)(long)skb->data_end, key);
+	int rc = pf_parse_key((void *)(long)skb->data, (void *)(long)skb->data_end, &p->key,
+			      &p->lo_to_hi);
 	__u32 linear = skb->data_end - skb->data;
 
 	if (rc != PF_PARSE_MALFORMED || skb->len <= linear)
 		return rc;
 	if (bpf_skb_pull_data(skb, skb->len < 64 ? skb->len : 64))
 		return rc;
-	return pf_parse_key((void *)(long)skb->data, (void *)(long)skb->data_end, key);
+	return pf_parse_key((void *)(long)skb->data, (void *)(long)skb->data_end, &p->key,
+			    &p->lo_to_hi);
 }
 
 /* Maps a verdict onto the skb: HTB reads skb->priority as the class. */
@@ -45,7 +47,7 @@ int pf_tc_egress(struct __sk_buff *skb)
 {
 	struct pf_pkt p = {.hook = PF_HOOK_TC};
 
-	p.parsed = pf_parse_skb(skb, &p.key);
+	p.parsed = pf_parse_skb(skb, &p);
 	/* A GSO super-packet's wire_len counts every segment's headers. */
 	p.len = skb->wire_len ? skb->wire_len : skb->len;
 	return pf_tc_action(skb, pf_enforce(&p));
@@ -56,7 +58,8 @@ int pf_xdp(struct xdp_md *ctx)
 {
 	struct pf_pkt p = {.hook = PF_HOOK_XDP};
 
-	p.parsed = pf_parse_key((void *)(long)ctx->data, (void *)(long)ctx->data_end, &p.key);
+	p.parsed =
+	    pf_parse_key((void *)(long)ctx->data, (void *)(long)ctx->data_end, &p.key, &p.lo_to_hi);
 	p.len = bpf_xdp_get_buff_len(ctx);
 	return pf_enforce(&p).verdict == PF_V_DROP ? XDP_DROP : XDP_PASS;
 }

@@ -55,6 +55,14 @@ write_line_config() {
 JSON
 }
 
+# line_daemon EDGE_CAP TRUNK_CAP FLOOR: the line, its config, payflowd up (or
+# the test ends with its log).
+line_daemon() {
+	topo_line
+	write_line_config "$@"
+	daemon_start || { cat "$DLOG"; not_ok "payflowd starts on three bridges"; finish; }
+}
+
 # expect_refusal NAME MESSAGE: payflowd --check refuses $CONF, saying MESSAGE.
 expect_refusal() {
 	"$PFD" --config "$CONF" --check >"$DDIR/out" 2>&1

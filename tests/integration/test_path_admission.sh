@@ -6,9 +6,7 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/daemon_lib.sh"
 source "$(dirname "$0")/path_lib.sh"
 
-topo_line
-write_line_config 1gbit 100mbit 20mbit
-daemon_start || { cat "$DLOG"; not_ok "payflowd starts on three bridges"; finish; }
+line_daemon 1gbit 100mbit 20mbit
 
 topo=$(ctl --json topology)
 check "topology: 3 bridges, 2 links, 8 ports" [ "$(jq '.bridges | length' <<<"$topo")" -eq 3 ] &&

@@ -52,7 +52,8 @@ struct pf_conf_bridge {
 struct pf_conf_level {
 	char name[PF_CONF_NAME_MAX];
 	__u64 rate_bps;
-	char price_per_s[PF_AMOUNT_MAX]; /* wei per second, canonical decimal */
+	char price_per_s[PF_AMOUNT_MAX];	 /* wei per second, canonical decimal */
+	char price_per_s_one_way[PF_AMOUNT_MAX]; /* one way (from ip1 to ip2); "" = not sold */
 };
 
 #define PF_CONF_MAX_ALLOW      64
