@@ -27,6 +27,7 @@ struct pf_pkt {
 	__u32 hook;	   /* enum pf_hook */
 	__u32 ingress;	   /* tc: ifindex the packet entered the host by, 0 if local */
 	__u32 ecn;	   /* the IP header's ECN field (parse.h) */
+	__u32 lo_to_hi;	   /* 1: the source is key.lo (a one-way reservation's direction) */
 };
 
 /* What to do with the packet, whatever the hook. */
@@ -44,6 +45,14 @@ struct pf_result {
 	__u32 verdict; /* enum pf_verdict */
 	__u32 classid; /* be_classid, the reservation's class or direct_id */
 };
+
+/* A one-way reservation does not cover packets of the other direction. */
+static __always_inline int pf_other_way(const struct pf_resv *r, __u32 lo_to_hi)
+{
+	__u32 way = r->flags & (PF_RESV_F_LO_TO_HI | PF_RESV_F_HI_TO_LO);
+
+	return way == (lo_to_hi ? PF_RESV_F_HI_TO_LO : PF_RESV_F_LO_TO_HI);
+}
 
 static __always_inline struct pf_result pf_result(__u32 verdict, __u32 classid)
 {
@@ -155,9 +164,10 @@ static __always_inline struct pf_result pf_enforce(const struct pf_pkt *p)
 		pf_count(p->parsed == PF_PARSE_NON_IP ? PF_CNT_NON_IP : PF_CNT_MALFORMED);
 		return pf_result(PF_V_BE, cfg->be_classid);
 	}
-	/* The one hash lookup of a packet: the entry carries its stats slot. */
+	/* The one hash lookup of a packet: the entry carries its stats slot. A
+	 * one-way entry of the other direction counts as none. */
 	r = bpf_map_lookup_elem(&reservations, &p->key);
-	if (!r)
+	if (!r || pf_other_way(r, p->lo_to_hi))
 		return pf_miss(p, cfg, PF_CNT_MISS);
 	now = pf_now();
 	if (r->expires_at <= now)

@@ -94,15 +94,4 @@ static __always_inline int pf_parse_addrs(void *data, void *data_end, struct pf_
 	return PF_PARSE_OK;
 }
 
-/* The unordered-pair key of an Ethernet frame; returns enum pf_parse_result. */
-static __always_inline int pf_parse_key(void *data, void *data_end, struct pf_key *key)
-{
-	struct pf_addrs ad;
-	int rc = pf_parse_addrs(data, data_end, &ad);
-
-	if (rc == PF_PARSE_OK)
-		pf_key_make(key, ad.src, ad.dst);
-	return rc;
-}
-
 #endif /* PF_PARSE_H */

@@ -55,7 +55,7 @@ int pf_tc_egress(struct __sk_buff *skb)
 
 	p.parsed = pf_parse_skb(skb, &ad);
 	if (p.parsed == PF_PARSE_OK) {
-		pf_key_make(&p.key, ad.src, ad.dst);
+		p.lo_to_hi = pf_key_make(&p.key, ad.src, ad.dst);
 		p.ecn = ad.ecn;
 	}
 	/* A GSO super-packet's wire_len counts every segment's headers. */
@@ -75,7 +75,7 @@ int pf_xdp(struct xdp_md *ctx)
 	    !pf_src_guard(ctx->ingress_ifindex, p.parsed, &ad))
 		return XDP_DROP;
 	if (p.parsed == PF_PARSE_OK)
-		pf_key_make(&p.key, ad.src, ad.dst);
+		p.lo_to_hi = pf_key_make(&p.key, ad.src, ad.dst);
 	p.len = bpf_xdp_get_buff_len(ctx);
 	return pf_enforce(&p).verdict == PF_V_DROP ? XDP_DROP : XDP_PASS;
 }

@@ -32,6 +32,13 @@ struct pf_key {
 
 /* Reservation flags. */
 #define PF_RESV_F_DIRECT (1U << 0) /* shape mode: bypass HTB (operator use) */
+/*
+ * One-way reservations: only packets from the key's lo to its hi (or from hi
+ * to lo) are the reservation's; the other direction is best effort. Neither
+ * flag: both directions. Userspace never sets both.
+ */
+#define PF_RESV_F_LO_TO_HI (1U << 1)
+#define PF_RESV_F_HI_TO_LO (1U << 2)
 
 /*
  * One paid or operator-granted reservation. Written only by the controller;
@@ -124,7 +131,7 @@ struct pf_port {
 enum pf_counter {
 	PF_CNT_PACKETS = 0, /* every packet seen */
 	PF_CNT_HIT,	    /* matched a live reservation */
-	PF_CNT_MISS,	    /* IP packet without a reservation */
+	PF_CNT_MISS,	    /* IP packet without a reservation (for its direction) */
 	PF_CNT_EXPIRED,	    /* matched an entry past its expires_at */
 	PF_CNT_DROP,	    /* dropped by the policer */
 	PF_CNT_NON_IP,	    /* not IPv4/IPv6: passed as best effort */
@@ -187,15 +194,17 @@ static inline __attribute__((always_inline)) int pf_addr_cmp(const __u8 *a, cons
 /*
  * The one builder of the unordered-pair key, used by the BPF programs,
  * userspace and the test fixtures alike: the lower address goes first, so
- * a->b and b->a produce the same key.
+ * a->b and b->a produce the same key. Returns 1 when a went first (a packet
+ * from a to b goes from lo to hi), else 0.
  */
-static inline __attribute__((always_inline)) void pf_key_make(struct pf_key *key, const __u8 *a,
-							      const __u8 *b)
+static inline __attribute__((always_inline)) int pf_key_make(struct pf_key *key, const __u8 *a,
+							     const __u8 *b)
 {
 	int a_first = pf_addr_cmp(a, b) <= 0;
 
 	__builtin_memcpy(key->lo, a_first ? a : b, 16);
 	__builtin_memcpy(key->hi, a_first ? b : a, 16);
+	return a_first;
 }
 
 #endif /* PAYFLOW_H */

@@ -59,6 +59,13 @@ typedef uint8_t pf_ip_t[16];
 struct pf_level {
 	uint64_t rate_bps;		      /* guaranteed rate, bit/s */
 	char price_per_second[PF_AMOUNT_MAX]; /* smallest unit, decimal */
+	/* One way (ip1 -> ip2 only); "" when the level is not sold one way. */
+	char price_per_second_one_way[PF_AMOUNT_MAX];
+};
+
+/* HELLO: one_way asks for the MENU's one-way prices (a v1 client sends {}). */
+struct pf_hello {
+	bool one_way;
 };
 
 struct pf_menu {
@@ -71,6 +78,7 @@ struct pf_menu {
 	uint8_t broker_key[PF_PUBKEY_BYTES]; /* encode: taken from the signer */
 	uint64_t min_seconds, max_seconds;   /* 1 <= min <= max */
 	uint64_t quote_ttl;		     /* seconds a quote stays valid, >= 1 */
+	bool one_way; /* encode the levels' one-way prices (the HELLO asked) */
 };
 
 struct pf_quote_request {
@@ -79,6 +87,7 @@ struct pf_quote_request {
 	uint64_t seconds;
 	uint8_t client_key[PF_PUBKEY_BYTES]; /* encode: taken from the signer */
 	char extends[PF_ID_HEX + 1];	     /* reservation id, or "" */
+	bool one_way;			     /* ip1 -> ip2 only; the wire omits false */
 };
 
 struct pf_quote {
@@ -93,6 +102,7 @@ struct pf_quote {
 	uint8_t client_key[PF_PUBKEY_BYTES];
 	uint64_t expires_at; /* unix seconds */
 	char extends[PF_ID_HEX + 1];
+	bool one_way;
 };
 
 struct pf_order {
@@ -110,6 +120,7 @@ struct pf_confirm {
 	uint64_t level;
 	uint64_t rate_bps;
 	uint64_t start, end; /* unix seconds */
+	bool one_way;	     /* the reservation covers ip1 -> ip2 only */
 };
 
 struct pf_pending {
@@ -132,12 +143,13 @@ struct pf_status_reply {
 	uint64_t start, end, now; /* unix seconds; now is the broker's clock */
 	bool active;		  /* start <= now < end */
 	uint64_t bytes;		  /* bytes carried under the reservation so far */
+	bool one_way;		  /* ip1 -> ip2 only (the wire omits false) */
 };
 
 struct pf_msg {
 	enum pf_msg_type type;
 	union {
-		/* HELLO has no fields */
+		struct pf_hello hello;
 		struct pf_quote_request quote_request;
 		struct pf_order order;
 		struct pf_status_request status;

@@ -45,6 +45,13 @@ static void add_opt_id(struct json_object *o, const char *name, const char *id)
 		add_str(o, name, id);
 }
 
+/* Optional flags are written only when true: a v1 peer never sees them. */
+static void add_opt_true(struct json_object *o, const char *name, bool v)
+{
+	if (v)
+		json_object_object_add(o, name, json_object_new_boolean(true));
+}
+
 static void build_menu(struct json_object *o, const struct pf_menu *m)
 {
 	struct json_object *levels = json_object_new_array();
@@ -54,6 +61,9 @@ static void build_menu(struct json_object *o, const struct pf_menu *m)
 
 		add_u64(lv, "rate_bps", m->levels[i].rate_bps);
 		add_str(lv, "price_per_second", m->levels[i].price_per_second);
+		if (m->one_way && m->levels[i].price_per_second_one_way[0])
+			add_str(lv, "price_per_second_one_way",
+				m->levels[i].price_per_second_one_way);
 		json_object_array_add(levels, lv);
 	}
 	json_object_object_add(o, "levels", levels);
@@ -80,6 +90,7 @@ static void build_quote(struct json_object *o, const struct pf_quote *q)
 	add_key(o, "client_key", q->client_key);
 	add_u64(o, "expires_at", q->expires_at);
 	add_opt_id(o, "extends", q->extends);
+	add_opt_true(o, "one_way", q->one_way);
 }
 
 static void build_confirm(struct json_object *o, const struct pf_confirm *c)
@@ -92,6 +103,7 @@ static void build_confirm(struct json_object *o, const struct pf_confirm *c)
 	add_u64(o, "rate_bps", c->rate_bps);
 	add_u64(o, "start", c->start);
 	add_u64(o, "end", c->end);
+	add_opt_true(o, "one_way", c->one_way);
 }
 
 static void build_status_reply(struct json_object *o, const struct pf_status_reply *s)
@@ -105,6 +117,7 @@ static void build_status_reply(struct json_object *o, const struct pf_status_rep
 	add_u64(o, "now", s->now);
 	json_object_object_add(o, "active", json_object_new_boolean(s->active));
 	add_u64(o, "bytes", s->bytes);
+	add_opt_true(o, "one_way", s->one_way);
 }
 
 /* The payload object of m, in the member order of docs/PROTOCOL.md. */
@@ -116,6 +129,7 @@ static struct json_object *build_data(const struct pf_msg *m)
 		return NULL;
 	switch (m->type) {
 	case PF_MSG_HELLO:
+		add_opt_true(o, "one_way", m->hello.one_way);
 		break;
 	case PF_MSG_QUOTE_REQUEST:
 		add_pair(o, m->quote_request.ip1, m->quote_request.ip2);
@@ -123,6 +137,7 @@ static struct json_object *build_data(const struct pf_msg *m)
 		add_u64(o, "seconds", m->quote_request.seconds);
 		add_key(o, "client_key", m->quote_request.client_key);
 		add_opt_id(o, "extends", m->quote_request.extends);
+		add_opt_true(o, "one_way", m->quote_request.one_way);
 		break;
 	case PF_MSG_ORDER:
 		add_str(o, "quote_id", m->order.quote_id);

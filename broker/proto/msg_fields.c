@@ -225,22 +225,30 @@ static bool get_opt_id(struct reader *r, const char *name, char out[PF_ID_HEX + 
 	return !has(r, name) || get_id(r, name, out);
 }
 
-static bool read_hello(struct reader *r)
+/* An optional flag: absent is false. Writers omit it when false. */
+static bool get_opt_bool(struct reader *r, const char *name, bool *out)
 {
-	static const char *const names[] = {NULL};
+	*out = false;
+	return !has(r, name) || get_bool(r, name, out);
+}
 
-	return only_members(r, names);
+static bool read_hello(struct reader *r, struct pf_hello *h)
+{
+	static const char *const names[] = {"one_way", NULL};
+
+	return only_members(r, names) && get_opt_bool(r, "one_way", &h->one_way);
 }
 
 static bool read_quote_request(struct reader *r, struct pf_quote_request *q)
 {
-	static const char *const names[] = {"ip1",	  "ip2",     "level", "seconds",
-					    "client_key", "extends", NULL};
+	static const char *const names[] = {"ip1",	  "ip2",     "level",	"seconds",
+					    "client_key", "extends", "one_way", NULL};
 
 	return only_members(r, names) && get_pair(r, q->ip1, q->ip2) &&
 	       get_uint(r, "level", 0, PF_INT_MAX, &q->level) &&
 	       get_uint(r, "seconds", 0, PF_INT_MAX, &q->seconds) &&
-	       get_key(r, "client_key", q->client_key) && get_opt_id(r, "extends", q->extends);
+	       get_key(r, "client_key", q->client_key) && get_opt_id(r, "extends", q->extends) &&
+	       get_opt_bool(r, "one_way", &q->one_way);
 }
 
 static bool read_order(struct reader *r, struct pf_order *o)
@@ -286,7 +294,8 @@ static bool read_currency(struct reader *r, char out[PF_CURRENCY_MAX + 1])
 
 static bool read_levels(struct reader *r, struct pf_menu *m)
 {
-	static const char *const names[] = {"rate_bps", "price_per_second", NULL};
+	static const char *const names[] = {"rate_bps", "price_per_second",
+					    "price_per_second_one_way", NULL};
 	struct json_object *arr = member(r, "levels", json_type_array, "must be an array");
 	size_t n;
 
@@ -304,12 +313,16 @@ static bool read_levels(struct reader *r, struct pf_menu *m)
 			return rfail(r, PF_E_BAD_FIELD, "levels", "must hold objects");
 		if (!only_members(&sub, names) ||
 		    !get_uint(&sub, "rate_bps", 1, PF_INT_MAX, &m->levels[i].rate_bps) ||
-		    !get_amount(&sub, "price_per_second", m->levels[i].price_per_second))
+		    !get_amount(&sub, "price_per_second", m->levels[i].price_per_second) ||
+		    (has(&sub, "price_per_second_one_way") &&
+		     !get_amount(&sub, "price_per_second_one_way",
+				 m->levels[i].price_per_second_one_way)))
 			return false;
 	}
-	if (strcmp(m->levels[0].price_per_second, "0"))
+	if (strcmp(m->levels[0].price_per_second, "0") || m->levels[0].price_per_second_one_way[0])
 		return rfail(r, PF_E_BAD_FIELD, "levels",
-			     "level 0 is free best effort: its price_per_second must be \"0\"");
+			     "level 0 is free best effort: its price_per_second must be \"0\", "
+			     "and it has no one-way price");
 	m->n_levels = (unsigned int)n;
 	return true;
 }
@@ -337,7 +350,7 @@ static bool read_quote(struct reader *r, struct pf_quote *q)
 {
 	static const char *const names[] = {
 	    "quote_id", "ip1",	  "ip2",	"level",      "rate_bps", "seconds", "amount",
-	    "chain_id", "pay_to", "client_key", "expires_at", "extends",  NULL};
+	    "chain_id", "pay_to", "client_key", "expires_at", "extends",  "one_way", NULL};
 
 	return only_members(r, names) && get_id(r, "quote_id", q->quote_id) &&
 	       get_pair(r, q->ip1, q->ip2) &&
@@ -348,13 +361,14 @@ static bool read_quote(struct reader *r, struct pf_quote *q)
 	       get_uint(r, "chain_id", 1, PF_INT_MAX, &q->chain_id) &&
 	       get_address(r, "pay_to", q->pay_to) && get_key(r, "client_key", q->client_key) &&
 	       get_uint(r, "expires_at", 0, PF_INT_MAX, &q->expires_at) &&
-	       get_opt_id(r, "extends", q->extends);
+	       get_opt_id(r, "extends", q->extends) && get_opt_bool(r, "one_way", &q->one_way);
 }
 
 static bool read_confirm(struct reader *r, struct pf_confirm *c)
 {
-	static const char *const names[] = {"reservation_id", "quote_id", "tx_hash", "ip1", "ip2",
-					    "level",	      "rate_bps", "start",   "end", NULL};
+	static const char *const names[] = {
+	    "reservation_id", "quote_id", "tx_hash", "ip1",	"ip2", "level",
+	    "rate_bps",	      "start",	  "end",     "one_way", NULL};
 
 	if (!only_members(r, names) || !get_id(r, "reservation_id", c->reservation_id) ||
 	    !get_id(r, "quote_id", c->quote_id) || !get_tx_hash(r, "tx_hash", c->tx_hash) ||
@@ -362,7 +376,7 @@ static bool read_confirm(struct reader *r, struct pf_confirm *c)
 	    !get_uint(r, "level", 0, PF_MAX_LEVELS - 1, &c->level) ||
 	    !get_uint(r, "rate_bps", 1, PF_INT_MAX, &c->rate_bps) ||
 	    !get_uint(r, "start", 0, PF_INT_MAX, &c->start) ||
-	    !get_uint(r, "end", 0, PF_INT_MAX, &c->end))
+	    !get_uint(r, "end", 0, PF_INT_MAX, &c->end) || !get_opt_bool(r, "one_way", &c->one_way))
 		return false;
 	if (c->end <= c->start)
 		return rfail(r, PF_E_BAD_FIELD, "end", "must be after start");
@@ -382,9 +396,9 @@ static bool read_pending(struct reader *r, struct pf_pending *p)
 
 static bool read_status_reply(struct reader *r, struct pf_status_reply *s)
 {
-	static const char *const names[] = {"reservation_id", "ip1",   "ip2", "level",
-					    "rate_bps",	      "start", "end", "now",
-					    "active",	      "bytes", NULL};
+	static const char *const names[] = {"reservation_id", "ip1",   "ip2",	  "level",
+					    "rate_bps",	      "start", "end",	  "now",
+					    "active",	      "bytes", "one_way", NULL};
 
 	if (!only_members(r, names) || !get_id(r, "reservation_id", s->reservation_id) ||
 	    !get_pair(r, s->ip1, s->ip2) ||
@@ -393,7 +407,8 @@ static bool read_status_reply(struct reader *r, struct pf_status_reply *s)
 	    !get_uint(r, "start", 0, PF_INT_MAX, &s->start) ||
 	    !get_uint(r, "end", 0, PF_INT_MAX, &s->end) ||
 	    !get_uint(r, "now", 0, PF_INT_MAX, &s->now) || !get_bool(r, "active", &s->active) ||
-	    !get_uint(r, "bytes", 0, PF_INT_MAX, &s->bytes))
+	    !get_uint(r, "bytes", 0, PF_INT_MAX, &s->bytes) ||
+	    !get_opt_bool(r, "one_way", &s->one_way))
 		return false;
 	if (s->end <= s->start)
 		return rfail(r, PF_E_BAD_FIELD, "end", "must be after start");
@@ -429,7 +444,7 @@ enum pf_err pf_msg_read_data(enum pf_msg_type type, struct json_object *data, st
 
 	switch (type) {
 	case PF_MSG_HELLO:
-		ok = read_hello(&r);
+		ok = read_hello(&r, &out->hello);
 		break;
 	case PF_MSG_QUOTE_REQUEST:
 		ok = read_quote_request(&r, &out->quote_request);

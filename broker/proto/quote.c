@@ -65,12 +65,25 @@ enum pf_err pf_check_quote_request(const struct pf_menu *menu, const struct pf_q
 		return pf_err_set(err, PF_E_LEVEL_OUT_OF_RANGE,
 				  "level 0 is free best effort and is not sold: buy level 1..%u",
 				  menu->n_levels - 1);
+	if (req->one_way && !menu->levels[req->level].price_per_second_one_way[0])
+		return pf_err_set(err, PF_E_LEVEL_OUT_OF_RANGE,
+				  "level %llu is not sold one way: buy it both ways, or a level "
+				  "with a one-way price",
+				  (unsigned long long)req->level);
 	if (req->seconds < menu->min_seconds || req->seconds > menu->max_seconds)
 		return pf_err_set(
 		    err, PF_E_SECONDS_OUT_OF_RANGE, "seconds %llu is outside %llu..%llu",
 		    (unsigned long long)req->seconds, (unsigned long long)menu->min_seconds,
 		    (unsigned long long)menu->max_seconds);
 	return PF_OK;
+}
+
+/* The price per second the request pays: its level's, one way or both ways. */
+static const char *price_of(const struct pf_menu *menu, const struct pf_quote_request *req)
+{
+	const struct pf_level *lv = &menu->levels[req->level];
+
+	return req->one_way ? lv->price_per_second_one_way : lv->price_per_second;
 }
 
 enum pf_err pf_quote_build(const struct pf_menu *menu, const struct pf_quote_request *req,
@@ -88,7 +101,8 @@ enum pf_err pf_quote_build(const struct pf_menu *menu, const struct pf_quote_req
 	q->level = req->level;
 	q->rate_bps = lv->rate_bps;
 	q->seconds = req->seconds;
-	if (pf_amount_mul(lv->price_per_second, req->seconds, q->amount))
+	q->one_way = req->one_way;
+	if (pf_amount_mul(price_of(menu, req), req->seconds, q->amount))
 		return pf_err_set(err, PF_E_INTERNAL, "price of level %llu is not a valid amount",
 				  (unsigned long long)req->level);
 	q->chain_id = menu->chain_id;
@@ -121,12 +135,13 @@ enum pf_err pf_quote_matches(const struct pf_menu *menu, const struct pf_quote_r
 		return differs(err, "client_key");
 	if (strcmp(q->extends, req->extends))
 		return differs(err, "extends");
+	if (q->one_way != req->one_way)
+		return differs(err, "one_way");
 	if (q->chain_id != menu->chain_id || strcmp(q->pay_to, menu->pay_to))
 		return differs(err, "the chain or payment address");
-	if (pf_amount_mul(menu->levels[req->level].price_per_second, q->seconds, amount) ||
-	    strcmp(amount, q->amount))
-		return pf_err_set(err, PF_E_BAD_FIELD,
-				  "QUOTE: amount %s is not price_per_second x seconds = %s",
-				  q->amount, amount);
+	if (pf_amount_mul(price_of(menu, req), q->seconds, amount) || strcmp(amount, q->amount))
+		return pf_err_set(
+		    err, PF_E_BAD_FIELD, "QUOTE: amount %s is not %s x seconds = %s", q->amount,
+		    req->one_way ? "price_per_second_one_way" : "price_per_second", amount);
 	return PF_OK;
 }

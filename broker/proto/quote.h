@@ -36,13 +36,15 @@ int pf_quote_input_hex(const char *quote_id_hex, char *buf, size_t len);
  */
 int pf_quote_id_in_input(const char *input_hex, const char *quote_id_hex);
 
-/* Menu limits: PF_E_LEVEL_OUT_OF_RANGE or PF_E_SECONDS_OUT_OF_RANGE, else PF_OK. */
+/* Menu limits (a one-way request needs a level with a one-way price):
+ * PF_E_LEVEL_OUT_OF_RANGE or PF_E_SECONDS_OUT_OF_RANGE, else PF_OK. */
 enum pf_err pf_check_quote_request(const struct pf_menu *menu, const struct pf_quote_request *req,
 				   struct pf_err_msg *err);
 
 /*
  * Fills q for req under menu at unix time now: a new quote id, the level's
- * rate, amount = price_per_second x seconds, expires_at = now + quote_ttl.
+ * rate, amount = price_per_second (one way: price_per_second_one_way) x
+ * seconds, expires_at = now + quote_ttl.
  * Checks req against the menu first.
  */
 enum pf_err pf_quote_build(const struct pf_menu *menu, const struct pf_quote_request *req,
@@ -50,7 +52,7 @@ enum pf_err pf_quote_build(const struct pf_menu *menu, const struct pf_quote_req
 
 /*
  * Client side: q answers req under menu (same pair, level, seconds, key,
- * extends; the menu's rate, chain and address; the right amount).
+ * extends, one_way; the menu's rate, chain and address; the right amount).
  * PF_E_BAD_FIELD naming the first difference, else PF_OK.
  */
 enum pf_err pf_quote_matches(const struct pf_menu *menu, const struct pf_quote_request *req,

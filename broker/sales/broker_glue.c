@@ -92,8 +92,11 @@ static void on_frame(void *ctx, struct pf_srv_conn *c, const char *frame, size_t
 		return;
 	}
 	switch (m.type) {
-	case PF_MSG_HELLO:
-		pf_srv_send(c, d->broker->menu_frame, d->broker->menu_len);
+	case PF_MSG_HELLO: /* a v1 HELLO ({}) gets the MENU without one-way prices */
+		if (m.hello.one_way)
+			pf_srv_send(c, d->broker->menu_frame_one_way, d->broker->menu_one_way_len);
+		else
+			pf_srv_send(c, d->broker->menu_frame, d->broker->menu_len);
 		break;
 	case PF_MSG_QUOTE_REQUEST:
 		pfd_broker_quote(d, c, &m.quote_request);
@@ -130,6 +133,8 @@ static void build_menu(struct pfd *d, struct pf_menu *m)
 		m->levels[i].rate_bps = c->levels[i].rate_bps;
 		snprintf(m->levels[i].price_per_second, PF_AMOUNT_MAX, "%s",
 			 c->levels[i].price_per_s);
+		snprintf(m->levels[i].price_per_second_one_way, PF_AMOUNT_MAX, "%s",
+			 c->levels[i].price_per_s_one_way);
 	}
 	snprintf(m->currency, sizeof(m->currency), "%s", c->ledger.currency);
 	m->decimals = c->ledger.decimals;
@@ -219,7 +224,9 @@ int pfd_broker_start(struct pfd *d)
 	build_menu(d, &b->menu);
 	m.menu = b->menu;
 	b->menu_frame = pf_msg_encode(&m, &b->key, &b->menu_len);
-	if (!b->menu_frame)
+	m.menu.one_way = true;
+	b->menu_frame_one_way = pf_msg_encode(&m, &b->key, &b->menu_one_way_len);
+	if (!b->menu_frame || !b->menu_frame_one_way)
 		return pf_fail(-EINVAL,
 			       "broker: the MENU from this config cannot be encoded "
 			       "(check levels, ledger.currency and ledger.payment_address)");
@@ -241,6 +248,7 @@ void pfd_broker_stop(struct pfd *d)
 	pf_srv_close(b->srv);
 	pf_guard_free(b->guard);
 	free(b->menu_frame);
+	free(b->menu_frame_one_way);
 	pf_keypair_wipe(&b->key);
 	free(b);
 	d->broker = NULL;

@@ -15,6 +15,8 @@ struct pfd_broker {
 	struct pf_menu menu; /* MENU level i is config level i + 1 (level0 is not sold) */
 	char *menu_frame;    /* encoded once: HELLO is answered from here */
 	size_t menu_len;
+	char *menu_frame_one_way; /* the same with one-way prices, for HELLO {"one_way": true} */
+	size_t menu_one_way_len;
 	struct pf_srv *srv;
 	struct pf_lw *lw;
 	struct pf_guard *guard; /* per-client limits and blocks (guard.h) */
@@ -35,7 +37,8 @@ __u64 pfd_unix_now(void);
 bool pfd_broker_hold_live(void *ctx, uint64_t hold_id);
 /* The short unpaid hold, within the per-client caps (-EAGAIN: a cap is reached). */
 int pfd_broker_hold_place(struct pfd *d, const uint8_t peer[16], const uint8_t client_key[32],
-			  const struct pf_key *key, __u32 level, __u64 seconds, __u64 *hold_id);
+			  const struct pf_key *key, __u8 dir, __u32 level, __u64 seconds,
+			  __u64 *hold_id);
 /* The ledger shows q paid: hold until its expiry + confirm_grace (re-placed if lapsed). */
 int pfd_broker_hold_paid(struct pfd *d, const uint8_t peer[16], const uint8_t client_key[32],
 			 struct pf_bquote *q);

@@ -13,6 +13,7 @@
 #include "broker/sales/broker_glue.h"
 #include "broker/sales/guard.h"
 #include "userspace/common/addr.h"
+#include "userspace/payflowd/path.h"
 #include "userspace/common/error.h"
 
 bool pfd_broker_hold_live(void *ctx, uint64_t hold_id)
@@ -31,7 +32,8 @@ static __u32 unpaid_ttl(const struct pf_conf_broker *bc)
 }
 
 int pfd_broker_hold_place(struct pfd *d, const uint8_t peer[16], const uint8_t client_key[32],
-			  const struct pf_key *key, __u32 level, __u64 seconds, __u64 *hold_id)
+			  const struct pf_key *key, __u8 dir, __u32 level, __u64 seconds,
+			  __u64 *hold_id)
 {
 	struct pf_guard *g = d->broker->guard;
 	uint64_t replace = 0;
@@ -42,7 +44,7 @@ int pfd_broker_hold_place(struct pfd *d, const uint8_t peer[16], const uint8_t c
 		return err;
 	if (replace)
 		pfd_hold_drop(d, replace);
-	err = pfd_hold_place(d, key, level, seconds, unpaid_ttl(&d->conf.broker), hold_id);
+	err = pfd_hold_place(d, key, dir, level, seconds, unpaid_ttl(&d->conf.broker), hold_id);
 	if (!err)
 		pf_guard_hold_add(g, peer, client_key, (const uint8_t *)key, *hold_id);
 	return err;
@@ -62,6 +64,7 @@ int pfd_broker_hold_paid(struct pfd *d, const uint8_t peer[16], const uint8_t cl
 	pf_ip_t ip1, ip2;
 	struct pf_key key;
 	__u64 id = 0;
+	__u8 dir;
 	int err;
 
 	if (q->extends[0])
@@ -71,10 +74,10 @@ int pfd_broker_hold_paid(struct pfd *d, const uint8_t peer[16], const uint8_t cl
 		return pfd_hold_extend(d, q->hold_id, paid_ttl(d, q));
 	if (pf_addr_parse(q->ip1, ip1) || pf_addr_parse(q->ip2, ip2))
 		return pf_fail(-EINVAL, "stored quote %s has a bad pair", q->quote_id);
-	pf_key_make(&key, ip1, ip2);
+	dir = pf_path_dir_of(pf_key_make(&key, ip1, ip2), q->one_way);
 	if (pfd_table_by_key(&d->table, &key))
 		return 0; /* the pair is reserved: the grant extends it */
-	err = pfd_hold_place(d, &key, q->level, q->seconds, paid_ttl(d, q), &id);
+	err = pfd_hold_place(d, &key, dir, q->level, q->seconds, paid_ttl(d, q), &id);
 	if (err)
 		return err;
 	err = pf_bstore_quote_set_hold(d->store, q->quote_id, id);

@@ -18,6 +18,7 @@
 #include "broker/sales/broker_glue.h"
 #include "broker/sales/guard.h"
 #include "userspace/common/addr.h"
+#include "userspace/payflowd/path.h"
 #include "userspace/common/hex.h"
 #include "broker/sales/order.h"
 #include "broker/proto/quote.h"
@@ -61,6 +62,7 @@ static int confirm_msg(const struct pf_bquote *q, const struct pf_border *o, str
 	cf->rate_bps = q->rate_bps;
 	cf->start = o->start;
 	cf->end = o->end;
+	cf->one_way = q->one_way;
 	return pf_addr_parse(q->ip1, cf->ip1) ?: pf_addr_parse(q->ip2, cf->ip2);
 }
 
@@ -225,11 +227,12 @@ static enum pf_err grant(struct pfd *d, struct order_job *j, struct pf_border *o
 	pf_ip_t ip1, ip2;
 	__u64 resv_id;
 	bool fresh = false;
+	__u8 dir;
 	int err;
 
 	pf_addr_parse(q->ip1, ip1);
 	pf_addr_parse(q->ip2, ip2);
-	pf_key_make(&key, ip1, ip2);
+	dir = pf_path_dir_of(pf_key_make(&key, ip1, ip2), q->one_way);
 	if (q->extends[0]) {
 		snprintf(o->rid, sizeof(o->rid), "%s", q->extends);
 		if (!pf_bstore_rid_get(d->store, q->extends, &resv_id))
@@ -242,16 +245,19 @@ static enum pf_err grant(struct pfd *d, struct order_job *j, struct pf_border *o
 		err = pfd_extend_paid(d, r, q->seconds, j->t_received);
 	} else if ((r = pfd_table_by_key(&d->table, &key))) {
 		/* Another quote for the pair was ordered first: this one extends it. */
-		if (r->level != q->level)
-			return pf_err_set(e, PF_E_PAIR_RESERVED,
-					  "the pair got a reservation of another level meanwhile");
+		if (r->level != q->level || r->dir != dir)
+			return pf_err_set(
+			    e, PF_E_PAIR_RESERVED,
+			    "the pair got a reservation of another level or direction "
+			    "meanwhile");
 		err = pfd_extend_paid(d, r, q->seconds, j->t_received);
 		if (!err)
 			pfd_hold_drop(d, q->hold_id); /* its capacity is not needed */
 		if (!err && pf_bstore_rid_of(d->store, r->id, o->rid))
 			fresh = true;
 	} else {
-		err = pfd_grant_paid(d, q->hold_id, &key, q->level, q->seconds, j->t_received, &r);
+		err = pfd_grant_paid(d, q->hold_id, &key, dir, q->level, q->seconds, j->t_received,
+				     &r);
 		fresh = true;
 	}
 	if (err == -ENOSPC)

@@ -12,6 +12,7 @@
 #include "broker/sales/broker_glue.h"
 #include "broker/sales/guard.h"
 #include "userspace/common/addr.h"
+#include "userspace/payflowd/path.h"
 #include "userspace/common/hex.h"
 #include "broker/sales/order.h"
 #include "broker/proto/quote.h"
@@ -43,6 +44,11 @@ static enum pf_err check_extends(struct pfd *d, const struct pf_quote_request *r
 	if (r->level != rq->level)
 		return pf_err_set(e, PF_E_EXTEND_MISMATCH, "reservation %s is level %u, not %llu",
 				  rq->extends, r->level, (unsigned long long)rq->level);
+	if (r->dir != pf_path_dir_of(!memcmp(key->lo, rq->ip1, 16), rq->one_way))
+		return pf_err_set(e, PF_E_EXTEND_MISMATCH,
+				  "reservation %s covers another direction: ask with the same "
+				  "one_way and ip1 -> ip2",
+				  rq->extends);
 	return PF_OK;
 }
 
@@ -55,7 +61,9 @@ static enum pf_err hold(struct pfd *d, const uint8_t peer[16], const struct pf_q
 	if (pfd_table_by_key(&d->table, key))
 		return pf_err_set(e, PF_E_PAIR_RESERVED,
 				  "the pair has an active reservation; extend it instead");
-	err = pfd_broker_hold_place(d, peer, rq->client_key, key, rq->level, rq->seconds, hold_id);
+	err = pfd_broker_hold_place(d, peer, rq->client_key, key,
+				    pf_path_dir_of(!memcmp(key->lo, rq->ip1, 16), rq->one_way),
+				    rq->level, rq->seconds, hold_id);
 	if (err == -EAGAIN)
 		return pf_err_set(e, PF_E_RATE_LIMITED, "%s", pf_last_error());
 	if (err == -ENOSPC)
@@ -74,7 +82,8 @@ static int save(struct pfd *d, const struct pf_quote *q, __u64 hold_id)
 			      .rate_bps = q->rate_bps,
 			      .seconds = q->seconds,
 			      .expires_at = q->expires_at,
-			      .hold_id = hold_id};
+			      .hold_id = hold_id,
+			      .one_way = q->one_way};
 
 	snprintf(b.quote_id, sizeof(b.quote_id), "%s", q->quote_id);
 	pf_hex_encode(q->client_key, PF_PUBKEY_BYTES, b.client_key);

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "broker/sales/broker_glue.h"
 #include "userspace/common/addr.h"
+#include "userspace/payflowd/path.h"
 #include "broker/sales/order.h"
 #include "broker/proto/quote.h"
 #include "userspace/dataplane/resv.h"
@@ -72,8 +73,10 @@ void pfd_broker_status(struct pfd *d, struct pf_srv_conn *c, const struct pf_sta
 		pfd_broker_not_owned(d, c, false, ip1, ip2);
 		return;
 	}
-	memcpy(sr->ip1, ip1, 16);
-	memcpy(sr->ip2, ip2, 16);
+	/* One way: ip1 is where it goes from (ip1 -> ip2). */
+	sr->one_way = row.dir == PF_DIR_LO_HI || row.dir == PF_DIR_HI_LO;
+	memcpy(sr->ip1, row.dir == PF_DIR_HI_LO ? ip2 : ip1, 16);
+	memcpy(sr->ip2, row.dir == PF_DIR_HI_LO ? ip1 : ip2, 16);
 	sr->level = row.level; /* a grant by --rate says 0 */
 	sr->rate_bps = row.rate_bps;
 	sr->start = row.start_wall_ns / NS;

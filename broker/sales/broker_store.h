@@ -22,6 +22,7 @@ struct pf_bquote {
 	__u64 expires_at; /* unix seconds */
 	__u64 hold_id;	  /* payflowd hold, 0 for an extension */
 	char extends[33]; /* reservation id or "" */
+	bool one_way;	  /* ip1 -> ip2 only */
 };
 
 struct pf_border {

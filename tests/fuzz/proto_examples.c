@@ -17,6 +17,9 @@
 #define QUOTE_ID  "6b1f4a3c9d2e8f7061524334a5b6c7d8"
 #define QUOTE_ID2 "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
 #define RESV_ID	  "c0ffee00112233445566778899aabbcc"
+#define QUOTE_ID3 "1a2b3c4d5e6f708192a3b4c5d6e7f809"
+#define RESV_ID2  "0e0e0e0e112233445566778899aabbcc"
+#define TX_HASH2  "0x1b2c3d4e5f60718293a4b5c6d7e8f9000112233445566778899aabbccddeeff0"
 #define TX_HASH	  "0x8f3a2b1c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8"
 #define PAY_TO	  "0x70997970c51812dc3a010c7d01b50e0d17dc79c8"
 #define PAYER	  "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266"
@@ -54,9 +57,9 @@ static void emit(const char *who, const struct pf_msg *m, const struct pf_keypai
 static void menu(struct pf_menu *m)
 {
 	static const struct pf_level levels[] = {
-	    {10000000, "0"}, /* level 0: free best effort, not sold */
-	    {50000000, "5000000000000"},
-	    {150000000, "20000000000000"},
+	    {10000000, "0", ""}, /* level 0: free best effort, not sold */
+	    {50000000, "5000000000000", "3000000000000"},
+	    {150000000, "20000000000000", ""}, /* not sold one way */
 	};
 
 	memset(m, 0, sizeof(*m));
@@ -93,6 +96,61 @@ static void quote(struct pf_quote *q, const char *id, uint64_t seconds, const ch
 	strcpy(q->extends, extends);
 }
 
+/* HELLO and the MENU it gets; one_way: with the one-way prices. */
+static void hello_menu(bool one_way)
+{
+	struct pf_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = PF_MSG_HELLO;
+	m.hello.one_way = one_way;
+	emit("C:", &m, NULL);
+	m.type = PF_MSG_MENU;
+	menu(&m.menu);
+	m.menu.one_way = one_way;
+	emit("B:", &m, &broker);
+}
+
+/* A QUOTE_REQUEST for level 1 and its QUOTE. */
+static void quote_exchange(const char *id, uint64_t seconds, const char *amount, uint64_t expires,
+			   const char *extends, bool one_way)
+{
+	struct pf_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = PF_MSG_QUOTE_REQUEST;
+	pair(m.quote_request.ip1, m.quote_request.ip2);
+	m.quote_request.level = 1;
+	m.quote_request.seconds = seconds;
+	strcpy(m.quote_request.extends, extends);
+	m.quote_request.one_way = one_way;
+	emit("C:", &m, &client);
+	memset(&m, 0, sizeof(m));
+	m.type = PF_MSG_QUOTE;
+	quote(&m.quote, id, seconds, amount, expires, extends);
+	m.quote.one_way = one_way;
+	emit("B:", &m, &broker);
+}
+
+/* The CONFIRM of a 60 s level 1 reservation. */
+static void confirm(const char *rid, const char *qid, const char *tx, bool one_way)
+{
+	struct pf_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = PF_MSG_CONFIRM;
+	strcpy(m.confirm.reservation_id, rid);
+	strcpy(m.confirm.quote_id, qid);
+	strcpy(m.confirm.tx_hash, tx);
+	pair(m.confirm.ip1, m.confirm.ip2);
+	m.confirm.level = 1;
+	m.confirm.rate_bps = 50000000;
+	m.confirm.start = T0 + 15;
+	m.confirm.end = T0 + 75;
+	m.confirm.one_way = one_way;
+	emit("B:", &m, &broker);
+}
+
 int main(int argc, char **argv)
 {
 	uint8_t seed[32];
@@ -109,23 +167,8 @@ int main(int argc, char **argv)
 	pf_hex_encode(client.pk, 32, hex);
 	printf("# client key %s\n", hex);
 
-	memset(&m, 0, sizeof(m));
-	m.type = PF_MSG_HELLO;
-	emit("C:", &m, NULL);
-	m.type = PF_MSG_MENU;
-	menu(&m.menu);
-	emit("B:", &m, &broker);
-
-	memset(&m, 0, sizeof(m));
-	m.type = PF_MSG_QUOTE_REQUEST;
-	pair(m.quote_request.ip1, m.quote_request.ip2);
-	m.quote_request.level = 1;
-	m.quote_request.seconds = 60;
-	emit("C:", &m, &client);
-	memset(&m, 0, sizeof(m));
-	m.type = PF_MSG_QUOTE;
-	quote(&m.quote, QUOTE_ID, 60, "300000000000000", T0 + 120, "");
-	emit("B:", &m, &broker);
+	hello_menu(false);
+	quote_exchange(QUOTE_ID, 60, "300000000000000", T0 + 120, "", false);
 
 	memset(&m, 0, sizeof(m));
 	m.type = PF_MSG_ORDER;
@@ -141,17 +184,7 @@ int main(int argc, char **argv)
 	m.pending.required = 1;
 	emit("B:", &m, &broker);
 
-	memset(&m, 0, sizeof(m));
-	m.type = PF_MSG_CONFIRM;
-	strcpy(m.confirm.reservation_id, RESV_ID);
-	strcpy(m.confirm.quote_id, QUOTE_ID);
-	strcpy(m.confirm.tx_hash, TX_HASH);
-	pair(m.confirm.ip1, m.confirm.ip2);
-	m.confirm.level = 1;
-	m.confirm.rate_bps = 50000000;
-	m.confirm.start = T0 + 15;
-	m.confirm.end = T0 + 75;
-	emit("B:", &m, &broker);
+	confirm(RESV_ID, QUOTE_ID, TX_HASH, false);
 
 	memset(&m, 0, sizeof(m));
 	m.type = PF_MSG_STATUS;
@@ -170,17 +203,7 @@ int main(int argc, char **argv)
 	m.status_reply.bytes = 187500000;
 	emit("B:", &m, &broker);
 
-	memset(&m, 0, sizeof(m));
-	m.type = PF_MSG_QUOTE_REQUEST;
-	pair(m.quote_request.ip1, m.quote_request.ip2);
-	m.quote_request.level = 1;
-	m.quote_request.seconds = 30;
-	strcpy(m.quote_request.extends, RESV_ID);
-	emit("C:", &m, &client);
-	memset(&m, 0, sizeof(m));
-	m.type = PF_MSG_QUOTE;
-	quote(&m.quote, QUOTE_ID2, 30, "150000000000000", T0 + 170, RESV_ID);
-	emit("B:", &m, &broker);
+	quote_exchange(QUOTE_ID2, 30, "150000000000000", T0 + 170, RESV_ID, false);
 
 	memset(&m, 0, sizeof(m));
 	m.type = PF_MSG_STATUS;
@@ -192,5 +215,11 @@ int main(int argc, char **argv)
 	pf_err_set(&m.error, PF_E_PAIR_NOT_OWNED,
 		   "you speak from 10.0.0.1, which is in neither 2001:db8::7 nor 2001:db8::8");
 	emit("B:", &m, &broker);
+
+	/* One way (10.0.0.1 -> 10.0.0.2 only): the HELLO asks for the one-way
+	 * prices, the quote is priced by level 1's (3 x 10^12 wei/s). */
+	hello_menu(true);
+	quote_exchange(QUOTE_ID3, 60, "180000000000000", T0 + 120, "", true);
+	confirm(RESV_ID2, QUOTE_ID3, TX_HASH2, true);
 	return 0;
 }

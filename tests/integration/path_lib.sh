@@ -55,6 +55,20 @@ write_line_config() {
 JSON
 }
 
+# line_daemon EDGE_CAP TRUNK_CAP FLOOR: the line, its config, payflowd up (or
+# the test ends with its log).
+line_daemon() {
+	topo_line
+	write_line_config "$@"
+	daemon_start || { cat "$DLOG"; not_ok "payflowd starts on three bridges"; finish; }
+}
+
+# expect_refusal NAME MESSAGE: payflowd --check refuses $CONF, saying MESSAGE.
+expect_refusal() {
+	"$PFD" --config "$CONF" --check >"$DDIR/out" 2>&1
+	if grep -qF "$2" "$DDIR/out"; then ok "$1"; else not_ok "$1"; cat "$DDIR/out"; fi
+}
+
 # The HTB minors (hex) of the reservation classes on a port, one per line.
 class_minors() { tc class show dev "$1" | grep -oE 'class htb 1:[0-9a-f]{2,}' | cut -d: -f2 | sort; }
 # has_class PORT MINOR

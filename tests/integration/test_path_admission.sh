@@ -6,9 +6,7 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/daemon_lib.sh"
 source "$(dirname "$0")/path_lib.sh"
 
-topo_line
-write_line_config 1gbit 100mbit 20mbit
-daemon_start || { cat "$DLOG"; not_ok "payflowd starts on three bridges"; finish; }
+line_daemon 1gbit 100mbit 20mbit
 
 topo=$(ctl --json topology)
 check "topology: 3 bridges, 2 links, 8 ports" [ "$(jq '.bridges | length' <<<"$topo")" -eq 3 ] &&
@@ -45,10 +43,6 @@ check "then the raise fits" ctl grant 10.77.0.1 10.77.0.3 --rate 50mbit --second
 daemon_stop TERM
 
 # Inconsistent topologies are refused at start with a message naming the culprit.
-expect_refusal() { # name, expected message
-	"$PFD" --config "$CONF" --check >"$DDIR/out" 2>&1
-	if grep -qF "$2" "$DDIR/out"; then ok "$1"; else not_ok "$1"; cat "$DDIR/out"; fi
-}
 write_line_config 1gbit 100mbit 20mbit
 sed -i "s|\"hosts\": \\[\"10.77.0.2\"|\"hosts\": [\"10.77.0.1\", \"10.77.0.2\"|" "$CONF"
 expect_refusal "a host behind two ports is refused" "topology: host 10.77.0.1 is behind two ports, ${PFX}p1 and ${PFX}p2"

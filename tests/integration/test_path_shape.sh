@@ -9,9 +9,7 @@ source "$(dirname "$0")/daemon_lib.sh"
 source "$(dirname "$0")/path_lib.sh"
 
 RATE=150000000
-topo_line
-write_line_config 1gbit 300mbit 100mbit
-daemon_start || { cat "$DLOG"; not_ok "payflowd starts on three bridges"; finish; }
+line_daemon 1gbit 300mbit 100mbit
 iperf_server h3
 ip netns exec "${PFX}h4" iperf3 -s -p 5202 --logfile /dev/null &
 PIDS+=($!)

@@ -43,7 +43,8 @@ def main(path):
             except InvalidSignature:
                 ok = False
         if mtype == "QUOTE":
-            price = int(menu_levels[payload["level"]]["price_per_second"])
+            which = "price_per_second_one_way" if payload.get("one_way") else "price_per_second"
+            price = int(menu_levels[payload["level"]][which])
             ok = ok and int(payload["amount"]) == price * payload["seconds"]
         if mtype == "MENU":
             menu_levels = payload["levels"]

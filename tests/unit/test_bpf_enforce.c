@@ -76,11 +76,29 @@ struct bpf_case {
 	__u32 port_flags; /* ... recorded in the ports map with these PF_PORT_* flags */
 	int pkts;	  /* packets sent, alternating forward and reverse */
 	__u32 tc_prio;	  /* skb->priority of the packets tc passes */
+	int be_way;	  /* one-way entries: packets of this way (FWD, REV) are best effort */
 	bool whole_table; /* resv_stats and be_stats must hold nothing else */
 	struct expect tc, xdp;
 };
 
 #define BOTH(...) .tc = {__VA_ARGS__}, .xdp = {__VA_ARGS__}
+#define FWD	  1
+#define REV	  2
+
+/*
+ * A one-way entry: rflags names the reserved way relative to the key; of a
+ * forward and a reverse packet, the one of the other way (be) passes as best
+ * effort, unmatched and unpoliced (a zero burst drops a policed packet), and
+ * is metered in be_stats.
+ */
+#define ONE_WAY_ROW(nm, fam, s, d, way, be, md, prio)                                              \
+	{                                                                                          \
+		.name = nm, .family = fam, .src = s, .dst = d, .reverse = true, .payload = 10,     \
+		.rev_payload = 7, .ra = s, .rb = d, .rate = 80,                                    \
+		.burst = md == POLICE ? 100000 : 0, .rflags = way, .mode = md, .flags = METER,     \
+		.pkts = 2, .tc_prio = prio, .be_way = be, .whole_table = true,                     \
+		BOTH(.pass = 2, .hit = 1, .miss = 1, .resv_pkts = 1, .be_pkts = 1)                 \
+	}
 
 /* A hit: one packet, metered in resv_stats, nothing in be_stats. */
 #define HIT_ROW(nm, fam, s, d, tags, md, prio)                                                     \
@@ -163,6 +181,33 @@ static const struct bpf_case CASES[] = {
      .ra = A4, .rb = B4, .rate = 80, .mode = POLICE,
      .pkts = 1,
      BOTH(.pass = 0, .hit = 1, .drop = 1, .resv_pkts = 0, .resv_drops = 1, .be_pkts = ABSENT)},
+    /* A4 < B4 and A6 < B6: a packet A -> B goes from the key's lo to its hi. */
+    ONE_WAY_ROW("one-way lo->hi ipv4 shape: forward classified, reverse best effort", AF_INET, A4,
+		B4, PF_RESV_F_LO_TO_HI, REV, SHAPE, CLASS),
+    ONE_WAY_ROW("one-way hi->lo ipv4 shape: forward best effort, reverse classified", AF_INET, A4,
+		B4, PF_RESV_F_HI_TO_LO, FWD, SHAPE, CLASS),
+    ONE_WAY_ROW("one-way hi->lo ipv6 shape, sender is hi: forward classified", AF_INET6, B6, A6,
+		PF_RESV_F_HI_TO_LO, REV, SHAPE, CLASS),
+    ONE_WAY_ROW("one-way lo->hi ipv6 police: reverse not policed", AF_INET6, A6, B6,
+		PF_RESV_F_LO_TO_HI, REV, POLICE, DIRECT),
+    {.name = "one-way police, zero burst: the reserved way drops, the other passes",
+     .family = AF_INET,
+     .src = B4,
+     .dst = A4,
+     .reverse = true,
+     .rev_payload = 7,
+     .ra = A4,
+     .rb = B4,
+     .rate = 80,
+     .rflags = PF_RESV_F_LO_TO_HI,
+     .mode = POLICE,
+     .flags = METER,
+     .pkts = 2,
+     .tc_prio = DIRECT,
+     .be_way = FWD,
+     .whole_table = true,
+     BOTH(.pass = 1, .hit = 1, .miss = 1, .drop = 1, .resv_pkts = 0, .resv_drops = 1,
+	  .be_pkts = 1)},
     SWAP_ROW("swapped order ipv4 shape", AF_INET, V4, W4, SHAPE, CLASS),
     SWAP_ROW("swapped order ipv4 police", AF_INET, V4, W4, POLICE, DIRECT),
     SWAP_ROW("swapped order ipv6 shape", AF_INET6, A6, B6, SHAPE, CLASS),
@@ -334,7 +379,7 @@ static void run_case(const struct bpf_case *c, int hook)
 	const struct expect *e = hook == PF_FX_TC ? &c->tc : &c->xdp;
 	__u8 fwd[PF_FRAME_MAX], rev[PF_FRAME_MAX];
 	__u32 lf = build(c, false, fwd), lr = c->reverse ? build(c, true, rev) : 0, prio;
-	__u64 passed = 0;
+	__u64 passed = 0, passed_be = 0; /* passed_be: of a one-way row's best-effort way */
 	struct pf_fx fx;
 
 	CHECK(lf > 0);
@@ -348,16 +393,19 @@ static void run_case(const struct bpf_case *c, int hook)
 		bool back = c->reverse && i % 2;
 		__u32 len = back ? lr : lf;
 
+		bool be = c->be_way == (back ? REV : FWD);
+
 		prio = 0;
 		CHECK_EQ(run_via(&fx, hook, c->via_port ? PORT : 0, back ? rev : fwd, len, &prio),
 			 i < e->pass ? 1 : 0);
 		if (hook == PF_FX_TC && i < e->pass)
-			CHECK_EQ(prio, c->tc_prio);
-		passed += i < e->pass ? len : 0;
+			CHECK_EQ(prio, be ? BE : c->tc_prio);
+		passed += i < e->pass && !be ? len : 0;
+		passed_be += i < e->pass && be ? len : 0;
 	}
 	check_counters(&fx, c, e);
 	check_stats(&fx, fx.skel->maps.resv_stats, c, e->resv_pkts, passed, e->resv_drops);
-	check_stats(&fx, fx.skel->maps.be_stats, c, e->be_pkts, passed, 0);
+	check_stats(&fx, fx.skel->maps.be_stats, c, e->be_pkts, c->be_way ? passed_be : passed, 0);
 	if (c->whole_table) {
 		CHECK_EQ(pf_fx_map_len(fx.skel->maps.resv_stats), e->resv_pkts == ABSENT ? 0 : 1);
 		CHECK_EQ(pf_fx_map_len(fx.skel->maps.be_stats), e->be_pkts == ABSENT ? 0 : 1);

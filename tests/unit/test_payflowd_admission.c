@@ -4,6 +4,7 @@
 #include "unit.h"
 #include "userspace/payflowd/admission.h"
 #include "userspace/payflowd/grant_rules.h"
+#include "userspace/payflowd/path.h"
 #include "userspace/common/addr.h"
 #include "userspace/common/error.h"
 
@@ -33,17 +34,17 @@ static void test_ports_of_pair(void)
 
 	setup("");
 	pf_key_parse(&k, "10.0.0.1", "10.0.0.2", &bad);
-	CHECK_EQ(pf_adm_ports(&a, &k, &set), 0);
+	CHECK_EQ(pf_adm_ports(&a, &k, PF_DIR_BOTH, &set), 0);
 	CHECK_EQ(set, 3);
 	pf_key_parse(&k, "fd00::1", "10.0.0.1", &bad);
-	CHECK_EQ(pf_adm_ports(&a, &k, &set), 0);
+	CHECK_EQ(pf_adm_ports(&a, &k, PF_DIR_BOTH, &set), 0);
 	CHECK_EQ(set, 1);
 	pf_key_parse(&k, "10.0.0.1", "10.0.0.9", &bad);
-	CHECK_EQ(pf_adm_ports(&a, &k, &set), -ENOENT);
+	CHECK_EQ(pf_adm_ports(&a, &k, PF_DIR_BOTH, &set), -ENOENT);
 	CHECK_STR(pf_last_error(),
 		  "10.0.0.9 is on no configured port (add it to a port's \"hosts\")");
 	setup(", \"unknown_endpoint\": \"allow\"");
-	CHECK_EQ(pf_adm_ports(&a, &k, &set), 0);
+	CHECK_EQ(pf_adm_ports(&a, &k, PF_DIR_BOTH, &set), 0);
 	CHECK_EQ(set, 3); /* charged everywhere */
 }
 

@@ -87,6 +87,17 @@ static void test_bad_values(void)
 			"\"0\"}, {\"rate\": \"2m\", \"price_per_s\": \"-9\"}]}"),
 		  "t.json: levels[1] (level1).price_per_s: bad price '-9': wei per second as a "
 		  "canonical decimal string, e.g. \"1000\"");
+	CHECK_STR(
+	    parse("{" PORT "," BE ", \"levels\": [{\"rate\": \"1m\", \"price_per_s\": "
+		  "\"0\", \"price_per_s_one_way\": \"0\"}, {\"rate\": \"2m\", \"price_per_s\": "
+		  "\"9\"}]}"),
+	    "t.json: levels[0] (level0).price_per_s_one_way: level0 is free best effort and "
+	    "is not sold, one way neither");
+	CHECK_STR(parse("{" PORT "," BE ", \"levels\": [{\"rate\": \"1m\", \"price_per_s\": "
+			"\"0\"}, {\"rate\": \"2m\", \"price_per_s\": \"9\", "
+			"\"price_per_s_one_way\": \"05\"}]}"),
+		  "t.json: levels[1] (level1).price_per_s_one_way: bad price '05': wei per second "
+		  "as a canonical decimal string, e.g. \"1000\"");
 	CHECK_STR(parse("{" PORT "," BE ", \"levels\": [{\"rate\": \"1m\", \"price_per_s\": "
 			"\"0\"}, {\"rate\": \"2gbit\", \"price_per_s\": \"9\"}]}"),
 		  "t.json: levels[1] (level1).rate: 2 Gbit/s is above the capacity of port lo "

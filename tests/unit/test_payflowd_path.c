@@ -112,7 +112,7 @@ static void test_refusal_names_the_link(void)
 	setup();
 	pf_adm_init(&a, &c);
 	k = pair("10.0.0.1", "10.0.0.3");
-	CHECK_EQ(pf_adm_ports(&a, &k, &set), 0);
+	CHECK_EQ(pf_adm_ports(&a, &k, PF_DIR_BOTH, &set), 0);
 	CHECK_EQ(set, 0x3f);
 	CHECK_EQ(pf_adm_check(&a, set, 80000000), 0);
 	CHECK_EQ(pf_adm_check(&a, set, 90000000), -ENOSPC);
@@ -121,11 +121,33 @@ static void test_refusal_names_the_link(void)
 		  "minus the best-effort floor); 90 Mbit/s more was asked");
 }
 
+/* A one-way reservation is charged on its direction's egress ports only: a
+ * full trunk the other way does not refuse it. */
+static void test_one_way_charges_one_direction(void)
+{
+	pf_portset fwd, back;
+	struct pf_adm a;
+	struct pf_key k;
+
+	setup();
+	pf_adm_init(&a, &c);
+	k = pair("10.0.0.1", "10.0.0.3");
+	CHECK_EQ(pf_adm_ports(&a, &k, PF_DIR_LO_HI, &fwd), 0);
+	CHECK_EQ(fwd, (1 << T12A) | (1 << T23A) | (1 << P3));
+	CHECK_EQ(pf_adm_ports(&a, &k, PF_DIR_HI_LO, &back), 0);
+	CHECK_EQ(back, (1 << T23B) | (1 << T12B) | (1 << P1));
+	pf_adm_charge(&a, back, 80000000); /* t12b full */
+	CHECK_EQ(pf_adm_check(&a, fwd, 80000000), 0);
+	CHECK_EQ(pf_adm_check(&a, back, 1), -ENOSPC);
+	CHECK_EQ(pf_adm_free(&a, T12A), 80000000);
+}
+
 int main(void)
 {
 	RUN(test_path_across_two_links);
 	RUN(test_path_refusals);
 	RUN(test_ledger_all_or_nothing);
 	RUN(test_refusal_names_the_link);
+	RUN(test_one_way_charges_one_direction);
 	return unit_done();
 }

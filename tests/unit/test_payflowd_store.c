@@ -22,7 +22,8 @@ static struct pf_store_resv sample(const char *a, const char *b, enum pf_resv_st
 				  .minor = 0x10,
 				  .start_wall_ns = 100,
 				  .end_wall_ns = 2000,
-				  .hold_until_wall_ns = 0};
+				  .hold_until_wall_ns = 0,
+				  .dir = 3};
 	const char *bad;
 
 	pf_key_parse(&r.key, a, b, &bad);
@@ -193,33 +194,57 @@ static int sql_exec(const char *p, const char *sql)
 	return rc;
 }
 
-/* A database of the old numbering (version 0: a quote kept its MENU level, the
- * config's level - 1) is migrated once; one from a newer payflowd is refused. */
+/* The tables of schema version 1 (before one-way reservations), as an older
+ * payflowd created them. */
+static const char V1_TABLES[] =
+    "CREATE TABLE reservations (id INTEGER PRIMARY KEY AUTOINCREMENT, lo BLOB NOT NULL, "
+    "hi BLOB NOT NULL, state INTEGER NOT NULL, rate_bps INTEGER NOT NULL, level INTEGER NOT "
+    "NULL, burst INTEGER NOT NULL, minor INTEGER NOT NULL, ports TEXT NOT NULL, start_wall_ns "
+    "INTEGER NOT NULL, end_wall_ns INTEGER NOT NULL, hold_until_wall_ns INTEGER NOT NULL);"
+    "CREATE TABLE broker_quotes (quote_id TEXT PRIMARY KEY, client_key TEXT NOT NULL, ip1 TEXT "
+    "NOT NULL, ip2 TEXT NOT NULL, level INTEGER NOT NULL, rate_bps INTEGER NOT NULL, seconds "
+    "INTEGER NOT NULL, amount TEXT NOT NULL, expires_at INTEGER NOT NULL, hold_id INTEGER NOT "
+    "NULL, extends TEXT NOT NULL, created_wall_ns INTEGER NOT NULL);"
+    "INSERT INTO reservations VALUES (1, zeroblob(16), randomblob(16), 1, 1000, 1, 1500, 16, "
+    "'p1', 0, 9000000000000000000, 0);"
+    "INSERT INTO broker_quotes VALUES ('q', 'k', '10.0.0.1', '10.0.0.2', 1, 150000000, 30, '1', "
+    "0, 0, '', 0);";
+
+/* A database of version 0 (a quote kept its MENU level, the config's level - 1)
+ * or 1 (no one-way reservations: everything stored is both ways) is migrated
+ * once; one from a newer payflowd is refused. */
 static void test_schema_version(void)
 {
-	char p[160], want[400];
+	char p[160], sql[2048], want[400];
+	struct pf_store_resv r;
 	struct pf_store *s;
 
 	snprintf(p, sizeof(p), "%s/v.db", dir);
 	CHECK_EQ(pf_store_open(&s, p, false), 0);
 	pf_store_close(s);
-	CHECK_EQ(sql_int(p, "PRAGMA user_version"), 1);
-	CHECK_EQ(sql_exec(p, "PRAGMA user_version = 0; INSERT INTO broker_quotes VALUES "
-			     "('q', 'k', '10.0.0.1', '10.0.0.2', 1, 150000000, 30, '1', 0, 0, "
-			     "'', 0);"),
-		 0);
-	CHECK_EQ(pf_store_open(&s, p, false), 0);
-	pf_store_close(s);
-	CHECK_EQ(sql_int(p, "SELECT level FROM broker_quotes WHERE quote_id = 'q'"), 2);
-	CHECK_EQ(sql_int(p, "PRAGMA user_version"), 1);
-	CHECK_EQ(pf_store_open(&s, p, false), 0); /* once only */
-	pf_store_close(s);
-	CHECK_EQ(sql_int(p, "SELECT level FROM broker_quotes WHERE quote_id = 'q'"), 2);
+	CHECK_EQ(sql_int(p, "PRAGMA user_version"), 2);
+	for (int v = 0; v <= 1; v++) {
+		snprintf(p, sizeof(p), "%s/v%d.db", dir, v);
+		snprintf(sql, sizeof(sql), "%s PRAGMA user_version = %d;", V1_TABLES, v);
+		CHECK_EQ(sql_exec(p, sql), 0);
+		CHECK_EQ(pf_store_open(&s, p, false), 0);
+		CHECK_EQ(pf_store_get(s, 1, &r), 0);
+		CHECK_EQ(r.dir, 3); /* both ways */
+		pf_store_close(s);
+		CHECK_EQ(sql_int(p, "SELECT level FROM broker_quotes WHERE quote_id = 'q'"),
+			 v ? 1 : 2);
+		CHECK_EQ(sql_int(p, "SELECT one_way FROM broker_quotes WHERE quote_id = 'q'"), 0);
+		CHECK_EQ(sql_int(p, "PRAGMA user_version"), 2);
+		CHECK_EQ(pf_store_open(&s, p, false), 0); /* once only */
+		pf_store_close(s);
+		CHECK_EQ(sql_int(p, "SELECT level FROM broker_quotes WHERE quote_id = 'q'"),
+			 v ? 1 : 2);
+	}
 	CHECK_EQ(sql_exec(p, "PRAGMA user_version = 7"), 0);
 	CHECK_EQ(pf_store_open(&s, p, false), -EPROTO);
 	snprintf(want, sizeof(want),
 		 "database %s has schema version 7, written by a newer payflowd; this one knows "
-		 "versions up to 1: run the newer payflowd or move the file away",
+		 "versions up to 2: run the newer payflowd or move the file away",
 		 p);
 	CHECK_STR(pf_last_error(), want);
 }
@@ -256,6 +281,22 @@ static void test_clock_behind_newest_event_refused(void)
 	pf_store_close(s);
 }
 
+/* A one-way reservation's direction survives the database. */
+static void test_dir_round_trip(void)
+{
+	struct pf_store_resv r = {.state = PF_RS_HOLD, .rate_bps = 5, .level = 1, .dir = 2}, back;
+	struct pf_store *s;
+	char p[160];
+
+	snprintf(p, sizeof(p), "%s/dir.db", dir);
+	CHECK_EQ(pf_store_open(&s, p, false), 0);
+	r.key.hi[0] = 1;
+	CHECK_EQ(pf_store_insert(s, &r), 0);
+	CHECK_EQ(pf_store_get(s, r.id, &back), 0);
+	CHECK_EQ(back.dir, 2);
+	pf_store_close(s);
+}
+
 int main(void)
 {
 	char cmd[160];
@@ -272,6 +313,7 @@ int main(void)
 	RUN(test_unopenable);
 	RUN(test_schema_version);
 	RUN(test_clock_behind_newest_event_refused);
+	RUN(test_dir_round_trip);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd))
 		return 1;

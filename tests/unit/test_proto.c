@@ -148,6 +148,19 @@ static void sample_request(struct pf_quote_request *q)
 	memcpy(q->client_key, client.pk, 32);
 }
 
+static void sample_confirm(struct pf_confirm *c)
+{
+	strcpy(c->reservation_id, RID);
+	strcpy(c->quote_id, QID);
+	strcpy(c->tx_hash, TX);
+	pf_addr_parse("fe80::1", c->ip1);
+	pf_addr_parse("fe80::7", c->ip2);
+	c->level = 2;
+	c->rate_bps = 150000000;
+	c->start = 1700000010;
+	c->end = 1700000130;
+}
+
 /* Encodes m, decodes the frame, and returns the decoded copy (malloc'd). */
 static struct pf_msg *roundtrip(const struct pf_msg *m, const struct pf_keypair *signer)
 {
@@ -239,15 +252,7 @@ static void test_roundtrip_broker_messages(void)
 
 	memset(&m, 0, sizeof(m));
 	m.type = PF_MSG_CONFIRM;
-	strcpy(m.confirm.reservation_id, RID);
-	strcpy(m.confirm.quote_id, QID);
-	strcpy(m.confirm.tx_hash, TX);
-	pf_addr_parse("fe80::1", m.confirm.ip1);
-	pf_addr_parse("fe80::7", m.confirm.ip2);
-	m.confirm.level = 2;
-	m.confirm.rate_bps = 150000000;
-	m.confirm.start = 1700000010;
-	m.confirm.end = 1700000130;
+	sample_confirm(&m.confirm);
 	b = roundtrip(&m, &broker);
 	CHECK(!memcmp(&b->confirm, &m.confirm, sizeof(m.confirm)));
 	free(b);
@@ -914,6 +919,69 @@ static void test_reader_to_decoder(void)
 	free(r);
 }
 
+/* One way: the flag travels in QUOTE_REQUEST, QUOTE, CONFIRM and STATUS_REPLY
+ * only when true (a v1 peer never sees it), the MENU carries one-way prices
+ * only when the HELLO asked, and the quote is priced by them. */
+static void test_one_way(void)
+{
+	struct pf_msg m = {.type = PF_MSG_QUOTE_REQUEST}, *back;
+	struct pf_quote_request req;
+	struct pf_err_msg e;
+	struct pf_quote q;
+	size_t len;
+	char *frame;
+
+	sample_request(&m.quote_request);
+	frame = pf_msg_encode(&m, &client, &len);
+	CHECK(frame && !strstr(frame, "one_way")); /* v1 bytes when false */
+	free(frame);
+	m.quote_request.one_way = true;
+	frame = pf_msg_encode(&m, &client, &len);
+	CHECK(frame && strstr(frame, "\\\"one_way\\\":true"));
+	free(frame);
+	back = roundtrip(&m, &client);
+	CHECK(back->quote_request.one_way);
+	free(back);
+
+	m = (struct pf_msg){.type = PF_MSG_MENU};
+	sample_menu(&m.menu);
+	strcpy(m.menu.levels[1].price_per_second_one_way, "3000000000000");
+	frame = pf_msg_encode(&m, &broker, &len);
+	CHECK(frame && !strstr(frame, "price_per_second_one_way")); /* a v1 HELLO's MENU */
+	free(frame);
+	m.menu.one_way = true;
+	back = roundtrip(&m, &broker);
+	CHECK_STR(back->menu.levels[1].price_per_second_one_way, "3000000000000");
+	CHECK_STR(back->menu.levels[2].price_per_second_one_way, ""); /* not sold one way */
+	free(back);
+	CHECK_EQ(dec_free(envelope("HELLO", "{\"one_way\":true}", "", ""), PF_FROM_CLIENT, NULL),
+		 PF_OK);
+	CHECK_EQ(dec_free(envelope("HELLO", "{\"one_way\":1}", "", ""), PF_FROM_CLIENT, NULL),
+		 PF_E_BAD_FIELD);
+
+	sample_request(&req);
+	req.one_way = true;
+	req.level = 2; /* no one-way price */
+	CHECK_EQ(pf_check_quote_request(&m.menu, &req, &e), PF_E_LEVEL_OUT_OF_RANGE);
+	CHECK_STR(e.text, "level 2 is not sold one way: buy it both ways, or a level with a "
+			  "one-way price");
+	req.level = 1;
+	CHECK_EQ(pf_quote_build(&m.menu, &req, 1000, &q, &e), PF_OK);
+	CHECK(q.one_way);
+	CHECK_STR(q.amount, "360000000000000"); /* 3e12 x 120, not 5e12 x 120 */
+	CHECK_EQ(pf_quote_matches(&m.menu, &req, &q, &e), PF_OK);
+	q.one_way = false;
+	CHECK_EQ(pf_quote_matches(&m.menu, &req, &q, &e), PF_E_BAD_FIELD);
+	CHECK_STR(e.text, "QUOTE: one_way differs from the request or menu");
+
+	m = (struct pf_msg){.type = PF_MSG_CONFIRM};
+	sample_confirm(&m.confirm);
+	m.confirm.one_way = true;
+	back = roundtrip(&m, &broker);
+	CHECK(back->confirm.one_way);
+	free(back);
+}
+
 int main(void)
 {
 	keys_init();
@@ -936,5 +1004,6 @@ int main(void)
 	RUN(test_ip_text);
 	RUN(test_ip_refusals);
 	RUN(test_reader_to_decoder);
+	RUN(test_one_way);
 	return unit_done();
 }

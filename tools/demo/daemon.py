@@ -1,16 +1,26 @@
 """payflowd for the demo: its generated config, start, readiness, metrics, stop.
 
-The daemon runs in the root namespace and enforces on the host-facing switch
-ports (h1..h4). Its broker listens inside the `ctl` host (broker.netns) and
-its ledger threads run there too (ledger.netns), next to Anvil, because that
-is where the buyers reach them. Mininet hosts are not named namespaces, so
-both paths are /proc/<ctl shell pid>/ns/net.
+The daemon runs in the root namespace. Its broker listens inside the `ctl`
+host (broker.netns) and its ledger threads run there too (ledger.netns), next
+to Anvil, because that is where the buyers reach them. Mininet hosts are not
+named namespaces, so both paths are /proc/<ctl shell pid>/ns/net.
 
-The s1-s2 trunk is not enforced: admission control protects the host ports
-only. Putting the trunk under PayFlow would squeeze all best-effort traffic
-crossing it (both flows of experiment 2) into one 50 Mbit/s class, which is
-not what the paper shows; the trunk is a veth, far faster than the 1 Gbit/s
-the ports are configured with, so it is never the bottleneck here.
+What it enforces is the experiment's setup (experiments.Setup):
+
+- trunk=False: the listed host ports (`ports`), each with its host. The s1-s2
+  trunk is not modelled; the demo shapes it to 300 Mbit/s with a plain HTB
+  (topo.py), a link PayFlow does not know. exp1 and exp2 run so: enforcing the
+  trunk would squeeze all best-effort traffic crossing it (both flows of
+  experiment 2) into its one 50 Mbit/s best-effort class, which is not what
+  the paper shows.
+- trunk=True: the bridges s1 and s2 (`bridges`), ctl's port and the unlisted
+  host ports excluded. payflowd finds the trunk (a veth between two of its
+  bridges) as a link, attaches its ends (capacity 300 Mbit/s each way), and
+  admits and shapes a pair's reservation on every egress of its path.
+
+Excluding the trunk's two ends from the bridges instead would cut the link:
+h1 <-> h3 would then have no path and be refused (EHOSTUNREACH), hence the
+`ports` config for "trunk not enforced".
 """
 
 import json
@@ -23,6 +33,7 @@ import urllib.request
 from teardown import stop_process
 
 CAPACITY = '1gbit'
+TRUNK_CAPACITY = '300mbit'
 BE_RATE = '50mbit'
 BE_FLOOR = '50mbit'
 BROKER_PORT = 6113
@@ -66,15 +77,16 @@ class Payflowd:
         self.metrics = None
         self.broker = None
         self.proc = None
+        self.setup = None
 
-    def write_config(self, topo, ctl_netns, rpc, pay_to):
-        """The config: enforced ports with their hosts, levels, broker, ledger."""
+    def write_config(self, topo, setup, ctl_netns, rpc, pay_to):
+        """The config: what `setup` enforces, levels, broker, ledger."""
         ctl_ip = topo.addrs['ctl']
         self.metrics = '127.0.0.1:%d' % free_port()
         self.broker = '%s:%d' % (ctl_ip, BROKER_PORT)
         conf = {
             'ports': [{'name': topo.host_ports[h], 'capacity': CAPACITY,
-                       'hosts': [topo.addrs[h]]} for h in topo.paid_hosts()],
+                       'hosts': [topo.addrs[h]]} for h in setup.hosts],
             'best_effort': {'rate': BE_RATE, 'floor': BE_FLOOR},
             'levels': [{'name': n, 'rate': r, 'price_per_s': p} for n, r, p in LEVELS],
             'mode': 'shape',
@@ -87,9 +99,19 @@ class Payflowd:
             'ledger': {'rpc_url': rpc, 'netns': ctl_netns, 'chain_id': CHAIN_ID,
                        'payment_address': pay_to, 'confirmations': 0},
         }
-        with open(self.config_path, 'w') as f:
-            json.dump(conf, f, indent=2)
-            f.write('\n')
+        if setup.trunk:
+            off = [topo.host_ports[h] for h in topo.all_hosts() if h not in setup.hosts]
+            conf['bridges'] = [{'name': topo.switch_name(sw), 'capacity': CAPACITY,
+                                'exclude': [p for p in off if topo.port_switch[p] == sw]}
+                               for sw in topo.switches()]
+            conf['ports'] += [{'name': p, 'capacity': TRUNK_CAPACITY} for p in topo.trunk]
+        self.setup = setup
+        # payflowd.json is the running one; each setup's is kept next to it.
+        for path in (self.config_path, self.config_path[:-len('.json')] + '-%s.json'
+                     % setup.name):
+            with open(path, 'w') as f:
+                json.dump(conf, f, indent=2)
+                f.write('\n')
         return conf
 
     def ctl_cmd(self, *args, json_out=False):

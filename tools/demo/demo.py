@@ -30,7 +30,7 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, HERE)
 
 from daemon import DaemonError, Payflowd  # noqa: E402
-from experiments import PLANS  # noqa: E402
+from experiments import EDGE, PLANS  # noqa: E402
 from teardown import Interrupted, Teardown, install_signal_handlers  # noqa: E402
 import runner  # noqa: E402
 import samples  # noqa: E402
@@ -162,26 +162,68 @@ def dev_accounts(ctl_node, url):
     return accounts
 
 
-def start_payflowd(t, bins, tmp, pin, rpc, pay_to, td, outdir, say):
-    d = Payflowd(bins['payflowd'], bins['payflowctl'], tmp, pin, outdir)
-    ctl_netns = '/proc/%d/ns/net' % t.host('ctl').pid
-    d.write_config(t, ctl_netns, rpc, pay_to)
-    td.push('payflowd and its enforcement (%s)' % pin, d.stop)
-    pid = d.start(t.host('ctl'))
-    say('payflowd (pid %d): shape, 1gbit ports, 50mbit best effort on %s; pins in %s; '
-        'broker %s and ledger threads in ctl (%s); metrics %s; config %s'
-        % (pid, ' '.join(t.paid_ports()), pin, d.broker, ctl_netns, d.metrics,
-           d.config_path))
-    return d
+def run_checked(cmd):
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise runner.DemoError('%s: %s' % (' '.join(cmd), r.stderr.strip()))
 
 
-def keep_daemon_view(d, outdir):
-    """payflowd's counters and metrics at the end of the run, into the results."""
+def describe_setup(t, setup):
+    ports = [t.host_ports[h] for h in setup.hosts]
+    if setup.trunk:
+        return ('bridges %s and %s: host ports %s and the trunk %s (300mbit each way)'
+                % (t.switch_name('s1'), t.switch_name('s2'), ' '.join(ports),
+                   ' <-> '.join(t.trunk)))
+    return 'host ports %s; trunk not enforced (plain HTB, 300mbit)' % ' '.join(ports)
+
+
+class Daemons:
+    """payflowd with the config of the running experiment's setup: restarted
+    (and the trunk's plain shaper swapped for PayFlow's or back) when the
+    setup changes."""
+
+    def __init__(self, t, bins, tmp, pin, rpc, pay_to, outdir, say):
+        self.t, self.rpc, self.pay_to, self.say = t, rpc, pay_to, say
+        self.ctl_netns = '/proc/%d/ns/net' % t.host('ctl').pid
+        self.d = Payflowd(bins['payflowd'], bins['payflowctl'], tmp, pin, outdir)
+        self.outdir = outdir
+
+    def start(self, setup, td):
+        if not setup.trunk:
+            self.t.shape_trunk(run_checked)
+        self.d.write_config(self.t, setup, self.ctl_netns, self.rpc, self.pay_to)
+        td.push('payflowd and its enforcement (%s)' % self.d.pin, self.d.stop)
+        self._ready(self.d.start(self.t.host('ctl')), setup)
+        return self.d
+
+    def use(self, setup):
+        if self.d.setup == setup:
+            return
+        keep_daemon_view(self.d, self.outdir, 'before its restart')
+        self.d.stop()
+        if setup.trunk != self.d.setup.trunk:
+            (self.t.unshape_trunk if setup.trunk else self.t.shape_trunk)(run_checked)
+        self.d.write_config(self.t, setup, self.ctl_netns, self.rpc, self.pay_to)
+        self._ready(self.d.start(self.t.host('ctl')), setup)
+
+    def _ready(self, pid, setup):
+        d = self.d
+        self.say('payflowd (pid %d): shape, 1gbit host ports, 50mbit best effort; %s; '
+                 'pins in %s; broker %s and ledger threads in ctl (%s); metrics %s; config %s'
+                 % (pid, describe_setup(self.t, setup), d.pin, d.broker, self.ctl_netns,
+                    d.metrics, d.config_path))
+
+
+def keep_daemon_view(d, outdir, when='at the end'):
+    """payflowd's counters and metrics (since its start) into the results:
+    at the end of the run, and before each restart (a new setup)."""
     with open(os.path.join(outdir, 'payflow.log'), 'a') as log:
-        log.write('--- at the end: $ %s\n' % ' '.join(d.ctl_cmd('stats')))
+        log.write('--- %s: $ %s\n' % (when, ' '.join(d.ctl_cmd('stats'))))
         log.flush()
         subprocess.run(d.ctl_cmd('stats'), stdout=log, stderr=log)
-    with open(os.path.join(outdir, 'metrics.txt'), 'w') as f:
+    with open(os.path.join(outdir, 'metrics.txt'), 'a') as f:
+        f.write('# payflowd %s (setup %s, config payflowd-%s.json)\n'
+                % (when, d.setup.name, d.setup.name))
         f.write(d.scrape_metrics())
 
 
@@ -316,7 +358,9 @@ def main():
         quiet_bridge_netfilter(td, say)
         t = build_topology(tag, td, outdir, say)
         rpc, accounts = start_anvil(t, td, outdir, say)
-        d = start_payflowd(t, bins, tmp, pin, rpc, accounts[0], td, outdir, say)
+        plan = PLANS.get(args.plan, [])
+        daemons = Daemons(t, bins, tmp, pin, rpc, accounts[0], outdir, say)
+        d = daemons.start(plan[0].setup if plan else EDGE, td)
         start_iperf_servers(t, td, errlog)
         buyers = {h: accounts[i] for i, h in enumerate(BUYERS, start=1)}
         if args.plan == 'shell':
@@ -325,7 +369,8 @@ def main():
         else:
             ctx = runner.Context(t, td, d, bins['payflow'], outdir, say, rpc, buyers, CAST,
                                  BE_MBIT, errlog)
-            for exp in PLANS[args.plan]:
+            for exp in plan:
+                daemons.use(exp.setup)
                 say('  plot: %s' % runner.run_experiment(exp, ctx))
             keep_daemon_view(d, outdir)
             summarize(outdir, say)

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Entry point of `make demo`: the paper's Mininet experiments with PayFlow.
 #
-#   tools/demo/run.sh                # both experiments, about 3 minutes
-#   DEMO=quick tools/demo/run.sh     # a shortened experiment 1, about 45 s
+#   tools/demo/run.sh                # experiments 1, 2, 3-off and 3, about 3.5 minutes
+#   DEMO=quick tools/demo/run.sh     # a shortened experiment 1, about 35 s
+#   DEMO=trunk tools/demo/run.sh     # experiment 3 only (the trunk, off then on), 1.5 min
 #   tools/demo/run.sh --interactive  # (or DEMO=shell) set up, then Mininet's CLI
 #
-# Environment: DEMO=full|quick|shell (default full), BUILD=build directory
+# Environment: DEMO=full|quick|trunk|shell (default full), BUILD=build directory
 # holding payflowd, payflow and payflowctl (default build), RESULTS=where the
 # timestamped results directory goes (default results). Needs root, `make deps`
 # (Debian's mininet for /usr/bin/python3, iperf3, gnuplot, bpftool, Anvil and
@@ -20,14 +21,14 @@ case "${1:-}" in
 "") ;;
 --interactive) DEMO=shell ;;
 *)
-	echo "usage: $0 [--interactive]   (environment: DEMO=full|quick|shell, BUILD, RESULTS)" >&2
+	echo "usage: $0 [--interactive]   (environment: DEMO=full|quick|trunk|shell, BUILD, RESULTS)" >&2
 	exit 2
 	;;
 esac
 case "$DEMO" in
-full | quick | shell) ;;
+full | quick | trunk | shell) ;;
 *)
-	echo "run.sh: DEMO must be full, quick or shell, not '$DEMO'" >&2
+	echo "run.sh: DEMO must be full, quick, trunk or shell, not '$DEMO'" >&2
 	exit 2
 	;;
 esac

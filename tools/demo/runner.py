@@ -41,7 +41,7 @@ class Context:
         self.rpc = rpc
         self.accounts = accounts  # host -> its Anvil dev account
         self.cast = cast
-        self.be_mbit = be_mbit
+        self.be_mbit = be_mbit    # best effort: the plot's reference line
         self.errlog = errlog  # open file for child processes' stderr
         self.payflow_log = os.path.join(outdir, 'payflow.log')
         self.purchase_log = os.path.join(outdir, 'purchases.log')
@@ -64,7 +64,7 @@ def start_clients(exp, ctx):
         with open(raw, 'w') as out:
             proc = ctx.topo.host(flow.src).popen(
                 ['iperf3', '-c', ctx.topo.addrs[flow.dst], '-t', str(exp.duration),
-                 '-i', '1', '-J', '--get-server-output'],
+                 '-P', str(flow.streams), '-i', '1', '-J', '--get-server-output'],
                 stdout=out, stderr=ctx.errlog)
         ctx.teardown.process('iperf3 client %s' % name, proc)
         clients[name] = (proc, raw)
@@ -192,10 +192,10 @@ def dump_reservations(exp, ctx, flow_dst):
         f.write(dump.stdout + dump.stderr)
     with open(ctx.path('payflowctl-list-%s.json' % exp.name), 'w') as f:
         subprocess.run(d.ctl_cmd('list', json_out=True), stdout=f, stderr=ctx.errlog)
-    port = ctx.topo.host_ports[flow_dst]
+    ports = [ctx.topo.host_ports[flow_dst]] + (list(ctx.topo.trunk) if exp.setup.trunk else [])
     with open(ctx.payflow_log, 'a') as log:
-        for cmd in (d.ctl_cmd('list'), d.ctl_cmd('ports'),
-                    ['tc', '-s', 'class', 'show', 'dev', port]):
+        for cmd in [d.ctl_cmd('list'), d.ctl_cmd('ports')] + \
+                [['tc', '-s', 'class', 'show', 'dev', p] for p in ports]:
             log.write('--- %s, during a paid window: $ %s\n' % (exp.name, ' '.join(cmd)))
             log.flush()
             subprocess.run(cmd, stdout=log, stderr=log)
@@ -212,7 +212,7 @@ def wait_clients(clients, deadline):
                             % (name, proc.returncode, raw))
 
 
-def plot(exp, ctx, windows):
+def plot(exp, ctx, windows, top_mbit):
     def q(s):  # a gnuplot single-quoted string
         return "'" + s.replace("'", "''") + "'"
     rates = [ctx.be_mbit] + [w['rate_mbit'] for w in windows]
@@ -223,7 +223,7 @@ def plot(exp, ctx, windows):
         'windows=' + q(ctx.path(exp.name + '-windows.csv')),
         'out=' + q(out), 'ttl=' + q(exp.title),
         'flows=' + q(' '.join(flow_name(f) for f in exp.flows)),
-        'duration=%d' % exp.duration, 'ymax=%g' % (max(rates) * 1.3), 'refs=' + q(refs)])
+        'duration=%d' % exp.duration, 'ymax=%g' % (max(rates + [top_mbit]) * 1.3), 'refs=' + q(refs)])
     r = subprocess.run(['gnuplot', '-e', setvars, PLOT], capture_output=True, text=True)
     if r.returncode != 0:
         raise DemoError('gnuplot: %s' % r.stderr.strip())
@@ -243,6 +243,8 @@ def run_experiment(exp, ctx):
     wait_clients(clients, t0 + exp.duration + CLIENT_GRACE)
 
     per_flow = {name: samples.receiver_samples(raw) for name, (_, raw) in clients.items()}
-    samples.write_samples(ctx.path(exp.name + '.csv'), per_flow, windows, ctx.be_mbit)
+    unpaid = {flow_name(f): f.unpaid_mbit for f in exp.flows}
+    samples.write_samples(ctx.path(exp.name + '.csv'), per_flow, windows, unpaid)
     samples.write_windows(ctx.path(exp.name + '-windows.csv'), windows)
-    return plot(exp, ctx, windows)
+    top = max(bps for rows in per_flow.values() for _, _, bps in rows) / 1e6
+    return plot(exp, ctx, windows, top)

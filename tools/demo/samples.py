@@ -6,7 +6,8 @@ Times are seconds since the experiment's clients were started.
 
 <exp>.csv          t_start,t_end,flow,mbit_s,paid,entitled_mbit
                    paid=1 if the sample's midpoint lies in a paid window of
-                   its flow; entitled_mbit is the rate the flow had then.
+                   its flow; entitled_mbit is the rate the flow had then, or
+                   n/a when unpaid and sharing its bottleneck with others.
 <exp>-windows.csv  flow,buyer,peer,level,rate_mbit,start,end,confirm_start,
                    confirm_end,reservation_id,tx_hash,amount_wei
                    start/end: the data plane's window; confirm_*: the CONFIRM's
@@ -44,8 +45,9 @@ def receiver_samples(path):
     return out
 
 
-def write_samples(path, per_flow, windows, be_mbit):
-    """per_flow: {flow: [(t_start, t_end, bit/s)]}; windows: list of dicts."""
+def write_samples(path, per_flow, windows, unpaid):
+    """per_flow: {flow: [(t_start, t_end, bit/s)]}; windows: list of dicts;
+    unpaid: {flow: its rate in Mbit/s without a reservation, or None}."""
     with open(path, 'w', newline='') as f:
         w = csv.writer(f)
         w.writerow(['t_start', 't_end', 'flow', 'mbit_s', 'paid', 'entitled_mbit'])
@@ -54,9 +56,10 @@ def write_samples(path, per_flow, windows, be_mbit):
                 mid = (start + end) / 2
                 paid = [x for x in windows
                         if x['flow'] == flow and x['start'] <= mid < x['end']]
-                entitled = max(x['rate_mbit'] for x in paid) if paid else be_mbit
+                entitled = max(x['rate_mbit'] for x in paid) if paid else unpaid[flow]
                 w.writerow(['%.3f' % start, '%.3f' % end, flow, '%.2f' % (bps / 1e6),
-                            1 if paid else 0, '%g' % entitled])
+                            1 if paid else 0,
+                            'n/a' if entitled is None else '%g' % entitled])
 
 
 WINDOW_FIELDS = ['flow', 'buyer', 'peer', 'level', 'rate_mbit', 'start', 'end',

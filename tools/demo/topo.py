@@ -8,7 +8,9 @@ so no demo traffic ever uses an address of the root namespace.
 
 Switches are Linux bridges (Mininet's LinuxBridge, bridge-utils), there is no
 OpenFlow controller, and links are plain veth pairs: TCLink(bw=...) would put
-its own HTB root on the ports, where PayFlow puts its own.
+its own HTB root on the ports, where PayFlow puts its own. The s1-s2 trunk is
+a 300 Mbit/s link: shaped by PayFlow when it enforces the trunk, otherwise by
+a plain HTB of the demo's (shape_trunk), the link's rate PayFlow does not know.
 
 Every node name starts with a per-run tag, so interface names (<node>-ethN,
 at most 15 characters) never collide with another demo or test running on
@@ -32,6 +34,7 @@ CTL = 'ctl'
 CTL_ADDR = '10.0.0.100'
 CTL_SWITCH = 's1'
 SWITCHES = ('s1', 's2')
+TRUNK_RATE = '300mbit'
 MAX_IFNAME = 15
 
 
@@ -49,6 +52,7 @@ class Figure3:
         self.nodes = {}
         self.addrs = {}
         self.host_ports = {}   # host -> its switch port (root namespace)
+        self.port_switch = {}  # switch port -> its switch (short name)
         self.trunk = None      # (s1 port, s2 port)
 
     def _name(self, short):
@@ -66,8 +70,10 @@ class Figure3:
             self.nodes[h] = net.addHost(self._name(h), ip='%s/%d' % (addr, SUBNET_BITS))
             link = net.addLink(self.nodes[h], self.nodes[sw])
             self.host_ports[h] = link.intf2.name
+            self.port_switch[link.intf2.name] = sw
         link = net.addLink(self.nodes['s1'], self.nodes['s2'])
         self.trunk = (link.intf1.name, link.intf2.name)
+        self.port_switch.update({link.intf1.name: 's1', link.intf2.name: 's2'})
 
     def start(self):
         self.net.start()
@@ -94,12 +100,33 @@ class Figure3:
         return self.nodes[short]
 
     def paid_hosts(self):
-        """The hosts whose switch ports PayFlow enforces on: h1..h4. Not ctl
-        (the broker's and Anvil's host), not the s1-s2 trunk (daemon.py)."""
+        """The hosts that buy: h1..h4 (not ctl, the broker's and Anvil's host)."""
         return sorted(HOSTS)
 
-    def paid_ports(self):
-        return [self.host_ports[h] for h in self.paid_hosts()]
+    def all_hosts(self):
+        return sorted(HOSTS) + [CTL]
+
+    def switches(self):
+        return SWITCHES
+
+    def switch_name(self, short):
+        return self._name(short)
+
+    def shape_trunk(self, run):
+        """Both trunk ends at TRUNK_RATE with a plain HTB (one class, all
+        traffic), for when PayFlow does not enforce the trunk; `run` runs a
+        command and raises on failure."""
+        for port in self.trunk:
+            run(['tc', 'qdisc', 'replace', 'dev', port, 'root', 'handle', '1:', 'htb',
+                 'default', '1'])
+            run(['tc', 'class', 'replace', 'dev', port, 'parent', '1:', 'classid', '1:1',
+                 'htb', 'rate', TRUNK_RATE, 'ceil', TRUNK_RATE])
+
+    def unshape_trunk(self, run):
+        """Remove the plain HTB (payflowd will not replace a root qdisc it did
+        not create)."""
+        for port in self.trunk:
+            run(['tc', 'qdisc', 'del', 'dev', port, 'root'])
 
     def add_short_names(self):
         """Let Mininet's CLI take h1, ctl, s1 for the tagged node names (only
@@ -115,5 +142,6 @@ class Figure3:
         for h in sorted(self.addrs):
             lines.append('  %-4s %-11s %-15s port %s' % (
                 h, self.addrs[h], self._name(h), self.host_ports[h]))
-        lines.append('  trunk %s <-> %s (not enforced; ctl\'s port neither)' % self.trunk)
+        lines.append('  trunk %s <-> %s, %s each way (enforced in exp3 only; ctl\'s port never)'
+                     % (self.trunk + (TRUNK_RATE,)))
         return '\n'.join(lines) + '\n'

@@ -30,6 +30,7 @@ struct cli {
 	uint64_t timeout;   /* seconds */
 	bool timeout_set;
 	const char *rpc, *account, *key; /* wallet options */
+	bool one_way; /* HELLO asks for the one-way prices (buy/menu --one-way) */
 	char home[PATH_MAX];
 	struct pf_client_config cfg; /* config file, then environment */
 };
@@ -51,6 +52,7 @@ enum {
 	OPT_YES,
 	OPT_FORCE,
 	OPT_TX,
+	OPT_ONE_WAY,
 };
 #define COMMON_OPTIONS                                                                             \
 	{"json", no_argument, NULL, OPT_JSON}, {"broker", required_argument, NULL, OPT_BROKER},    \

@@ -15,6 +15,7 @@ int cmd_buy(struct cli *c, int argc, char **argv)
 	    {"peer", required_argument, NULL, OPT_PEER},
 	    {"from", required_argument, NULL, OPT_FROM},
 	    {"yes", no_argument, NULL, OPT_YES},
+	    {"one-way", no_argument, NULL, OPT_ONE_WAY},
 	    {0},
 	};
 	struct purchase p = {0};
@@ -32,6 +33,9 @@ int cmd_buy(struct cli *c, int argc, char **argv)
 			break;
 		case OPT_PEER:
 			peer = optarg;
+			break;
+		case OPT_ONE_WAY: /* FROM -> PEER only; the MENU's one-way price */
+			p.req.one_way = c->one_way = true;
 			break;
 		default:
 			rc = purchase_option(c, opt, optarg, &p, &from, &have_seconds);

@@ -49,6 +49,8 @@ int cmd_extend(struct cli *c, int argc, char **argv)
 		memcpy(p.req.ip1, r.ip1, sizeof(p.req.ip1));
 		memcpy(p.req.ip2, r.ip2, sizeof(p.req.ip2));
 		p.req.level = r.level;
+		p.req.one_way = r.one_way; /* ip1 -> ip2 as the STATUS_REPLY gives them */
+		c->one_way = r.one_way;	   /* its MENU price must be the one-way one */
 		pf_hex_lower(id, PF_ID_HEX, p.req.extends);
 		rc = purchase_run(c, &s, &p);
 	}

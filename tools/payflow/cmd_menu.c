@@ -34,6 +34,10 @@ static void print_menu(struct cli *c, const struct session *s)
 			json_object_object_add(
 			    l, "price_per_second",
 			    json_object_new_string(m->levels[i].price_per_second));
+			if (m->levels[i].price_per_second_one_way[0])
+				json_object_object_add(
+				    l, "price_per_second_one_way",
+				    json_object_new_string(m->levels[i].price_per_second_one_way));
 			json_object_array_add(levels, l);
 		}
 		json_object_object_add(o, "levels", levels);
@@ -47,20 +51,32 @@ static void print_menu(struct cli *c, const struct session *s)
 	       (unsigned long long)m->chain_id, m->pay_to,
 	       fmt_duration(m->min_seconds, d1, sizeof(d1)),
 	       fmt_duration(m->max_seconds, d2, sizeof(d2)), (unsigned long long)m->quote_ttl);
-	printf("%-6s %-14s %s\n", "LEVEL", "RATE", "PRICE PER SECOND");
-	for (unsigned int i = 0; i < m->n_levels; i++)
-		printf("%-6u %-14s %s\n", i, fmt_rate(m->levels[i].rate_bps, rate, sizeof(rate)),
+	printf("%-6s %-14s %-28s%s\n", "LEVEL", "RATE", "PRICE PER SECOND",
+	       c->one_way ? " ONE WAY (FROM -> PEER)" : "");
+	for (unsigned int i = 0; i < m->n_levels; i++) {
+		const char *ow = m->levels[i].price_per_second_one_way;
+
+		printf("%-6u %-14s %-28s", i, fmt_rate(m->levels[i].rate_bps, rate, sizeof(rate)),
 		       i ? fmt_amount(m->levels[i].price_per_second, m, price, sizeof(price))
 			 : "free best effort, not sold");
+		if (c->one_way && i)
+			printf(" %s", ow[0] ? fmt_amount(ow, m, price, sizeof(price)) : "not sold");
+		printf("\n");
+	}
 }
 
 int cmd_menu(struct cli *c, int argc, char **argv)
 {
-	static const struct option opts[] = {COMMON_OPTIONS, {0}};
+	static const struct option opts[] = {
+	    COMMON_OPTIONS, {"one-way", no_argument, NULL, OPT_ONE_WAY}, {0}};
 	struct session s;
 	int opt, rc;
 
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (opt == OPT_ONE_WAY) {
+			c->one_way = true;
+			continue;
+		}
 		rc = parse_common(c, opt, optarg);
 		if (rc)
 			return help_or_usage(c, rc);

@@ -56,6 +56,7 @@ static void print_status(struct cli *c, const struct pf_status_reply *r)
 				       json_object_new_string(r->reservation_id));
 		json_object_object_add(o, "ip1", json_object_new_string(a));
 		json_object_object_add(o, "ip2", json_object_new_string(b));
+		json_object_object_add(o, "one_way", json_object_new_boolean(r->one_way));
 		json_object_object_add(o, "level", json_object_new_int64((int64_t)r->level));
 		json_object_object_add(o, "rate_bps", json_object_new_int64((int64_t)r->rate_bps));
 		json_object_object_add(o, "start", json_object_new_int64((int64_t)r->start));
@@ -69,13 +70,13 @@ static void print_status(struct cli *c, const struct pf_status_reply *r)
 		return;
 	}
 	printf("reservation  %s\n"
-	       "pair         %s <-> %s\n"
+	       "pair         %s %s %s\n"
 	       "rate         %s (level %llu)\n"
 	       "start        %s\n"
 	       "end          %s\n"
 	       "time left    %s\n"
 	       "bytes        %s (%llu)\n",
-	       r->reservation_id, a, b, fmt_rate(r->rate_bps, rate, sizeof(rate)),
+	       r->reservation_id, a, r->one_way ? "->" : "<->", b, fmt_rate(r->rate_bps, rate, sizeof(rate)),
 	       (unsigned long long)r->level, fmt_time(r->start, t1, sizeof(t1)),
 	       fmt_time(r->end, t2, sizeof(t2)),
 	       r->active ? fmt_duration(remaining(r), left, sizeof(left))

@@ -73,17 +73,20 @@ static const struct help {
      "    payflow menu - show what the broker sells\n"
      "\n"
      "SYNOPSIS\n"
-     "    payflow menu [--broker HOST[:PORT]] [--json]\n"
+     "    payflow menu [--one-way] [--broker HOST[:PORT]] [--json]\n"
      "\n"
      "DESCRIPTION\n"
      "    Sends HELLO and prints the signed MENU: each level's guaranteed rate and\n"
      "    price per second, the currency, the chain id, the payment address, the\n"
      "    allowed durations and the broker's key. The first contact pins the\n"
-     "    broker's key in known_brokers.\n"
+     "    broker's key in known_brokers. With --one-way the HELLO asks for the\n"
+     "    one-way prices too (a level without one is not sold one way; a broker\n"
+     "    older than one-way reservations refuses the request).\n"
      "\n"
      "JSON\n"
      "    {broker, broker_key, currency, decimals, chain_id, pay_to, min_seconds,\n"
-     "     max_seconds, quote_ttl, levels: [{level, rate_bps, price_per_second}]}\n"
+     "     max_seconds, quote_ttl, levels: [{level, rate_bps, price_per_second,\n"
+     "     price_per_second_one_way (--one-way, when sold one way)}]}\n"
      "    (amounts are decimal strings in the smallest unit, e.g. wei)\n"
      "\n",
      false},
@@ -92,7 +95,7 @@ static const struct help {
      "    payflow buy - buy a bandwidth reservation\n"
      "\n"
      "SYNOPSIS\n"
-     "    payflow buy --level N --seconds S [--peer IP] [--from IP] [--yes]\n"
+     "    payflow buy --level N --seconds S [--peer IP] [--from IP] [--one-way] [--yes]\n"
      "                [--rpc URL] [--account ADDR | --key FILE] [COMMON OPTIONS]\n"
      "\n"
      "DESCRIPTION\n"
@@ -114,10 +117,13 @@ static const struct help {
      "    --from IP     this host's end of the pair; the connection to the broker is\n"
      "                  made from it. Default: the address this host uses to reach\n"
      "                  the broker.\n"
+     "    --one-way     only FROM -> PEER: the guarantee covers the traffic this host\n"
+     "                  sends to the peer, the peer's traffic back stays best effort;\n"
+     "                  priced by the level's one-way price (payflow menu --one-way)\n"
      "    --yes         do not ask before paying\n"
      "\n"
      "JSON\n"
-     "    {reservation_id, quote_id, ip1, ip2, level, rate_bps, start, end, tx_hash,\n"
+     "    {reservation_id, quote_id, ip1, ip2, one_way, level, rate_bps, start, end, tx_hash,\n"
      "     payer, amount, currency, decimals, broker}\n"
      "\n",
      true},
@@ -135,8 +141,8 @@ static const struct help {
      "    the bytes carried so far.\n"
      "\n"
      "JSON\n"
-     "    {reservation_id, ip1, ip2, level, rate_bps, start, end, now, active,\n"
-     "     remaining, bytes}\n"
+     "    {reservation_id, ip1, ip2, one_way (ip1 -> ip2 only), level, rate_bps,\n"
+     "     start, end, now, active, remaining, bytes}\n"
      "\n",
      false},
     {"extend",

@@ -70,12 +70,13 @@ static bool confirm_price(struct cli *c, const struct session *s, const struct p
 
 	(void)c;
 	fprintf(stderr,
-		"%s level %llu, %s between %s and %s for %s\n"
+		"%s level %llu, %s %s %s %s %s for %s\n"
 		"  price %s (%s smallest units), paid to %s on chain %llu from %s\n"
 		"  the quote holds until %s\n"
 		"Pay %s? [y/N] ",
 		q->extends[0] ? "Extend" : "Buy", (unsigned long long)q->level,
-		fmt_rate(q->rate_bps, rate, sizeof(rate)), fmt_ip(q->ip1, a, sizeof(a)),
+		fmt_rate(q->rate_bps, rate, sizeof(rate)), q->one_way ? "one way from" : "between",
+		fmt_ip(q->ip1, a, sizeof(a)), q->one_way ? "to" : "and",
 		fmt_ip(q->ip2, b, sizeof(b)), fmt_duration(q->seconds, dur, sizeof(dur)),
 		fmt_amount(q->amount, &s->menu, amount, sizeof(amount)), q->amount, q->pay_to,
 		(unsigned long long)q->chain_id, payer, fmt_time(q->expires_at, exp, sizeof(exp)),
@@ -139,8 +140,10 @@ static bool confirm_matches(const struct pf_confirm *cf, const struct pf_quote *
 
 	pf_key_make(&a, cf->ip1, cf->ip2);
 	pf_key_make(&b, q->ip1, q->ip2);
+	/* One way, the direction is ip1 -> ip2: the order matters too. */
 	return !strcmp(cf->quote_id, q->quote_id) && !strcasecmp(cf->tx_hash, hash) &&
-	       !memcmp(&a, &b, sizeof(a)) && cf->level == q->level &&
+	       !memcmp(&a, &b, sizeof(a)) && cf->level == q->level && cf->one_way == q->one_way &&
+	       (!q->one_way || !memcmp(cf->ip1, q->ip1, sizeof(cf->ip1))) &&
 	       (!q->extends[0] || !strcmp(cf->reservation_id, q->extends));
 }
 
@@ -259,6 +262,7 @@ static void print_reservation(struct cli *c, const struct session *s, const stru
 		json_object_object_add(o, "quote_id", json_object_new_string(cf->quote_id));
 		json_object_object_add(o, "ip1", json_object_new_string(a));
 		json_object_object_add(o, "ip2", json_object_new_string(b));
+		json_object_object_add(o, "one_way", json_object_new_boolean(cf->one_way));
 		json_object_object_add(o, "level", json_object_new_int64((int64_t)cf->level));
 		json_object_object_add(o, "rate_bps", json_object_new_int64((int64_t)cf->rate_bps));
 		json_object_object_add(o, "start", json_object_new_int64((int64_t)cf->start));
@@ -274,15 +278,15 @@ static void print_reservation(struct cli *c, const struct session *s, const stru
 		return;
 	}
 	printf("reservation  %s\n"
-	       "pair         %s <-> %s\n"
+	       "pair         %s %s %s\n"
 	       "rate         %s (level %llu)\n"
 	       "start        %s\n"
 	       "end          %s (%s)\n"
 	       "transaction  %s\n"
 	       "paid         %s\n",
-	       cf->reservation_id, a, b, fmt_rate(cf->rate_bps, rate, sizeof(rate)),
-	       (unsigned long long)cf->level, fmt_time(cf->start, t1, sizeof(t1)),
-	       fmt_time(cf->end, t2, sizeof(t2)),
+	       cf->reservation_id, a, cf->one_way ? "->" : "<->", b,
+	       fmt_rate(cf->rate_bps, rate, sizeof(rate)), (unsigned long long)cf->level,
+	       fmt_time(cf->start, t1, sizeof(t1)), fmt_time(cf->end, t2, sizeof(t2)),
 	       fmt_duration(cf->end - cf->start, dur, sizeof(dur)), cf->tx_hash,
 	       fmt_amount(q->amount, &s->menu, amt, sizeof(amt)));
 }

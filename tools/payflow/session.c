@@ -233,14 +233,19 @@ static int check_pin(struct cli *c, struct session *s, const char *frame, size_t
 
 static int hello(struct cli *c, struct session *s)
 {
-	static const char hello_frame[] = "{\"message_type\":\"HELLO\",\"data\":\"{}\","
-					  "\"signature\":\"\",\"verification\":\"\"}\n";
-	const char *frame;
+	/* A v1 HELLO ({}) unless one-way prices are wanted: an older broker
+	 * refuses the member it does not know. */
+	static const char v1[] = "{\"message_type\":\"HELLO\",\"data\":\"{}\","
+				 "\"signature\":\"\",\"verification\":\"\"}\n";
+	static const char one_way[] = "{\"message_type\":\"HELLO\",\"data\":"
+				      "\"{\\\"one_way\\\":true}\",\"signature\":\"\","
+				      "\"verification\":\"\"}\n";
+	const char *hello_frame = c->one_way ? one_way : v1, *frame;
 	size_t len;
 	bool broken = false;
 	int rc;
 
-	if (send_all(s, hello_frame, sizeof(hello_frame) - 1))
+	if (send_all(s, hello_frame, strlen(hello_frame)))
 		return cli_fail(c, PF_EXIT_UNREACHABLE, NULL, "cannot send to the broker at %s: %s",
 				s->name, strerror(errno));
 	rc = read_frame(c, s, &frame, &len, PF_IO_TIMEOUT_MS, &broken);

@@ -86,6 +86,14 @@ static void print_resv_header(void)
 	       "CLASS", "LEFT", "PORTS");
 }
 
+/* "A <-> B", or "A -> B" for a one-way reservation. */
+static const char *pair_text(struct json_object *r)
+{
+	const char *dir = str(r, "direction");
+
+	return strcmp(dir, "both") && strcmp(dir, "-") ? dir : str(r, "pair");
+}
+
 static void print_resv(struct json_object *r)
 {
 	struct json_object *ports;
@@ -98,7 +106,7 @@ static void print_resv(struct json_object *r)
 			    snprintf(pl + off, sizeof(pl) - off, "%s%s", i ? "," : "",
 				     json_object_get_string(json_object_array_get_idx(ports, i)));
 	printf("%-8llu %-40s %-8s %12s %6llu %6s %8.1fs %s\n", (unsigned long long)u64(r, "id"),
-	       str(r, "pair"), str(r, "state"),
+	       pair_text(r), str(r, "state"),
 	       pf_rate_format(u64(r, "rate_bps"), rate, sizeof(rate)),
 	       (unsigned long long)u64(r, "level"), str(r, "class"), dbl(r, "seconds_left"), pl);
 }
@@ -130,21 +138,30 @@ static int add_pair(struct json_object *req, int argc, char **argv, const char *
 	return CTL_OK;
 }
 
-/* --rate, --level, --seconds, --burst, and for grant --hold. */
+/* --rate, --level, --seconds, --burst, --one-way, and for grant --hold. */
 static int parse_terms(int argc, char **argv, const char *cmd, struct json_object *req,
-		       bool *has_hold)
+		       bool *has_hold, bool *one_way)
 {
 	static const struct option opts[] = {
-	    {"rate", required_argument, NULL, 'r'},  {"seconds", required_argument, NULL, 's'},
-	    {"level", required_argument, NULL, 'l'}, {"burst", required_argument, NULL, 'b'},
-	    {"hold", required_argument, NULL, 'H'},  {0},
+	    {"rate", required_argument, NULL, 'r'},
+	    {"seconds", required_argument, NULL, 's'},
+	    {"level", required_argument, NULL, 'l'},
+	    {"burst", required_argument, NULL, 'b'},
+	    {"hold", required_argument, NULL, 'H'},
+	    {"one-way", no_argument, NULL, 'o'},
+	    {0},
 	};
 	int opt;
 
-	*has_hold = false;
+	*has_hold = *one_way = false;
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		__u64 v;
 		int bad;
+
+		if (opt == 'o') {
+			*one_way = true;
+			continue;
+		}
 		const char *key = opt == 'r'   ? "rate_bps"
 				  : opt == 's' ? "seconds"
 				  : opt == 'l' ? "level"
@@ -177,7 +194,7 @@ static void print_granted(struct json_object *r)
 	char rate[32];
 
 	printf("%s %s at %s for %.0fs (id %llu, class %s)\n",
-	       !strcmp(str(r, "state"), "hold") ? "held" : "granted", str(r, "pair"),
+	       !strcmp(str(r, "state"), "hold") ? "held" : "granted", pair_text(r),
 	       pf_rate_format(u64(r, "rate_bps"), rate, sizeof(rate)), dbl(r, "seconds_left"),
 	       (unsigned long long)u64(r, "id"), str(r, "class"));
 }
@@ -185,11 +202,13 @@ static void print_granted(struct json_object *r)
 static int grant_or_hold(struct ctl *c, int argc, char **argv, const char *op)
 {
 	struct json_object *req = request(op), *reply, *result;
-	bool hold;
-	int rc = parse_terms(argc, argv, op, req, &hold);
+	bool hold, one_way;
+	int rc = parse_terms(argc, argv, op, req, &hold, &one_way);
 
-	if (!rc && hold && optind != argc)
-		rc = ctl_error(CTL_USAGE, "grant --hold ID takes no addresses: the hold has them");
+	if (!rc && hold && (optind != argc || one_way))
+		rc = ctl_error(
+		    CTL_USAGE,
+		    "grant --hold ID takes no addresses nor --one-way: the hold has them");
 	if (!rc && !hold) {
 		if (!json_object_object_get_ex(req, "seconds", NULL))
 			rc = ctl_error(CTL_USAGE, "%s: --seconds is required", op);
@@ -198,6 +217,8 @@ static int grant_or_hold(struct ctl *c, int argc, char **argv, const char *op)
 			rc = ctl_error(CTL_USAGE, "%s: give --rate or --level", op);
 		else
 			rc = add_pair(req, argc, argv, op);
+		if (!rc && one_way) /* from IP1 to IP2 */
+			json_object_object_add(req, "from", json_object_new_string(argv[optind]));
 	}
 	if (rc) {
 		json_object_put(req);
@@ -220,7 +241,7 @@ int cmd_hold(struct ctl *c, int argc, char **argv)
 static void print_ended(struct json_object *r)
 {
 	printf("%s %s (id %llu)\n", !strcmp(str(r, "state"), "hold") ? "released" : "revoked",
-	       str(r, "pair"), (unsigned long long)u64(r, "id"));
+	       pair_text(r), (unsigned long long)u64(r, "id"));
 }
 
 /* ID, or IP1 IP2 (revoke only). */

@@ -16,7 +16,7 @@ void pf_adm_init(struct pf_adm *a, const struct pf_conf *c)
 	pf_ll_init(&a->ll, c->n_ports, cap, c->be_floor_bps);
 }
 
-int pf_adm_ports(const struct pf_adm *a, const struct pf_key *key, pf_portset *out)
+int pf_adm_ports(const struct pf_adm *a, const struct pf_key *key, int dirs, pf_portset *out)
 {
 	struct pf_path p;
 	int err = pf_path_find(a->conf, key, &p);
@@ -28,7 +28,7 @@ int pf_adm_ports(const struct pf_adm *a, const struct pf_key *key, pf_portset *o
 		return 0;
 	}
 	if (!err)
-		*out = pf_path_ports(&p, PF_DIR_BOTH);
+		*out = pf_path_ports(&p, dirs);
 	return err;
 }
 

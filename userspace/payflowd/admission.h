@@ -23,12 +23,13 @@ typedef pf_linkset pf_portset;
 
 void pf_adm_init(struct pf_adm *a, const struct pf_conf *c);
 /*
- * The ports the pair's path leaves through, both directions. An endpoint on
+ * The ports the pair's path leaves through in `dirs` (enum pf_path_dir: both,
+ * or one way for a one-way reservation). An endpoint on
  * no configured port is refused (-ENOENT, "unknown_endpoint") unless the
  * config allows it, in which case it is charged on every port; bridges no
  * link joins are refused with -EHOSTUNREACH.
  */
-int pf_adm_ports(const struct pf_adm *a, const struct pf_key *key, pf_portset *out);
+int pf_adm_ports(const struct pf_adm *a, const struct pf_key *key, int dirs, pf_portset *out);
 /* Whether `add_bps` more fits on every port of the set; -ENOSPC names the link. */
 int pf_adm_check(const struct pf_adm *a, pf_portset set, __u64 add_bps);
 void pf_adm_charge(struct pf_adm *a, pf_portset set, __u64 bps);

@@ -141,7 +141,7 @@ static int parse_iface(const struct cx *x, const char *list, int i, struct json_
 
 static int parse_port(const struct cx *x, struct json_object *o, int i)
 {
-	static const char *const known[] = {"name", "capacity", "hosts", NULL};
+	static const char *const known[] = {"name", "capacity", "hosts", "peer", NULL};
 	struct pf_conf_port *p = &x->c->ports[x->c->n_ports];
 	struct json_object *v;
 	char key[64];
@@ -151,6 +151,9 @@ static int parse_port(const struct cx *x, struct json_object *o, int i)
 		return -EINVAL;
 	snprintf(key, sizeof(key), "ports[%d] (%s).hosts", i, p->ifname);
 	if (json_object_object_get_ex(o, "hosts", &v) && parse_hosts(x, key, v, p))
+		return -EINVAL;
+	snprintf(key, sizeof(key), "ports[%d] (%s).peer", i, p->ifname);
+	if (json_object_object_get_ex(o, "peer", &v) && get_ifname(x, key, v, p->peer))
 		return -EINVAL;
 	snprintf(key, sizeof(key), "ports[%d]", i);
 	for (int j = 0; j < x->c->n_ports; j++)
@@ -183,14 +186,28 @@ static int parse_bridge(const struct cx *x, struct json_object *o, int i)
 	return 0;
 }
 
+/* Wei per second as a canonical decimal string. */
+static int get_price(const struct cx *x, const char *key, struct json_object *v,
+		     char out[PF_AMOUNT_MAX])
+{
+	const char *price = json_object_get_string(v);
+
+	if (!json_object_is_type(v, json_type_string) || !pf_amount_valid(price, strlen(price)))
+		return bad(x, key,
+			   "bad price '%s': wei per second as a canonical decimal string, "
+			   "e.g. \"1000\"",
+			   price);
+	snprintf(out, PF_AMOUNT_MAX, "%s", price);
+	return 0;
+}
+
 static int parse_level(const struct cx *x, struct json_object *o, int i)
 {
-	static const char *const known[] = {"name", "rate", "price_per_s", NULL};
+	static const char *const known[] = {"name", "rate", "price_per_s", "price_per_s_one_way",
+					    NULL};
 	struct pf_conf_level *l = &x->c->levels[i];
 	struct json_object *v;
 	char key[64];
-	const char *price;
-
 	snprintf(key, sizeof(key), "levels[%d]", i);
 	if (check_keys(x, key, o, known))
 		return -EINVAL;
@@ -206,17 +223,18 @@ static int parse_level(const struct cx *x, struct json_object *o, int i)
 	snprintf(key, sizeof(key), "levels[%d] (%s).price_per_s", i, l->name);
 	if (!json_object_object_get_ex(o, "price_per_s", &v))
 		return bad(x, key, "%s", "missing (wei per second as a decimal string)");
-	price = json_object_get_string(v);
-	if (!json_object_is_type(v, json_type_string) || !pf_amount_valid(price, strlen(price)))
-		return bad(x, key,
-			   "bad price '%s': wei per second as a canonical decimal string, "
-			   "e.g. \"1000\"",
-			   price);
-	if (i == 0 && strcmp(price, "0"))
+	if (get_price(x, key, v, l->price_per_s))
+		return -EINVAL;
+	if (i == 0 && strcmp(l->price_per_s, "0"))
 		return bad(x, key, "level0 is free best effort; its price must be \"0\", not %s",
-			   price);
-	snprintf(l->price_per_s, sizeof(l->price_per_s), "%s", price);
-	return 0;
+			   l->price_per_s);
+	snprintf(key, sizeof(key), "levels[%d] (%s).price_per_s_one_way", i, l->name);
+	if (!json_object_object_get_ex(o, "price_per_s_one_way", &v))
+		return 0; /* not sold one way */
+	if (i == 0)
+		return bad(x, key, "%s",
+			   "level0 is free best effort and is not sold, one way neither");
+	return get_price(x, key, v, l->price_per_s_one_way);
 }
 
 static int parse_best_effort(const struct cx *x, struct json_object *o)

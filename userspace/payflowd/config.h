@@ -37,6 +37,7 @@ struct pf_conf_port {
 	__u32 ifindex; /* set by pf_conf_resolve() */
 	__u64 capacity_bps;
 	char bridge[PF_IFNAMSIZ]; /* the bridge it came from, or "" */
+	char peer[PF_IFNAMSIZ];	  /* "peer": the far end of a configured link, or "" */
 	struct pf_prefix hosts[PF_CONF_MAX_HOSTS];
 	int n_hosts;
 };
@@ -51,7 +52,8 @@ struct pf_conf_bridge {
 struct pf_conf_level {
 	char name[PF_CONF_NAME_MAX];
 	__u64 rate_bps;
-	char price_per_s[PF_AMOUNT_MAX]; /* wei per second, canonical decimal */
+	char price_per_s[PF_AMOUNT_MAX];	 /* wei per second, canonical decimal */
+	char price_per_s_one_way[PF_AMOUNT_MAX]; /* one way (from ip1 to ip2); "" = not sold */
 };
 
 #define PF_CONF_MAX_ALLOW      64

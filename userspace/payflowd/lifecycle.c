@@ -13,6 +13,7 @@
 #include "userspace/payflowd/payflowd.h"
 #include "userspace/common/addr.h"
 #include "userspace/payflowd/grant_rules.h"
+#include "userspace/payflowd/path.h"
 #include "userspace/dataplane/resv.h"
 #include "userspace/common/units.h"
 #include "userspace/common/error.h"
@@ -90,9 +91,18 @@ static void ports_text(const struct pfd *d, pf_portset set, char *buf, size_t le
 					d->conf.ports[i].ifname);
 }
 
+/* A one-way reservation's packets of the other way are best effort (bpf/enforce.h). */
+static __u32 dir_flags(__u8 dir)
+{
+	return dir == PF_DIR_LO_HI   ? PF_RESV_F_LO_TO_HI
+	       : dir == PF_DIR_HI_LO ? PF_RESV_F_HI_TO_LO
+				     : 0;
+}
+
 struct pf_resv pfd_map_entry(const struct pfd_resv *r)
 {
 	return (struct pf_resv){
+	    .flags = dir_flags(r->dir),
 	    .rate_bps = r->rate_bps,
 	    .expires_at = r->expires_mono,
 	    .resv_id = r->id,
@@ -112,17 +122,32 @@ static void to_store(const struct pfd *d, const struct pfd_resv *r, struct pf_st
 	s->level = r->level;
 	s->burst = r->burst;
 	s->minor = r->minor;
+	s->dir = r->dir;
 	ports_text(d, r->ports, s->ports, sizeof(s->ports));
 	s->start_wall_ns = r->start_wall_ns;
 	s->end_wall_ns = r->end_wall_ns;
 }
 
-struct json_object *pfd_resv_json(const struct pfd *d, const struct pf_key *key, __u64 id,
+/* "both", or "FROM -> TO" for a one-way reservation. */
+static const char *dir_text(const struct pf_key *key, __u8 dir, char *buf, size_t len)
+{
+	char lo[PF_ADDR_STRLEN], hi[PF_ADDR_STRLEN];
+
+	if (dir != PF_DIR_LO_HI && dir != PF_DIR_HI_LO)
+		return "both";
+	pf_addr_format(key->lo, lo, sizeof(lo));
+	pf_addr_format(key->hi, hi, sizeof(hi));
+	snprintf(buf, len, "%s -> %s", dir == PF_DIR_LO_HI ? lo : hi,
+		 dir == PF_DIR_LO_HI ? hi : lo);
+	return buf;
+}
+
+struct json_object *pfd_resv_json(const struct pfd *d, const struct pf_key *key, __u8 dir, __u64 id,
 				  const char *state, __u64 rate, __u32 level, __u16 minor,
 				  __s64 start_wall, __s64 end_wall, const char *ports)
 {
 	struct json_object *o = json_object_new_object(), *pl = json_object_new_array();
-	char lo[PF_ADDR_STRLEN], hi[PF_ADDR_STRLEN], pair[PF_PAIR_STRLEN], cls[16];
+	char lo[PF_ADDR_STRLEN], hi[PF_ADDR_STRLEN], pair[PF_PAIR_STRLEN], cls[16], way[100];
 	__s64 now = pf_wall_ns();
 	char *copy = strdup(ports), *save = NULL;
 
@@ -135,6 +160,8 @@ struct json_object *pfd_resv_json(const struct pfd *d, const struct pf_key *key,
 			       json_object_new_string(pf_key_format(key, pair, sizeof(pair))));
 	json_object_object_add(o, "a", json_object_new_string(pf_addr_format(key->lo, lo, 46)));
 	json_object_object_add(o, "b", json_object_new_string(pf_addr_format(key->hi, hi, 46)));
+	json_object_object_add(o, "direction",
+			       json_object_new_string(dir_text(key, dir, way, sizeof(way))));
 	json_object_object_add(o, "state", json_object_new_string(state));
 	json_object_object_add(o, "rate_bps", json_object_new_uint64(rate));
 	json_object_object_add(o, "level", json_object_new_int(level));
@@ -153,8 +180,8 @@ static struct json_object *live_json(const struct pfd *d, const struct pfd_resv 
 	struct pf_store_resv s;
 
 	to_store(d, r, &s);
-	return pfd_resv_json(d, &r->key, r->id, pf_resv_state_name(r->state), r->rate_bps, r->level,
-			     r->minor, r->start_wall_ns, pfd_resv_shown_end(r), s.ports);
+	return pfd_resv_json(d, &r->key, r->dir, r->id, pf_resv_state_name(r->state), r->rate_bps,
+			     r->level, r->minor, r->start_wall_ns, pfd_resv_shown_end(r), s.ports);
 }
 
 int pfd_txn(struct pfd *d)
@@ -184,7 +211,30 @@ struct grant_req {
 	struct pf_key key;
 	struct pf_grant g;
 	__u64 seconds;
+	__u8 dir; /* enum pf_path_dir */
 };
+
+/* "from": absent, both ways; one of the pair's addresses, one way from it. */
+static int parse_from(struct json_object *req, struct grant_req *q)
+{
+	struct json_object *v;
+	__u8 addr[16];
+
+	q->dir = PF_DIR_BOTH;
+	if (!json_object_object_get_ex(req, "from", &v))
+		return 0;
+	if (!json_object_is_type(v, json_type_string) ||
+	    pf_addr_parse(json_object_get_string(v), addr))
+		return pf_fail(-EINVAL, "\"from\" must be an IP address string");
+	if (!memcmp(addr, q->key.lo, 16))
+		q->dir = PF_DIR_LO_HI;
+	else if (!memcmp(addr, q->key.hi, 16))
+		q->dir = PF_DIR_HI_LO;
+	else
+		return pf_fail(-EINVAL, "\"from\" %s is neither address of the pair",
+			       json_object_get_string(v));
+	return 0;
+}
 
 /* rate_bps and/or level (a paid level gives its rate), seconds, burst. */
 static struct json_object *parse_grant(struct pfd *d, struct json_object *req, bool need_pair,
@@ -201,7 +251,7 @@ static struct json_object *parse_grant(struct pfd *d, struct json_object *req, b
 	if (get_uint(req, "seconds", 1, MAX_SECONDS, true, &out->seconds) ||
 	    get_uint(req, "rate_bps", 1, 1000000000000000ULL, false, &rate) ||
 	    get_uint(req, "level", 1, d->conf.n_levels - 1, false, &level) ||
-	    get_uint(req, "burst", 1, UINT32_MAX, false, &burst))
+	    get_uint(req, "burst", 1, UINT32_MAX, false, &burst) || parse_from(req, out))
 		return fail(d, PF_CTL_E_BAD_REQUEST, PFD_REF_BAD_REQUEST);
 	if (!rate && !level)
 		return bad_request(d, "give \"rate_bps\" or a paid \"level\"%s", "");
@@ -269,6 +319,7 @@ static struct json_object *create(struct pfd *d, const struct grant_req *q, pf_p
 		return fail(d, PF_CTL_E_NO_CLASS_ID, PFD_REF_NO_CLASS_ID);
 	}
 	r->key = q->key;
+	r->dir = q->dir;
 	r->state = PF_RS_ACTIVE;
 	r->rate_bps = q->g.rate_bps;
 	r->level = q->g.level;
@@ -312,13 +363,23 @@ static struct json_object *grant_one(struct pfd *d, const struct grant_req *q, _
 	struct json_object *err;
 	pf_portset ports;
 
+	if (cur && cur->dir != q->dir) {
+		char a[100], b[100];
+
+		pf_fail(-EEXIST,
+			"the pair has an active reservation of direction %s; this grant is %s: "
+			"one reservation per pair, revoke it first",
+			dir_text(&cur->key, cur->dir, a, sizeof(a)),
+			dir_text(&q->key, q->dir, b, sizeof(b)));
+		return fail(d, PF_CTL_E_BAD_REQUEST, PFD_REF_BAD_REQUEST);
+	}
 	if (cur) {
 		g.end_wall_ns = pf_wall_ns() + q->seconds * NS;
 		err = merge_into(d, cur, &g, t_received);
 		*out = cur;
 		return err;
 	}
-	if (pf_adm_ports(&d->adm, &q->key, &ports))
+	if (pf_adm_ports(&d->adm, &q->key, q->dir, &ports))
 		return fail(d, PF_CTL_E_UNKNOWN_ENDPOINT, PFD_REF_UNKNOWN_ENDPOINT);
 	if (pf_adm_check(&d->adm, ports, q->g.rate_bps))
 		return fail(d, PF_CTL_E_CAPACITY, PFD_REF_CAPACITY);
@@ -338,6 +399,7 @@ static struct json_object *grant_hold(struct pfd *d, __u64 hold_id, __u64 t_rece
 		return fail(d, PF_CTL_E_NOT_FOUND, PFD_REF_BAD_REQUEST);
 	}
 	q.key = h->key;
+	q.dir = h->dir;
 	q.g = (struct pf_grant){.rate_bps = h->rate_bps, .level = h->level, .burst = h->burst};
 	q.seconds = (h->end_wall_ns - h->start_wall_ns) / NS;
 	pf_adm_release(&d->adm, h->ports, h->rate_bps);
@@ -387,7 +449,7 @@ static struct json_object *hold_make(struct pfd *d, const struct grant_req *q, _
 	struct pf_store_resv s;
 	pf_portset ports;
 
-	if (pf_adm_ports(&d->adm, &q->key, &ports))
+	if (pf_adm_ports(&d->adm, &q->key, q->dir, &ports))
 		return fail(d, PF_CTL_E_UNKNOWN_ENDPOINT, PFD_REF_UNKNOWN_ENDPOINT);
 	if (pf_adm_check(&d->adm, ports, q->g.rate_bps))
 		return fail(d, PF_CTL_E_CAPACITY, PFD_REF_CAPACITY);
@@ -395,6 +457,7 @@ static struct json_object *hold_make(struct pfd *d, const struct grant_req *q, _
 	if (!h)
 		return pf_ctl_error_reply(PF_CTL_E_INTERNAL, "out of memory");
 	*h = (struct pfd_resv){.key = q->key,
+			       .dir = q->dir,
 			       .state = PF_RS_HOLD,
 			       .rate_bps = q->g.rate_bps,
 			       .level = q->g.level,
@@ -452,10 +515,10 @@ static int as_errno(struct json_object *reply)
 	return err;
 }
 
-static struct grant_req level_req(const struct pfd *d, const struct pf_key *key, __u32 level,
-				  __u64 seconds)
+static struct grant_req level_req(const struct pfd *d, const struct pf_key *key, __u8 dir,
+				  __u32 level, __u64 seconds)
 {
-	struct grant_req q = {.key = *key, .seconds = seconds};
+	struct grant_req q = {.key = *key, .seconds = seconds, .dir = dir};
 
 	q.g.rate_bps = d->conf.levels[level].rate_bps;
 	q.g.level = level;
@@ -463,10 +526,10 @@ static struct grant_req level_req(const struct pfd *d, const struct pf_key *key,
 	return q;
 }
 
-int pfd_hold_place(struct pfd *d, const struct pf_key *key, __u32 level, __u64 seconds, __u32 ttl_s,
-		   __u64 *hold_id)
+int pfd_hold_place(struct pfd *d, const struct pf_key *key, __u8 dir, __u32 level, __u64 seconds,
+		   __u32 ttl_s, __u64 *hold_id)
 {
-	struct grant_req q = level_req(d, key, level, seconds);
+	struct grant_req q = level_req(d, key, dir, level, seconds);
 	struct pfd_resv *h = NULL;
 	int err = as_errno(hold_make(d, &q, ttl_s, &h));
 
@@ -475,11 +538,11 @@ int pfd_hold_place(struct pfd *d, const struct pf_key *key, __u32 level, __u64 s
 	return err;
 }
 
-int pfd_grant_paid(struct pfd *d, __u64 hold_id, const struct pf_key *key, __u32 level,
+int pfd_grant_paid(struct pfd *d, __u64 hold_id, const struct pf_key *key, __u8 dir, __u32 level,
 		   __u64 seconds, __u64 t_received, struct pfd_resv **out)
 {
 	struct pfd_resv *h = hold_id ? pfd_table_by_id(&d->table, hold_id) : NULL;
-	struct grant_req q = level_req(d, key, level, seconds);
+	struct grant_req q = level_req(d, key, dir, level, seconds);
 
 	if (h && h->state == PF_RS_HOLD)
 		return as_errno(grant_hold(d, hold_id, t_received, out));

@@ -21,6 +21,13 @@ enum pf_path_dir {
 	PF_DIR_BOTH = 3,
 };
 
+/* A reservation's direction: both ways, or one way from the address that
+ * pf_key_make() put first (a_is_lo) or second. */
+static inline enum pf_path_dir pf_path_dir_of(int a_is_lo, int one_way)
+{
+	return !one_way ? PF_DIR_BOTH : a_is_lo ? PF_DIR_LO_HI : PF_DIR_HI_LO;
+}
+
 struct pf_path {
 	int n[2];		      /* [0]: lo -> hi, [1]: hi -> lo */
 	int hop[2][PF_PATH_MAX_HOPS]; /* config port indexes, in the order a packet meets them */

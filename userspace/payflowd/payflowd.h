@@ -23,6 +23,7 @@ struct pfd_resv {
 	struct pf_key key;
 	__u8 state; /* PF_RS_HOLD or PF_RS_ACTIVE */
 	__u16 minor;
+	__u8 dir; /* enum pf_path_dir: both ways, or one way */
 	__u32 level;
 	__u32 burst;
 	__u64 rate_bps;
@@ -122,9 +123,9 @@ struct json_object *pfd_revoke(struct pfd *d, struct json_object *req, struct js
  * the reason in pf_last_error(). A hold lapses after ttl_s; a paid grant
  * turns its live hold into the reservation, or admits afresh when the hold
  * lapsed; an extension sets end = max(end, now) + seconds. */
-int pfd_hold_place(struct pfd *d, const struct pf_key *key, __u32 level, __u64 seconds, __u32 ttl_s,
-		   __u64 *hold_id);
-int pfd_grant_paid(struct pfd *d, __u64 hold_id, const struct pf_key *key, __u32 level,
+int pfd_hold_place(struct pfd *d, const struct pf_key *key, __u8 dir, __u32 level, __u64 seconds,
+		   __u32 ttl_s, __u64 *hold_id);
+int pfd_grant_paid(struct pfd *d, __u64 hold_id, const struct pf_key *key, __u8 dir, __u32 level,
 		   __u64 seconds, __u64 t_received, struct pfd_resv **out);
 int pfd_extend_paid(struct pfd *d, struct pfd_resv *r, __u64 seconds, __u64 t_received);
 /* Keeps a live hold at least ttl_s from now; -ENOENT when it is gone. */
@@ -140,7 +141,7 @@ int pfd_ifindexes(const struct pfd *d, pf_portset set, __u32 *out);
 struct pf_resv pfd_map_entry(const struct pfd_resv *r);
 /* Wall-clock end to show: an active reservation's end, a hold's lapse. */
 __s64 pfd_resv_shown_end(const struct pfd_resv *r);
-struct json_object *pfd_resv_json(const struct pfd *d, const struct pf_key *key, __u64 id,
+struct json_object *pfd_resv_json(const struct pfd *d, const struct pf_key *key, __u8 dir, __u64 id,
 				  const char *state, __u64 rate, __u32 level, __u16 minor,
 				  __s64 start_wall, __s64 end_wall, const char *ports);
 /* Opens the batch transaction if none is open (group commit, loop.c). */

@@ -135,7 +135,7 @@ static int load_row(const struct pf_store_resv *s, void *arg)
 
 	/* Ports follow the current config; endpoints it no longer knows keep the
 	 * ports recorded at grant time that still exist. */
-	if (pf_adm_ports(&d->adm, &s->key, &ports))
+	if (pf_adm_ports(&d->adm, &s->key, s->dir, &ports))
 		ports = ports_from_text(&d->conf, s->ports);
 	if (s->state == PF_RS_ACTIVE &&
 	    (s->minor < PF_HTB_MIN_MINOR || pfd_minor_used(&d->table, s->minor))) {
@@ -150,6 +150,7 @@ static int load_row(const struct pf_store_resv *s, void *arg)
 			       .key = s->key,
 			       .state = s->state,
 			       .minor = s->minor,
+			       .dir = s->dir,
 			       .level = s->level,
 			       .burst = s->burst,
 			       .rate_bps = s->rate_bps,

@@ -29,7 +29,7 @@ enum stmt {
 
 #define COLS                                                                                       \
 	"id, lo, hi, state, rate_bps, level, burst, minor, ports, start_wall_ns, end_wall_ns, "    \
-	"hold_until_wall_ns"
+	"hold_until_wall_ns, dir"
 
 static const char *const sql[ST_MAX] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -39,11 +39,11 @@ static const char *const sql[ST_MAX] = {
     [ST_RELEASE] = "RELEASE one",
     [ST_ROLLBACK_TO] = "ROLLBACK TO one",
     [ST_INSERT] = "INSERT INTO reservations (lo, hi, state, rate_bps, level, burst, minor, "
-		  "ports, start_wall_ns, end_wall_ns, hold_until_wall_ns) "
-		  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+		  "ports, start_wall_ns, end_wall_ns, hold_until_wall_ns, dir) "
+		  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     [ST_UPDATE] = "UPDATE reservations SET lo = ?1, hi = ?2, state = ?3, rate_bps = ?4, "
 		  "level = ?5, burst = ?6, minor = ?7, ports = ?8, start_wall_ns = ?9, "
-		  "end_wall_ns = ?10, hold_until_wall_ns = ?11 WHERE id = ?12",
+		  "end_wall_ns = ?10, hold_until_wall_ns = ?11, dir = ?12 WHERE id = ?13",
     [ST_STATE] = "UPDATE reservations SET state = ?2 WHERE id = ?1",
     [ST_GET] = "SELECT " COLS " FROM reservations WHERE id = ?1",
     [ST_ALL] = "SELECT " COLS " FROM reservations WHERE (?1 >> state) & 1 ORDER BY id",
@@ -69,7 +69,8 @@ static const char schema[] =
     " ports TEXT NOT NULL,"
     " start_wall_ns INTEGER NOT NULL,"
     " end_wall_ns INTEGER NOT NULL,"
-    " hold_until_wall_ns INTEGER NOT NULL);"
+    " hold_until_wall_ns INTEGER NOT NULL,"
+    " dir INTEGER NOT NULL DEFAULT 3 CHECK (dir BETWEEN 1 AND 3));"
     /* One active reservation per pair and per HTB class: a duplicate cannot commit. */
     "CREATE UNIQUE INDEX IF NOT EXISTS active_pair ON reservations (lo, hi) WHERE state = 1;"
     "CREATE UNIQUE INDEX IF NOT EXISTS active_minor ON reservations (minor) WHERE state = 1;"
@@ -94,7 +95,8 @@ static const char schema[] =
     " expires_at INTEGER NOT NULL,"
     " hold_id INTEGER NOT NULL,"
     " extends TEXT NOT NULL,"
-    " created_wall_ns INTEGER NOT NULL);"
+    " created_wall_ns INTEGER NOT NULL,"
+    " one_way INTEGER NOT NULL DEFAULT 0);"
     "CREATE TABLE IF NOT EXISTS broker_reservations ("
     " rid TEXT PRIMARY KEY,"
     " resv_id INTEGER NOT NULL UNIQUE);"
@@ -244,6 +246,7 @@ static void bind_resv(sqlite3_stmt *st, const struct pf_store_resv *r)
 	sqlite3_bind_int64(st, 9, r->start_wall_ns);
 	sqlite3_bind_int64(st, 10, r->end_wall_ns);
 	sqlite3_bind_int64(st, 11, r->hold_until_wall_ns);
+	sqlite3_bind_int(st, 12, r->dir);
 }
 
 int pf_store_insert(struct pf_store *s, struct pf_store_resv *r)
@@ -260,7 +263,7 @@ int pf_store_insert(struct pf_store *s, struct pf_store_resv *r)
 int pf_store_update(struct pf_store *s, const struct pf_store_resv *r)
 {
 	bind_resv(s->st[ST_UPDATE], r);
-	sqlite3_bind_int64(s->st[ST_UPDATE], 12, r->id);
+	sqlite3_bind_int64(s->st[ST_UPDATE], 13, r->id);
 	return run(s, ST_UPDATE, "update reservation");
 }
 
@@ -291,6 +294,7 @@ static void read_row(sqlite3_stmt *st, struct pf_store_resv *r)
 	r->start_wall_ns = sqlite3_column_int64(st, 9);
 	r->end_wall_ns = sqlite3_column_int64(st, 10);
 	r->hold_until_wall_ns = sqlite3_column_int64(st, 11);
+	r->dir = sqlite3_column_int(st, 12);
 }
 
 int pf_store_get(struct pf_store *s, __u64 id, struct pf_store_resv *r)

@@ -29,6 +29,7 @@ struct pf_store_resv {
 	__u32 level;
 	__u32 burst;
 	__u16 minor; /* HTB class 1:minor; 0 for a hold */
+	__u8 dir;    /* enum pf_path_dir: both ways, or one way (from lo or from hi) */
 	char ports[PF_STORE_PORTS_MAX];
 	__s64 start_wall_ns;
 	__s64 end_wall_ns;	  /* active: when it ends */

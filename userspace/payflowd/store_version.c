@@ -31,10 +31,15 @@ int pf_store_is_new(sqlite3 *db, int *is_new)
 
 /* Version 0 stored a quote's MENU level, which was the config's level - 1. */
 static const char to_v1[] = "UPDATE broker_quotes SET level = level + 1;";
+/* Version 2 adds one-way reservations: what older versions stored is both ways. */
+static const char to_v2[] =
+    "ALTER TABLE reservations ADD COLUMN dir INTEGER NOT NULL DEFAULT 3 CHECK (dir BETWEEN 1 AND "
+    "3);"
+    "ALTER TABLE broker_quotes ADD COLUMN one_way INTEGER NOT NULL DEFAULT 0;";
 
 int pf_store_migrate(sqlite3 *db, const char *path, int is_new)
 {
-	char sql[128];
+	char sql[512];
 	int v, err = one_int(db, "PRAGMA user_version", &v);
 
 	if (err)
@@ -47,8 +52,9 @@ int pf_store_migrate(sqlite3 *db, const char *path, int is_new)
 			       path, v, PF_STORE_VERSION);
 	if (v == PF_STORE_VERSION)
 		return 0;
-	snprintf(sql, sizeof(sql), "BEGIN IMMEDIATE; %s PRAGMA user_version = %d; COMMIT;",
-		 is_new ? "" : to_v1, PF_STORE_VERSION);
+	/* A new database was created at the current version by the schema. */
+	snprintf(sql, sizeof(sql), "BEGIN IMMEDIATE; %s %s PRAGMA user_version = %d; COMMIT;",
+		 is_new || v >= 1 ? "" : to_v1, is_new || v >= 2 ? "" : to_v2, PF_STORE_VERSION);
 	if (sqlite3_exec(db, sql, NULL, NULL, NULL)) {
 		err = pf_fail(-EIO, "database %s: cannot migrate from schema version %d: %s", path,
 			      v, sqlite3_errmsg(db));

@@ -71,9 +71,8 @@ static int add_link(struct pf_conf *c, int ifx[2], int br[2])
 	if (port[0] < 0 && port[1] < 0)
 		return 0; /* excluded at both ends: the operator cut it (e.g. STP blocks it) */
 	if (br[0] == br[1])
-		return pf_fail(-EINVAL,
-			       "topology: %s and %s are a veth pair inside bridge %s (a loop)", n0,
-			       n1, c->bridges[br[0]].ifname);
+		return pf_fail(-EINVAL, "topology: %s and %s are a link inside bridge %s (a loop)",
+			       n0, n1, c->bridges[br[0]].ifname);
 	if (port[0] < 0 || port[1] < 0)
 		return pf_fail(-EINVAL,
 			       "topology: link %s:%s <-> %s:%s is excluded at one end only; "
@@ -124,6 +123,49 @@ static int discover_links(struct pf_conf *c)
 	nl_cache_free(x.cache);
 	nl_socket_free(sk);
 	return x.err;
+}
+
+/*
+ * A link the kernel cannot show (a physical trunk between two local bridges,
+ * a wire through another namespace): port i names its far end in "peer".
+ * The same checks as a discovered link apply; declaring a veth link that was
+ * discovered anyway is allowed.
+ */
+static int declared_link(struct pf_conf *c, int i)
+{
+	const struct pf_conf_port *p = &c->ports[i];
+	int j = pf_conf_port_index(c, if_nametoindex(p->peer)), l = c->topo.port_link[i];
+	int ifx[2], br[2];
+
+	if (j < 0)
+		return pf_fail(-EINVAL,
+			       "topology: port %s names peer %s, which is not an enforced port "
+			       "(no such interface, excluded, or on no configured bridge)",
+			       p->ifname, p->peer);
+	if (l && c->topo.links[l - 1].port[c->topo.links[l - 1].port[0] == i] == j)
+		return 0; /* found already, from the kernel or from j's own "peer" */
+	if (l || c->topo.port_link[j] ||
+	    (c->ports[j].peer[0] && strcmp(c->ports[j].peer, p->ifname)))
+		return pf_fail(-EINVAL,
+			       "topology: port %s names peer %s, but one of them is already "
+			       "linked to another port",
+			       p->ifname, p->peer);
+	if (!c->topo.port_bridge[i] || !c->topo.port_bridge[j])
+		return pf_fail(-EINVAL,
+			       "topology: link %s <-> %s: both ends must be ports of configured "
+			       "bridges",
+			       p->ifname, p->peer);
+	ifx[0] = (int)p->ifindex, ifx[1] = (int)c->ports[j].ifindex;
+	br[0] = c->topo.port_bridge[i] - 1, br[1] = c->topo.port_bridge[j] - 1;
+	return add_link(c, ifx, br);
+}
+
+static int declared_links(struct pf_conf *c)
+{
+	for (int i = 0; i < c->n_ports; i++)
+		if (c->ports[i].peer[0] && declared_link(c, i))
+			return -EINVAL;
+	return 0;
 }
 
 static int check_loops(const struct pf_conf *c)
@@ -185,7 +227,7 @@ static int check_hosts(const struct pf_conf *c)
 int pf_topo_build(struct pf_conf *c)
 {
 	memset(&c->topo, 0, sizeof(c->topo));
-	return discover_links(c) ?: check_loops(c) ?: check_hosts(c);
+	return discover_links(c) ?: declared_links(c) ?: check_loops(c) ?: check_hosts(c);
 }
 
 const char *pf_topo_bridge_of(const struct pf_conf *c, int port)

@@ -4,7 +4,8 @@
  * and the links between them. A link joins two ports of two bridges; the
  * egress of each end carries one direction, so a directed link is the
  * config port it leaves through. Links between local bridges are veth pairs
- * found from the kernel (IFLA_LINK names the peer). The bridges and links
+ * found from the kernel (IFLA_LINK names the peer), or declared in the config
+ * (a port's "peer": a physical trunk, a wire the kernel cannot show). The bridges and links
  * must form a forest (docs/CONFIG.md, "Topology"), so a pair has one path.
  */
 #ifndef PF_TOPOLOGY_H
@@ -32,8 +33,8 @@ struct pf_topo {
 };
 
 /*
- * Finds which configured bridge each port belongs to and the veth links
- * between them, then checks the whole: no host behind two ports, no hosts on
+ * Finds which configured bridge each port belongs to, the veth links
+ * between them and the declared ones, then checks the whole: no host behind two ports, no hosts on
  * a link port, a link excluded at both ends or at neither, no loop. 0 or
  * -EINVAL/-ENODEV with a message naming the culprit.
  */
