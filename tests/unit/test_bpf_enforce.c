@@ -866,7 +866,7 @@ static void test_stats_slots_rebuilt_from_map(void)
 	}
 	ab.hi[15] = 99;
 	CHECK_EQ(pf_resv_write(&later, &ab, &r), -ENOSPC);
-	CHECK(strstr(pf_last_error(), "no free stats slot") != NULL);
+	CHECK(strstr(pf_last_error(), "the reservations map is full") != NULL);
 	CHECK_EQ(pf_resv_lookup(&later, &ab, &got), -ENOENT);
 	pf_slots_free(m.slots);
 	pf_slots_free(later.slots);

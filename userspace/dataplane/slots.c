@@ -90,7 +90,8 @@ int pf_slot_alloc(const struct pf_maps *m, __u32 *slot)
 		}
 	}
 	s->hint = s->cap + 1;
-	return pf_fail(-ENOSPC, "no free stats slot: %u reservations hold them all", s->cap);
+	/* One slot per entry: no free slot means the map is full. */
+	return pf_fail(-ENOSPC, "the reservations map is full (%u entries)", s->cap);
 }
 
 int pf_slot_zero(const struct pf_maps *m, __u32 slot)
