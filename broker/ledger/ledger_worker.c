@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -67,6 +68,17 @@ static const struct pf_ledger_answer skipped = {
 		.detail = "the node's queue is full (or out of memory); not asked"},
 };
 
+/* The block's "hash" is the one asked for: a stale or confused answer about
+ * another block would date the payment wrongly. */
+static bool same_block(struct json_object *res, const char *hash)
+{
+	struct json_object *h;
+
+	return json_object_object_get_ex(res, "hash", &h) &&
+	       json_object_is_type(h, json_type_string) &&
+	       !strcasecmp(json_object_get_string(h), hash);
+}
+
 /* The timestamp of the block holding the payment; -1 (a->verdict.detail says why). */
 static int block_time(struct pf_ledger *l, struct pf_ledger_answer *a)
 {
@@ -79,7 +91,12 @@ static int block_time(struct pf_ledger *l, struct pf_ledger_answer *a)
 	json_object_array_add(params, json_object_new_boolean(0));
 	if (pf_jsonrpc_call(pf_ledger_eth_rpc(l), "eth_getBlockByHash", params, &res, &e))
 		snprintf(a->verdict.detail, sizeof(a->verdict.detail), "%.200s", e.message);
-	else if (!res || !json_object_object_get_ex(res, "timestamp", &ts) ||
+	else if (!res || !json_object_is_type(res, json_type_object) ||
+		 !same_block(res, a->facts.block_hash))
+		snprintf(a->verdict.detail, sizeof(a->verdict.detail),
+			 "eth_getBlockByHash %s: the node answered with another block (or none)",
+			 a->facts.block_hash);
+	else if (!json_object_object_get_ex(res, "timestamp", &ts) ||
 		 pf_u256_parse_hex(json_object_get_string(ts), &t) ||
 		 pf_u256_to_u64(&t, &a->block_time))
 		snprintf(a->verdict.detail, sizeof(a->verdict.detail),

@@ -84,6 +84,9 @@ fault_case "receipt names another block than the transaction" \
 fault_case "receipt names another sender than the transaction" \
 	"$R\"fault\": \"rewrite\", \"set\": {\"from\": \"$OTHER\"}}]}" \
 	eth_getTransactionReceipt rewrite ERROR internal_error "receipt and transaction disagree on the sender"
+fault_case "stale block (another payment's) dates this payment" \
+	'{"rules": [{"method": "eth_getBlockByHash", "fault": "stale"}]}' \
+	eth_getBlockByHash stale ERROR internal_error "eth_getBlockByHash 0x[0-9a-f]+: the node answered with another block"
 fault_case "body that never ends" \
 	'{"rules": [{"method": "eth_getTransactionByHash", "fault": "endless"}]}' \
 	eth_getTransactionByHash endless ERROR internal_error "no answer from http://127.0.0.1:[0-9]+ within 1000 ms"
