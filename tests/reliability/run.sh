@@ -10,7 +10,7 @@
 #             so it never replaces the full run's figures.
 # Full: 1000 orders over 60 s from 4 clients with kills every 0.5-2.5 s,
 # 5 reorg rounds, 1000 connections, a 64-entry map, 600 s of fuzzing, 300
-# orders over 60 s through a faulty ledger node (about 16 minutes). Needs root. BUILD selects the build directory (default build/).
+# orders paced over 60 s through a faulty ledger node (about 17 minutes). Needs root. BUILD selects the build directory (default build/).
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
