@@ -41,17 +41,8 @@ RPC=$RPC_NODE rel_config 1000gbit "" '"timeout_ms": 500'
 daemon_start || { cat "$DLOG"; not_ok "ledger-faults: payflowd starts behind the proxy"; finish; }
 rel_pin || { not_ok "ledger-faults: MENU pinned"; finish; }
 
-LOGS=()
-CPIDS=()
 t0=$(date +%s)
-for c in $(seq 0 $((CLIENTS - 1))); do
-	n=$((N / CLIENTS + (c < N % CLIENTS ? 1 : 0)))
-	LOGS+=("$DDIR/client$c.log")
-	rprobe --pace $((SECS * 1000 / n)) buy "$n" "$RPC" "${ACCOUNTS[$((c + 2))]}" 10.77.0.1 "10.78.$((4 * c)).1" 1 600 \
-		>"${LOGS[-1]}" 2>"$DDIR/client$c.err" &
-	CPIDS+=($!)
-	PIDS+=($!)
-done
+rel_buyers "$N" "$SECS" "$CLIENTS" 600
 for p in "${CPIDS[@]}"; do wait "$p"; done
 secs=$(($(date +%s) - t0))
 FAULTS=$(grep -c '^fault ' "$PROXY_DIR/node.log")
