@@ -6,3 +6,6 @@ ledger_LDLIBS := -lpthread
 
 UNIT_TESTS += test_payment
 test_payment_LIBS := ledger proto eth common
+
+UNIT_TESTS += test_quorum
+test_quorum_LIBS := ledger proto eth common

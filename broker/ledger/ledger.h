@@ -39,12 +39,17 @@ struct pf_payment {
 	bool input_too_long;
 	bool has_chain_id; /* typed and EIP-155 transactions carry one */
 	uint64_t tx_chain_id;
+	bool tx_mined; /* the transaction names its block */
+	uint64_t tx_block_number;
+	char tx_block_hash[PF_ETH_HASH_HEXLEN + 1];
 
 	/* From the receipt (eth_getTransactionReceipt). */
 	bool mined; /* a receipt exists */
 	int status; /* 1 success, 0 reverted; valid when mined */
 	uint64_t block_number;
 	char block_hash[PF_ETH_HASH_HEXLEN + 1];
+	char r_from[PF_ETH_ADDR_HEXLEN + 1]; /* the receipt's sender, "" if absent */
+	char r_to[PF_ETH_ADDR_HEXLEN + 1];   /* the receipt's recipient, "" if absent */
 
 	/* From the node (eth_chainId, eth_blockNumber). */
 	uint64_t node_chain_id;

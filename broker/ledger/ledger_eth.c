@@ -102,6 +102,16 @@ static int eth_block_number(struct pf_ledger *l, uint64_t *out)
 	return u64_method(l, "eth_blockNumber", out);
 }
 
+/* The block a mined transaction names (receipts must agree with it). */
+static void tx_block(struct json_object *tx, struct pf_payment *p)
+{
+	const char *bhash = str_field(tx, "blockHash");
+
+	p->tx_mined = !u64_field(tx, "blockNumber", &p->tx_block_number);
+	if (p->tx_mined && pf_eth_is_hash(bhash))
+		copy_lower(p->tx_block_hash, sizeof(p->tx_block_hash), bhash);
+}
+
 /* Fills the transaction part of *p from an eth_getTransactionByHash object. */
 static int parse_tx(struct json_object *tx, struct pf_payment *p)
 {
@@ -132,6 +142,7 @@ static int parse_tx(struct json_object *tx, struct pf_payment *p)
 	copy_lower(p->from, sizeof(p->from), from);
 	copy_lower(p->to, sizeof(p->to), to ? to : "");
 	p->has_chain_id = !field_is_null(tx, "chainId");
+	tx_block(tx, p);
 	p->input_too_long = copy_lower(p->input, sizeof(p->input), input) != 0;
 	p->found = true;
 	return 0;
@@ -142,8 +153,9 @@ static void clear_tx(struct pf_payment *p)
 	p->found = false;
 	p->from[0] = p->to[0] = p->input[0] = '\0';
 	memset(&p->value, 0, sizeof(p->value));
-	p->input_too_long = p->has_chain_id = false;
-	p->tx_chain_id = 0;
+	p->input_too_long = p->has_chain_id = p->tx_mined = false;
+	p->tx_chain_id = p->tx_block_number = 0;
+	p->tx_block_hash[0] = '\0';
 }
 
 static int eth_get_tx(struct pf_ledger *l, const char *hash, struct pf_payment *p)
@@ -189,6 +201,10 @@ static int parse_receipt(struct json_object *r, struct pf_payment *p)
 			       "eth_getTransactionReceipt: receipt has a bad block number or hash");
 	p->status = (int)status;
 	copy_lower(p->block_hash, sizeof(p->block_hash), bhash);
+	if (pf_eth_is_address(str_field(r, "from")))
+		copy_lower(p->r_from, sizeof(p->r_from), str_field(r, "from"));
+	if (pf_eth_is_address(str_field(r, "to")))
+		copy_lower(p->r_to, sizeof(p->r_to), str_field(r, "to"));
 	p->mined = true;
 	return 0;
 }
@@ -198,7 +214,7 @@ static void clear_receipt(struct pf_payment *p)
 	p->mined = false;
 	p->status = 0;
 	p->block_number = 0;
-	p->block_hash[0] = '\0';
+	p->block_hash[0] = p->r_from[0] = p->r_to[0] = '\0';
 }
 
 static int eth_get_receipt(struct pf_ledger *l, const char *hash, struct pf_payment *p)

@@ -39,6 +39,8 @@ const char *pf_payment_verdict_name(enum pf_payment_verdict v)
 		return "invalid_expectation";
 	case PF_PAY_LEDGER_ERROR:
 		return "ledger_unavailable";
+	case PF_PAY_DISAGREE:
+		return "ledger_disagreement";
 	}
 	return "unknown";
 }
@@ -152,17 +154,43 @@ static int ledger_error(struct pf_verdict *out, const char *why)
 	return -1;
 }
 
+/* A node whose receipt contradicts its own transaction is broken (or lying
+ * in a clumsy way): nothing it said about this payment can be trusted. */
+static int consistent(const struct pf_payment *f)
+{
+	const char *what = NULL;
+
+	if (!f->mined)
+		return 0;
+	if (f->tx_mined && (f->tx_block_number != f->block_number ||
+			    (f->tx_block_hash[0] && strcmp(f->tx_block_hash, f->block_hash))))
+		what = "block";
+	else if (f->r_from[0] && strcmp(f->r_from, f->from))
+		what = "sender";
+	else if (f->r_to[0] && strcmp(f->r_to, f->to))
+		what = "recipient";
+	if (!what)
+		return 0;
+	return pf_fail(-1, "the node's receipt and transaction disagree on the %s", what);
+}
+
 /* Fetches everything the check needs into *f. */
-static int fetch(struct pf_ledger *l, const char *hash, struct pf_payment *f)
+static int fetch(struct pf_ledger *l, const char *hash, uint64_t chain_id, struct pf_payment *f)
 {
 	memset(f, 0, sizeof(*f));
-	if (pf_ledger_chain_id(l, &f->node_chain_id) || pf_ledger_get_tx(l, hash, f))
+	if (pf_ledger_chain_id(l, &f->node_chain_id))
+		return -1;
+	/* The node's chain is the operator's matter, not the payer's: no verdict. */
+	if (f->node_chain_id != chain_id)
+		return pf_fail(-1, "the ledger node is on chain %" PRIu64 ", expected %" PRIu64,
+			       f->node_chain_id, chain_id);
+	if (pf_ledger_get_tx(l, hash, f))
 		return -1;
 	if (!f->found)
 		return 0;
 	if (pf_ledger_get_receipt(l, hash, f) || pf_ledger_block_number(l, &f->head))
 		return -1;
-	return 0;
+	return consistent(f);
 }
 
 int pf_payment_verify(struct pf_ledger *l, const struct pf_payment_expect *exp, const char *txhash,
@@ -179,7 +207,7 @@ int pf_payment_verify(struct pf_ledger *l, const struct pf_payment_expect *exp, 
 		return 0;
 	}
 	pf_eth_lower_copy(hash, sizeof(hash), txhash);
-	if (fetch(l, hash, f)) {
+	if (fetch(l, hash, exp->chain_id, f)) {
 		ledger_error(out, pf_last_error());
 		pf_eth_lower_copy(out->txhash, sizeof(out->txhash), hash);
 		return -1;

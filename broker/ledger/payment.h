@@ -45,6 +45,7 @@ enum pf_payment_verdict {
 	PF_PAY_BAD_TX_HASH,	/* "invalid_tx_hash": not 0x + 64 hex digits */
 	PF_PAY_BAD_EXPECTATION, /* "invalid_expectation": broker-side bad address/quote id */
 	PF_PAY_LEDGER_ERROR,	/* "ledger_unavailable": node unreachable/bad answer; retry */
+	PF_PAY_DISAGREE,	/* "ledger_disagreement": nodes answered, no quorum agrees */
 };
 
 /*
@@ -95,7 +96,9 @@ enum pf_payment_verdict pf_payment_check(const struct pf_payment_expect *exp,
 
 /*
  * Fetches txhash from the ledger (chain id, transaction, receipt, then the
- * head, so the head is never older than the receipt), checks it with
+ * head, so the head is never older than the receipt), checks that the node
+ * is on exp->chain_id and that its receipt agrees with its transaction
+ * (block, sender, recipient: else the node is broken, -1), checks it with
  * pf_payment_check() and, if that says OK and exp->is_used is set, asks it.
  * Returns 0 with *out holding the verdict, or -1 when the ledger or the
  * used-hash store could not answer: then out->code = PF_PAY_LEDGER_ERROR and

@@ -43,6 +43,8 @@ static const struct err_entry err_table[PF_E__COUNT] = {
 				  "the transaction input does not carry the quote id"},
     [PF_E_UNDERPAYMENT] = {"underpayment", "the transaction pays less than the quote"},
     [PF_E_TX_REUSED] = {"tx_reused", "the transaction already paid for another quote"},
+    [PF_E_LEDGER_DISAGREEMENT] = {"ledger_disagreement",
+				  "the broker's ledger nodes disagree about the payment"},
     [PF_E_UNKNOWN_RESERVATION] = {"unknown_reservation", "no such reservation"},
     [PF_E_RESERVATION_ENDED] = {"reservation_ended", "the reservation has ended"},
     [PF_E_EXTEND_MISMATCH] = {"extend_mismatch",

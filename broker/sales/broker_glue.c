@@ -183,9 +183,20 @@ static int start_server(struct pfd *d)
 static int start_ledger(struct pfd *d)
 {
 	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &ledger_tag};
+	const char *urls[PF_CONF_MAX_LEDGER_NODES];
+	struct pf_lw_conf lc = {
+	    .urls = urls,
+	    .n_urls = d->conf.ledger.n_rpc,
+	    .quorum = (int)d->conf.ledger.quorum,
+	    .netns = d->conf.ledger.netns,
+	    .timeout_ms = d->conf.ledger.timeout_ms,
+	    .threads = 2,
+	    .max_queue = d->conf.broker.ledger_queue,
+	};
 
-	if (pf_lw_start(&d->broker->lw, d->conf.ledger.rpc_url, d->conf.ledger.netns,
-			d->conf.ledger.timeout_ms, 2, d->conf.broker.ledger_queue))
+	for (int i = 0; i < lc.n_urls; i++)
+		urls[i] = d->conf.ledger.rpc_urls[i];
+	if (pf_lw_start(&d->broker->lw, &lc))
 		return pf_fail(-EINVAL, "ledger: %s", pf_last_error());
 	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, pf_lw_fd(d->broker->lw), &ev))
 		return pf_fail(-errno, "epoll: %s", strerror(errno));
@@ -198,11 +209,14 @@ static void log_listening(struct pfd *d, bool created)
 	char pk[PF_PUBKEY_HEX + 1], *ledger = pf_jsonrpc_shown_url(d->conf.ledger.rpc_url);
 
 	pf_hex_encode(d->broker->key.pk, PF_PUBKEY_BYTES, pk);
-	pfd_log("broker: listening on [%s]:%u%s%s, key %s%s, ledger %s (chain %llu)",
+	pfd_log("broker: listening on [%s]:%u%s%s, key %s%s, ledger %s%s (chain %llu, "
+		"%u of %d nodes must agree)",
 		d->conf.broker.listen_host, pf_srv_port(d->broker->srv),
 		d->conf.broker.netns[0] ? " in " : "", d->conf.broker.netns, pk,
 		created ? " (new)" : "", ledger ? ledger : "(unparsable URL)",
-		(unsigned long long)d->conf.ledger.chain_id);
+		d->conf.ledger.n_rpc > 1 ? " and others" : "",
+		(unsigned long long)d->conf.ledger.chain_id, d->conf.ledger.quorum,
+		d->conf.ledger.n_rpc);
 	free(ledger);
 }
 

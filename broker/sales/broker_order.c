@@ -324,6 +324,17 @@ static void pending(struct pfd *d, struct order_job *j)
 	pfd_broker_reply(d, j->conn, true, &m);
 }
 
+/* A check the ledger could not settle, with what each node said. */
+static void log_ledger(const struct order_job *j)
+{
+	const struct pf_lw_job *job = &j->job;
+
+	if (job->rc >= 0 && job->verdict.code != PF_PAY_DISAGREE)
+		return;
+	pfd_log("broker: quote %s, tx %s: %s%s%s", j->quote.quote_id, job->tx, job->verdict.detail,
+		job->said[0] ? "; " : "", job->said);
+}
+
 void pfd_broker_order_done(struct pfd *d, struct pf_lw_job *job)
 {
 	struct order_job *j = (struct order_job *)job;
@@ -332,6 +343,7 @@ void pfd_broker_order_done(struct pfd *d, struct pf_lw_job *job)
 	bool done;
 
 	pf_guard_check_end(d->broker->guard, j->peer, j->order.client_key, j->quote.quote_id);
+	log_ledger(j);
 	if (!job->rc &&
 	    (job->verdict.code == PF_PAY_NOT_FOUND || job->verdict.code == PF_PAY_BAD_TX_HASH))
 		pfd_broker_strike(d, j->peer, j->order.client_key, job->tx);

@@ -261,24 +261,81 @@ static int parse_broker(const char *origin, struct json_object *o, struct pf_con
 	return 0;
 }
 
+static bool is_http(const char *url)
+{
+	return !strncmp(url, "http://", 7) || !strncmp(url, "https://", 8);
+}
+
+/* "rpc_urls": independent nodes; URLs are not echoed (they may hold API keys). */
+static int parse_rpc_urls(const char *origin, struct json_object *a, struct pf_conf_ledger *l)
+{
+	size_t n = json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
+	char path[48];
+
+	if (n < 1 || n > PF_CONF_MAX_LEDGER_NODES)
+		return bad(origin, "ledger.rpc_urls", "expected an array of 1 to 5 URLs", NULL);
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *v = json_object_array_get_idx(a, i);
+		const char *s = json_object_get_string(v);
+
+		snprintf(path, sizeof(path), "ledger.rpc_urls[%zu]", i);
+		if (!json_object_is_type(v, json_type_string) || !is_http(s))
+			return bad(origin, path, "expected an http:// or https:// URL", NULL);
+		if (strlen(s) >= sizeof(l->rpc_urls[0]))
+			return bad(origin, path, "too long", NULL);
+		for (size_t k = 0; k < i; k++)
+			if (!strcmp(l->rpc_urls[k], s))
+				return bad(origin, path, "repeats an earlier node", NULL);
+		snprintf(l->rpc_urls[i], sizeof(l->rpc_urls[i]), "%s", s);
+	}
+	l->n_rpc = (int)n;
+	return 0;
+}
+
+/* "rpc_url" or "rpc_urls", and "quorum" (default: a majority). */
+static int parse_nodes(const char *origin, struct json_object *o, struct pf_conf_ledger *l)
+{
+	struct json_object *v;
+	bool one = json_object_object_get_ex(o, "rpc_url", NULL);
+
+	if (one && json_object_object_get_ex(o, "rpc_urls", &v))
+		return bad(origin, "ledger.rpc_urls", "give rpc_url or rpc_urls, not both", NULL);
+	if (!one && !json_object_object_get_ex(o, "rpc_urls", &v))
+		return bad(origin, "ledger.rpc_url", "missing (e.g. \"http://127.0.0.1:8545\")",
+			   NULL);
+	if (!one && parse_rpc_urls(origin, v, l))
+		return -EINVAL;
+	if (one &&
+	    get_str(origin, o, "rpc_url", "ledger.rpc_url", l->rpc_urls[0], sizeof(l->rpc_urls[0])))
+		return -EINVAL;
+	if (one && !is_http(l->rpc_urls[0]))
+		return bad(origin, "ledger.rpc_url", "must start with http:// or https://",
+			   l->rpc_urls[0]);
+	if (one)
+		l->n_rpc = 1;
+	snprintf(l->rpc_url, sizeof(l->rpc_url), "%s", l->rpc_urls[0]);
+	l->quorum = l->n_rpc / 2 + 1;
+	if (get_u32(origin, o, "quorum", "ledger.quorum", 1, PF_CONF_MAX_LEDGER_NODES, &l->quorum))
+		return -EINVAL;
+	/* A minority quorum would let two disagreeing groups both win. */
+	if (l->quorum > (__u32)l->n_rpc || l->quorum * 2 <= (__u32)l->n_rpc)
+		return bad(origin, "ledger.quorum",
+			   "must be more than half of the nodes in rpc_urls, and at most all",
+			   NULL);
+	return 0;
+}
+
 static int parse_ledger(const char *origin, struct json_object *o, struct pf_conf_ledger *l)
 {
-	static const char *const known[] = {"rpc_url",	     "chain_id", "payment_address",
-					    "confirmations", "currency", "decimals",
-					    "timeout_ms",    "netns",	 NULL};
+	static const char *const known[] = {
+	    "rpc_url",	       "rpc_urls",	"quorum",   "chain_id",
+	    "payment_address", "confirmations", "currency", "decimals",
+	    "timeout_ms",      "netns",		NULL};
 	struct json_object *v;
 	__s64 n;
 
-	if (check_known(origin, "ledger", o, known))
+	if (check_known(origin, "ledger", o, known) || parse_nodes(origin, o, l))
 		return -EINVAL;
-	if (!json_object_object_get_ex(o, "rpc_url", &v))
-		return bad(origin, "ledger.rpc_url", "missing (e.g. \"http://127.0.0.1:8545\")",
-			   NULL);
-	if (get_str(origin, o, "rpc_url", "ledger.rpc_url", l->rpc_url, sizeof(l->rpc_url)))
-		return -EINVAL;
-	if (strncmp(l->rpc_url, "http://", 7) && strncmp(l->rpc_url, "https://", 8))
-		return bad(origin, "ledger.rpc_url", "must start with http:// or https://",
-			   l->rpc_url);
 	if (get_str(origin, o, "netns", "ledger.netns", l->netns, sizeof(l->netns)) ||
 	    check_netns_path(origin, "ledger.netns", l->netns))
 		return -EINVAL;

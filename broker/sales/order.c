@@ -36,6 +36,8 @@ enum pf_err pf_order_verdict_err(enum pf_payment_verdict v)
 		return PF_E_UNDERPAYMENT;
 	case PF_PAY_ALREADY_USED:
 		return PF_E_TX_REUSED;
+	case PF_PAY_DISAGREE:
+		return PF_E_LEDGER_DISAGREEMENT;
 	case PF_PAY_BAD_TX_HASH:
 		return PF_E_BAD_FIELD;
 	case PF_PAY_BAD_EXPECTATION:
@@ -48,7 +50,9 @@ enum pf_err pf_order_verdict_err(enum pf_payment_verdict v)
 bool pf_order_unseen_wait(const struct pf_lw_job *j, uint64_t now, uint64_t expires_at,
 			  uint32_t grace)
 {
-	return j->rc >= 0 && j->verdict.code == PF_PAY_NOT_FOUND && now <= expires_at + grace;
+	return j->rc >= 0 &&
+	       (j->verdict.code == PF_PAY_NOT_FOUND || j->verdict.code == PF_PAY_DISAGREE) &&
+	       now <= expires_at + grace;
 }
 
 enum pf_order_outcome pf_order_judge(const struct pf_lw_job *j, const char *payer,

@@ -25,9 +25,10 @@ enum pf_err pf_order_verdict_err(enum pf_payment_verdict v);
 
 /*
  * The broker's node has not seen the transaction yet (two nodes see blocks at
- * different times), and it is still within the quote's grace: now at most
- * expires_at + grace seconds. Such an ORDER is answered PENDING, not
- * tx_not_found, so a buyer whose own node has mined the payment keeps it.
+ * different times), or its nodes disagree about it (one is behind, or lies),
+ * and it is still within the quote's grace: now at most expires_at + grace
+ * seconds. Such an ORDER is answered PENDING, not tx_not_found or
+ * ledger_disagreement, so a buyer whose own node has mined the payment keeps it.
  */
 bool pf_order_unseen_wait(const struct pf_lw_job *j, uint64_t now, uint64_t expires_at,
 			  uint32_t grace);

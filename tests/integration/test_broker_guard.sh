@@ -20,6 +20,7 @@ cd "$(dirname "$0")/../.."
 source tests/integration/lib.sh
 source tests/integration/daemon_lib.sh
 source tests/integration/broker_lib.sh
+source tests/ledger/proxy_lib.sh
 
 for f in "$PROBE" "$PFD" "$CTL"; do [ -x "$f" ] || { not_ok "missing $f (make)"; finish; }; done
 broker_topo 3
@@ -59,13 +60,11 @@ check "the first quote, paid in time, is still honoured (capacity is free)" \
 	[ "$(field "$(probe h2 order "$(qid "$Q1")" "$PAYER" "$(pay "$Q1")")" type)" = CONFIRM ]
 
 # --- 2. ORDER flood through a slow ledger
-SLOW_PORT=$(free_port)
-python3 tests/integration/slow_rpc.py "$SLOW_PORT" "$RPC" 0.3 &
-PIDS+=($!)
+proxy_start slow "$RPC" || { not_ok "the slow ledger proxy starts"; finish; }
+faults slow '{"rules": [{"method": "*", "fault": "delay", "seconds": 0.3}]}'
 daemon_stop
-RPC=http://127.0.0.1:$SLOW_PORT QUOTE_TTL=10 broker_config 3 1gbit "$GUARD"
+RPC=$PROXY_URL QUOTE_TTL=10 broker_config 3 1gbit "$GUARD"
 daemon_start || { cat "$DLOG"; not_ok "payflowd restarts with the slow ledger"; finish; }
-for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$SLOW_PORT" -d '{}' && break; sleep 0.1; done
 honest() { # K: h3 buys 10.77.0.3 <-> 10.78.3.K; prints "TYPE MS" of the ORDER
 	local q tx t0 a
 	q=$(quote h3 10.77.0.3 "10.78.3.$1" 1 20 -)

@@ -243,12 +243,16 @@ check "unseen transaction before the quote expires: PENDING" is "$(probe h1 orde
 sleep 3
 refused "unseen transaction after expires_at + tx_grace" "$(probe h1 order "$(qid "$Q")" "$PAYER" "$UNSEEN")" tx_not_found 10.77.0.1 "$B"
 
-# --- wrong chain: the broker configured for chain 31338 while the node it
-# asks is 31337 (a payment made on another chain than the configured one).
+# --- the broker configured for chain 31338 while the node it asks is 31337:
+# the node is on the wrong chain, which is the operator's fault, not the
+# payer's, so internal_error naming both chains (not wrong_chain, which would
+# tell the buyer that the payment was made on the wrong chain).
 daemon_stop
 CHAIN_ID=31338 broker_config 4 1gbit
 daemon_start || { cat "$DLOG"; not_ok "payflowd restarts with chain 31338"; finish; }
 next_pair; TX=$(pay "$Q")
-refused "payment on another chain" "$(probe h1 order "$(qid "$Q")" "$PAYER" "$TX")" wrong_chain 10.77.0.1 "$B" "$TX"
+W=$(probe h1 order "$(qid "$Q")" "$PAYER" "$TX")
+refused "the broker's node is on another chain" "$W" internal_error 10.77.0.1 "$B" "$TX"
+check "... and the message names both chains" grep -q "the ledger node is on chain 31337, expected 31338" <<<"$W"
 
 finish

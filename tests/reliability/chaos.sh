@@ -25,18 +25,8 @@ rel_config 1000gbit
 daemon_start || { cat "$DLOG"; not_ok "chaos: payflowd starts"; finish; }
 rel_pin || { not_ok "chaos: MENU pinned"; finish; }
 
-LOGS=()
-CPIDS=()
 t0=$(date +%s)
-for c in $(seq 0 $((CLIENTS - 1))); do
-	n=$((N / CLIENTS + (c < N % CLIENTS ? 1 : 0)))
-	LOGS+=("$DDIR/client$c.log")
-	# Client c buys 10.77.0.1 <-> 10.78.(4c).1 + i; account c + 2 pays.
-	rprobe --pace $((SECS * 1000 / n)) buy "$n" "$RPC" "${ACCOUNTS[$((c + 2))]}" 10.77.0.1 "10.78.$((4 * c)).1" 1 6,600 \
-		>"${LOGS[-1]}" 2>"$DDIR/client$c.err" &
-	CPIDS+=($!)
-	PIDS+=($!)
-done
+rel_buyers "$N" "$SECS" "$CLIENTS" 6,600
 alive() { local p; for p in "${CPIDS[@]}"; do kill -0 "$p" 2>/dev/null && return 0; done; return 1; }
 
 KILLS=0

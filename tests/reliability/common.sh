@@ -47,6 +47,24 @@ rel_setup() {
 rprobe() { "$PROBE" "$BROKER" --seed "$SEED" ${BROKER_PK:+--pin "$BROKER_PK"} "$@"; }
 rel_pin() { BROKER_PK=$(rprobe hello | jq -r .broker_key); [ ${#BROKER_PK} = 64 ]; }
 
+# rel_buyers N SECS CLIENTS SECONDS: CLIENTS concurrent clients spread N paid
+# orders over about SECS seconds; client c buys 10.77.0.1 <-> 10.78.(4c).1 + i,
+# paid by account c + 2, for SECONDS (a comma-separated list, used in turn).
+# Sets LOGS (their BUY lines) and CPIDS.
+rel_buyers() {
+	local n=$1 secs=$2 clients=$3 seconds=$4 c k
+	LOGS=()
+	CPIDS=()
+	for c in $(seq 0 $((clients - 1))); do
+		k=$((n / clients + (c < n % clients ? 1 : 0)))
+		LOGS+=("$DDIR/client$c.log")
+		rprobe --pace $((secs * 1000 / k)) buy "$k" "$RPC" "${ACCOUNTS[$((c + 2))]}" 10.77.0.1 \
+			"10.78.$((4 * c)).1" 1 "$seconds" >"${LOGS[-1]}" 2>"$DDIR/client$c.err" &
+		CPIDS+=($!)
+		PIDS+=($!)
+	done
+}
+
 # The pinned map as payflowctl sees it (JSON array).
 jqe() { jq -e "$@" >/dev/null; }
 map_json() { "$CTL" --pin-root "$PIN" --direct --json list; }

@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # make reliability: the reliability suite (issue 7). Runs chaos, full map,
-# reorg, slowloris, fuzz and adversary (one script each, in this directory), prints
+# reorg, slowloris, fuzz, adversary and ledger-faults (one script each, in this directory), prints
 # their "ok"/"not ok" lines and one figure line per check, and writes the
 # figures as one flat JSON object to bench/results/reliability.json.
 #   --short   the version of `make test` (about 2 minutes): 100 orders with
 #             kills every 1-3 s, 2 reorg rounds, 200 slowloris connections,
-#             a 64-entry map, 30 s of fuzzing, the adversary's 300 bogus ORDERs; writes reliability-short.json,
+#             a 64-entry map, 30 s of fuzzing, the adversary's 300 bogus ORDERs,
+#             40 orders through a ledger node that fails a quarter of its calls; writes reliability-short.json,
 #             so it never replaces the full run's figures.
 # Full: 1000 orders over 60 s from 4 clients with kills every 0.5-2.5 s,
-# 5 reorg rounds, 1000 connections, a 64-entry map, 600 s of fuzzing (about
-# 15 minutes). Needs root. BUILD selects the build directory (default build/).
+# 5 reorg rounds, 1000 connections, a 64-entry map, 600 s of fuzzing, 300
+# orders paced over 60 s through a faulty ledger node (about 17 minutes). Needs root. BUILD selects the build directory (default build/).
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -24,6 +25,7 @@ if [ "${1:-}" = --short ]; then
 	export REORG_ROUNDS=${REORG_ROUNDS:-2} SLOW_CONNS=${SLOW_CONNS:-200}
 	export SLOW_ORDERS=${SLOW_ORDERS:-50} FUZZ_SECONDS=${FUZZ_SECONDS:-30}
 	export ADV_EACH=${ADV_EACH:-10}
+	export LF_ORDERS=${LF_ORDERS:-40} LF_SECONDS=${LF_SECONDS:-10} LF_CLIENTS=${LF_CLIENTS:-2}
 elif [ -n "${1:-}" ]; then
 	echo "usage: tests/reliability/run.sh [--short]" >&2
 	exit 2
@@ -41,7 +43,7 @@ FAILED=0
 FIGURES=()
 start=$(date +%s)
 cd "$ROOT"
-for check in chaos fullmap reorg slowloris fuzz adversary; do
+for check in chaos fullmap reorg slowloris fuzz adversary ledger-faults; do
 	echo "== $check"
 	bash "$HERE/$check.sh" >"$PARTS/$check.log" 2>&1
 	rc=$?
@@ -62,7 +64,7 @@ jq -cn --arg mode "$MODE" --arg kernel "$(uname -r)" --argjson cores "$(nproc)" 
 	  machine_kernel: $kernel, machine_cores: $cores, reliability_seconds: $s,
 	  reliability_failed: $f}' >"$PARTS/00-run.json"
 mkdir -p "$(dirname "$OUT")"
-jq -s 'add' "$PARTS"/00-run.json "$PARTS"/{chaos,fullmap,reorg,slowloris,fuzz,adversary}.json >"$OUT"
+jq -s 'add' "$PARTS"/00-run.json "$PARTS"/{chaos,fullmap,reorg,slowloris,fuzz,adversary,ledger-faults}.json >"$OUT"
 echo
 printf '%s\n' "${FIGURES[@]}"
 echo "reliability: wrote $OUT ($MODE, $(($(date +%s) - start)) s)"

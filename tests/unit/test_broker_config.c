@@ -151,6 +151,52 @@ static void test_verdicts(void)
 	j.rc = 0;
 	j.verdict.code = PF_PAY_UNDERPAID;
 	CHECK(!pf_order_unseen_wait(&j, 50, 100, 60));
+	/* nodes that disagree: PENDING within the grace, then ledger_disagreement */
+	j.verdict.code = PF_PAY_DISAGREE;
+	snprintf(j.verdict.detail, sizeof(j.verdict.detail), "the ledger nodes disagree");
+	CHECK(pf_order_unseen_wait(&j, 160, 100, 60));
+	CHECK(!pf_order_unseen_wait(&j, 161, 100, 60));
+	CHECK_EQ(pf_order_judge(&j, "0x00000000000000000000000000000000000000aa", 100, &e),
+		 PF_ORDER_REFUSE);
+	CHECK_EQ(e.code, PF_E_LEDGER_DISAGREEMENT);
+	CHECK_STR(e.text, "the ledger nodes disagree");
+}
+
+#define NODES(extra)                                                                               \
+	BASE ", \"ledger\": {\"chain_id\": 5, "                                                    \
+	     "\"payment_address\": \"0x70997970c51812dc3a010c7d01b50e0d17dc79c8\", " extra "}}"
+
+static void test_ledger_nodes(void)
+{
+	CHECK_STR(parse(NODES("\"rpc_url\": \"http://a:1\"")), "ok");
+	CHECK_EQ(c.ledger.n_rpc, 1);
+	CHECK_EQ(c.ledger.quorum, 1);
+	CHECK_STR(c.ledger.rpc_urls[0], "http://a:1");
+	CHECK_STR(parse(NODES("\"rpc_urls\": [\"http://a:1\", \"https://b/k\", \"http://c:3\"]")),
+		  "ok");
+	CHECK_EQ(c.ledger.n_rpc, 3);
+	CHECK_EQ(c.ledger.quorum, 2); /* default: a majority */
+	CHECK_STR(c.ledger.rpc_url, "http://a:1");
+	CHECK_STR(c.ledger.rpc_urls[1], "https://b/k");
+	CHECK_STR(parse(NODES("\"rpc_urls\": [\"http://a\", \"http://b\", \"http://c\"], "
+			      "\"quorum\": 3")),
+		  "ok");
+	CHECK_EQ(c.ledger.quorum, 3);
+	CHECK_STR(parse(NODES("\"rpc_urls\": [\"http://a\", \"http://b\", \"http://c\", "
+			      "\"http://d\"], \"quorum\": 2")),
+		  "t.json: ledger.quorum: must be more than half of the nodes in rpc_urls, and at "
+		  "most all");
+	CHECK_STR(parse(NODES("\"rpc_urls\": [\"http://a\"], \"quorum\": 2")),
+		  "t.json: ledger.quorum: must be more than half of the nodes in rpc_urls, and at "
+		  "most all");
+	CHECK_STR(parse(NODES("\"rpc_url\": \"http://a\", \"rpc_urls\": [\"http://b\"]")),
+		  "t.json: ledger.rpc_urls: give rpc_url or rpc_urls, not both");
+	CHECK_STR(parse(NODES("\"rpc_urls\": []")),
+		  "t.json: ledger.rpc_urls: expected an array of 1 to 5 URLs");
+	CHECK_STR(parse(NODES("\"rpc_urls\": [\"http://a\", \"ftp://secret-key\"]")),
+		  "t.json: ledger.rpc_urls[1]: expected an http:// or https:// URL");
+	CHECK_STR(parse(NODES("\"rpc_urls\": [\"http://a\", \"http://a\"]")),
+		  "t.json: ledger.rpc_urls[1]: repeats an earlier node");
 }
 
 int main(void)
@@ -160,5 +206,6 @@ int main(void)
 	RUN(test_errors);
 	RUN(test_pair_owned);
 	RUN(test_verdicts);
+	RUN(test_ledger_nodes);
 	return unit_done();
 }

@@ -611,6 +611,9 @@ static int fake_get_tx(struct pf_ledger *l, const char *hash, struct pf_payment 
 	memcpy(p->input, src->input, sizeof(p->input));
 	p->has_chain_id = src->has_chain_id;
 	p->tx_chain_id = src->tx_chain_id;
+	p->tx_mined = src->tx_mined;
+	p->tx_block_number = src->tx_block_number;
+	memcpy(p->tx_block_hash, src->tx_block_hash, sizeof(p->tx_block_hash));
 	return fake_step(l, 2);
 }
 
@@ -622,6 +625,9 @@ static int fake_get_receipt(struct pf_ledger *l, const char *hash, struct pf_pay
 	p->mined = src->mined;
 	p->status = src->status;
 	p->block_number = src->block_number;
+	memcpy(p->block_hash, src->block_hash, sizeof(p->block_hash));
+	memcpy(p->r_from, src->r_from, sizeof(p->r_from));
+	memcpy(p->r_to, src->r_to, sizeof(p->r_to));
 	return fake_step(l, 3);
 }
 
@@ -726,6 +732,51 @@ static void test_verify_errors(void)
 	CHECK_EQ(fk.calls, 2);
 }
 
+/* A node on another chain, or whose receipt contradicts its transaction, is
+ * broken: no verdict (the payer is not to blame), the ledger "did not answer". */
+static void test_verify_node_faults(void)
+{
+	struct pf_payment_expect e = expect();
+	struct fake fk = {.facts = good()};
+	struct pf_ledger l = {.ops = &fake_ops, .priv = &fk};
+	struct pf_verdict v;
+
+	fk.facts.tx_mined = true;
+	fk.facts.tx_block_number = 10;
+	strcpy(fk.facts.r_from, fk.facts.from);
+	strcpy(fk.facts.r_to, fk.facts.to);
+	CHECK_EQ(pf_payment_verify(&l, &e, TXHASH, &v, NULL), 0);
+	CHECK_EQ(v.code, PF_PAY_OK);
+
+	fk.facts.node_chain_id = 1;
+	CHECK_EQ(pf_payment_verify(&l, &e, TXHASH, &v, NULL), -1);
+	CHECK_EQ(v.code, PF_PAY_LEDGER_ERROR);
+	CHECK_STR(v.detail, "the ledger node is on chain 1, expected 31337");
+	fk.facts.node_chain_id = 31337;
+
+	fk.facts.tx_block_number = 9;
+	CHECK_EQ(pf_payment_verify(&l, &e, TXHASH, &v, NULL), -1);
+	CHECK_STR(v.detail, "the node's receipt and transaction disagree on the block");
+	fk.facts.tx_block_number = 10;
+	strcpy(fk.facts.tx_block_hash, "0x"
+				       "11111111111111111111111111111111"
+				       "11111111111111111111111111111111");
+	strcpy(fk.facts.block_hash, "0x"
+				    "22222222222222222222222222222222"
+				    "22222222222222222222222222222222");
+	CHECK_EQ(pf_payment_verify(&l, &e, TXHASH, &v, NULL), -1);
+	CHECK_STR(v.detail, "the node's receipt and transaction disagree on the block");
+	strcpy(fk.facts.block_hash, fk.facts.tx_block_hash);
+
+	fk.facts.r_from[3] = fk.facts.r_from[3] == 'a' ? 'b' : 'a';
+	CHECK_EQ(pf_payment_verify(&l, &e, TXHASH, &v, NULL), -1);
+	CHECK_STR(v.detail, "the node's receipt and transaction disagree on the sender");
+	strcpy(fk.facts.r_from, fk.facts.from);
+	fk.facts.r_to[3] = fk.facts.r_to[3] == 'a' ? 'b' : 'a';
+	CHECK_EQ(pf_payment_verify(&l, &e, TXHASH, &v, NULL), -1);
+	CHECK_STR(v.detail, "the node's receipt and transaction disagree on the recipient");
+}
+
 int main(void)
 {
 	RUN(test_u256_parse_hex);
@@ -751,5 +802,6 @@ int main(void)
 	RUN(test_verdict_names);
 	RUN(test_verify_ok_and_used);
 	RUN(test_verify_errors);
+	RUN(test_verify_node_faults);
 	return unit_done();
 }

@@ -41,6 +41,9 @@ static const struct refusal refusals[PF_E__COUNT] = {
     [PF_E_TX_MISSING_QUOTE_ID] = {"the payment does not carry the quote id in its input", false},
     [PF_E_UNDERPAYMENT] = {"the payment was short", true},
     [PF_E_TX_REUSED] = {"the payment transaction already paid for another quote", false},
+    [PF_E_LEDGER_DISAGREEMENT] = {"the broker's ledger nodes disagree about the payment; "
+				  "it stays unused",
+				  true},
     [PF_E_UNKNOWN_RESERVATION] = {"the broker has no such reservation", false},
     [PF_E_RESERVATION_ENDED] = {"the reservation has ended; buy a new one", false},
     [PF_E_EXTEND_MISMATCH] = {"an extension must keep the reservation's pair and level", false},

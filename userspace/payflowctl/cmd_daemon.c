@@ -345,6 +345,31 @@ int cmd_show(struct ctl *c, int argc, char **argv)
 	return rc ? rc : finish(c, reply, result, print_show);
 }
 
+/* One line per ledger node (payflowd with a broker only). */
+static void print_ledger(struct json_object *o)
+{
+	struct json_object *l, *nodes;
+
+	if (!json_object_object_get_ex(o, "ledger", &l) ||
+	    !json_object_object_get_ex(l, "nodes", &nodes))
+		return;
+	printf("ledger: %llu of %zu nodes must agree\n", (unsigned long long)u64(l, "quorum"),
+	       json_object_array_length(nodes));
+	for (size_t i = 0; i < json_object_array_length(nodes); i++) {
+		struct json_object *n = json_object_array_get_idx(nodes, i);
+
+		printf("ledger node %zu %s %s: checks %llu, failed %llu (%llu in a row), retries "
+		       "%llu, outvoted %llu, head backwards %llu%s%s\n",
+		       i + 1, str(n, "node"), str(n, "state"), (unsigned long long)u64(n, "checks"),
+		       (unsigned long long)u64(n, "checks_failed"),
+		       (unsigned long long)u64(n, "failures_in_a_row"),
+		       (unsigned long long)u64(n, "retries"),
+		       (unsigned long long)u64(n, "outvoted"),
+		       (unsigned long long)u64(n, "head_backwards"),
+		       str(n, "last_error")[0] ? "; last error: " : "", str(n, "last_error"));
+	}
+}
+
 static void print_stats(struct json_object *o)
 {
 	struct json_object *v;
@@ -370,6 +395,7 @@ static void print_stats(struct json_object *o)
 		    printf(" %s %llu", k, (unsigned long long)json_object_get_uint64(n));
 	}
 	printf("\n");
+	print_ledger(o);
 }
 
 int cmd_stats(struct ctl *c, int argc, char **argv)

@@ -92,8 +92,12 @@ struct pf_conf_broker {
 };
 
 /* Where payments are checked ("ledger"). */
+#define PF_CONF_MAX_LEDGER_NODES 5
 struct pf_conf_ledger {
-	char rpc_url[512];
+	char rpc_url[512];			      /* the first node */
+	char rpc_urls[PF_CONF_MAX_LEDGER_NODES][512]; /* rpc_url alone: one node */
+	int n_rpc;
+	__u32 quorum;	      /* nodes that must agree on a payment, more than half of n_rpc */
 	char netns[PATH_MAX]; /* "" = payflowd's own namespace */
 	__u64 chain_id;
 	char payment_address[43]; /* lowercase */

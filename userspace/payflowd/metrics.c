@@ -18,6 +18,7 @@
 #include "userspace/dataplane/resv.h"
 #include "userspace/common/buf.h"
 #include "userspace/common/error.h"
+#include "broker/sales/broker_glue.h"
 #include "userspace/payflowd/flowstats.h"
 
 #define PFD_TOP_FLOWS	   100
@@ -232,6 +233,12 @@ char *pfd_metrics_text(struct pfd *d)
 	port_metrics(d, &t);
 	counter_metrics(d, &t);
 	flow_metrics(d, &t);
+	if (d->broker && d->broker->lw) {
+		struct pf_ledger_health h[PF_LW_NODES_MAX];
+		int q, n = pf_lw_health(d->broker->lw, h, &q);
+
+		pf_ledger_health_metrics(h, n, &t);
+	}
 	if (!pf_counters_read(&d->dp.maps, cnt)) {
 		header(&t, "payflow_dataplane_packets_total", "counter",
 		       "Data-plane packet counters by outcome.");

@@ -9,6 +9,7 @@
 #include "userspace/dataplane/resv.h"
 #include "userspace/common/error.h"
 #include "broker/sales/broker_store.h"
+#include "broker/sales/broker_glue.h"
 
 struct list_ctx {
 	struct pfd *d;
@@ -192,6 +193,12 @@ struct json_object *pfd_stats(struct pfd *d, struct json_object *req, struct jso
 	json_object_object_add(o, "dataplane", dp);
 	json_object_object_add(
 	    o, "mode", json_object_new_string(d->conf.mode == PF_MODE_POLICE ? "police" : "shape"));
+	if (d->broker && d->broker->lw) {
+		struct pf_ledger_health h[PF_LW_NODES_MAX];
+		int q, n = pf_lw_health(d->broker->lw, h, &q);
+
+		json_object_object_add(o, "ledger", pf_ledger_health_json(h, n, q));
+	}
 	*result = o;
 	return NULL;
 }
