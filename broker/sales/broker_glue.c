@@ -13,6 +13,7 @@
 #include <sys/resource.h>
 #include <time.h>
 #include "broker/sales/broker_glue.h"
+#include "broker/sales/order_audit.h"
 #include "broker/eth/jsonrpc.h"
 #include "broker/sales/guard.h"
 #include "userspace/common/addr.h"
@@ -85,7 +86,7 @@ static void on_frame(void *ctx, struct pf_srv_conn *c, const char *frame, size_t
 
 	if (pf_msg_decode(frame, len, PF_FROM_CLIENT, NULL, &m, &e) != PF_OK) {
 		if (m.type == PF_MSG_ORDER)
-			d->cnt.orders[e.code]++;
+			pf_order_audit(d, e.code, NULL, NULL, NULL, e.text);
 		if (m.type == PF_MSG_ORDER && e.code == PF_E_BAD_SIGNATURE)
 			pfd_broker_strike(d, pf_srv_peer(c), NULL, NULL);
 		pfd_broker_fail(d, c, false, &e);

@@ -172,6 +172,7 @@ def start_payflowd(t, bins, tmp, pin, rpc, pay_to, td, outdir, say):
         'broker %s and ledger threads in ctl (%s); metrics %s; config %s'
         % (pid, ' '.join(t.paid_ports()), pin, d.broker, ctl_netns, d.metrics,
            d.config_path))
+    say('dashboard: open http://%s/ while the demo runs' % d.metrics)
     return d
 
 

@@ -14,3 +14,11 @@ test_payflowd_admission_LIBS := daemon sales ledger proto eth dataplane control 
 test_payflowd_config_LIBS    := $(test_payflowd_admission_LIBS)
 test_payflowd_store_LIBS     := $(test_payflowd_admission_LIBS)
 test_payflowd_path_LIBS      := $(test_payflowd_admission_LIBS)
+
+# The dashboard's page, script and style, embedded into the binary (http_api.c).
+PFD_DASHBOARD := $(sort $(wildcard userspace/payflowd/dashboard/*))
+$(BUILD)/userspace/payflowd/dashboard_assets.h: $(PFD_DASHBOARD) userspace/payflowd/embed_assets.sh
+	@mkdir -p $(@D)
+	userspace/payflowd/embed_assets.sh $@ $(PFD_DASHBOARD)
+$(BUILD)/obj/userspace/payflowd/http_api.o $(BUILD)/asan/userspace/payflowd/http_api.o: \
+	$(BUILD)/userspace/payflowd/dashboard_assets.h

@@ -121,6 +121,7 @@ struct pf_conf {
 	char socket_path[108]; /* sun_path */
 	char metrics_host[64]; /* "" when metrics are off */
 	__u16 metrics_port;
+	char metrics_token[128]; /* "" = no bearer token asked on the metrics listener */
 	struct pf_conf_broker broker;
 	struct pf_conf_ledger ledger;
 	struct pf_topo topo; /* built by pf_conf_resolve() */

@@ -16,6 +16,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 #include "userspace/payflowd/payflowd.h"
+#include "userspace/payflowd/events.h"
 #include "userspace/dataplane/resv.h"
 #include "userspace/common/error.h"
 #include "userspace/common/linesrv.h"
@@ -75,6 +76,7 @@ static struct json_object *dispatch(struct pfd *d, const char *line, __u64 t_rec
 	name = json_object_get_string(op);
 	if (!strcmp(name, "grant")) {
 		err = pfd_grant(d, req, t_received, &result);
+		pfd_event_ctl_grant(d, req, err, result);
 	} else {
 		size_t i;
 

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "userspace/payflowd/payflowd.h"
+#include "userspace/payflowd/events.h"
 #include "userspace/dataplane/htb.h"
 #include "userspace/common/error.h"
 
@@ -85,6 +86,7 @@ static void stop(struct pfd *d)
 	pf_dp_close(&d->dp); /* programs stay attached, maps stay pinned */
 	pf_htb_session_end();
 	pfd_table_free(&d->table);
+	pfd_events_free(d);
 	if (d->lockfd >= 0)
 		close(d->lockfd);
 }

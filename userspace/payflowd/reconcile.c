@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include "userspace/payflowd/payflowd.h"
 #include "userspace/common/addr.h"
 #include "userspace/control/ctl_proto.h"
@@ -65,6 +66,7 @@ int pfd_attach_ports(struct pfd *d)
 	err = pf_dp_load(&d->dp, d->conf.pin_root, d->conf.max_reservations);
 	if (err)
 		return err;
+	libbpf_set_print(pfd_libbpf_log); /* pf_dp_load set the plain one */
 	pf_attach_opts_default(&o);
 	o.mode = d->conf.mode;
 	o.xdp = d->conf.xdp;
