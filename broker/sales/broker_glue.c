@@ -120,10 +120,8 @@ static char *error_frame(void *ctx, enum pf_err code, const char *text, size_t *
 	return pf_msg_encode_error(&e, &d->broker->key, len);
 }
 
-static void build_menu(struct pfd *d, struct pf_menu *m)
+static void build_menu(const struct pf_conf *c, struct pf_menu *m)
 {
-	const struct pf_conf *c = &d->conf;
-
 	memset(m, 0, sizeof(*m));
 	/* Level N is the config's levels[N] everywhere; level 0 (free) is listed, not sold. */
 	m->n_levels = c->n_levels;
@@ -217,7 +215,7 @@ int pfd_broker_start(struct pfd *d)
 	err = pf_keypair_load_or_create(d->conf.broker.key_file, &b->key, &created);
 	if (err)
 		return pf_fail(err, "broker key %s: %s", d->conf.broker.key_file, pf_last_error());
-	build_menu(d, &b->menu);
+	build_menu(&d->conf, &b->menu);
 	m.menu = b->menu;
 	b->menu_frame = pf_msg_encode(&m, &b->key, &b->menu_len);
 	if (!b->menu_frame)
@@ -229,6 +227,28 @@ int pfd_broker_start(struct pfd *d)
 	if (err)
 		return err;
 	log_listening(d, created);
+	return 0;
+}
+
+int pfd_broker_reload(struct pfd *d, const struct pf_conf *next)
+{
+	struct pfd_broker *b = d->broker;
+	struct pf_msg m = {.type = PF_MSG_MENU};
+	size_t len;
+	char *frame;
+
+	if (!b)
+		return 0;
+	build_menu(next, &m.menu);
+	frame = pf_msg_encode(&m, &b->key, &len);
+	if (!frame)
+		return pf_fail(-EINVAL, "broker: the MENU from the new config cannot be encoded "
+					"(check levels)");
+	free(b->menu_frame);
+	b->menu_frame = frame;
+	b->menu_len = len;
+	b->menu = m.menu;
+	pfd_broker_guard_limits(b, &next->broker);
 	return 0;
 }
 

@@ -51,10 +51,11 @@ static const struct {
 	const char *name;
 	op_fn fn;
 } ops[] = {
-    {"ping", op_ping},	    {"hold", pfd_hold},	    {"release", pfd_release},
-    {"revoke", pfd_revoke}, {"list", pfd_list},	    {"show", pfd_show},
-    {"stats", pfd_stats},   {"ports", pfd_ports},   {"topology", pfd_topology},
-    {"path", pfd_path},	    {"blocks", pfd_blocks}, {"unblock", pfd_unblock},
+    {"ping", op_ping},	       {"hold", pfd_hold},     {"release", pfd_release},
+    {"revoke", pfd_revoke},    {"list", pfd_list},     {"show", pfd_show},
+    {"stats", pfd_stats},      {"ports", pfd_ports},   {"topology", pfd_topology},
+    {"path", pfd_path},	       {"blocks", pfd_blocks}, {"unblock", pfd_unblock},
+    {"reload", pfd_reload_op},
 };
 
 static struct json_object *dispatch(struct pfd *d, const char *line, __u64 t_received)
@@ -86,7 +87,7 @@ static struct json_object *dispatch(struct pfd *d, const char *line, __u64 t_rec
 		if (i == sizeof(ops) / sizeof(ops[0])) {
 			pf_fail(-EINVAL,
 				"unknown op '%s' (grant, hold, release, revoke, list, show, stats, "
-				"ports, topology, path, ping)",
+				"ports, topology, path, blocks, unblock, reload, ping)",
 				name);
 			err = pf_ctl_error_reply(PF_CTL_E_UNKNOWN_OP, pf_last_error());
 		} else {

@@ -26,7 +26,11 @@ static const char usage[] =
     "  -h, --help         this text\n"
     "\n"
     "SIGTERM stops the daemon and leaves enforcement in place (maps pinned,\n"
-    "programs attached); a restart reconciles and carries on.\n";
+    "programs attached); a restart reconciles and carries on, and brings the\n"
+    "ports' HTB rates to the config in place. SIGHUP (or `payflowctl reload`)\n"
+    "re-reads the config and applies what can change live (prices, levels\n"
+    "added, capacities, hosts, best effort, limits); it refuses any other change,\n"
+    "naming the key, and keeps the old config.\n";
 
 /* One daemon per state directory. */
 static int lock_state(struct pfd *d)
@@ -132,6 +136,7 @@ int main(int argc, char **argv)
 	if (!d)
 		return 1;
 	d->epfd = d->timerfd = d->sigfd = d->listenfd = d->lockfd = -1;
+	snprintf(d->config_path, sizeof(d->config_path), "%s", config);
 	if (pf_conf_load(config, &d->conf)) {
 		fprintf(stderr, "payflowd: %s\n", pf_last_error());
 		free(d);

@@ -7,6 +7,7 @@
 #ifndef PFD_H
 #define PFD_H
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <linux/types.h>
@@ -73,6 +74,7 @@ struct pfd_counters {
 
 struct pfd {
 	struct pf_conf conf;
+	char config_path[PATH_MAX]; /* re-read by a reload */
 	struct pf_dp dp;
 	struct pf_store *store;
 	struct pf_adm adm;
@@ -209,10 +211,21 @@ void pfd_broker_stop(struct pfd *d);
 void pfd_broker_event(struct pfd *d, void *tag, __u32 events);
 void pfd_broker_ledger(struct pfd *d);
 void pfd_broker_flush(struct pfd *d, bool committed);
+/* The MENU and per-client limits from next (a reload); nothing changes on error. */
+int pfd_broker_reload(struct pfd *d, const struct pf_conf *next);
 /* broker_blocks.c: payflowctl blocks / unblock */
 struct json_object *pfd_blocks(struct pfd *d, struct json_object *req, struct json_object **result);
 struct json_object *pfd_unblock(struct pfd *d, struct json_object *req,
 				struct json_object **result);
+
+/* reload.c: SIGHUP and the "reload" request (docs/CONFIG.md, "Reload") */
+/* Brings port i's HTB root and best-effort classes to the configured rates, in place. */
+int pfd_port_rates_sync(struct pfd *d, int i);
+/* Re-reads the config file and applies what may change live; on any error
+ * nothing changed and the message names the key. */
+int pfd_reload(struct pfd *d, char *changed, size_t len);
+struct json_object *pfd_reload_op(struct pfd *d, struct json_object *req,
+				  struct json_object **result);
 
 /* loop.c */
 int pfd_loop_init(struct pfd *d);

@@ -75,7 +75,11 @@ int pfd_attach_ports(struct pfd *d)
 		const struct pf_conf_port *p = &d->conf.ports[done];
 
 		err = pfd_src_guard_sync(d, p);
-		if (err || attached(&d->dp.maps, p->ifindex))
+		if (!err && attached(&d->dp.maps, p->ifindex)) {
+			err = pfd_port_rates_sync(d, done); /* the config's rates, in place */
+			continue;
+		}
+		if (err)
 			continue;
 		o.capacity_bps = p->capacity_bps;
 		o.src_guard = p->n_hosts > 0;
