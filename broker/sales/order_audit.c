@@ -16,7 +16,7 @@ void pf_order_audit(struct pfd *d, int outcome, const struct pf_bquote *q, const
 		 : outcome == PFD_ORDER_PENDING ? "pending"
 						: pf_err_name(outcome));
 	if (q && q->ip1[0]) {
-		snprintf(e.pair, sizeof(e.pair), "%s %s", q->ip1, q->ip2);
+		snprintf(e.pair, sizeof(e.pair), "%s <-> %s", q->ip1, q->ip2);
 		e.level = q->level;
 		e.rate_bps = q->rate_bps;
 		snprintf(e.amount, sizeof(e.amount), "%s", q->amount);

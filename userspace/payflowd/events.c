@@ -82,7 +82,7 @@ void pfd_event_ctl_grant(struct pfd *d, struct json_object *req, struct json_obj
 	if (json_object_object_get_ex(from, "pair", &v))
 		snprintf(e.pair, sizeof(e.pair), "%s", json_object_get_string(v));
 	else
-		snprintf(e.pair, sizeof(e.pair), "%s %s", get_str(req, "a"), get_str(req, "b"));
+		snprintf(e.pair, sizeof(e.pair), "%s <-> %s", get_str(req, "a"), get_str(req, "b"));
 	if (json_object_object_get_ex(from, "level", &v))
 		e.level = json_object_get_int(v);
 	if (json_object_object_get_ex(from, "rate_bps", &v))
