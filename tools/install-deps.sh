@@ -19,8 +19,9 @@ PKGS=(
 	# browser (playwright-core from tools/package.json drives it; it never
 	# downloads a browser of its own)
 	chromium
-	# payflowd's readiness notification under systemd (sd_notify)
-	libsystemd-dev systemd
+	# payflowd's readiness notification under systemd (sd_notify); make install's
+	# man pages and unit are checked with groff, man, col and systemd-analyze
+	libsystemd-dev systemd groff-base man-db bsdextrautils
 	# tests/integration/test_protocol_doc.sh: independent ed25519 check
 	python3 python3-cryptography
 )

@@ -13,15 +13,34 @@ P1="${PFX}p1"
 class_rate() { tc class show dev "$1" classid "1:$2" | grep -oE 'rate [0-9.]+[KMG]?bit' | cut -d' ' -f2; }
 level4() { sed -i 's|{"name": "level3", "rate": "100mbit", "price_per_s": "7000"}|&, {"name": "level4", "rate": "5mbit", "price_per_s": "500"}|' "$CONF"; }
 
+# A stand-in for systemd's notify socket: each datagram payflowd sends, one per line.
+NOTES="$DDIR/notify.log"
+python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1]); s.settimeout(1)
+end = time.time() + 120
+while time.time() < end:
+    try:
+        m = s.recv(4096)
+    except socket.timeout:
+        continue
+    open(sys.argv[2], "a").write(m.decode().replace("\n", " ") + "\n")
+' "$DDIR/notify.sock" "$NOTES" &
+PIDS+=($!)
+for _ in $(seq 1 50); do [ -S "$DDIR/notify.sock" ] && break; sleep 0.05; done
+
 write_config 200mbit 20mbit
-daemon_start || { cat "$DLOG"; not_ok "payflowd starts"; finish; }
+NOTIFY_SOCKET="$DDIR/notify.sock" daemon_start || { cat "$DLOG"; not_ok "payflowd starts"; finish; }
+for _ in $(seq 1 50); do grep -q READY=1 "$NOTES" 2>/dev/null && break; sleep 0.05; done
+check "payflowd tells systemd it is ready once it serves (sd_notify READY=1)" grep -qx 'READY=1 STATUS=3 ports, 0 reservations' "$NOTES"
 id=$(ctl --json grant 10.77.0.1 10.77.0.2 --level 3 --seconds 300 | jq .id)
 check "the HTB tree starts at the config's rates" [ "$(class_rate "$P1" 1)" = 200Mbit ] && [ "$(class_rate "$P1" 2)" = 20Mbit ]
 
 # A restart after a capacity and best-effort change.
 daemon_stop
 write_config 150mbit 30mbit
-daemon_start || { cat "$DLOG"; not_ok "payflowd restarts"; finish; }
+NOTIFY_SOCKET="$DDIR/notify.sock" daemon_start || { cat "$DLOG"; not_ok "payflowd restarts"; finish; }
 check "after a restart the HTB root has the new capacity" [ "$(class_rate "$P1" 1)" = 150Mbit ]
 check "and the best-effort class the new rate" [ "$(class_rate "$P1" 2)" = 30Mbit ]
 check "in place: the reservation and its class stay" [ "$(ctl --json list | jq '.reservations | length')" -eq 1 ] && [ "$(class_count "$P1")" -eq 1 ] && [ "$(map_count)" -eq 1 ]
@@ -31,6 +50,7 @@ check "the change is logged" grep -q "info: $P1: HTB root 200 Mbit/s -> 150 Mbit
 write_config 120mbit 30mbit
 kill -HUP "$DPID"
 for _ in $(seq 1 50); do grep -q "reload: .* applied" "$DLOG" && break; sleep 0.1; done
+check "a reload is announced: RELOADING=1, then READY=1" bash -c "grep -q '^RELOADING=1 MONOTONIC_USEC=[0-9]*$' '$NOTES' && [ \"\$(tail -1 '$NOTES')\" = 'READY=1 STATUS=3 ports, 1 reservations' ]"
 check "SIGHUP applies a lower capacity to the HTB root" [ "$(class_rate "$P1" 1)" = 120Mbit ]
 p=$(ctl --json ports | jq '.ports[0]')
 check "the paid reservation stays; the port reads 100 Mbit/s reserved, 0 free" [ "$(jq .reserved_bps <<<"$p")" -eq 100000000 ] && [ "$(jq .free_bps <<<"$p")" -eq 0 ] && [ "$(jq .capacity_bps <<<"$p")" -eq 120000000 ] && [ "$(ctl --json show "$id" | jq -r .state)" = active ]

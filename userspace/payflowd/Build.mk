@@ -3,7 +3,8 @@
 # the library `daemon`, so unit tests link the part they test.
 LIBS += daemon
 daemon_SRCS   := $(filter-out userspace/payflowd/main.c,$(wildcard userspace/payflowd/*.c))
-daemon_LDLIBS := -lsqlite3 -lmicrohttpd -lpthread -lm $(shell pkg-config --libs libnl-route-3.0 2>/dev/null)
+daemon_LDLIBS := -lsqlite3 -lmicrohttpd -lpthread -lm $(shell pkg-config --libs libnl-route-3.0 2>/dev/null) \
+	$(shell pkg-config --libs libsystemd 2>/dev/null || echo -lsystemd)
 
 PROGS += payflowd
 payflowd_SRCS := userspace/payflowd/main.c

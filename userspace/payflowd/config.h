@@ -23,7 +23,7 @@ struct json_object;
 #define PF_CONF_NAME_MAX   32
 
 #define PF_CONF_DEFAULT_STATE_DIR "/var/lib/payflow"
-#define PF_CONF_DEFAULT_SOCKET	  "/run/payflowd.sock"
+#define PF_CONF_DEFAULT_SOCKET	  "/run/payflow/payflowd.sock"
 #define PF_CONF_DEFAULT_HOLD_TTL  30
 
 /* An address prefix in the 16-byte key space (IPv4 /n is stored as /96+n). */

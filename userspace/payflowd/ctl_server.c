@@ -113,6 +113,23 @@ static void on_oversize(void *ctx, struct pf_ls_conn *c)
 	queue_reply(c, pf_ctl_error_reply(PF_CTL_E_TOO_LARGE, msg));
 }
 
+/* The socket's directory (/run/payflow by default): systemd makes it
+ * (RuntimeDirectory=), a start by hand gets it made here. */
+static int make_parent(const char *path)
+{
+	char dir[108];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return 0;
+	*slash = 0;
+	if (mkdir(dir, 0755) && errno != EEXIST)
+		return pf_fail(-errno, "cannot create %s for the socket: %s", dir, strerror(errno));
+	return 0;
+}
+
 int pfd_ctl_listen(struct pfd *d)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
@@ -135,6 +152,9 @@ int pfd_ctl_listen(struct pfd *d)
 	if (unlink(path) && errno != ENOENT)
 		return pf_fail(-errno, "cannot remove the stale socket %s: %s", path,
 			       strerror(errno));
+	fd = make_parent(path);
+	if (fd)
+		return fd;
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)

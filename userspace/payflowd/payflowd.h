@@ -227,6 +227,11 @@ int pfd_reload(struct pfd *d, char *changed, size_t len);
 struct json_object *pfd_reload_op(struct pfd *d, struct json_object *req,
 				  struct json_object **result);
 
+/* notify.c: readiness for systemd (no-ops without NOTIFY_SOCKET) */
+void pfd_notify_ready(const struct pfd *d);
+void pfd_notify_reloading(void);
+void pfd_notify_stopping(void);
+
 /* loop.c */
 int pfd_loop_init(struct pfd *d);
 int pfd_loop_run(struct pfd *d);

@@ -86,10 +86,12 @@ int pfd_reload(struct pfd *d, char *changed, size_t len)
 
 	if (!next)
 		return pf_fail(-ENOMEM, "out of memory");
+	pfd_notify_reloading();
 	err = pf_conf_load(d->config_path, next) ?: pf_conf_diff(&d->conf, next, changed, len);
 	if (!err && changed[0])
 		err = apply(d, next);
 	free(next);
+	pfd_notify_ready(d);
 	if (err)
 		return pf_fail(err, "reload refused, still on the old config: %s", pf_last_error());
 	if (changed[0])
