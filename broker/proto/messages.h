@@ -132,6 +132,7 @@ struct pf_status_reply {
 	uint64_t start, end, now; /* unix seconds; now is the broker's clock */
 	bool active;		  /* start <= now < end */
 	uint64_t bytes;		  /* bytes carried under the reservation so far */
+	uint64_t packets;	  /* packets, likewise */
 };
 
 struct pf_msg {

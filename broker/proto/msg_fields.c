@@ -382,9 +382,9 @@ static bool read_pending(struct reader *r, struct pf_pending *p)
 
 static bool read_status_reply(struct reader *r, struct pf_status_reply *s)
 {
-	static const char *const names[] = {"reservation_id", "ip1",   "ip2", "level",
-					    "rate_bps",	      "start", "end", "now",
-					    "active",	      "bytes", NULL};
+	static const char *const names[] = {"reservation_id", "ip1",   "ip2",	  "level",
+					    "rate_bps",	      "start", "end",	  "now",
+					    "active",	      "bytes", "packets", NULL};
 
 	if (!only_members(r, names) || !get_id(r, "reservation_id", s->reservation_id) ||
 	    !get_pair(r, s->ip1, s->ip2) ||
@@ -393,7 +393,8 @@ static bool read_status_reply(struct reader *r, struct pf_status_reply *s)
 	    !get_uint(r, "start", 0, PF_INT_MAX, &s->start) ||
 	    !get_uint(r, "end", 0, PF_INT_MAX, &s->end) ||
 	    !get_uint(r, "now", 0, PF_INT_MAX, &s->now) || !get_bool(r, "active", &s->active) ||
-	    !get_uint(r, "bytes", 0, PF_INT_MAX, &s->bytes))
+	    !get_uint(r, "bytes", 0, PF_INT_MAX, &s->bytes) ||
+	    !get_uint(r, "packets", 0, PF_INT_MAX, &s->packets))
 		return false;
 	if (s->end <= s->start)
 		return rfail(r, PF_E_BAD_FIELD, "end", "must be after start");

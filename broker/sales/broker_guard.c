@@ -74,7 +74,7 @@ void pfd_broker_housekeep(struct pfd *d)
 	if (unix_now <= bc->purge_after_s)
 		return;
 	if (pfd_txn(d) || pf_bstore_purge(d->store, unix_now - bc->purge_after_s, &nq, &nh))
-		pfd_log("broker: purge: %s", pf_last_error());
+		pfd_logl(PFD_LOG_ERR, "broker: purge: %s", pf_last_error());
 	else if (nq || nh)
 		pfd_log("broker: purged %d ended quotes and %d ended holds", nq, nh);
 }

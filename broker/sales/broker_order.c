@@ -338,8 +338,8 @@ void pfd_broker_order_done(struct pfd *d, struct pf_lw_job *job)
 	switch (pf_order_judge(job, j->order.payer, j->quote.expires_at, &e)) {
 	case PF_ORDER_PENDING:
 		if (pfd_broker_hold_paid(d, j->peer, j->order.client_key, &j->quote))
-			pfd_log("broker: quote %s: cannot keep its hold: %s", j->quote.quote_id,
-				pf_last_error());
+			pfd_logl(PFD_LOG_ERR, "broker: quote %s: cannot keep its hold: %s",
+				 j->quote.quote_id, pf_last_error());
 		pending(d, j);
 		break;
 	case PF_ORDER_REFUSE:

@@ -168,6 +168,7 @@ int main(int argc, char **argv)
 	m.status_reply.now = T0 + 45;
 	m.status_reply.active = true;
 	m.status_reply.bytes = 187500000;
+	m.status_reply.packets = 125000;
 	emit("B:", &m, &broker);
 
 	memset(&m, 0, sizeof(m));

@@ -80,7 +80,7 @@ static bool end_batch(struct pfd *d)
 	if (d->in_txn) {
 		d->in_txn = false;
 		if (pf_store_commit(d->store)) {
-			pfd_log("%s; rolling back and reconciling", pf_last_error());
+			pfd_logl(PFD_LOG_ERR, "%s; rolling back and reconciling", pf_last_error());
 			pf_store_rollback(d->store);
 			committed = false;
 		}
@@ -88,7 +88,7 @@ static bool end_batch(struct pfd *d)
 	pfd_ctl_flush(d, committed);
 	pfd_broker_flush(d, committed);
 	if (!committed && pfd_reconcile(d))
-		pfd_log("reconcile failed: %s", pf_last_error());
+		pfd_logl(PFD_LOG_ERR, "reconcile failed: %s", pf_last_error());
 	pfd_arm_timer(d);
 	return committed;
 }
@@ -114,7 +114,7 @@ int pfd_loop_run(struct pfd *d)
 				break;
 			case PFD_SRC_TIMER:
 				if (read(d->timerfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
-					pfd_log("timerfd: %s", strerror(errno));
+					pfd_logl(PFD_LOG_ERR, "timerfd: %s", strerror(errno));
 				pfd_reap(d);
 				break;
 			case PFD_SRC_SIGNAL:

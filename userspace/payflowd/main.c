@@ -189,7 +189,7 @@ int main(int argc, char **argv)
 	if (!err)
 		pfd_notify_ready(d);
 	if (!err && pfd_loop_run(d)) {
-		pfd_log("%s", pf_last_error());
+		pfd_logl(PFD_LOG_ERR, "%s", pf_last_error());
 		err = -1;
 	}
 	stop(d);

@@ -105,7 +105,7 @@ int pfd_attach_ports(struct pfd *d)
 	for (int i = 0; i < stale->n; i++) {
 		pfd_log("detaching %s: attached but no longer in the config", stale->names[i]);
 		if (pf_port_detach(&d->dp.maps, stale->names[i]))
-			pfd_log("%s", pf_last_error());
+			pfd_logl(PFD_LOG_ERR, "%s", pf_last_error());
 	}
 	free(stale);
 	return 0;
@@ -145,8 +145,8 @@ static int load_row(const struct pf_store_resv *s, void *arg)
 		ports = ports_from_text(&d->conf, s->ports);
 	if (s->state == PF_RS_ACTIVE &&
 	    (s->minor < PF_HTB_MIN_MINOR || pfd_minor_used(&d->table, s->minor))) {
-		pfd_log("reservation %llu has a bad HTB minor %u; skipped",
-			(unsigned long long)s->id, s->minor);
+		pfd_logl(PFD_LOG_WARN, "reservation %llu has a bad HTB minor %u; skipped",
+			 (unsigned long long)s->id, s->minor);
 		return 0;
 	}
 	r = calloc(1, sizeof(*r));
@@ -220,7 +220,7 @@ static void want_class(struct pfd_resv *r, void *ctx)
 		return;
 	if (c->rate[r->minor] != r->rate_bps / 8) {
 		if (pf_htb_class_set(ifindex, r->minor, r->rate_bps))
-			pfd_log("%s", pf_last_error());
+			pfd_logl(PFD_LOG_ERR, "%s", pf_last_error());
 		else if (c->rate[r->minor])
 			c->changed++;
 		else
@@ -246,7 +246,7 @@ static void sync_classes_del(struct pfd *d, struct class_sync *c)
 	for (__u32 m = PF_HTB_MIN_MINOR; m <= PF_HTB_MAX_MINOR; m++)
 		if (c->rate[m]) {
 			if (pf_htb_class_del(d->conf.ports[c->port].ifindex, m))
-				pfd_log("%s", pf_last_error());
+				pfd_logl(PFD_LOG_ERR, "%s", pf_last_error());
 			else
 				c->removed++;
 		}
@@ -298,7 +298,7 @@ static void write_entry(struct pfd_resv *r, void *arg)
 		}
 	}
 	if (pf_resv_write(&m->d->dp.maps, &r->key, &want))
-		pfd_log("%s", pf_last_error());
+		pfd_logl(PFD_LOG_ERR, "%s", pf_last_error());
 	else
 		m->written++;
 }
