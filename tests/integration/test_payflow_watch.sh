@@ -56,6 +56,10 @@ sleep 4 # the UDP run has ended; the reservation has not
 live=$(pf h1 status "$rid" --json 2>/dev/null)
 dash=$(state | jq -c --arg r "$rid" '.reservations[] | select(.reservation_id == $r)')
 check "status --json while active: bytes and packets, as the dashboard" test "$(jq -r '[.active, .bytes, .packets] | join(",")' <<<"$live")" = "true,$(jq -r '[.bytes, .packets] | join(",")' <<<"$dash")"
+# A reload reprices the MENU at once (payflowctl reload, docs/CONFIG.md "Reload").
+sed -i 's/"price_per_s": "1000"/"price_per_s": "1500"/' "$CONF"
+ctl reload >/dev/null
+check "after a reload the broker's MENU has the new price" test "$(pf h1 menu --json 2>/dev/null | jq -r '.levels[1].price_per_second')" = 1500
 while [ "$(date +%s)" -le "$((end + 1))" ]; do sleep 0.5; done
 after=$(pf h1 status "$rid" --json 2>/dev/null)
 echo "# after the end: $after"

@@ -41,6 +41,18 @@ bool pfd_http_authorized(const struct pfd *d, struct MHD_Connection *conn)
 	return diff == 0;
 }
 
+void pfd_http_exposure_check(const struct pfd *d)
+{
+	const char *h = d->conf.metrics_host;
+	bool loopback = !strncmp(h, "127.", 4) || !strcmp(h, "::1");
+
+	if (!loopback && !d->conf.metrics_token[0])
+		pfd_logl(PFD_LOG_WARN,
+			 "metrics: listening on %s without metrics_token: whoever reaches it "
+			 "reads every reservation (bind 127.0.0.1 or set metrics_token)",
+			 h);
+}
+
 static void add_flow(struct pfd *d, struct json_object *row)
 {
 	struct pfd_resv *r =

@@ -320,6 +320,7 @@ int pfd_metrics_start(struct pfd *d)
 	info = MHD_get_daemon_info(d->mhd, MHD_DAEMON_INFO_EPOLL_FD);
 	if (!info || epoll_ctl(d->epfd, EPOLL_CTL_ADD, info->epoll_fd, &ev))
 		return pf_fail(-EIO, "metrics: cannot watch the HTTP server");
+	pfd_http_exposure_check(d);
 	return 0;
 }
 

@@ -204,6 +204,8 @@ bool pfd_http_authorized(const struct pfd *d, struct MHD_Connection *conn);
 /* Answers every GET but /metrics: the page's assets, /api/state, or 404. */
 int pfd_http_serve(struct pfd *d, struct MHD_Connection *conn, const char *url);
 struct json_object *pfd_api_state(struct pfd *d);
+/* Warns when the listener is off loopback and asks no token. */
+void pfd_http_exposure_check(const struct pfd *d);
 
 /* broker_glue.c: the REQUEST channel server inside the daemon */
 int pfd_broker_start(struct pfd *d);
