@@ -40,7 +40,9 @@ check "the HTB tree starts at the config's rates" [ "$(class_rate "$P1" 1)" = 20
 # A restart after a capacity and best-effort change.
 daemon_stop
 write_config 150mbit 30mbit
-NOTIFY_SOCKET="$DDIR/notify.sock" daemon_start || { cat "$DLOG"; not_ok "payflowd restarts"; finish; }
+# As under systemd, stderr "is" the journal: lines carry the syslog priority journald reads.
+JOURNAL_STREAM=8:1 NOTIFY_SOCKET="$DDIR/notify.sock" daemon_start || { cat "$DLOG"; not_ok "payflowd restarts"; finish; }
+check "under journald each line starts with its syslog priority" grep -q '^<6>info: ready: 3 ports' "$DLOG"
 check "after a restart the HTB root has the new capacity" [ "$(class_rate "$P1" 1)" = 150Mbit ]
 check "and the best-effort class the new rate" [ "$(class_rate "$P1" 2)" = 30Mbit ]
 check "in place: the reservation and its class stay" [ "$(ctl --json list | jq '.reservations | length')" -eq 1 ] && [ "$(class_count "$P1")" -eq 1 ] && [ "$(map_count)" -eq 1 ]
