@@ -1,5 +1,7 @@
 # PayFlow build. `make` builds everything into build/; `make test` installs
-# what is missing, builds and runs every test; `make demo` runs the main job.
+# what is missing, builds and runs every test; `make demo` runs the main job;
+# `make install` (PREFIX, DESTDIR) installs programs, man pages, an example
+# config and the systemd unit (tools/dist/Build.mk).
 #
 # Each part lists its sources, its library and its unit tests in its own
 # Build.mk (the way each xdp-tools program has its own short Makefile):
@@ -37,7 +39,7 @@ include bpf/Build.mk
 include userspace/common/Build.mk userspace/dataplane/Build.mk userspace/control/Build.mk
 include userspace/payflowd/Build.mk userspace/payflowctl/Build.mk
 include broker/eth/Build.mk broker/proto/Build.mk broker/ledger/Build.mk broker/sales/Build.mk
-include tools/payflow/Build.mk tests/Build.mk bench/Build.mk
+include tools/payflow/Build.mk tests/Build.mk bench/Build.mk tools/dist/Build.mk
 
 obj  = $(patsubst %.c,$(BUILD)/$(2)/%.o,$(1))
 lib  = $(foreach l,$(1),$(BUILD)/libpf_$(l)$(2).a)

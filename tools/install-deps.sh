@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what PayFlow needs to build, test and run the demo. Idempotent:
 # it asks apt only for packages that are missing, and npm only when the
-# ledger tools in tools/node_modules are absent.
+# ledger tools or playwright-core in tools/node_modules are absent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +15,13 @@ PKGS=(
 	# tests, demo, benchmarks
 	iproute2 iperf3 bridge-utils mininet gnuplot-nox prometheus jq
 	nodejs
+	# tests/integration/test_dashboard.sh, make demo: the dashboard in a headless
+	# browser (playwright-core from tools/package.json drives it; it never
+	# downloads a browser of its own)
+	chromium
+	# payflowd's readiness notification under systemd (sd_notify); make install's
+	# man pages and unit are checked with groff, man, col and systemd-analyze
+	libsystemd-dev systemd groff-base man-db bsdextrautils
 	# tests/integration/test_protocol_doc.sh: independent ed25519 check
 	python3 python3-cryptography
 )
@@ -34,8 +41,10 @@ fi
 if ! command -v npm >/dev/null; then
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q npm
 fi
-if [ -f tools/package.json ] && [ ! -e tools/node_modules/.package-lock.json ]; then
-	echo "install-deps: npm install (ledger tools) into tools/node_modules"
+if [ -f tools/package.json ] && { [ ! -e tools/node_modules/.package-lock.json ] ||
+	[ ! -e tools/node_modules/playwright-core/package.json ]; }; then
+	echo "install-deps: npm install (ledger tools, playwright-core) into tools/node_modules"
+	export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 	(cd tools && npm install --no-audit --no-fund --loglevel=error)
 fi
 

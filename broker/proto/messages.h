@@ -144,6 +144,7 @@ struct pf_status_reply {
 	bool active;		  /* start <= now < end */
 	uint64_t bytes;		  /* bytes carried under the reservation so far */
 	bool one_way;		  /* ip1 -> ip2 only (the wire omits false) */
+	uint64_t packets;	  /* packets, likewise */
 };
 
 struct pf_msg {

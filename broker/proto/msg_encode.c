@@ -117,6 +117,7 @@ static void build_status_reply(struct json_object *o, const struct pf_status_rep
 	add_u64(o, "now", s->now);
 	json_object_object_add(o, "active", json_object_new_boolean(s->active));
 	add_u64(o, "bytes", s->bytes);
+	add_u64(o, "packets", s->packets);
 	add_opt_true(o, "one_way", s->one_way);
 }
 

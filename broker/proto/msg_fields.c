@@ -398,7 +398,7 @@ static bool read_status_reply(struct reader *r, struct pf_status_reply *s)
 {
 	static const char *const names[] = {"reservation_id", "ip1",   "ip2",	  "level",
 					    "rate_bps",	      "start", "end",	  "now",
-					    "active",	      "bytes", "one_way", NULL};
+					    "active",	      "bytes", "packets", "one_way", NULL};
 
 	if (!only_members(r, names) || !get_id(r, "reservation_id", s->reservation_id) ||
 	    !get_pair(r, s->ip1, s->ip2) ||
@@ -408,6 +408,7 @@ static bool read_status_reply(struct reader *r, struct pf_status_reply *s)
 	    !get_uint(r, "end", 0, PF_INT_MAX, &s->end) ||
 	    !get_uint(r, "now", 0, PF_INT_MAX, &s->now) || !get_bool(r, "active", &s->active) ||
 	    !get_uint(r, "bytes", 0, PF_INT_MAX, &s->bytes) ||
+	    !get_uint(r, "packets", 0, PF_INT_MAX, &s->packets) ||
 	    !get_opt_bool(r, "one_way", &s->one_way))
 		return false;
 	if (s->end <= s->start)

@@ -13,6 +13,7 @@
 #include <sys/resource.h>
 #include <time.h>
 #include "broker/sales/broker_glue.h"
+#include "broker/sales/order_audit.h"
 #include "broker/eth/jsonrpc.h"
 #include "broker/sales/guard.h"
 #include "userspace/common/addr.h"
@@ -85,7 +86,7 @@ static void on_frame(void *ctx, struct pf_srv_conn *c, const char *frame, size_t
 
 	if (pf_msg_decode(frame, len, PF_FROM_CLIENT, NULL, &m, &e) != PF_OK) {
 		if (m.type == PF_MSG_ORDER)
-			d->cnt.orders[e.code]++;
+			pf_order_audit(d, e.code, NULL, NULL, NULL, e.text);
 		if (m.type == PF_MSG_ORDER && e.code == PF_E_BAD_SIGNATURE)
 			pfd_broker_strike(d, pf_srv_peer(c), NULL, NULL);
 		pfd_broker_fail(d, c, false, &e);
@@ -122,10 +123,8 @@ static char *error_frame(void *ctx, enum pf_err code, const char *text, size_t *
 	return pf_msg_encode_error(&e, &d->broker->key, len);
 }
 
-static void build_menu(struct pfd *d, struct pf_menu *m)
+static void build_menu(const struct pf_conf *c, struct pf_menu *m)
 {
-	const struct pf_conf *c = &d->conf;
-
 	memset(m, 0, sizeof(*m));
 	/* Level N is the config's levels[N] everywhere; level 0 (free) is listed, not sold. */
 	m->n_levels = c->n_levels;
@@ -235,7 +234,7 @@ int pfd_broker_start(struct pfd *d)
 	err = pf_keypair_load_or_create(d->conf.broker.key_file, &b->key, &created);
 	if (err)
 		return pf_fail(err, "broker key %s: %s", d->conf.broker.key_file, pf_last_error());
-	build_menu(d, &b->menu);
+	build_menu(&d->conf, &b->menu);
 	m.menu = b->menu;
 	b->menu_frame = pf_msg_encode(&m, &b->key, &b->menu_len);
 	m.menu.one_way = true;
@@ -249,6 +248,28 @@ int pfd_broker_start(struct pfd *d)
 	if (err)
 		return err;
 	log_listening(d, created);
+	return 0;
+}
+
+int pfd_broker_reload(struct pfd *d, const struct pf_conf *next)
+{
+	struct pfd_broker *b = d->broker;
+	struct pf_msg m = {.type = PF_MSG_MENU};
+	size_t len;
+	char *frame;
+
+	if (!b)
+		return 0;
+	build_menu(next, &m.menu);
+	frame = pf_msg_encode(&m, &b->key, &len);
+	if (!frame)
+		return pf_fail(-EINVAL, "broker: the MENU from the new config cannot be encoded "
+					"(check levels)");
+	free(b->menu_frame);
+	b->menu_frame = frame;
+	b->menu_len = len;
+	b->menu = m.menu;
+	pfd_broker_guard_limits(b, &next->broker);
 	return 0;
 }
 

@@ -45,6 +45,8 @@ int pfd_broker_hold_paid(struct pfd *d, const uint8_t peer[16], const uint8_t cl
 /* broker_guard.c: the limits from the config; rate_limited for a refusal of the
  * guard (the reason in pf_last_error()); strikes. */
 int pfd_broker_guard_start(struct pfd *d);
+/* The per-client limits of bc, applied to the running guard (a reload). */
+void pfd_broker_guard_limits(struct pfd_broker *b, const struct pf_conf_broker *bc);
 void pfd_broker_limited(struct pfd *d, struct pf_srv_conn *c, bool deferred);
 void pfd_broker_strike(struct pfd *d, const uint8_t peer[16], const uint8_t *client_key,
 		       const char *tag);

@@ -13,10 +13,9 @@
 
 #define NS 1000000000ULL
 
-int pfd_broker_guard_start(struct pfd *d)
+static struct pf_guard_limits limits_of(const struct pf_conf_broker *bc)
 {
-	const struct pf_conf_broker *bc = &d->conf.broker;
-	struct pf_guard_limits l = {
+	return (struct pf_guard_limits){
 	    .quote_rate_milli = bc->quote_rate_milli,
 	    .quote_burst = bc->quote_burst,
 	    .holds_per_addr = bc->holds_per_addr,
@@ -27,9 +26,21 @@ int pfd_broker_guard_start(struct pfd *d)
 	    .block_window_s = bc->block_window_s,
 	    .block_s = bc->block_s,
 	};
+}
 
-	d->broker->next_purge = pf_now_ns() + bc->purge_every_s * NS;
+int pfd_broker_guard_start(struct pfd *d)
+{
+	struct pf_guard_limits l = limits_of(&d->conf.broker);
+
+	d->broker->next_purge = pf_now_ns() + d->conf.broker.purge_every_s * NS;
 	return pf_guard_new(&d->broker->guard, &l);
+}
+
+void pfd_broker_guard_limits(struct pfd_broker *b, const struct pf_conf_broker *bc)
+{
+	struct pf_guard_limits l = limits_of(bc);
+
+	pf_guard_set_limits(b->guard, &l);
 }
 
 void pfd_broker_limited(struct pfd *d, struct pf_srv_conn *c, bool deferred)
@@ -63,7 +74,7 @@ void pfd_broker_housekeep(struct pfd *d)
 	if (unix_now <= bc->purge_after_s)
 		return;
 	if (pfd_txn(d) || pf_bstore_purge(d->store, unix_now - bc->purge_after_s, &nq, &nh))
-		pfd_log("broker: purge: %s", pf_last_error());
+		pfd_logl(PFD_LOG_ERR, "broker: purge: %s", pf_last_error());
 	else if (nq || nh)
 		pfd_log("broker: purged %d ended quotes and %d ended holds", nq, nh);
 }

@@ -21,6 +21,7 @@
 #include "userspace/payflowd/path.h"
 #include "userspace/common/hex.h"
 #include "broker/sales/order.h"
+#include "broker/sales/order_audit.h"
 #include "broker/proto/quote.h"
 #include "userspace/dataplane/resv.h"
 #include "userspace/common/error.h"
@@ -37,14 +38,11 @@ struct order_job {
 	uint8_t peer[16];
 };
 
-static void count(struct pfd *d, int outcome)
+/* q (NULL when no quote was found) and tx name the order in the audit trail. */
+static void refuse(struct pfd *d, struct pf_srv_conn *c, bool deferred, const struct pf_bquote *q,
+		   const char *tx, struct pf_err_msg *e)
 {
-	d->cnt.orders[outcome]++;
-}
-
-static void refuse(struct pfd *d, struct pf_srv_conn *c, bool deferred, struct pf_err_msg *e)
-{
-	count(d, e->code);
+	pf_order_audit(d, e->code, q, tx, NULL, e->text);
 	pfd_broker_fail(d, c, deferred, e);
 }
 
@@ -74,10 +72,10 @@ static void confirm(struct pfd *d, struct pf_srv_conn *c, bool deferred, const s
 
 	if (confirm_msg(q, o, &m)) {
 		pf_err_set(&e, PF_E_INTERNAL, "stored quote %s has a bad pair", q->quote_id);
-		refuse(d, c, deferred, &e);
+		refuse(d, c, deferred, q, o->tx, &e);
 		return;
 	}
-	count(d, PF_OK);
+	pf_order_audit(d, PF_OK, q, o->tx, o->rid, NULL);
 	pfd_broker_reply(d, c, deferred, &m);
 }
 
@@ -154,7 +152,7 @@ void pfd_broker_order(struct pfd *d, struct pf_srv_conn *c, const struct pf_orde
 
 	if (!j) {
 		pf_err_set(&e, PF_E_INTERNAL, "out of memory");
-		refuse(d, c, false, &e);
+		refuse(d, c, false, NULL, o->tx_hash, &e);
 		return;
 	}
 	j->t_received = pf_now_ns();
@@ -181,7 +179,8 @@ void pfd_broker_order(struct pfd *d, struct pf_srv_conn *c, const struct pf_orde
 	/* Before the stored grant: a captured ORDER replayed from elsewhere gets nothing. */
 	if (!pf_pair_owned(pf_srv_peer(c), ip1, ip2, o->client_key, d->conf.broker.allow,
 			   d->conf.broker.n_allow)) {
-		count(d, PF_E_PAIR_NOT_OWNED);
+		pf_order_audit(d, PF_E_PAIR_NOT_OWNED, &j->quote, o->tx_hash, NULL,
+			       "the buyer's address is in neither end of the pair");
 		pfd_broker_not_owned(d, c, false, ip1, ip2);
 		free(j);
 		return;
@@ -205,7 +204,7 @@ void pfd_broker_order(struct pfd *d, struct pf_srv_conn *c, const struct pf_orde
 	}
 	memcpy(j->peer, pf_srv_peer(c), 16);
 	if (submit(d, j)) {
-		count(d, PF_E_RATE_LIMITED);
+		pf_order_audit(d, PF_E_RATE_LIMITED, &j->quote, o->tx_hash, NULL, pf_last_error());
 		pfd_broker_limited(d, c, false);
 		free(j);
 		return;
@@ -213,8 +212,8 @@ void pfd_broker_order(struct pfd *d, struct pf_srv_conn *c, const struct pf_orde
 	j->conn = pf_srv_defer(c);
 	return;
 refused:
+	refuse(d, c, false, &j->quote, o->tx_hash, &e);
 	free(j);
-	refuse(d, c, false, &e);
 }
 
 /* Creates or extends the reservation; fills o (rid, start, end). Inside a savepoint. */
@@ -320,7 +319,7 @@ static void pending(struct pfd *d, struct order_job *j)
 		 j->job.verdict.txhash[0] ? j->job.verdict.txhash : j->order.tx_hash);
 	m.pending.confirmations = j->job.verdict.confirmations; /* 0: not seen yet */
 	m.pending.required = want ? want : 1;
-	count(d, PFD_ORDER_PENDING);
+	pf_order_audit(d, PFD_ORDER_PENDING, &j->quote, m.pending.tx_hash, NULL, NULL);
 	pfd_broker_reply(d, j->conn, true, &m);
 }
 
@@ -357,18 +356,18 @@ void pfd_broker_order_done(struct pfd *d, struct pf_lw_job *job)
 	switch (pf_order_judge(job, j->order.payer, j->quote.expires_at, &e)) {
 	case PF_ORDER_PENDING:
 		if (pfd_broker_hold_paid(d, j->peer, j->order.client_key, &j->quote))
-			pfd_log("broker: quote %s: cannot keep its hold: %s", j->quote.quote_id,
-				pf_last_error());
+			pfd_logl(PFD_LOG_ERR, "broker: quote %s: cannot keep its hold: %s",
+				 j->quote.quote_id, pf_last_error());
 		pending(d, j);
 		break;
 	case PF_ORDER_REFUSE:
-		refuse(d, j->conn, true, &e);
+		refuse(d, j->conn, true, &j->quote, job->tx, &e);
 		break;
 	case PF_ORDER_GRANT:
 		/* Another ORDER may have won the race while the ledger answered. */
 		if (replay(d, &j->quote, job->verdict.txhash, &o, &done, &e) != PF_OK ||
 		    (!done && consume(d, j, &o, &e) != PF_OK)) {
-			refuse(d, j->conn, true, &e);
+			refuse(d, j->conn, true, &j->quote, job->tx, &e);
 			break;
 		}
 		if (!done)

@@ -7,6 +7,7 @@
 #include "userspace/common/addr.h"
 #include "userspace/payflowd/path.h"
 #include "broker/sales/order.h"
+#include "userspace/payflowd/traffic.h"
 #include "broker/proto/quote.h"
 #include "userspace/dataplane/resv.h"
 #include "userspace/common/error.h"
@@ -83,7 +84,11 @@ void pfd_broker_status(struct pfd *d, struct pf_srv_conn *c, const struct pf_sta
 	sr->end = row.end_wall_ns / NS;
 	sr->now = pfd_unix_now();
 	sr->active = row.state == PF_RS_ACTIVE && sr->start <= sr->now && sr->now < sr->end;
-	if (row.state == PF_RS_ACTIVE && !pf_resv_stats_read(&d->dp.maps, &row.key, &st))
+	/* Live counters while it lasts; the ones kept at its end after (traffic.h). */
+	if ((row.state == PF_RS_ACTIVE && !pf_resv_stats_read(&d->dp.maps, &row.key, &st)) ||
+	    (row.state != PF_RS_ACTIVE && !pf_traffic_get(d->store, row.id, &st))) {
 		sr->bytes = st.bytes;
+		sr->packets = st.packets;
+	}
 	pfd_broker_reply(d, c, false, &m);
 }

@@ -53,6 +53,11 @@ static void client_free(struct client *c)
 	free(c);
 }
 
+void pf_guard_set_limits(struct pf_guard *g, const struct pf_guard_limits *l)
+{
+	g->l = *l;
+}
+
 void pf_guard_free(struct pf_guard *g)
 {
 	if (!g)

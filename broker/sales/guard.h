@@ -41,6 +41,8 @@ typedef bool (*pf_guard_live_fn)(void *ctx, uint64_t hold_id);
 
 int pf_guard_new(struct pf_guard **out, const struct pf_guard_limits *l);
 void pf_guard_free(struct pf_guard *g);
+/* New limits (a reload); what clients hold and their strikes stay. */
+void pf_guard_set_limits(struct pf_guard *g, const struct pf_guard_limits *l);
 
 /* A QUOTE_REQUEST from addr signed by key: takes one token from each bucket. */
 int pf_guard_quote(struct pf_guard *g, const uint8_t addr[16], const uint8_t key[32], uint64_t now);

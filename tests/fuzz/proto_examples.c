@@ -201,6 +201,7 @@ int main(int argc, char **argv)
 	m.status_reply.now = T0 + 45;
 	m.status_reply.active = true;
 	m.status_reply.bytes = 187500000;
+	m.status_reply.packets = 125000;
 	emit("B:", &m, &broker);
 
 	quote_exchange(QUOTE_ID2, 30, "150000000000000", T0 + 170, RESV_ID, false);

@@ -97,7 +97,7 @@ if grep -qx 'payflow_broker_orders_total{outcome="confirm"} 1' "$DIR/metrics.txt
 else
 	not_ok "payflowd confirmed one order and counted its amount as level2 revenue"
 fi
-if grep -q 'payflowd: ready' "$DIR/payflowd.log" && grep -q 'payflowd: detached' "$DIR/payflowd.log"; then
+if grep -q 'payflowd: info: ready' "$DIR/payflowd.log" && grep -q 'payflowd: info: detached' "$DIR/payflowd.log"; then
 	ok "payflowd log: started, then detached"
 else
 	not_ok "payflowd log: started, then detached"
@@ -107,6 +107,12 @@ if jq -e '.reservations | any(.pair == "10.0.0.1 <-> 10.0.0.3" and .state == "ac
 	ok "payflowctl list during the paid window shows the reservation"
 else
 	not_ok "payflowctl list during the paid window shows the reservation"
+fi
+if grep -q 'dashboard: open http://127.0.0.1:[0-9]*/ while the demo runs' "$OUT/run.log" &&
+	[ "$(head -c 4 "$DIR/dashboard-exp1.png" 2>/dev/null | od -An -tx1 | tr -d ' \n')" = 89504e47 ]; then
+	ok "the demo prints the dashboard's URL and saves a screenshot of it in the paid window"
+else
+	not_ok "the demo prints the dashboard's URL and saves a screenshot of it in the paid window"
 fi
 
 left=""

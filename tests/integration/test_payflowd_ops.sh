@@ -60,5 +60,9 @@ check "expiries are counted" grep -qx 'payflow_expiries_total 1' "$DDIR/metrics.
 check "reserved bit/s per port" grep -qx "payflow_port_reserved_bps{port=\"${PFX}p2\"} 50000000" "$DDIR/metrics.txt"
 check "per-flow bytes are exported" grep -q '^payflow_flow_bytes_total{id="[0-9]*",a="10.77.0.2",b="10.77.0.3"} ' "$DDIR/metrics.txt"
 check "revenue per level is a counter at 0 until the broker feeds it" grep -qx 'payflow_revenue_wei_total{level="3",name="level3"} 0' "$DDIR/metrics.txt"
-check "other paths are 404" [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$MPORT/")" = 404 ]
+check "other paths are 404" [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$MPORT/nope")" = 404 ]
+check "the listener is read-only: POST is 405" [ "$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$MPORT/api/state")" = 405 ]
+grep -vE '^[0-9T:.-]+ payflowd: (error|warning|info|debug): ' "$DLOG" | head -3 | sed 's/^/# no level: /'
+check "every log line has its level" bash -c "! grep -vE '^[0-9T:.-]+ payflowd: (error|warning|info|debug): ' '$DLOG'"
+check "one audit line per grant, with its outcome and pair" grep -qE 'info: audit: source=control outcome=grant rid=[0-9]+ pair=10.77.0.2 <-> 10.77.0.3 level=2 rate_bps=50000000 ' "$DLOG"
 finish

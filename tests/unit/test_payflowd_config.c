@@ -124,6 +124,22 @@ static void test_bad_values(void)
 		  "t.json: ports[1]: port lo is listed twice");
 }
 
+/* The token is a secret: kept as given, and no message ever quotes it. */
+static void test_metrics_token(void)
+{
+	CHECK_STR(
+	    parse("{" PORT "," BE "," LEVELS ", \"metrics_token\": \"s3cret-s3cret-s3cret\"}"),
+	    "ok");
+	CHECK_STR(c.metrics_token, "s3cret-s3cret-s3cret");
+	CHECK_STR(parse("{" PORT "," BE "," LEVELS ", \"metrics_token\": \"short-s3cret\"}"),
+		  "t.json: metrics_token: a string of 16 to 127 characters");
+	CHECK_STR(
+	    parse("{" PORT "," BE "," LEVELS ", \"metrics_token\": \"s3cret s3cret s3cret\"}"),
+	    "t.json: metrics_token: printable ASCII without spaces (the value is not shown)");
+	CHECK_STR(parse("{" PORT "," BE "," LEVELS ", \"metrics_token\": 12345678901234567}"),
+		  "t.json: metrics_token: a string of 16 to 127 characters");
+}
+
 static void test_resolve(void)
 {
 	CHECK_STR(parse("{\"ports\": [{\"name\": \"pfnosuch0\", \"capacity\": \"1g\"}]," BE
@@ -171,6 +187,7 @@ int main(void)
 {
 	RUN(test_good_config);
 	RUN(test_bad_values);
+	RUN(test_metrics_token);
 	RUN(test_resolve);
 	RUN(test_unreadable_file);
 	RUN(test_port_of);

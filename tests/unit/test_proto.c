@@ -279,6 +279,7 @@ static void test_roundtrip_broker_messages(void)
 	m.status_reply.now = 150;
 	m.status_reply.active = true;
 	m.status_reply.bytes = 123456789012ULL;
+	m.status_reply.packets = 98765432ULL;
 	b = roundtrip(&m, &broker);
 	CHECK(!memcmp(&b->status_reply, &m.status_reply, sizeof(m.status_reply)));
 	free(b);

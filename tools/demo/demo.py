@@ -212,6 +212,7 @@ class Daemons:
                  'pins in %s; broker %s and ledger threads in ctl (%s); metrics %s; config %s'
                  % (pid, describe_setup(self.t, setup), d.pin, d.broker, self.ctl_netns,
                     d.metrics, d.config_path))
+        self.say('dashboard: open http://%s/ while the demo runs' % d.metrics)
 
 
 def keep_daemon_view(d, outdir, when='at the end'):

@@ -19,6 +19,7 @@ import samples
 HERE = os.path.dirname(os.path.abspath(__file__))
 PURCHASE = os.path.join(HERE, 'purchase.sh')
 PLOT = os.path.join(HERE, 'plot.gp')
+SCREENSHOT = os.path.join(HERE, '..', 'browser', 'screenshot.js')
 GOODPUT = 1448 / 1514
 CLIENT_GRACE = 20  # s past the planned end before a client counts as hung
 
@@ -187,11 +188,20 @@ def dump_reservations(exp, ctx, flow_dst):
                           capture_output=True, text=True)
     with open(ctx.path('reservations-%s.txt' % exp.name), 'w') as f:
         f.write('# bpftool map dump pinned %s/reservations, during a paid window of %s\n'
-                '# (expires_at is CLOCK_MONOTONIC ns; now: %d)\n'
-                % (d.pin, exp.name, time.clock_gettime_ns(time.CLOCK_MONOTONIC)))
+                '# (expires_at is CLOCK_BOOTTIME ns; now: %d)\n'
+                % (d.pin, exp.name, time.clock_gettime_ns(time.CLOCK_BOOTTIME)))
         f.write(dump.stdout + dump.stderr)
     with open(ctx.path('payflowctl-list-%s.json' % exp.name), 'w') as f:
         subprocess.run(d.ctl_cmd('list', json_out=True), stdout=f, stderr=ctx.errlog)
+    # The dashboard as an operator sees it now (headless chromium, docs/DASHBOARD.md).
+    try:
+        shot = subprocess.run(['node', SCREENSHOT, 'http://%s/' % d.metrics,
+                               ctx.path('dashboard-%s.png' % exp.name)],
+                              stdout=ctx.errlog, stderr=ctx.errlog, timeout=60).returncode
+    except subprocess.TimeoutExpired:
+        shot = 'timeout'
+    if shot:
+        ctx.say('  dashboard screenshot failed (%s; see errors.log)' % shot)
     ports = [ctx.topo.host_ports[flow_dst]] + (list(ctx.topo.trunk) if exp.setup.trunk else [])
     with open(ctx.payflow_log, 'a') as log:
         for cmd in [d.ctl_cmd('list'), d.ctl_cmd('ports')] + \

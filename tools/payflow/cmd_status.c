@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
-/* payflow status: a reservation's time left, rate and bytes (STATUS). */
+/* payflow status: a reservation's time left, rate, bytes and packets (STATUS). */
 #include <stdio.h>
 #include <string.h>
 #include "userspace/common/addr.h"
@@ -66,6 +66,7 @@ static void print_status(struct cli *c, const struct pf_status_reply *r)
 		json_object_object_add(o, "remaining",
 				       json_object_new_int64((int64_t)remaining(r)));
 		json_object_object_add(o, "bytes", json_object_new_int64((int64_t)r->bytes));
+		json_object_object_add(o, "packets", json_object_new_int64((int64_t)r->packets));
 		print_json(o);
 		return;
 	}
@@ -75,13 +76,16 @@ static void print_status(struct cli *c, const struct pf_status_reply *r)
 	       "start        %s\n"
 	       "end          %s\n"
 	       "time left    %s\n"
-	       "bytes        %s (%llu)\n",
-	       r->reservation_id, a, r->one_way ? "->" : "<->", b, fmt_rate(r->rate_bps, rate, sizeof(rate)),
+	       "bytes        %s (%llu)\n"
+	       "packets      %llu\n",
+	       r->reservation_id, a, r->one_way ? "->" : "<->", b,
+	       fmt_rate(r->rate_bps, rate, sizeof(rate)),
 	       (unsigned long long)r->level, fmt_time(r->start, t1, sizeof(t1)),
 	       fmt_time(r->end, t2, sizeof(t2)),
 	       r->active ? fmt_duration(remaining(r), left, sizeof(left))
 			 : (r->now < r->start ? "not started" : "ended"),
-	       fmt_bytes(r->bytes, bytes, sizeof(bytes)), (unsigned long long)r->bytes);
+	       fmt_bytes(r->bytes, bytes, sizeof(bytes)), (unsigned long long)r->bytes,
+	       (unsigned long long)r->packets);
 }
 
 int cmd_status(struct cli *c, int argc, char **argv)

@@ -40,6 +40,7 @@ static void show(struct cli *c, const struct pf_status_reply *r, uint64_t measur
 		json_object_object_add(o, "remaining", json_object_new_int64((int64_t)left));
 		json_object_object_add(o, "active", json_object_new_boolean(r->active));
 		json_object_object_add(o, "bytes", json_object_new_int64((int64_t)r->bytes));
+		json_object_object_add(o, "packets", json_object_new_int64((int64_t)r->packets));
 		json_object_object_add(o, "rate_bps", json_object_new_int64((int64_t)r->rate_bps));
 		json_object_object_add(o, "measured_bps", json_object_new_int64((int64_t)measured));
 		json_object_object_add(o, "spent",

@@ -59,7 +59,7 @@ static const struct help {
      "COMMANDS\n"
      "    menu     the levels, rates, prices, currency and chain the broker sells\n"
      "    buy      buy a reservation: quote, confirm the price, pay, order\n"
-     "    status   time left, rate and bytes of a reservation\n"
+     "    status   time left, rate, bytes and packets of a reservation\n"
      "    extend   buy more time for an active reservation\n"
      "    resume   finish purchases that were interrupted after paying\n"
      "    watch    live rate, remaining time and spend, each second\n"
@@ -138,11 +138,12 @@ static const struct help {
      "    Asks the broker (STATUS) for the reservation RESERVATION, or the latest one\n"
      "    of the pair FROM <-> PEER, or without either the last one bought here.\n"
      "    Prints the pair, rate, start, end, time left (by the broker's clock) and\n"
-     "    the bytes carried so far.\n"
+     "    the bytes and packets carried so far; after the end, what it carried\n"
+     "    in all.\n"
      "\n"
      "JSON\n"
      "    {reservation_id, ip1, ip2, one_way (ip1 -> ip2 only), level, rate_bps,\n"
-     "     start, end, now, active, remaining, bytes}\n"
+     "     start, end, now, active, remaining, bytes, packets}\n"
      "\n",
      false},
     {"extend",
@@ -206,7 +207,7 @@ static const struct help {
      "\n"
      "JSON\n"
      "    one object per line: {reservation_id, now, end, remaining, active, bytes,\n"
-     "     rate_bps, measured_bps, spent}\n"
+     "     packets, rate_bps, measured_bps, spent}\n"
      "\n",
      false},
     {"keygen",

@@ -20,6 +20,7 @@ const char *pf_ctl_err_name(enum pf_ctl_err e)
 	    [PF_CTL_E_NOT_FOUND] = "not_found",
 	    [PF_CTL_E_NO_CLASS_ID] = "no_class_id",
 	    [PF_CTL_E_INTERNAL] = "internal",
+	    [PF_CTL_E_RELOAD_REFUSED] = "reload_refused",
 	};
 	return (unsigned)e < PF_CTL_E_MAX ? names[e] : "internal";
 }

@@ -22,6 +22,7 @@ enum pf_ctl_err {
 	PF_CTL_E_NOT_FOUND,	   /* no such reservation or hold */
 	PF_CTL_E_NO_CLASS_ID,	   /* all HTB minor ids are taken */
 	PF_CTL_E_INTERNAL,	   /* database or data-plane failure */
+	PF_CTL_E_RELOAD_REFUSED,   /* the config file is bad or changes a fixed key */
 	PF_CTL_E_MAX,
 };
 

@@ -169,6 +169,21 @@ int pf_htb_setup(int ifindex, __u64 capacity_bps, __u64 be_rate_bps)
 	return err;
 }
 
+int pf_htb_rates_set(int ifindex, __u64 capacity_bps, __u64 be_rate_bps)
+{
+	struct nl_sock *sk = route_socket();
+	int err;
+
+	if (!sk)
+		return -EIO;
+	err = class_put(sk, ifindex, PF_HANDLE(PF_HTB_MAJOR, 0), PF_HTB_ROOT_MINOR, capacity_bps);
+	if (!err)
+		err = class_put(sk, ifindex, PF_HANDLE(PF_HTB_MAJOR, PF_HTB_ROOT_MINOR),
+				PF_HTB_BE_MINOR, be_rate_bps);
+	route_socket_put(sk);
+	return err;
+}
+
 int pf_htb_teardown(int ifindex)
 {
 	struct nl_sock *sk = route_socket();

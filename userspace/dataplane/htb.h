@@ -25,6 +25,9 @@ void pf_htb_session_end(void);
 /* Creates the root qdisc and the root and best-effort classes. Fails with
  * -EEXIST if the port already has a root qdisc of its own. */
 int pf_htb_setup(int ifindex, __u64 capacity_bps, __u64 be_rate_bps);
+/* Changes the root and best-effort classes' rates in place: the reservation
+ * classes below them, and the traffic in them, stay. */
+int pf_htb_rates_set(int ifindex, __u64 capacity_bps, __u64 be_rate_bps);
 /* Deletes the root qdisc (and with it every class). */
 int pf_htb_teardown(int ifindex);
 /* Creates the class 1:minor or changes its rate in place. */

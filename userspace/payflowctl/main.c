@@ -46,6 +46,13 @@ static const char usage[] =
     "        that cannot be valid, with the seconds left and their strikes.\n"
     "    unblock ADDRESS | unblock CLIENT_KEY\n"
     "        Lift such a block now. A block never touches a paid reservation.\n"
+    "    reload\n"
+    "        payflowd re-reads its config file and applies what can change live:\n"
+    "        prices, level names, levels added, port capacities and hosts, best\n"
+    "        effort, hold_ttl, metrics_token, the broker's limits and terms. A lower\n"
+    "        capacity ends no reservation; it refuses new ones until there is room.\n"
+    "        Any other change is refused, naming the key, and payflowd keeps its\n"
+    "        old config (the same as SIGHUP, which only logs).\n"
     "\n"
     "COMMANDS (straight on the data plane, no payflowd needed)\n"
     "    attach IFNAME... [--mode shape|police] [--capacity RATE] [--be-rate RATE]\n"
@@ -108,7 +115,7 @@ static const struct {
     {"hold", cmd_hold},	    {"release", cmd_release},	{"revoke", cmd_revoke},
     {"list", cmd_list},	    {"show", cmd_show},		{"stats", cmd_stats},
     {"ports", cmd_ports},   {"topology", cmd_topology}, {"path", cmd_path},
-    {"blocks", cmd_blocks}, {"unblock", cmd_unblock},
+    {"blocks", cmd_blocks}, {"unblock", cmd_unblock},	{"reload", cmd_reload},
 };
 
 int main(int argc, char **argv)

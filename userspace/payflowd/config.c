@@ -276,6 +276,23 @@ static int parse_metrics(const struct cx *x, struct json_object *v)
 	return 0;
 }
 
+/* Printable, no spaces, 16..127 characters; messages never quote it (it is a secret). */
+static int parse_token(const struct cx *x, struct json_object *v, char *out, size_t len)
+{
+	_Static_assert(sizeof(((struct pf_conf *)0)->metrics_token) == 128, "the message says 127");
+	const char *s = json_object_get_string(v);
+	size_t n = json_object_is_type(v, json_type_string) ? strlen(s) : 0;
+
+	if (n < 16 || n >= len)
+		return bad(x, "metrics_token", "%s", "a string of 16 to 127 characters");
+	for (size_t i = 0; i < n; i++)
+		if (s[i] <= ' ' || s[i] > '~')
+			return bad(x, "metrics_token", "%s",
+				   "printable ASCII without spaces (the value is not shown)");
+	memcpy(out, s, n + 1);
+	return 0;
+}
+
 static int parse_enum(const struct cx *x, const char *key, struct json_object *v, const char *a,
 		      const char *b, bool *is_b)
 {
@@ -347,6 +364,9 @@ static int parse_scalars(const struct cx *x, struct json_object *root)
 	    get_string(x, "socket", v, c->socket_path, sizeof(c->socket_path)))
 		return -EINVAL;
 	if (json_object_object_get_ex(root, "metrics", &v) && parse_metrics(x, v))
+		return -EINVAL;
+	if (json_object_object_get_ex(root, "metrics_token", &v) &&
+	    parse_token(x, v, c->metrics_token, sizeof(c->metrics_token)))
 		return -EINVAL;
 	return 0;
 }
@@ -426,11 +446,12 @@ static void set_defaults(struct pf_conf *c)
 
 static int parse_root(const struct cx *x, struct json_object *root)
 {
-	static const char *const known[] = {"ports",  "bridges", "best_effort", "levels",
-					    "mode",   "xdp",	 "state_dir",	"pin_root",
-					    "socket", "metrics", "hold_ttl",	"unknown_endpoint",
-					    "sync",   "broker",	 "ledger",	"max_reservations",
-					    NULL};
+	static const char *const known[] = {
+	    "ports",	     "bridges", "best_effort", "levels",
+	    "mode",	     "xdp",	"state_dir",   "pin_root",
+	    "socket",	     "metrics", "hold_ttl",    "unknown_endpoint",
+	    "sync",	     "broker",	"ledger",      "max_reservations",
+	    "metrics_token", NULL};
 	struct json_object *v;
 
 	if (!json_object_is_type(root, json_type_object))

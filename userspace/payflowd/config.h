@@ -23,7 +23,7 @@ struct json_object;
 #define PF_CONF_NAME_MAX   32
 
 #define PF_CONF_DEFAULT_STATE_DIR "/var/lib/payflow"
-#define PF_CONF_DEFAULT_SOCKET	  "/run/payflowd.sock"
+#define PF_CONF_DEFAULT_SOCKET	  "/run/payflow/payflowd.sock"
 #define PF_CONF_DEFAULT_HOLD_TTL  30
 
 /* An address prefix in the 16-byte key space (IPv4 /n is stored as /96+n). */
@@ -127,6 +127,7 @@ struct pf_conf {
 	char socket_path[108]; /* sun_path */
 	char metrics_host[64]; /* "" when metrics are off */
 	__u16 metrics_port;
+	char metrics_token[128]; /* "" = no bearer token asked on the metrics listener */
 	struct pf_conf_broker broker;
 	struct pf_conf_ledger ledger;
 	struct pf_topo topo; /* built by pf_conf_resolve() */

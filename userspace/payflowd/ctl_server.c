@@ -16,6 +16,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 #include "userspace/payflowd/payflowd.h"
+#include "userspace/payflowd/events.h"
 #include "userspace/dataplane/resv.h"
 #include "userspace/common/error.h"
 #include "userspace/common/linesrv.h"
@@ -50,10 +51,11 @@ static const struct {
 	const char *name;
 	op_fn fn;
 } ops[] = {
-    {"ping", op_ping},	    {"hold", pfd_hold},	    {"release", pfd_release},
-    {"revoke", pfd_revoke}, {"list", pfd_list},	    {"show", pfd_show},
-    {"stats", pfd_stats},   {"ports", pfd_ports},   {"topology", pfd_topology},
-    {"path", pfd_path},	    {"blocks", pfd_blocks}, {"unblock", pfd_unblock},
+    {"ping", op_ping},	       {"hold", pfd_hold},     {"release", pfd_release},
+    {"revoke", pfd_revoke},    {"list", pfd_list},     {"show", pfd_show},
+    {"stats", pfd_stats},      {"ports", pfd_ports},   {"topology", pfd_topology},
+    {"path", pfd_path},	       {"blocks", pfd_blocks}, {"unblock", pfd_unblock},
+    {"reload", pfd_reload_op},
 };
 
 static struct json_object *dispatch(struct pfd *d, const char *line, __u64 t_received)
@@ -75,6 +77,7 @@ static struct json_object *dispatch(struct pfd *d, const char *line, __u64 t_rec
 	name = json_object_get_string(op);
 	if (!strcmp(name, "grant")) {
 		err = pfd_grant(d, req, t_received, &result);
+		pfd_event_ctl_grant(d, req, err, result);
 	} else {
 		size_t i;
 
@@ -84,7 +87,7 @@ static struct json_object *dispatch(struct pfd *d, const char *line, __u64 t_rec
 		if (i == sizeof(ops) / sizeof(ops[0])) {
 			pf_fail(-EINVAL,
 				"unknown op '%s' (grant, hold, release, revoke, list, show, stats, "
-				"ports, topology, path, ping)",
+				"ports, topology, path, blocks, unblock, reload, ping)",
 				name);
 			err = pf_ctl_error_reply(PF_CTL_E_UNKNOWN_OP, pf_last_error());
 		} else {
@@ -110,6 +113,23 @@ static void on_oversize(void *ctx, struct pf_ls_conn *c)
 	queue_reply(c, pf_ctl_error_reply(PF_CTL_E_TOO_LARGE, msg));
 }
 
+/* The socket's directory (/run/payflow by default): systemd makes it
+ * (RuntimeDirectory=), a start by hand gets it made here. */
+static int make_parent(const char *path)
+{
+	char dir[108];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return 0;
+	*slash = 0;
+	if (mkdir(dir, 0755) && errno != EEXIST)
+		return pf_fail(-errno, "cannot create %s for the socket: %s", dir, strerror(errno));
+	return 0;
+}
+
 int pfd_ctl_listen(struct pfd *d)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
@@ -132,6 +152,9 @@ int pfd_ctl_listen(struct pfd *d)
 	if (unlink(path) && errno != ENOENT)
 		return pf_fail(-errno, "cannot remove the stale socket %s: %s", path,
 			       strerror(errno));
+	fd = make_parent(path);
+	if (fd)
+		return fd;
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)

@@ -37,10 +37,13 @@ static void snap_free(struct pfd_flowsnap *s)
 static struct pfd_flowsnap *take(int resv_fd, int stats_fd)
 {
 	struct pfd_flowsnap *s = calloc(1, sizeof(*s));
+	struct timespec now;
 
 	if (!s)
 		return NULL;
 	s->refs = 1;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	s->at_ns = (__u64)now.tv_sec * 1000000000ULL + (__u64)now.tv_nsec;
 	if (pf_stats_dump(resv_fd, stats_fd, &s->e, &s->n)) {
 		s->e = NULL;
 		s->n = 0;

@@ -17,6 +17,7 @@ struct pfd_flowstats;
 struct pfd_flowsnap {
 	int refs; /* under the owner's lock */
 	size_t n;
+	__u64 at_ns;		 /* when it was read, CLOCK_MONOTONIC */
 	struct pf_flow_stats *e; /* sorted by bytes, descending */
 };
 

@@ -14,6 +14,7 @@
 #include "userspace/common/addr.h"
 #include "userspace/payflowd/grant_rules.h"
 #include "userspace/payflowd/path.h"
+#include "userspace/payflowd/traffic.h"
 #include "userspace/dataplane/resv.h"
 #include "userspace/common/units.h"
 #include "userspace/common/error.h"
@@ -564,11 +565,17 @@ int pfd_extend_paid(struct pfd *d, struct pfd_resv *r, __u64 seconds, __u64 t_re
 static int end_resv(struct pfd *d, struct pfd_resv *r, enum pf_resv_state state)
 {
 	int err = pfd_txn(d) ?: pf_store_set_state(d->store, r->id, state);
+	struct pf_stats st;
 
 	if (err)
 		return err;
+	/* Its counters go with its map entry: keep them for STATUS after the end. */
+	if (r->state == PF_RS_ACTIVE && !pf_resv_stats_read(&d->dp.maps, &r->key, &st) &&
+	    (err = pf_traffic_put(d->store, r->id, &st)))
+		return err;
 	if (r->state == PF_RS_ACTIVE && pf_resv_remove(&d->dp.maps, &r->key))
-		pfd_log("reservation %llu: %s", (unsigned long long)r->id, pf_last_error());
+		pfd_logl(PFD_LOG_ERR, "reservation %llu: %s", (unsigned long long)r->id,
+			 pf_last_error());
 	pf_adm_release(&d->adm, r->ports, r->rate_bps);
 	pfd_table_del(&d->table, r);
 	free(r);
@@ -632,7 +639,8 @@ void pfd_hold_drop(struct pfd *d, __u64 hold_id)
 	struct pfd_resv *h = pfd_table_by_id(&d->table, hold_id);
 
 	if (h && h->state == PF_RS_HOLD && end_resv(d, h, PF_RS_EXPIRED))
-		pfd_log("cannot drop hold %llu: %s", (unsigned long long)hold_id, pf_last_error());
+		pfd_logl(PFD_LOG_ERR, "cannot drop hold %llu: %s", (unsigned long long)hold_id,
+			 pf_last_error());
 }
 
 int pfd_hold_extend(struct pfd *d, __u64 hold_id, __u32 ttl_s)
@@ -679,8 +687,8 @@ void pfd_reap(struct pfd *d)
 			continue; /* extended or already gone */
 		hold = r->state == PF_RS_HOLD;
 		if (end_resv(d, r, PF_RS_EXPIRED)) {
-			pfd_log("cannot expire reservation %llu: %s", (unsigned long long)it.id,
-				pf_last_error());
+			pfd_logl(PFD_LOG_ERR, "cannot expire reservation %llu: %s",
+				 (unsigned long long)it.id, pf_last_error());
 			pfd_table_schedule(&d->table, r); /* retry on the next tick */
 			break;
 		}

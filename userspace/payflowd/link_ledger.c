@@ -7,6 +7,11 @@ void pf_ll_init(struct pf_ll *l, int n_links, const __u64 *capacity_bps, __u64 f
 {
 	memset(l, 0, sizeof(*l));
 	l->n_links = n_links < PF_LL_MAX_LINKS ? n_links : PF_LL_MAX_LINKS;
+	pf_ll_set_capacity(l, capacity_bps, floor_bps);
+}
+
+void pf_ll_set_capacity(struct pf_ll *l, const __u64 *capacity_bps, __u64 floor_bps)
+{
 	for (int i = 0; i < l->n_links; i++)
 		l->reservable_bps[i] =
 		    capacity_bps[i] > floor_bps ? capacity_bps[i] - floor_bps : 0;

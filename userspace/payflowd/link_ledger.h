@@ -27,6 +27,9 @@ void pf_ll_init(struct pf_ll *l, int n_links, const __u64 *capacity_bps, __u64 f
  * first link without room. */
 int pf_ll_reserve(struct pf_ll *l, pf_linkset set, __u64 bps, int *full);
 void pf_ll_release(struct pf_ll *l, pf_linkset set, __u64 bps);
+/* New capacities (a reload): what is reserved stays, even above the new
+ * reservable rate (free then reads 0 until enough ends). */
+void pf_ll_set_capacity(struct pf_ll *l, const __u64 *capacity_bps, __u64 floor_bps);
 __u64 pf_ll_free(const struct pf_ll *l, int link);
 /* Adds bps unchecked: rebuilding from the store keeps what was granted even
  * when a capacity was lowered meanwhile (free then reads 0). */

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
 /*
  * The event loop: epoll over the control socket and its clients, a timerfd
- * armed for the next expiry, a signalfd for SIGTERM/SIGINT, and the metrics
+ * armed for the next expiry, a signalfd for SIGTERM/SIGINT (stop) and SIGHUP
+ * (reload), and the metrics
  * server's epoll fd. Nothing polls: epoll_wait sleeps until one of them is
  * ready. Every wake-up is one batch: its changes commit together (group
  * commit), then the replies go out.
@@ -34,6 +35,7 @@ int pfd_loop_init(struct pfd *d)
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	d->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -52,6 +54,12 @@ static bool signalled(struct pfd *d)
 		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
 			pfd_log("signal %d: stopping; enforcement stays in place", si.ssi_signo);
 			return true;
+		}
+		if (si.ssi_signo == SIGHUP) {
+			char changed[1024];
+
+			if (pfd_reload(d, changed, sizeof(changed)))
+				pfd_logl(PFD_LOG_WARN, "SIGHUP: %s", pf_last_error());
 		}
 	}
 	return false;
@@ -72,7 +80,7 @@ static bool end_batch(struct pfd *d)
 	if (d->in_txn) {
 		d->in_txn = false;
 		if (pf_store_commit(d->store)) {
-			pfd_log("%s; rolling back and reconciling", pf_last_error());
+			pfd_logl(PFD_LOG_ERR, "%s; rolling back and reconciling", pf_last_error());
 			pf_store_rollback(d->store);
 			committed = false;
 		}
@@ -80,7 +88,7 @@ static bool end_batch(struct pfd *d)
 	pfd_ctl_flush(d, committed);
 	pfd_broker_flush(d, committed);
 	if (!committed && pfd_reconcile(d))
-		pfd_log("reconcile failed: %s", pf_last_error());
+		pfd_logl(PFD_LOG_ERR, "reconcile failed: %s", pf_last_error());
 	pfd_arm_timer(d);
 	return committed;
 }
@@ -106,7 +114,7 @@ int pfd_loop_run(struct pfd *d)
 				break;
 			case PFD_SRC_TIMER:
 				if (read(d->timerfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
-					pfd_log("timerfd: %s", strerror(errno));
+					pfd_logl(PFD_LOG_ERR, "timerfd: %s", strerror(errno));
 				pfd_reap(d);
 				break;
 			case PFD_SRC_SIGNAL:

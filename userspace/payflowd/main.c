@@ -11,21 +11,52 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "userspace/payflowd/payflowd.h"
+#include "userspace/payflowd/events.h"
 #include "userspace/dataplane/htb.h"
 #include "userspace/common/error.h"
 
 static const char usage[] =
-    "usage: payflowd --config FILE [--check | --detach]\n"
+    "NAME\n"
+    "    payflowd - the PayFlow controller daemon: admission, reservations, enforcement\n"
     "\n"
-    "  -c, --config FILE  the JSON configuration (docs/CONFIG.md)\n"
-    "      --check        validate the config (and its interfaces) and exit\n"
-    "      --detach       tear down enforcement: programs, qdiscs, classes and\n"
-    "                     pinned maps; the database is kept, so a later start\n"
-    "                     reinstalls reservations that have not ended\n"
-    "  -h, --help         this text\n"
+    "SYNOPSIS\n"
+    "    payflowd --config FILE [--check | --detach]\n"
     "\n"
-    "SIGTERM stops the daemon and leaves enforcement in place (maps pinned,\n"
-    "programs attached); a restart reconciles and carries on.\n";
+    "DESCRIPTION\n"
+    "    Attaches the configured ports (tc/XDP programs, HTB), keeps reservations\n"
+    "    in SQLite, admits them on every egress port of each pair's path, reaps\n"
+    "    them at their end, serves payflowctl on a unix socket, sells reservations\n"
+    "    through its broker, and serves Prometheus metrics and a live dashboard\n"
+    "    over HTTP. Under systemd it reports readiness (sd_notify) once it serves.\n"
+    "\n"
+    "OPTIONS\n"
+    "    -c, --config FILE  the JSON configuration (payflowd.json(5), docs/CONFIG.md)\n"
+    "        --check        validate the config (and its interfaces) and exit\n"
+    "        --detach       tear down enforcement: programs, qdiscs, classes and\n"
+    "                       pinned maps; the database is kept, so a later start\n"
+    "                       reinstalls reservations that have not ended\n"
+    "    -h, --help         this text\n"
+    "\n"
+    "SIGNALS\n"
+    "    SIGTERM stops the daemon and leaves enforcement in place (maps pinned,\n"
+    "    programs attached); a restart reconciles and carries on, and brings the\n"
+    "    ports' HTB rates to the config in place.\n"
+    "    SIGHUP (or payflowctl reload) re-reads the config and applies what can\n"
+    "    change live (prices, levels added, capacities, hosts, best effort,\n"
+    "    limits); it refuses any other change, naming the key, and keeps the old\n"
+    "    config.\n"
+    "\n"
+    "FILES\n"
+    "    STATE_DIR/payflow.db     reservations, payments, orders (default\n"
+    "                             " PF_CONF_DEFAULT_STATE_DIR ")\n"
+    "    " PF_CONF_DEFAULT_SOCKET "       the control socket (config \"socket\")\n"
+    "\n"
+    "EXIT STATUS\n"
+    "    0 stopped by a signal or --check/--detach done; 1 failure (the message\n"
+    "    says why); 2 usage error.\n"
+    "\n"
+    "SEE ALSO\n"
+    "    payflowctl(8), payflow(1), payflowd.json(5)\n";
 
 /* One daemon per state directory. */
 static int lock_state(struct pfd *d)
@@ -77,6 +108,7 @@ static int start(struct pfd *d)
 
 static void stop(struct pfd *d)
 {
+	pfd_notify_stopping();
 	pfd_broker_stop(d);
 	pfd_metrics_stop(d);
 	pfd_ctl_close(d);
@@ -85,6 +117,7 @@ static void stop(struct pfd *d)
 	pf_dp_close(&d->dp); /* programs stay attached, maps stay pinned */
 	pf_htb_session_end();
 	pfd_table_free(&d->table);
+	pfd_events_free(d);
 	if (d->lockfd >= 0)
 		close(d->lockfd);
 }
@@ -130,6 +163,7 @@ int main(int argc, char **argv)
 	if (!d)
 		return 1;
 	d->epfd = d->timerfd = d->sigfd = d->listenfd = d->lockfd = -1;
+	snprintf(d->config_path, sizeof(d->config_path), "%s", config);
 	if (pf_conf_load(config, &d->conf)) {
 		fprintf(stderr, "payflowd: %s\n", pf_last_error());
 		free(d);
@@ -152,8 +186,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "payflowd: %s\n", pf_last_error());
 	else
 		pfd_log("ready: %d ports, socket %s", d->conf.n_ports, d->conf.socket_path);
+	if (!err)
+		pfd_notify_ready(d);
 	if (!err && pfd_loop_run(d)) {
-		pfd_log("%s", pf_last_error());
+		pfd_logl(PFD_LOG_ERR, "%s", pf_last_error());
 		err = -1;
 	}
 	stop(d);

@@ -20,6 +20,7 @@
 #include "userspace/common/error.h"
 #include "broker/sales/broker_glue.h"
 #include "userspace/payflowd/flowstats.h"
+#include "userspace/payflowd/flowrate.h"
 
 #define PFD_TOP_FLOWS	   100
 #define PFD_FLOW_PERIOD_MS 1000 /* age limit of the per-flow figures */
@@ -92,16 +93,19 @@ static void top_fill_idle(struct pfd_resv *r, void *arg)
 	top_add(t, r, &zero);
 }
 
-static void top_build(struct pfd *d, struct top *t)
+struct pfd_flowsnap *pfd_flows_get(struct pfd *d)
 {
-	struct pfd_flowsnap *s;
-
 	/* Started at the first scrape: the maps exist only once ports are attached. */
 	if (!d->flows && d->dp.skel &&
 	    pfd_flowstats_start(&d->flows, d->dp.maps.reservations, d->dp.maps.resv_stats,
 				PFD_FLOW_PERIOD_MS))
-		pfd_log("metrics: %s", pf_last_error());
-	s = d->flows ? pfd_flowstats_get(d->flows) : NULL;
+		pfd_logl(PFD_LOG_WARN, "metrics: %s", pf_last_error());
+	return d->flows ? pfd_flowstats_get(d->flows) : NULL;
+}
+
+static void top_build(struct pfd *d, struct top *t)
+{
+	struct pfd_flowsnap *s = pfd_flows_get(d);
 
 	memset(t, 0, sizeof(*t));
 	if (s) {
@@ -249,6 +253,21 @@ char *pfd_metrics_text(struct pfd *d)
 	return t.data;
 }
 
+/* A short text answer; hdr (with its value) is added when not NULL. */
+static enum MHD_Result refuse(struct MHD_Connection *conn, unsigned status, const char *msg,
+			      const char *hdr, const char *val)
+{
+	struct MHD_Response *resp =
+	    MHD_create_response_from_buffer(strlen(msg), (void *)msg, MHD_RESPMEM_PERSISTENT);
+	enum MHD_Result ret;
+
+	if (hdr)
+		MHD_add_response_header(resp, hdr, val);
+	ret = MHD_queue_response(conn, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
 static enum MHD_Result serve(void *cls, struct MHD_Connection *conn, const char *url,
 			     const char *method, const char *version, const char *upload,
 			     size_t *upload_len, void **con_cls)
@@ -261,15 +280,14 @@ static enum MHD_Result serve(void *cls, struct MHD_Connection *conn, const char 
 	(void)upload;
 	(void)upload_len;
 	(void)con_cls;
-	if (strcmp(method, "GET") || strcmp(url, "/metrics")) {
-		static const char nf[] = "not found: GET /metrics\n";
-
-		resp = MHD_create_response_from_buffer(sizeof(nf) - 1, (void *)nf,
-						       MHD_RESPMEM_PERSISTENT);
-		ret = MHD_queue_response(conn, MHD_HTTP_NOT_FOUND, resp);
-		MHD_destroy_response(resp);
-		return ret;
-	}
+	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
+		return refuse(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "read-only: GET only\n", "Allow",
+			      "GET, HEAD");
+	if (strcmp(url, "/metrics"))
+		return (enum MHD_Result)pfd_http_serve(cls, conn, url);
+	if (!pfd_http_authorized(cls, conn))
+		return refuse(conn, MHD_HTTP_UNAUTHORIZED, "a bearer token is required\n",
+			      "WWW-Authenticate", "Bearer realm=\"payflowd\"");
 	body = pfd_metrics_text(cls);
 	if (!body)
 		return MHD_NO;
@@ -310,6 +328,7 @@ int pfd_metrics_start(struct pfd *d)
 	info = MHD_get_daemon_info(d->mhd, MHD_DAEMON_INFO_EPOLL_FD);
 	if (!info || epoll_ctl(d->epfd, EPOLL_CTL_ADD, info->epoll_fd, &ev))
 		return pf_fail(-EIO, "metrics: cannot watch the HTTP server");
+	pfd_http_exposure_check(d);
 	return 0;
 }
 
@@ -335,4 +354,6 @@ void pfd_metrics_stop(struct pfd *d)
 	d->mhd = NULL;
 	pfd_flowstats_stop(d->flows);
 	d->flows = NULL;
+	pfd_flowrate_free(d->rates);
+	d->rates = NULL;
 }

@@ -7,6 +7,8 @@
 #ifndef PFD_H
 #define PFD_H
 
+#include <limits.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <linux/types.h>
 #include <json-c/json.h>
@@ -73,6 +75,7 @@ struct pfd_counters {
 
 struct pfd {
 	struct pf_conf conf;
+	char config_path[PATH_MAX]; /* re-read by a reload */
 	struct pf_dp dp;
 	struct pf_store *store;
 	struct pf_adm adm;
@@ -85,12 +88,19 @@ struct pfd {
 	struct MHD_Daemon *mhd;
 	struct pfd_flowstats *flows; /* per-flow counters for the metrics, read off the loop */
 	double last_reconcile_s;
-	__u64 timer_at;		   /* when the timerfd fires (CLOCK_BOOTTIME ns), 0 = disarmed */
-	struct pfd_broker *broker; /* NULL without a "broker" config section */
+	__u64 timer_at;		    /* when the timerfd fires (CLOCK_BOOTTIME ns), 0 = disarmed */
+	struct pfd_broker *broker;  /* NULL without a "broker" config section */
+	struct pfd_events *events;  /* recent order outcomes (events.h) */
+	struct pfd_flowrate *rates; /* per-flow live rates for /api/state (flowrate.h) */
 };
 
-/* log.c */
+/* log.c: every line has a level; pfd_log() is PFD_LOG_INFO. */
+enum pfd_log_level { PFD_LOG_ERR, PFD_LOG_WARN, PFD_LOG_INFO, PFD_LOG_DEBUG };
 void pfd_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void pfd_logl(enum pfd_log_level lv, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* libbpf's messages as log lines: warnings, and the rest with PF_DEBUG set. */
+enum libbpf_print_level;
+int pfd_libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap);
 
 /* table.c */
 int pfd_table_init(struct pfd_table *t, size_t n_buckets);
@@ -156,6 +166,8 @@ struct json_object *pfd_ports(struct pfd *d, struct json_object *req, struct jso
 struct json_object *pfd_topology(struct pfd *d, struct json_object *req,
 				 struct json_object **result);
 struct json_object *pfd_path(struct pfd *d, struct json_object *req, struct json_object **result);
+/* Config port i as a directed link: where it leads, capacity, reserved, free. */
+struct json_object *pfd_port_json(const struct pfd *d, int i);
 /* Reads the pair from "a"/"b", or the id from "id"; error reply or NULL. */
 struct json_object *pfd_req_pair(struct json_object *req, struct pf_key *key);
 bool pfd_latency(const struct pfd *d, double pct, double *us);
@@ -182,6 +194,19 @@ void pfd_metrics_run(struct pfd *d);
 int pfd_metrics_timeout_ms(struct pfd *d);
 void pfd_metrics_stop(struct pfd *d);
 char *pfd_metrics_text(struct pfd *d);
+/* The latest per-flow counters (starts their reader once the maps exist), or
+ * NULL; give it back with pfd_flowstats_put(d->flows, s). */
+struct pfd_flowsnap *pfd_flows_get(struct pfd *d);
+
+/* http_api.c: the dashboard and /api/state on the metrics listener (docs/DASHBOARD.md) */
+struct MHD_Connection;
+/* Whether the request carries the configured bearer token (true when none is set). */
+bool pfd_http_authorized(const struct pfd *d, struct MHD_Connection *conn);
+/* Answers every GET but /metrics: the page's assets, /api/state, or 404. */
+int pfd_http_serve(struct pfd *d, struct MHD_Connection *conn, const char *url);
+struct json_object *pfd_api_state(struct pfd *d);
+/* Warns when the listener is off loopback and asks no token. */
+void pfd_http_exposure_check(const struct pfd *d);
 
 /* broker_glue.c: the REQUEST channel server inside the daemon */
 int pfd_broker_start(struct pfd *d);
@@ -189,10 +214,26 @@ void pfd_broker_stop(struct pfd *d);
 void pfd_broker_event(struct pfd *d, void *tag, __u32 events);
 void pfd_broker_ledger(struct pfd *d);
 void pfd_broker_flush(struct pfd *d, bool committed);
+/* The MENU and per-client limits from next (a reload); nothing changes on error. */
+int pfd_broker_reload(struct pfd *d, const struct pf_conf *next);
 /* broker_blocks.c: payflowctl blocks / unblock */
 struct json_object *pfd_blocks(struct pfd *d, struct json_object *req, struct json_object **result);
 struct json_object *pfd_unblock(struct pfd *d, struct json_object *req,
 				struct json_object **result);
+
+/* reload.c: SIGHUP and the "reload" request (docs/CONFIG.md, "Reload") */
+/* Brings port i's HTB root and best-effort classes to the configured rates, in place. */
+int pfd_port_rates_sync(struct pfd *d, int i);
+/* Re-reads the config file and applies what may change live; on any error
+ * nothing changed and the message names the key. */
+int pfd_reload(struct pfd *d, char *changed, size_t len);
+struct json_object *pfd_reload_op(struct pfd *d, struct json_object *req,
+				  struct json_object **result);
+
+/* notify.c: readiness for systemd (no-ops without NOTIFY_SOCKET) */
+void pfd_notify_ready(const struct pfd *d);
+void pfd_notify_reloading(void);
+void pfd_notify_stopping(void);
 
 /* loop.c */
 int pfd_loop_init(struct pfd *d);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include "userspace/payflowd/payflowd.h"
 #include "userspace/common/addr.h"
 #include "userspace/control/ctl_proto.h"
@@ -65,6 +66,7 @@ int pfd_attach_ports(struct pfd *d)
 	err = pf_dp_load(&d->dp, d->conf.pin_root, d->conf.max_reservations);
 	if (err)
 		return err;
+	libbpf_set_print(pfd_libbpf_log); /* pf_dp_load set the plain one */
 	pf_attach_opts_default(&o);
 	o.mode = d->conf.mode;
 	o.xdp = d->conf.xdp;
@@ -73,7 +75,11 @@ int pfd_attach_ports(struct pfd *d)
 		const struct pf_conf_port *p = &d->conf.ports[done];
 
 		err = pfd_src_guard_sync(d, p);
-		if (err || attached(&d->dp.maps, p->ifindex))
+		if (!err && attached(&d->dp.maps, p->ifindex)) {
+			err = pfd_port_rates_sync(d, done); /* the config's rates, in place */
+			continue;
+		}
+		if (err)
 			continue;
 		o.capacity_bps = p->capacity_bps;
 		o.src_guard = p->n_hosts > 0;
@@ -99,7 +105,7 @@ int pfd_attach_ports(struct pfd *d)
 	for (int i = 0; i < stale->n; i++) {
 		pfd_log("detaching %s: attached but no longer in the config", stale->names[i]);
 		if (pf_port_detach(&d->dp.maps, stale->names[i]))
-			pfd_log("%s", pf_last_error());
+			pfd_logl(PFD_LOG_ERR, "%s", pf_last_error());
 	}
 	free(stale);
 	return 0;
@@ -139,8 +145,8 @@ static int load_row(const struct pf_store_resv *s, void *arg)
 		ports = ports_from_text(&d->conf, s->ports);
 	if (s->state == PF_RS_ACTIVE &&
 	    (s->minor < PF_HTB_MIN_MINOR || pfd_minor_used(&d->table, s->minor))) {
-		pfd_log("reservation %llu has a bad HTB minor %u; skipped",
-			(unsigned long long)s->id, s->minor);
+		pfd_logl(PFD_LOG_WARN, "reservation %llu has a bad HTB minor %u; skipped",
+			 (unsigned long long)s->id, s->minor);
 		return 0;
 	}
 	r = calloc(1, sizeof(*r));
@@ -215,7 +221,7 @@ static void want_class(struct pfd_resv *r, void *ctx)
 		return;
 	if (c->rate[r->minor] != r->rate_bps / 8) {
 		if (pf_htb_class_set(ifindex, r->minor, r->rate_bps))
-			pfd_log("%s", pf_last_error());
+			pfd_logl(PFD_LOG_ERR, "%s", pf_last_error());
 		else if (c->rate[r->minor])
 			c->changed++;
 		else
@@ -241,7 +247,7 @@ static void sync_classes_del(struct pfd *d, struct class_sync *c)
 	for (__u32 m = PF_HTB_MIN_MINOR; m <= PF_HTB_MAX_MINOR; m++)
 		if (c->rate[m]) {
 			if (pf_htb_class_del(d->conf.ports[c->port].ifindex, m))
-				pfd_log("%s", pf_last_error());
+				pfd_logl(PFD_LOG_ERR, "%s", pf_last_error());
 			else
 				c->removed++;
 		}
@@ -293,7 +299,7 @@ static void write_entry(struct pfd_resv *r, void *arg)
 		}
 	}
 	if (pf_resv_write(&m->d->dp.maps, &r->key, &want))
-		pfd_log("%s", pf_last_error());
+		pfd_logl(PFD_LOG_ERR, "%s", pf_last_error());
 	else
 		m->written++;
 }
@@ -327,10 +333,10 @@ int pfd_reconcile(struct pfd *d)
 	}
 	if (!err)
 		err = sync_maps(d, &ms);
-	for (size_t i = 0; !err && i < ms.n_stale; i++) {
+	/* A stale entry's stats slot needs no freeing: the slot set is rebuilt
+	 * from the map at the first grant after the start (slots.c). */
+	for (size_t i = 0; !err && i < ms.n_stale; i++)
 		bpf_map_delete_elem(d->dp.maps.reservations, &ms.stale[i]);
-		bpf_map_delete_elem(d->dp.maps.resv_stats, &ms.stale[i]);
-	}
 	for (int i = 0; i < d->conf.n_ports; i++) {
 		if (!err)
 			sync_classes_del(d, &cs[i]);

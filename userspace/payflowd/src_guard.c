@@ -25,9 +25,10 @@ static int check_attached(struct pfd *d, const struct pf_conf_port *p)
 			       "every packet: run payflowd --detach first",
 			       p->ifname);
 	if (!(port.flags & PF_PORT_SRC_GUARD) && p->n_hosts)
-		pfd_log("%s was attached without hosts and has no source guard: detach "
-			"(payflowd --detach) to guard it",
-			p->ifname);
+		pfd_logl(PFD_LOG_WARN,
+			 "%s was attached without hosts and has no source guard: detach "
+			 "(payflowd --detach) to guard it",
+			 p->ifname);
 	return 0;
 }
 

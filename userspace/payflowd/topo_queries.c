@@ -25,7 +25,7 @@ static struct json_object *hosts_json(const struct pf_conf_port *p)
 }
 
 /* One port as a directed link: where its egress leads, its capacity and what is free. */
-static struct json_object *port_json(const struct pfd *d, int i)
+struct json_object *pfd_port_json(const struct pfd *d, int i)
 {
 	const struct pf_conf_port *p = &d->conf.ports[i];
 	const char *bridge = pf_topo_bridge_of(&d->conf, i);
@@ -60,7 +60,7 @@ struct json_object *pfd_topology(struct pfd *d, struct json_object *req,
 	for (int b = 0; b < d->conf.n_bridges; b++)
 		json_object_array_add(bridges, json_object_new_string(d->conf.bridges[b].ifname));
 	for (int i = 0; i < d->conf.n_ports; i++)
-		json_object_array_add(ports, port_json(d, i));
+		json_object_array_add(ports, pfd_port_json(d, i));
 	for (int l = 0; l < d->conf.topo.n_links; l++) {
 		const int *p = d->conf.topo.links[l].port;
 		struct json_object *o = json_object_new_array();
@@ -81,7 +81,7 @@ static struct json_object *hops_json(const struct pfd *d, const struct pf_path *
 	struct json_object *arr = json_object_new_array();
 
 	for (int i = 0; i < p->n[dir]; i++)
-		json_object_array_add(arr, port_json(d, p->hop[dir][i]));
+		json_object_array_add(arr, pfd_port_json(d, p->hop[dir][i]));
 	return arr;
 }
 
