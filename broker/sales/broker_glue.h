@@ -25,6 +25,10 @@ struct pfd_broker {
 void pfd_broker_reply(struct pfd *d, struct pf_srv_conn *c, bool deferred, const struct pf_msg *m);
 void pfd_broker_fail(struct pfd *d, struct pf_srv_conn *c, bool deferred,
 		     const struct pf_err_msg *e);
+/* A deferred PENDING: tx has confirmations of the configured number (quote_id
+ * "" for a DEPOSIT). */
+void pfd_broker_pending(struct pfd *d, struct pf_srv_conn *c, const char *quote_id, const char *tx,
+			uint64_t confirmations);
 /* pair_not_owned, naming the peer and the pair. */
 void pfd_broker_not_owned(struct pfd *d, struct pf_srv_conn *c, bool deferred, const pf_ip_t ip1,
 			  const pf_ip_t ip2);
@@ -48,9 +52,24 @@ void pfd_broker_strike(struct pfd *d, const uint8_t peer[16], const uint8_t *cli
 /* Periodically: purge ended quotes and holds, forget idle clients. */
 void pfd_broker_housekeep(struct pfd *d);
 
+/*
+ * A ledger job of another kind than an ORDER's: its user field points at
+ * one of these, which says who takes the finished job.
+ */
+struct pfd_lw_kind {
+	void (*done)(struct pfd *d, struct pf_lw_job *job);
+};
+/* Queues a payment check within the client's limits (guard.h), tag naming
+ * what is checked (a quote or transaction); -errno with the reason. */
+int pfd_broker_submit(struct pfd *d, struct pf_lw_job *job, const uint8_t peer[16],
+		      const uint8_t client_key[32], const char *tag);
+
 void pfd_broker_quote(struct pfd *d, struct pf_srv_conn *c, const struct pf_quote_request *rq);
 void pfd_broker_order(struct pfd *d, struct pf_srv_conn *c, const struct pf_order *o);
 void pfd_broker_order_done(struct pfd *d, struct pf_lw_job *job);
 void pfd_broker_status(struct pfd *d, struct pf_srv_conn *c, const struct pf_status_request *s);
+/* broker_deposit.c: DEPOSIT (checked by the ledger workers) and BALANCE. */
+void pfd_broker_deposit(struct pfd *d, struct pf_srv_conn *c, const struct pf_deposit *dep);
+void pfd_broker_balance(struct pfd *d, struct pf_srv_conn *c, const struct pf_balance_request *b);
 
 #endif /* PFD_BROKER_GLUE_H */

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "broker/sales/balance.h"
 #include "broker/sales/broker_glue.h"
 #include "broker/sales/guard.h"
 #include "userspace/common/addr.h"
@@ -56,7 +57,8 @@ static int confirm_msg(const struct pf_bquote *q, const struct pf_border *o, str
 	m->type = PF_MSG_CONFIRM;
 	snprintf(cf->reservation_id, sizeof(cf->reservation_id), "%s", o->rid);
 	snprintf(cf->quote_id, sizeof(cf->quote_id), "%s", q->quote_id);
-	snprintf(cf->tx_hash, sizeof(cf->tx_hash), "%s", o->tx);
+	if (!strncmp(o->tx, "0x", 2)) /* else paid from the balance: no transaction */
+		snprintf(cf->tx_hash, sizeof(cf->tx_hash), "%s", o->tx);
 	cf->level = q->level;
 	cf->rate_bps = q->rate_bps;
 	cf->start = o->start;
@@ -119,25 +121,58 @@ static uint64_t client_of(const uint8_t peer[16])
 	return h;
 }
 
-/* Hands the job to the ledger workers within the client's limits; -errno. */
-static int submit(struct pfd *d, struct order_job *j)
+int pfd_broker_submit(struct pfd *d, struct pf_lw_job *job, const uint8_t peer[16],
+		      const uint8_t client_key[32], const char *tag)
 {
 	struct pf_guard *g = d->broker->guard;
-	int err =
-	    pf_guard_check_begin(g, j->peer, j->order.client_key, j->quote.quote_id, pf_now_ns());
+	int err = pf_guard_check_begin(g, peer, client_key, tag, pf_now_ns());
 
 	if (err)
 		return err;
-	j->job.client = client_of(j->peer);
-	err = pf_lw_submit(d->broker->lw, &j->job);
+	job->client = client_of(peer);
+	err = pf_lw_submit(d->broker->lw, job);
 	if (err) {
-		pf_guard_check_end(g, j->peer, j->order.client_key, j->quote.quote_id);
+		pf_guard_check_end(g, peer, client_key, tag);
 		return pf_fail(err,
 			       "%u payment checks are waiting for the ledger (the limit); "
 			       "retry in a few seconds",
 			       d->conf.broker.ledger_queue);
 	}
 	return 0;
+}
+
+/* What records name the payment by: the transaction, or "balance:QUOTE_ID". */
+static void balance_tx(struct order_job *j)
+{
+	struct pf_verdict *v = &j->job.verdict;
+
+	if (j->order.from_balance)
+		snprintf(v->txhash, sizeof(v->txhash), "balance:%s", j->quote.quote_id);
+	else
+		snprintf(v->txhash, sizeof(v->txhash), "%s", j->order.tx_hash);
+}
+
+static enum pf_err consume(struct pfd *d, struct order_job *j, struct pf_border *o,
+			   struct pf_err_msg *e);
+
+/* Debit and grant at once, on the loop thread: no ledger call. Frees j. */
+static void from_balance(struct pfd *d, struct pf_srv_conn *c, struct order_job *j)
+{
+	struct pf_border o;
+	struct pf_err_msg e;
+
+	if (pfd_unix_now() > j->quote.expires_at)
+		pf_err_set(&e, PF_E_QUOTE_EXPIRED, "quote %s expired at %llu", j->quote.quote_id,
+			   (unsigned long long)j->quote.expires_at);
+	else if (consume(d, j, &o, &e) == PF_OK)
+		e.code = PF_OK;
+	if (e.code != PF_OK) {
+		refuse(d, c, false, &e);
+	} else {
+		d->cnt.revenue_wei[j->quote.level] += strtod(j->quote.amount, NULL);
+		confirm(d, c, false, &j->quote, &o);
+	}
+	free(j);
 }
 
 void pfd_broker_order(struct pfd *d, struct pf_srv_conn *c, const struct pf_order *o)
@@ -184,14 +219,19 @@ void pfd_broker_order(struct pfd *d, struct pf_srv_conn *c, const struct pf_orde
 		free(j);
 		return;
 	}
-	if (replay(d, &j->quote, o->tx_hash, &done_order, &done, &e) != PF_OK)
+	j->order = *o;
+	balance_tx(j);
+	if (replay(d, &j->quote, j->job.verdict.txhash, &done_order, &done, &e) != PF_OK)
 		goto refused;
 	if (done) {
 		confirm(d, c, false, &j->quote, &done_order);
 		free(j);
 		return;
 	}
-	j->order = *o;
+	if (o->from_balance) {
+		from_balance(d, c, j);
+		return;
+	}
 	snprintf(j->job.tx, sizeof(j->job.tx), "%s", o->tx_hash);
 	snprintf(j->job.pay_to, sizeof(j->job.pay_to), "%s", d->conf.ledger.payment_address);
 	snprintf(j->job.quote_id, sizeof(j->job.quote_id), "%s", o->quote_id);
@@ -202,7 +242,7 @@ void pfd_broker_order(struct pfd *d, struct pf_srv_conn *c, const struct pf_orde
 		goto refused;
 	}
 	memcpy(j->peer, pf_srv_peer(c), 16);
-	if (submit(d, j)) {
+	if (pfd_broker_submit(d, &j->job, j->peer, j->order.client_key, j->quote.quote_id)) {
 		count(d, PF_E_RATE_LIMITED);
 		pfd_broker_limited(d, c, false);
 		free(j);
@@ -270,22 +310,42 @@ static enum pf_err grant(struct pfd *d, struct order_job *j, struct pf_border *o
 	return PF_OK;
 }
 
+/* Takes the quoted amount: the transaction's payments row, or a debit of the
+ * quote's key (never below zero). Inside consume()'s savepoint. */
+static enum pf_err pay(struct pfd *d, struct order_job *j, const char *tx, struct pf_err_msg *e)
+{
+	struct pf_u256 amount, after;
+	int err;
+
+	if (!j->order.from_balance)
+		err = pf_store_payment_use(d->store, tx, 0, j->quote.amount);
+	else if (pf_u256_parse_dec(j->quote.amount, &amount))
+		err = pf_fail(-EIO, "stored quote %s has a bad amount", j->quote.quote_id);
+	else
+		err = pf_balance_move(d->store, j->quote.client_key, PF_MONEY_DEBIT, &amount,
+				      j->quote.quote_id, NULL, &after);
+	if (!err)
+		return PF_OK;
+	return pf_err_set(e,
+			  err == -ENOSPC ? PF_E_INSUFFICIENT_BALANCE
+			  : err == -EEXIST
+			      ? (j->order.from_balance ? PF_E_QUOTE_USED : PF_E_TX_REUSED)
+			      : PF_E_INTERNAL,
+			  "%s", pf_last_error());
+}
+
 /* Consumes the payment and grants, all or nothing. */
 static enum pf_err consume(struct pfd *d, struct order_job *j, struct pf_border *o,
 			   struct pf_err_msg *e)
 {
-	int err;
-
 	memset(o, 0, sizeof(*o));
 	snprintf(o->quote_id, sizeof(o->quote_id), "%s", j->quote.quote_id);
 	snprintf(o->tx, sizeof(o->tx), "%s", j->job.verdict.txhash);
 	if (pfd_txn(d) || pf_store_savepoint(d->store))
 		return pf_err_set(e, PF_E_INTERNAL, "%s", pf_last_error());
-	err = pf_store_payment_use(d->store, o->tx, 0, j->quote.amount);
-	if (err) {
+	if (pay(d, j, o->tx, e) != PF_OK) {
 		pf_store_rollback_to(d->store);
-		return pf_err_set(e, err == -EEXIST ? PF_E_TX_REUSED : PF_E_INTERNAL, "%s",
-				  pf_last_error());
+		return e->code;
 	}
 	if (grant(d, j, o, e) != PF_OK) {
 		/* Nothing of the data plane changed unless the database failed after
@@ -306,16 +366,10 @@ static enum pf_err consume(struct pfd *d, struct order_job *j, struct pf_border 
 
 static void pending(struct pfd *d, struct order_job *j)
 {
-	struct pf_msg m = {.type = PF_MSG_PENDING};
-	__u32 want = d->conf.ledger.confirmations;
-
-	snprintf(m.pending.quote_id, sizeof(m.pending.quote_id), "%s", j->quote.quote_id);
-	snprintf(m.pending.tx_hash, sizeof(m.pending.tx_hash), "%s",
-		 j->job.verdict.txhash[0] ? j->job.verdict.txhash : j->order.tx_hash);
-	m.pending.confirmations = j->job.verdict.confirmations; /* 0: not seen yet */
-	m.pending.required = want ? want : 1;
 	count(d, PFD_ORDER_PENDING);
-	pfd_broker_reply(d, j->conn, true, &m);
+	pfd_broker_pending(d, j->conn, j->quote.quote_id,
+			   j->job.verdict.txhash[0] ? j->job.verdict.txhash : j->order.tx_hash,
+			   j->job.verdict.confirmations);
 }
 
 void pfd_broker_order_done(struct pfd *d, struct pf_lw_job *job)

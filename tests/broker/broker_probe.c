@@ -12,6 +12,11 @@
  *   quote IP1 IP2 LEVEL SECONDS EXTENDS    QUOTE_REQUEST (EXTENDS "-" = none)
  *   order QUOTE_ID PAYER TXHASH            ORDER
  *   order-send QUOTE_ID PAYER TXHASH       ORDER, without waiting for its answer
+ *   order-balance QUOTE_ID                 ORDER paid from the key's balance
+ *   order-balance-send QUOTE_ID            the same, without waiting for its answer
+ *   answers N                              reads N answers (after *-send)
+ *   deposit PAYER TXHASH                   DEPOSIT
+ *   balance                                BALANCE
  *   shut-wr                                shut down our sending side (half-close)
  *   status RID | status-pair IP1 IP2       STATUS
  *   seed HEX                               sign what follows with this seed
@@ -823,6 +828,27 @@ int main(int argc, char **argv)
 			i += need(argc, i, 3);
 			make_order(&m, argv[i - 2], argv[i - 1], argv[i]);
 			send_msg(&m);
+		} else if (!strcmp(c, "order-balance") || !strcmp(c, "order-balance-send")) {
+			i += need(argc, i, 1);
+			make_order(&m, argv[i], "", "");
+			m.order.from_balance = true;
+			send_msg(&m);
+			if (!strcmp(c, "order-balance"))
+				answer();
+		} else if (!strcmp(c, "answers")) {
+			for (int n = atoi(argv[i += need(argc, i, 1)]); n > 0; n--)
+				answer();
+		} else if (!strcmp(c, "deposit")) {
+			i += need(argc, i, 2);
+			memset(&m, 0, sizeof(m));
+			m.type = PF_MSG_DEPOSIT;
+			snprintf(m.deposit.payer, sizeof(m.deposit.payer), "%s", argv[i - 1]);
+			snprintf(m.deposit.tx_hash, sizeof(m.deposit.tx_hash), "%s", argv[i]);
+			send_msg(&m);
+			answer();
+		} else if (!strcmp(c, "balance")) {
+			send_msg(&(struct pf_msg){.type = PF_MSG_BALANCE});
+			answer();
 		} else if (!strcmp(c, "shut-wr")) {
 			if (shutdown(fd, SHUT_WR))
 				die("shutdown");

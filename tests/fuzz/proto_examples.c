@@ -21,6 +21,9 @@
 #define PAY_TO	  "0x70997970c51812dc3a010c7d01b50e0d17dc79c8"
 #define PAYER	  "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266"
 #define T0	  1767225600ULL /* 2026-01-01 00:00:00 UTC */
+#define DEP_TX	  "0x5d0e7a9c1b3f2e4d6c8a0b1d3f5e7c9a2b4d6f8e0a1c3e5b7d9f1a3c5e7b9d0f"
+#define QUOTE_ID3 "9a8b7c6d5e4f30211203f4e5d6c7b8a9"
+#define RESV_ID2  "d00dfeed00112233445566778899aabb"
 
 static struct pf_keypair broker, client;
 static const char *outdir;
@@ -91,6 +94,55 @@ static void quote(struct pf_quote *q, const char *id, uint64_t seconds, const ch
 	memcpy(q->client_key, client.pk, 32);
 	q->expires_at = expires;
 	strcpy(q->extends, extends);
+}
+
+/* A deposit (pending, then credited), a BALANCE, and an ORDER from the balance. */
+static void balance_examples(void)
+{
+	struct pf_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = PF_MSG_DEPOSIT;
+	strcpy(m.deposit.payer, PAYER);
+	strcpy(m.deposit.tx_hash, DEP_TX);
+	emit("C:", &m, &client);
+	memset(&m, 0, sizeof(m));
+	m.type = PF_MSG_PENDING;
+	strcpy(m.pending.tx_hash, DEP_TX);
+	m.pending.required = 1;
+	emit("B:", &m, &broker);
+	memset(&m, 0, sizeof(m));
+	m.type = PF_MSG_BALANCE_REPLY;
+	memcpy(m.balance_reply.client_key, client.pk, 32);
+	strcpy(m.balance_reply.balance, "1000000000000000");
+	strcpy(m.balance_reply.credited, "1000000000000000");
+	strcpy(m.balance_reply.tx_hash, DEP_TX);
+	emit("B:", &m, &broker);
+	memset(&m, 0, sizeof(m));
+	m.type = PF_MSG_BALANCE;
+	emit("C:", &m, &client);
+	memset(&m, 0, sizeof(m));
+	m.type = PF_MSG_BALANCE_REPLY;
+	memcpy(m.balance_reply.client_key, client.pk, 32);
+	strcpy(m.balance_reply.balance, "1000000000000000");
+	strcpy(m.balance_reply.credited, "0");
+	emit("B:", &m, &broker);
+	memset(&m, 0, sizeof(m));
+	m.type = PF_MSG_ORDER;
+	strcpy(m.order.quote_id, QUOTE_ID3);
+	m.order.from_balance = true;
+	emit("C:", &m, &client);
+	memset(&m, 0, sizeof(m));
+	m.type = PF_MSG_CONFIRM;
+	strcpy(m.confirm.reservation_id, RESV_ID2);
+	strcpy(m.confirm.quote_id, QUOTE_ID3);
+	pf_addr_parse("10.0.0.1", m.confirm.ip1);
+	pf_addr_parse("10.0.0.3", m.confirm.ip2);
+	m.confirm.level = 1;
+	m.confirm.rate_bps = 50000000;
+	m.confirm.start = T0 + 200;
+	m.confirm.end = T0 + 215;
+	emit("B:", &m, &broker);
 }
 
 int main(int argc, char **argv)
@@ -182,6 +234,7 @@ int main(int argc, char **argv)
 	quote(&m.quote, QUOTE_ID2, 30, "150000000000000", T0 + 170, RESV_ID);
 	emit("B:", &m, &broker);
 
+	balance_examples();
 	memset(&m, 0, sizeof(m));
 	m.type = PF_MSG_STATUS;
 	pf_addr_parse("2001:db8::7", m.status.ip1);

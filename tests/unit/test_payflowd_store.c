@@ -194,7 +194,9 @@ static int sql_exec(const char *p, const char *sql)
 }
 
 /* A database of the old numbering (version 0: a quote kept its MENU level, the
- * config's level - 1) is migrated once; one from a newer payflowd is refused. */
+ * config's level - 1) is migrated once; one of version 1 (before balances)
+ * gains the balance tables and keeps its levels; one from a newer payflowd is
+ * refused. */
 static void test_schema_version(void)
 {
 	char p[160], want[400];
@@ -203,7 +205,7 @@ static void test_schema_version(void)
 	snprintf(p, sizeof(p), "%s/v.db", dir);
 	CHECK_EQ(pf_store_open(&s, p, false), 0);
 	pf_store_close(s);
-	CHECK_EQ(sql_int(p, "PRAGMA user_version"), 1);
+	CHECK_EQ(sql_int(p, "PRAGMA user_version"), 2);
 	CHECK_EQ(sql_exec(p, "PRAGMA user_version = 0; INSERT INTO broker_quotes VALUES "
 			     "('q', 'k', '10.0.0.1', '10.0.0.2', 1, 150000000, 30, '1', 0, 0, "
 			     "'', 0);"),
@@ -211,15 +213,26 @@ static void test_schema_version(void)
 	CHECK_EQ(pf_store_open(&s, p, false), 0);
 	pf_store_close(s);
 	CHECK_EQ(sql_int(p, "SELECT level FROM broker_quotes WHERE quote_id = 'q'"), 2);
-	CHECK_EQ(sql_int(p, "PRAGMA user_version"), 1);
+	CHECK_EQ(sql_int(p, "PRAGMA user_version"), 2);
 	CHECK_EQ(pf_store_open(&s, p, false), 0); /* once only */
 	pf_store_close(s);
 	CHECK_EQ(sql_int(p, "SELECT level FROM broker_quotes WHERE quote_id = 'q'"), 2);
+	/* Version 1 -> 2: only the new tables; the levels are not shifted again. */
+	CHECK_EQ(sql_exec(p, "PRAGMA user_version = 1; DROP TABLE balance_entries; "
+			     "DROP TABLE balances;"),
+		 0);
+	CHECK_EQ(pf_store_open(&s, p, false), 0);
+	pf_store_close(s);
+	CHECK_EQ(sql_int(p, "SELECT level FROM broker_quotes WHERE quote_id = 'q'"), 2);
+	CHECK_EQ(sql_int(p, "PRAGMA user_version"), 2);
+	CHECK_EQ(sql_int(p, "SELECT count(*) FROM sqlite_master WHERE name IN "
+			    "('balances', 'balance_entries')"),
+		 2);
 	CHECK_EQ(sql_exec(p, "PRAGMA user_version = 7"), 0);
 	CHECK_EQ(pf_store_open(&s, p, false), -EPROTO);
 	snprintf(want, sizeof(want),
 		 "database %s has schema version 7, written by a newer payflowd; this one knows "
-		 "versions up to 1: run the newer payflowd or move the file away",
+		 "versions up to 2: run the newer payflowd or move the file away",
 		 p);
 	CHECK_STR(pf_last_error(), want);
 }

@@ -41,6 +41,11 @@ static const struct refusal refusals[PF_E__COUNT] = {
     [PF_E_TX_MISSING_QUOTE_ID] = {"the payment does not carry the quote id in its input", false},
     [PF_E_UNDERPAYMENT] = {"the payment was short", true},
     [PF_E_TX_REUSED] = {"the payment transaction already paid for another quote", false},
+    [PF_E_INSUFFICIENT_BALANCE] = {"the balance is less than the price; deposit more "
+				   "(payflow deposit) or pay on-chain",
+				   false},
+    [PF_E_DEPOSIT_BELOW_MINIMUM] = {"the deposit is below the broker's minimum", false},
+    [PF_E_DEPOSIT_NOT_MARKED] = {"the transaction is not a deposit for this client key", false},
     [PF_E_UNKNOWN_RESERVATION] = {"the broker has no such reservation", false},
     [PF_E_RESERVATION_ENDED] = {"the reservation has ended; buy a new one", false},
     [PF_E_EXTEND_MISMATCH] = {"an extension must keep the reservation's pair and level", false},

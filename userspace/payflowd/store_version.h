@@ -8,8 +8,11 @@
 
 #include <sqlite3.h>
 
-/* 1: broker_quotes.level is the config's level (was the MENU index, one less). */
-#define PF_STORE_VERSION 1
+/*
+ * 1: broker_quotes.level is the config's level (was the MENU index, one less).
+ * 2: prepaid balances: tables balances and balance_entries (created empty).
+ */
+#define PF_STORE_VERSION 2
 
 /* Whether the database already has payflowd's tables (call before the schema). */
 int pf_store_is_new(sqlite3 *db, int *is_new);
