@@ -15,6 +15,7 @@ int cmd_buy(struct cli *c, int argc, char **argv)
 	    {"peer", required_argument, NULL, OPT_PEER},
 	    {"from", required_argument, NULL, OPT_FROM},
 	    {"yes", no_argument, NULL, OPT_YES},
+	    {"from-balance", no_argument, NULL, OPT_FROM_BALANCE},
 	    {0},
 	};
 	struct purchase p = {0};
