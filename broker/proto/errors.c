@@ -49,6 +49,8 @@ static const struct err_entry err_table[PF_E__COUNT] = {
 				    "the deposit pays less than the broker's minimum"},
     [PF_E_DEPOSIT_NOT_MARKED] = {"deposit_not_marked",
 				 "the transaction input is not the deposit marker and the key"},
+    [PF_E_PAYMENT_REFUNDED] =
+	{"payment_refunded", "the payment could not buy its quote and was credited to the balance"},
     [PF_E_UNKNOWN_RESERVATION] = {"unknown_reservation", "no such reservation"},
     [PF_E_RESERVATION_ENDED] = {"reservation_ended", "the reservation has ended"},
     [PF_E_EXTEND_MISMATCH] = {"extend_mismatch",

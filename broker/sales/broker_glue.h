@@ -64,6 +64,15 @@ struct pfd_lw_kind {
 int pfd_broker_submit(struct pfd *d, struct pf_lw_job *job, const uint8_t peer[16],
 		      const uint8_t client_key[32], const char *tag);
 
+/* broker_refund.c: a refusal after a valid payment credits the payment to the
+ * quote's key (the codes of pfd_broker_refundable); e's text then says so.
+ * 0, -EEXIST (the transaction is used already: nothing credited), -errno. */
+bool pfd_broker_refundable(enum pf_err code);
+int pfd_broker_refund_payment(struct pfd *d, const char *tx, const char *key_hex,
+			      const struct pf_u256 *value, struct pf_err_msg *e);
+/* payment_refunded when tx was refunded, else PF_OK. */
+enum pf_err pfd_broker_refunded(struct pfd *d, const char *tx, struct pf_err_msg *e);
+
 void pfd_broker_quote(struct pfd *d, struct pf_srv_conn *c, const struct pf_quote_request *rq);
 void pfd_broker_order(struct pfd *d, struct pf_srv_conn *c, const struct pf_order *o);
 void pfd_broker_order_done(struct pfd *d, struct pf_lw_job *job);

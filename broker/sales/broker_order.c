@@ -92,6 +92,8 @@ static enum pf_err replay(struct pfd *d, const struct pf_bquote *q, const char *
 	int err = pf_bstore_order_by_quote(d->store, q->quote_id, o);
 
 	*done = false;
+	if (pfd_broker_refunded(d, tx, e) != PF_OK)
+		return e->code;
 	if (!err) {
 		if (strcmp(o->tx, tx))
 			return pf_err_set(e, PF_E_QUOTE_USED,
@@ -139,6 +141,13 @@ int pfd_broker_submit(struct pfd *d, struct pf_lw_job *job, const uint8_t peer[1
 			       d->conf.broker.ledger_queue);
 	}
 	return 0;
+}
+
+static bool tx_used(struct pfd *d, const char *tx)
+{
+	char used_for[33];
+
+	return pf_bstore_tx_used(d->store, tx, used_for) != -ENOENT;
 }
 
 /* What records name the payment by: the transaction, or "balance:QUOTE_ID". */
@@ -221,7 +230,10 @@ void pfd_broker_order(struct pfd *d, struct pf_srv_conn *c, const struct pf_orde
 	}
 	j->order = *o;
 	balance_tx(j);
-	if (replay(d, &j->quote, j->job.verdict.txhash, &done_order, &done, &e) != PF_OK)
+	/* A second, unused payment for a granted quote is checked too: if valid, it
+	 * is refunded. */
+	if (replay(d, &j->quote, j->job.verdict.txhash, &done_order, &done, &e) != PF_OK &&
+	    (e.code != PF_E_QUOTE_USED || o->from_balance || tx_used(d, o->tx_hash)))
 		goto refused;
 	if (done) {
 		confirm(d, c, false, &j->quote, &done_order);
@@ -372,6 +384,28 @@ static void pending(struct pfd *d, struct order_job *j)
 			   j->job.verdict.confirmations);
 }
 
+/*
+ * A refusal after the ledger's checks: when the payment itself is valid (a
+ * refundable code), it is credited to the quote's key so no valid payment is
+ * left neither granted nor refunded.
+ */
+static void refuse_paid(struct pfd *d, struct order_job *j, struct pf_err_msg *e)
+{
+	int err;
+
+	if (pfd_broker_refundable(e->code)) {
+		err = pfd_broker_refund_payment(d, j->job.verdict.txhash, j->quote.client_key,
+						&j->job.facts.value, e);
+		if (err && err != -EEXIST)
+			pfd_log("broker: cannot refund %s: %s", j->job.verdict.txhash,
+				pf_last_error());
+		/* Nothing can buy this quote any more: its capacity goes back. */
+		if (!err && j->quote.hold_id)
+			pfd_hold_drop(d, j->quote.hold_id);
+	}
+	refuse(d, j->conn, true, e);
+}
+
 void pfd_broker_order_done(struct pfd *d, struct pf_lw_job *job)
 {
 	struct order_job *j = (struct order_job *)job;
@@ -398,13 +432,13 @@ void pfd_broker_order_done(struct pfd *d, struct pf_lw_job *job)
 		pending(d, j);
 		break;
 	case PF_ORDER_REFUSE:
-		refuse(d, j->conn, true, &e);
+		refuse_paid(d, j, &e);
 		break;
 	case PF_ORDER_GRANT:
 		/* Another ORDER may have won the race while the ledger answered. */
 		if (replay(d, &j->quote, job->verdict.txhash, &o, &done, &e) != PF_OK ||
 		    (!done && consume(d, j, &o, &e) != PF_OK)) {
-			refuse(d, j->conn, true, &e);
+			refuse_paid(d, j, &e);
 			break;
 		}
 		if (!done)

@@ -8,8 +8,9 @@ violation on its own "# " line), 2 on bad usage.
   1. for every client key: deposits + refunds = debits + withdrawals + balance,
      and no balance is negative;
   2. the sum of all balances equals what the journal says is owed;
-  3. every deposit is a consumed payment of the same amount, every debit paid
-     exactly its quote, which was granted (broker_orders);
+  3. every deposit and every refunded payment is a consumed payment of the
+     same amount; every consumed payment was granted, deposited or refunded;
+     every debit paid exactly its quote, which was granted (broker_orders);
   4. with --rpc: every recorded payment is a successful transaction to the
      payment address (a deposit of exactly its amount, an order payment of at
      least its quote), every withdrawal a successful transaction from it of
@@ -67,10 +68,17 @@ def check_balances(db, bad):
 
 
 def check_records(db, bad):
-    for tx, amount in db.execute("SELECT ref, amount FROM balance_entries WHERE kind = 'deposit'"):
+    for kind, tx, amount in db.execute(
+            "SELECT kind, ref, amount FROM balance_entries WHERE kind = 'deposit' OR "
+            "(kind = 'refund' AND ref LIKE '0x%')"):
         row = db.execute("SELECT amount FROM payments WHERE tx = ?", (tx,)).fetchone()
         if not row or row[0] != amount:
-            bad(f"deposit {tx} of {amount} has payments row {row}")
+            bad(f"{kind} {tx} of {amount} has payments row {row}")
+    # No valid payment is left neither granted nor refunded (nor deposited).
+    for tx, in db.execute("SELECT tx FROM payments WHERE tx NOT IN (SELECT tx FROM broker_orders) "
+                          "AND tx NOT IN (SELECT ref FROM balance_entries WHERE kind IN "
+                          "('deposit', 'refund'))"):
+        bad(f"payment {tx} is used but neither granted, deposited nor refunded")
     for qid, amount in db.execute("SELECT ref, amount FROM balance_entries WHERE kind = 'debit'"):
         q = db.execute("SELECT amount FROM broker_quotes WHERE quote_id = ?", (qid,)).fetchone()
         o = db.execute("SELECT tx FROM broker_orders WHERE quote_id = ?", (qid,)).fetchone()
@@ -86,8 +94,10 @@ def check_records(db, bad):
 
 def check_chain(db, url, pay_to, strict, ignore, bad):
     pay_to = pay_to.lower()
+    # Deposits and refunded payments are credited with exactly the value sent.
     deposits = {r[0]: int(r[1]) for r in db.execute(
-        "SELECT ref, amount FROM balance_entries WHERE kind = 'deposit'")}
+        "SELECT ref, amount FROM balance_entries WHERE kind = 'deposit' OR "
+        "(kind = 'refund' AND ref LIKE '0x%')")}
     payments = {r[0]: int(r[1]) for r in db.execute(
         "SELECT tx, amount FROM payments WHERE tx LIKE '0x%'")}
     withdrawals = {}

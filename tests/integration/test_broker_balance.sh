@@ -10,32 +10,13 @@ source tests/integration/lib.sh
 source tests/integration/daemon_lib.sh
 source tests/integration/broker_lib.sh
 
-need_bins "$PROBE" "$PFD"
-broker_topo 2
-broker_anvil || { not_ok "anvil starts"; finish; }
-BROKER_LIMITS=$LOOSE_LIMITS
-broker_config 2 1gbit '"min_deposit": "100000"'
-daemon_start || { cat "$DLOG"; not_ok "payflowd starts with the broker"; finish; }
-broker_pin
+broker_start_balances 2 1gbit '"min_deposit": "100000"'
 
-MARKER=706179666c6f772f6465706f73697431 # "payflow/deposit1"
-IGNORE=()                               # transactions refused on purpose
-is() {
-	local want=".type == \"$2\" and .verified == true"
-	[ -n "${3:-}" ] && want="$want and .code == \"$3\""
-	jq -e "$want" <<<"$1" >/dev/null || { echo "# got: $1"; return 1; }
-}
-money() {
-	python3 tests/integration/money_check.py --db "$STATE/payflow.db" --rpc "$RPC" \
-		--pay-to "$PAY_TO" --strict-chain ${IGNORE[@]/#/--ignore=}
-}
-bal() { field "$(probe h1 balance)" balance; }
 send() { # VALUE DATA: a transfer from PAYER to the payment address; its hash
 	"$CAST" send --rpc-url "$RPC" --unlocked --from "$PAYER" "$PAY_TO" --value "$1" \
 		${2:+"$2"} --json | jq -r .transactionHash
 }
 entries() { db "SELECT count(*) FROM balance_entries"; }
-all() { eval "$1"; } # all 'COND && COND': check sees every part
 money_fails() { ! python3 tests/integration/money_check.py --db "$1"; }
 
 B=$(probe h1 balance)
@@ -45,7 +26,7 @@ check "BALANCE of a new key is 0" [ "$(field "$B" balance)" = 0 ]
 
 # --- deposits
 jqe() { jq -e "$1" <<<"$2" >/dev/null || { echo "# got: $2"; return 1; }; }
-TX=$(send 800000 "0x$MARKER$KEY")
+TX=$(send 800000 "0x$DEPOSIT_MARKER$KEY")
 D=$(probe h1 deposit "$PAYER" "$TX")
 check "DEPOSIT of 800000 -> BALANCE_REPLY crediting it" \
 	jqe '.type == "BALANCE_REPLY" and .verified and .balance == "800000" and .credited == "800000"' "$D"
@@ -55,7 +36,7 @@ D2=$(probe h1 deposit "$PAYER" "$TX")
 check "the same DEPOSIT again: the same answer, credited once" \
 	jqe '.type == "BALANCE_REPLY" and .balance == "800000" and .credited == "800000"' "$D2"
 check "one journal entry" [ "$(entries)" = 1 ]
-TX2=$(send 200000 "0x$MARKER$KEY")
+TX2=$(send 200000 "0x$DEPOSIT_MARKER$KEY")
 check "a DEPOSIT naming another payer -> payer_mismatch" \
 	is "$(probe h1 deposit "$OTHER" "$TX2")" ERROR payer_mismatch
 check "... not credited" [ "$(bal)" = 800000 ]
@@ -63,17 +44,17 @@ check "the same transaction with its payer -> credited: 1000000" \
 	jqe '.balance == "1000000" and .credited == "200000"' "$(probe h1 deposit "$PAYER" "$TX2")"
 check "money invariant after a deposit" money
 
-LOW=$(send 50000 "0x$MARKER$KEY")
-IGNORE+=("$LOW")
+LOW=$(send 50000 "0x$DEPOSIT_MARKER$KEY")
+MONEY_IGNORE+=("$LOW")
 check "a deposit below broker.min_deposit -> deposit_below_minimum" \
 	is "$(probe h1 deposit "$PAYER" "$LOW")" ERROR deposit_below_minimum
 OTHERKEY=$(printf '33%.0s' $(seq 32))
-WRONG=$(send 200000 "0x$MARKER$OTHERKEY")
-IGNORE+=("$WRONG")
+WRONG=$(send 200000 "0x$DEPOSIT_MARKER$OTHERKEY")
+MONEY_IGNORE+=("$WRONG")
 check "a deposit marked for another key -> deposit_not_marked" \
 	is "$(probe h1 deposit "$PAYER" "$WRONG")" ERROR deposit_not_marked
 PLAIN=$(send 200000 "")
-IGNORE+=("$PLAIN")
+MONEY_IGNORE+=("$PLAIN")
 check "a plain transfer -> deposit_not_marked" \
 	is "$(probe h1 deposit "$PAYER" "$PLAIN")" ERROR deposit_not_marked
 check "refused deposits change nothing" all '[ "$(bal)" = 1000000 ] && [ "$(entries)" = 2 ] &&

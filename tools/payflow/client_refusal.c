@@ -46,6 +46,9 @@ static const struct refusal refusals[PF_E__COUNT] = {
 				   false},
     [PF_E_DEPOSIT_BELOW_MINIMUM] = {"the deposit is below the broker's minimum", false},
     [PF_E_DEPOSIT_NOT_MARKED] = {"the transaction is not a deposit for this client key", false},
+    [PF_E_PAYMENT_REFUNDED] = {"the payment could not buy the quote; it was credited to "
+			       "this key's balance (payflow balance)",
+			       false},
     [PF_E_UNKNOWN_RESERVATION] = {"the broker has no such reservation", false},
     [PF_E_RESERVATION_ENDED] = {"the reservation has ended; buy a new one", false},
     [PF_E_EXTEND_MISMATCH] = {"an extension must keep the reservation's pair and level", false},
