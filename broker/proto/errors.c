@@ -51,6 +51,8 @@ static const struct err_entry err_table[PF_E__COUNT] = {
 				 "the transaction input is not the deposit marker and the key"},
     [PF_E_PAYMENT_REFUNDED] =
 	{"payment_refunded", "the payment could not buy its quote and was credited to the balance"},
+    [PF_E_NOT_YOUR_RESERVATION] = {"not_your_reservation",
+				   "the signer's key paid for no part of this reservation"},
     [PF_E_UNKNOWN_RESERVATION] = {"unknown_reservation", "no such reservation"},
     [PF_E_RESERVATION_ENDED] = {"reservation_ended", "the reservation has ended"},
     [PF_E_EXTEND_MISMATCH] = {"extend_mismatch",

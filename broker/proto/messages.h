@@ -36,6 +36,7 @@ enum pf_msg_type {
 	PF_MSG_STATUS,
 	PF_MSG_DEPOSIT,
 	PF_MSG_BALANCE,
+	PF_MSG_CANCEL,
 	/* broker -> client */
 	PF_MSG_MENU,
 	PF_MSG_QUOTE,
@@ -118,6 +119,12 @@ struct pf_balance_request {
 	uint8_t client_key[PF_PUBKEY_BYTES]; /* encode: taken from the signer */
 };
 
+/* CANCEL: end a reservation the signer paid for now; the unused part is refunded. */
+struct pf_cancel {
+	char reservation_id[PF_ID_HEX + 1];
+	uint8_t client_key[PF_PUBKEY_BYTES]; /* encode: taken from the signer */
+};
+
 struct pf_balance_reply {
 	uint8_t client_key[PF_PUBKEY_BYTES];
 	char balance[PF_AMOUNT_MAX];	  /* smallest units, decimal */
@@ -166,6 +173,7 @@ struct pf_msg {
 		struct pf_status_request status;
 		struct pf_deposit deposit;
 		struct pf_balance_request balance;
+		struct pf_cancel cancel;
 		struct pf_menu menu;
 		struct pf_quote quote;
 		struct pf_confirm confirm;
@@ -186,7 +194,7 @@ enum pf_side pf_msg_sender(enum pf_msg_type type);
 /*
  * Decodes one frame (without its '\n'; len < PF_FRAME_MAX) sent by `from`.
  * Checks JSON syntax, the envelope, every field, and the signature:
- *  - QUOTE_REQUEST, ORDER, DEPOSIT and BALANCE against the client_key in
+ *  - QUOTE_REQUEST, ORDER, DEPOSIT, BALANCE and CANCEL against the client_key in
  *    their data (the broker then checks that an ORDER's key is its quote's key);
  *  - every broker message against broker_pk, the pinned key. With
  *    broker_pk NULL only a MENU decodes, checked against its own broker_key

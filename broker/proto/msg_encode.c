@@ -140,6 +140,10 @@ static struct json_object *build_data(const struct pf_msg *m)
 	case PF_MSG_BALANCE:
 		add_key(o, "client_key", m->balance.client_key);
 		break;
+	case PF_MSG_CANCEL:
+		add_str(o, "reservation_id", m->cancel.reservation_id);
+		add_key(o, "client_key", m->cancel.client_key);
+		break;
 	case PF_MSG_BALANCE_REPLY:
 		add_key(o, "client_key", m->balance_reply.client_key);
 		add_str(o, "balance", m->balance_reply.balance);
@@ -241,6 +245,8 @@ static int stamp_signer(struct pf_msg *m, const struct pf_keypair *signer)
 		field = m->deposit.client_key;
 	else if (m->type == PF_MSG_BALANCE)
 		field = m->balance.client_key;
+	else if (m->type == PF_MSG_CANCEL)
+		field = m->cancel.client_key;
 	else if (m->type == PF_MSG_MENU)
 		field = m->menu.broker_key;
 	if (m->type != PF_MSG_HELLO && m->type != PF_MSG_STATUS && !signer)

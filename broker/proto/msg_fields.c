@@ -276,6 +276,14 @@ static bool read_balance(struct reader *r, struct pf_balance_request *b)
 	return only_members(r, names) && get_key(r, "client_key", b->client_key);
 }
 
+static bool read_cancel(struct reader *r, struct pf_cancel *c)
+{
+	static const char *const names[] = {"reservation_id", "client_key", NULL};
+
+	return only_members(r, names) && get_id(r, "reservation_id", c->reservation_id) &&
+	       get_key(r, "client_key", c->client_key);
+}
+
 static bool read_balance_reply(struct reader *r, struct pf_balance_reply *b)
 {
 	static const char *const names[] = {"client_key", "balance", "credited", "tx_hash", NULL};
@@ -483,6 +491,9 @@ enum pf_err pf_msg_read_data(enum pf_msg_type type, struct json_object *data, st
 		break;
 	case PF_MSG_BALANCE:
 		ok = read_balance(&r, &out->balance);
+		break;
+	case PF_MSG_CANCEL:
+		ok = read_cancel(&r, &out->cancel);
 		break;
 	case PF_MSG_BALANCE_REPLY:
 		ok = read_balance_reply(&r, &out->balance_reply);

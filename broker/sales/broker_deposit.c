@@ -32,8 +32,8 @@ struct deposit_job {
 static void deposit_done(struct pfd *d, struct pf_lw_job *job);
 static const struct pfd_lw_kind deposit_kind = {.done = deposit_done};
 
-static void reply(struct pfd *d, struct pf_srv_conn *c, bool deferred, const uint8_t key[32],
-		  const char *tx, const struct pf_u256 *credited)
+void pfd_broker_balance_reply(struct pfd *d, struct pf_srv_conn *c, bool deferred,
+			      const uint8_t key[32], const char *tx, const struct pf_u256 *credited)
 {
 	struct pf_msg m = {.type = PF_MSG_BALANCE_REPLY};
 	struct pf_balance_reply *b = &m.balance_reply;
@@ -61,7 +61,7 @@ void pfd_broker_balance(struct pfd *d, struct pf_srv_conn *c, const struct pf_ba
 	struct pf_u256 zero;
 
 	pf_u256_from_u64(&zero, 0);
-	reply(d, c, false, b->client_key, "", &zero);
+	pfd_broker_balance_reply(d, c, false, b->client_key, "", &zero);
 }
 
 /*
@@ -78,7 +78,7 @@ static enum pf_err recorded(struct pfd *d, struct pf_srv_conn *c, bool deferred,
 	*answered = false;
 	pf_hex_encode(dep->client_key, PF_PUBKEY_BYTES, key_hex);
 	if (!err && !strcmp(owner, key_hex)) {
-		reply(d, c, deferred, dep->client_key, dep->tx_hash, &amount);
+		pfd_broker_balance_reply(d, c, deferred, dep->client_key, dep->tx_hash, &amount);
 		*answered = true;
 		return PF_OK;
 	}
@@ -202,8 +202,8 @@ static void deposit_done(struct pfd *d, struct pf_lw_job *job)
 			break;
 		}
 		if (!answered)
-			reply(d, j->conn, true, j->dep.client_key, j->dep.tx_hash,
-			      &j->job.facts.value);
+			pfd_broker_balance_reply(d, j->conn, true, j->dep.client_key,
+						 j->dep.tx_hash, &j->job.facts.value);
 		break;
 	}
 	free(j);

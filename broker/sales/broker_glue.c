@@ -123,6 +123,9 @@ static void on_frame(void *ctx, struct pf_srv_conn *c, const char *frame, size_t
 	case PF_MSG_BALANCE:
 		pfd_broker_balance(d, c, &m.balance);
 		break;
+	case PF_MSG_CANCEL:
+		pfd_broker_cancel(d, c, &m.cancel);
+		break;
 	default: /* the decoder refuses broker-to-client types */
 		pf_err_set(&e, PF_E_UNEXPECTED_MESSAGE, NULL);
 		pfd_broker_fail(d, c, false, &e);

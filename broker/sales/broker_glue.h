@@ -70,6 +70,10 @@ int pfd_broker_submit(struct pfd *d, struct pf_lw_job *job, const uint8_t peer[1
 bool pfd_broker_refundable(enum pf_err code);
 int pfd_broker_refund_payment(struct pfd *d, const char *tx, const char *key_hex,
 			      const struct pf_u256 *value, struct pf_err_msg *e);
+/* Refunds the unused seconds of reservation rid [start, end), ended now, to the keys
+ * that paid (pro rata, rounded down); *total in all, *mine to key_hex (may be NULL). */
+int pfd_broker_refund_rest(struct pfd *d, const char *rid, __s64 start_ns, __s64 end_ns,
+			   const char *key_hex, struct pf_u256 *total, struct pf_u256 *mine);
 /* payment_refunded when tx was refunded, else PF_OK. */
 enum pf_err pfd_broker_refunded(struct pfd *d, const char *tx, struct pf_err_msg *e);
 
@@ -80,5 +84,11 @@ void pfd_broker_status(struct pfd *d, struct pf_srv_conn *c, const struct pf_sta
 /* broker_deposit.c: DEPOSIT (checked by the ledger workers) and BALANCE. */
 void pfd_broker_deposit(struct pfd *d, struct pf_srv_conn *c, const struct pf_deposit *dep);
 void pfd_broker_balance(struct pfd *d, struct pf_srv_conn *c, const struct pf_balance_request *b);
+/* BALANCE_REPLY: key's balance now, credited by tx ("" for none). */
+void pfd_broker_balance_reply(struct pfd *d, struct pf_srv_conn *c, bool deferred,
+			      const uint8_t key[32], const char *tx,
+			      const struct pf_u256 *credited);
+/* broker_cancel.c: CANCEL -> BALANCE_REPLY crediting the unused part. */
+void pfd_broker_cancel(struct pfd *d, struct pf_srv_conn *c, const struct pf_cancel *cn);
 
 #endif /* PFD_BROKER_GLUE_H */

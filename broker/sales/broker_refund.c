@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <json-c/json.h>
 #include "broker/sales/balance.h"
 #include "broker/sales/broker_glue.h"
 #include "userspace/common/error.h"
@@ -59,4 +60,68 @@ enum pf_err pfd_broker_refunded(struct pfd *d, const char *tx, struct pf_err_msg
 			  "transaction %s could not buy its quote and was credited (%s) to the "
 			  "balance of key %.16s..",
 			  tx, amount, key);
+}
+
+#define NS 1000000000LL
+
+/* Whole seconds left of [start, end) now, and its length (>= 1). */
+static void seconds_left(__s64 start_ns, __s64 end_ns, __u64 *left, __u64 *whole)
+{
+	__s64 now = pf_wall_ns();
+
+	*whole = end_ns > start_ns ? (__u64)((end_ns - start_ns + NS - 1) / NS) : 1;
+	*left = end_ns > now ? (__u64)((end_ns - now) / NS) : 0;
+	if (*left > *whole)
+		*left = *whole;
+}
+
+int pfd_broker_refund_rest(struct pfd *d, const char *rid, __s64 start_ns, __s64 end_ns,
+			   const char *key_hex, struct pf_u256 *total, struct pf_u256 *mine)
+{
+	struct pf_bpayer payers[PF_BSTORE_MAX_PAYERS];
+	char ref[128];
+	struct pf_u256 part, after;
+	__u64 left, whole;
+	int n, err = pf_bstore_payers(d->store, rid, payers, &n);
+
+	pf_u256_from_u64(total, 0);
+	pf_u256_from_u64(mine, 0);
+	seconds_left(start_ns, end_ns, &left, &whole);
+	if (err || pfd_txn(d) || pf_store_savepoint(d->store))
+		return err ?: -EIO;
+	for (int i = 0; i < n && !err; i++) {
+		snprintf(ref, sizeof(ref), "end:%.32s:%.64s", rid, payers[i].key);
+		err = pf_u256_prorata(&payers[i].paid, left, whole, &part);
+		if (!err && !pf_u256_is_zero(&part))
+			err = pf_balance_move(d->store, payers[i].key, PF_MONEY_REFUND, &part, ref,
+					      NULL, &after)
+				  ?: pf_u256_add(total, &part, total);
+		if (!err && key_hex && !strcmp(key_hex, payers[i].key))
+			*mine = part;
+	}
+	if (err) {
+		pf_store_rollback_to(d->store);
+		return err;
+	}
+	pf_store_release(d->store);
+	return 0;
+}
+
+void pfd_broker_revoked(struct pfd *d, __u64 resv_id, __s64 start_ns, __s64 end_ns,
+			struct json_object *result)
+{
+	char rid[33], amount[PF_U256_DEC_MAX];
+	struct pf_u256 total, none;
+
+	if (pf_bstore_rid_of(d->store, resv_id, rid))
+		return; /* not sold by the broker (payflowctl grant): nothing was paid */
+	if (pfd_broker_refund_rest(d, rid, start_ns, end_ns, NULL, &total, &none)) {
+		pfd_log("broker: revoked reservation %s: cannot refund: %s", rid, pf_last_error());
+		json_object_object_add(result, "refund_error",
+				       json_object_new_string(pf_last_error()));
+		return;
+	}
+	pf_u256_to_dec(&total, amount, sizeof(amount));
+	json_object_object_add(result, "reservation_id", json_object_new_string(rid));
+	json_object_object_add(result, "refund", json_object_new_string(amount));
 }

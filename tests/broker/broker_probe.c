@@ -17,6 +17,7 @@
  *   answers N                              reads N answers (after *-send)
  *   deposit PAYER TXHASH                   DEPOSIT
  *   balance                                BALANCE
+ *   cancel RID                             CANCEL
  *   shut-wr                                shut down our sending side (half-close)
  *   status RID | status-pair IP1 IP2       STATUS
  *   seed HEX                               sign what follows with this seed
@@ -844,6 +845,14 @@ int main(int argc, char **argv)
 			m.type = PF_MSG_DEPOSIT;
 			snprintf(m.deposit.payer, sizeof(m.deposit.payer), "%s", argv[i - 1]);
 			snprintf(m.deposit.tx_hash, sizeof(m.deposit.tx_hash), "%s", argv[i]);
+			send_msg(&m);
+			answer();
+		} else if (!strcmp(c, "cancel")) {
+			i += need(argc, i, 1);
+			memset(&m, 0, sizeof(m));
+			m.type = PF_MSG_CANCEL;
+			snprintf(m.cancel.reservation_id, sizeof(m.cancel.reservation_id), "%s",
+				 argv[i]);
 			send_msg(&m);
 			answer();
 		} else if (!strcmp(c, "balance")) {

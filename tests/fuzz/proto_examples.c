@@ -143,6 +143,16 @@ static void balance_examples(void)
 	m.confirm.start = T0 + 200;
 	m.confirm.end = T0 + 215;
 	emit("B:", &m, &broker);
+	memset(&m, 0, sizeof(m));
+	m.type = PF_MSG_CANCEL;
+	strcpy(m.cancel.reservation_id, RESV_ID2);
+	emit("C:", &m, &client);
+	memset(&m, 0, sizeof(m));
+	m.type = PF_MSG_BALANCE_REPLY;
+	memcpy(m.balance_reply.client_key, client.pk, 32);
+	strcpy(m.balance_reply.balance, "975000000000000");
+	strcpy(m.balance_reply.credited, "50000000000000");
+	emit("B:", &m, &broker);
 }
 
 int main(int argc, char **argv)

@@ -59,4 +59,40 @@ R=$(probe h1 order "$(qid "$Q")" "$PAYER" "$TX")
 check "hold lapsed, capacity gone: capacity_exhausted, refunded in full" \
 	all 'is "$R" ERROR capacity_exhausted && [ "$(refunded "$TX")" = 80000 ] && ! resv_in_map 10.77.0.1 10.78.1.3'
 check "money invariant after capacity_exhausted" money
+
+# --- CANCEL: pro rata by the second, rounded down, to the key that paid.
+Q=$(quote h1 10.77.0.1 10.78.1.20 1 60 -)
+C=$(probe h1 order-balance "$(qid "$Q")")
+RID=$(field "$C" reservation_id)
+B0=$(bal)
+sleep 2
+check "CANCEL of a reservation signed by another key -> not_your_reservation" \
+	is "$(probe h1 seed "$(printf '44%.0s' $(seq 32))" cancel "$RID")" ERROR not_your_reservation
+check "... it still runs" resv_in_map 10.77.0.1 10.78.1.20
+check "CANCEL of an unknown reservation -> unknown_reservation" \
+	is "$(probe h1 cancel 00112233445566778899aabbccddeeff)" ERROR unknown_reservation
+T=$(date +%s)
+R=$(probe h1 cancel "$RID")
+CR=$(field "$R" credited)
+# 60000 for 60 s: 1000 per whole second left (end - now, rounded down).
+LEFT=$(($(field "$C" end) - T))
+check "CANCEL after ~2 s of 60 -> BALANCE_REPLY crediting 1000 x the whole seconds left ($CR)" \
+	all 'is "$R" BALANCE_REPLY && [ "$CR" -le $((LEFT * 1000)) ] && [ "$CR" -ge $(((LEFT - 2) * 1000)) ] && [ $((CR % 1000)) = 0 ]'
+check "... the balance grew by exactly the refund" [ "$(bal)" = $((B0 + CR)) ]
+check "... the reservation is gone from the data plane" all '! resv_in_map 10.77.0.1 10.78.1.20'
+check "CANCEL again -> reservation_ended, nothing more" \
+	all 'is "$(probe h1 cancel "$RID")" ERROR reservation_ended && [ "$(bal)" = $((B0 + CR)) ]'
+check "money invariant after a cancel" money
+
+# --- payflowctl revoke reports the refund of a sold reservation.
+Q=$(quote h1 10.77.0.1 10.78.1.21 1 100 -)
+C=$(probe h1 order-balance "$(qid "$Q")")
+B0=$(bal)
+ID=$(db "SELECT resv_id FROM broker_reservations WHERE rid = '$(field "$C" reservation_id)'")
+OUT=$(ctl revoke "$ID")
+REF=$(db "SELECT amount FROM balance_entries WHERE kind = 'refund' AND ref LIKE 'end:$(field "$C" reservation_id):%'")
+check "payflowctl revoke reports the refund ($OUT)" grep -q "refunded $REF smallest units" <<<"$OUT"
+check "... between 97000 and 100000, whole seconds" all '[ "$REF" -ge 97000 ] && [ "$REF" -le 100000 ] && [ $((REF % 1000)) = 0 ]'
+check "... credited to the buyer" [ "$(bal)" = $((B0 + REF)) ]
+check "money invariant after a revoke" money
 finish

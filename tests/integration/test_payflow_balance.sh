@@ -76,5 +76,14 @@ rc=$?
 check "buy --from-balance beyond the balance: exit 4 [insufficient_balance]" \
 	test $rc -eq 4 -a -n "$(grep -F '[insufficient_balance]' "$DDIR/err")"
 check "... the balance is unchanged" test "$(pf h1 balance --json 2>/dev/null | jq -r .balance)" = 50000
+out=$(pf h2 cancel "$rid" --json 2>"$DDIR/err")
+rc=$?
+check "cancel by a key that did not pay: exit 4 [not_your_reservation]" \
+	test $rc -eq 4 -a -n "$(grep -F '[not_your_reservation]' "$DDIR/err")"
+out=$(pf h1 cancel --json 2>"$DDIR/err")
+check "cancel (the last reservation) exits 0" test $? -eq 0 || sed 's/^/    | /' "$DDIR/err"
+cr=$(jq -r .credited <<<"$out")
+check "cancel --json: refunded ($cr) 1000 per whole second left of 50, balance 50000 + it" \
+	test "$cr" -gt 40000 -a "$cr" -le 50000 -a $((cr % 1000)) -eq 0 -a "$(jq -r .balance <<<"$out")" = $((50000 + cr))
 check "money invariant at the end" money
 finish

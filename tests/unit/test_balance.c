@@ -81,6 +81,33 @@ static void test_moves(void)
 	pf_store_close(s);
 }
 
+/* Pro rata refunds: floor(paid x left / whole), exact beyond 64 bits. */
+static void test_prorata(void)
+{
+	struct pf_u256 a = u(60000), out;
+	char dec[PF_U256_DEC_MAX];
+	uint64_t v;
+
+	CHECK_EQ(pf_u256_prorata(&a, 57, 60, &out), 0);
+	CHECK_EQ(pf_u256_to_u64(&out, &v), 0);
+	CHECK_EQ(v, 57000);
+	a = u(100);
+	CHECK_EQ(pf_u256_prorata(&a, 1, 3, &out), 0); /* 33.3 -> 33: rounded down */
+	CHECK_EQ(pf_u256_to_u64(&out, &v), 0);
+	CHECK_EQ(v, 33);
+	CHECK_EQ(pf_u256_prorata(&a, 0, 3, &out), 0);
+	CHECK(pf_u256_is_zero(&out));
+	CHECK_EQ(pf_u256_prorata(&a, 3, 3, &out), 0);
+	CHECK(pf_u256_cmp(&out, &a) == 0);
+	CHECK_EQ(pf_u256_prorata(&a, 4, 3, &out), -EINVAL);
+	CHECK_EQ(pf_u256_prorata(&a, 0, 0, &out), -EINVAL);
+	/* 10^30 x 86399 / 86400 needs more than 64 bits all along. */
+	CHECK_EQ(pf_u256_parse_dec("1000000000000000000000000000000", &a), 0);
+	CHECK_EQ(pf_u256_prorata(&a, 86399, 86400, &out), 0);
+	pf_u256_to_dec(&out, dec, sizeof(dec));
+	CHECK_STR(dec, "999988425925925925925925925925");
+}
+
 int main(void)
 {
 	char cmd[160];
@@ -88,6 +115,7 @@ int main(void)
 	if (!mkdtemp(dir))
 		return 1;
 	RUN(test_moves);
+	RUN(test_prorata);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd))
 		return 1;

@@ -143,6 +143,10 @@ int record_payment(struct cli *c, const struct session *s, const struct pf_confi
 		   const char *amount, const char *payer, const char *order_frame);
 /* Loads the record of id (id NULL or "": the last one). 0, -ENOENT, or < 0. */
 int record_load(struct cli *c, const char *id, struct record *r);
+/* The [RESERVATION] argument left after the options: *id (default: the last one
+ * bought here), its record (when kept) and the broker to ask. 0 or an exit code. */
+int record_arg(struct cli *c, int argc, char **argv, const char **id, struct record *rec,
+	       const char **broker);
 /* Writes text to path through a synced temporary file and a rename. */
 int record_write_atomic(const char *path, const char *text);
 
@@ -216,6 +220,7 @@ int cmd_keygen(struct cli *c, int argc, char **argv);
 int cmd_resume(struct cli *c, int argc, char **argv);
 int cmd_deposit(struct cli *c, int argc, char **argv);
 int cmd_balance(struct cli *c, int argc, char **argv);
+int cmd_cancel(struct cli *c, int argc, char **argv);
 
 /* status.c helper shared by status and watch: STATUS by id or pair. */
 int status_query(struct cli *c, struct session *s, const char *id, const char *peer,

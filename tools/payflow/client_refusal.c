@@ -49,6 +49,7 @@ static const struct refusal refusals[PF_E__COUNT] = {
     [PF_E_PAYMENT_REFUNDED] = {"the payment could not buy the quote; it was credited to "
 			       "this key's balance (payflow balance)",
 			       false},
+    [PF_E_NOT_YOUR_RESERVATION] = {"this client's key did not pay for that reservation", false},
     [PF_E_UNKNOWN_RESERVATION] = {"the broker has no such reservation", false},
     [PF_E_RESERVATION_ENDED] = {"the reservation has ended; buy a new one", false},
     [PF_E_EXTEND_MISMATCH] = {"an extension must keep the reservation's pair and level", false},

@@ -5,11 +5,14 @@
  * deposit input (marker + this client's key, docs/PROTOCOL.md 6.12), waits
  * until it is mined, then sends DEPOSIT until the broker credits it. --tx
  * claims a deposit already sent (after a timeout or a crash).
+ * payflow cancel [ID]: CANCEL, ending a reservation this key paid for now;
+ * the unused seconds are refunded to the balance.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include "broker/proto/deposit.h"
+#include "broker/proto/quote.h"
 #include "tools/payflow/cli.h"
 #include "userspace/common/error.h"
 
@@ -29,6 +32,8 @@ static void print_balance(struct cli *c, const struct session *s, const struct p
 	if (b->tx_hash[0])
 		printf("deposited    %s in transaction %s\n",
 		       fmt_amount(b->credited, &s->menu, cr, sizeof(cr)), b->tx_hash);
+	else if (strcmp(b->credited, "0"))
+		printf("refunded     %s\n", fmt_amount(b->credited, &s->menu, cr, sizeof(cr)));
 	printf("balance      %s (%s smallest units) at %s\n",
 	       fmt_amount(b->balance, &s->menu, amt, sizeof(amt)), b->balance, s->name);
 }
@@ -48,13 +53,33 @@ static int ask(struct cli *c, struct session *s, const struct pf_msg *m,
 			pf_msg_type_name(m->type), pf_msg_type_name(reply->type));
 }
 
+/* Sends m signed by this client's key to broker and prints the BALANCE_REPLY. */
+static int balance_call(struct cli *c, const char *broker, struct pf_msg *m)
+{
+	struct pf_keypair kp;
+	struct pf_msg reply;
+	struct session s;
+	bool pending;
+	int rc = identity_load(c, &kp);
+
+	if (rc)
+		return rc;
+	rc = session_open(c, &s, broker, NULL);
+	if (!rc)
+		rc = ask(c, &s, m, &kp, &reply, &pending);
+	if (!rc && m->type == PF_MSG_CANCEL && !c->json)
+		printf("cancelled    %s\n", m->cancel.reservation_id);
+	if (!rc)
+		print_balance(c, &s, &reply.balance_reply);
+	pf_keypair_wipe(&kp);
+	session_close(&s);
+	return rc;
+}
+
 int cmd_balance(struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {COMMON_OPTIONS, {0}};
-	struct pf_msg m = {.type = PF_MSG_BALANCE}, reply;
-	struct pf_keypair kp;
-	struct session s;
-	bool pending;
+	struct pf_msg m = {.type = PF_MSG_BALANCE};
 	int opt, rc;
 
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1)
@@ -62,17 +87,25 @@ int cmd_balance(struct cli *c, int argc, char **argv)
 			return help_or_usage(c, rc);
 	if (optind < argc)
 		return cli_fail(c, PF_EXIT_USAGE, NULL, "unexpected argument '%s'", argv[optind]);
-	rc = identity_load(c, &kp);
+	return balance_call(c, cli_broker(c), &m);
+}
+
+int cmd_cancel(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {COMMON_OPTIONS, {0}};
+	struct pf_msg m = {.type = PF_MSG_CANCEL};
+	const char *id, *broker;
+	struct record rec;
+	int opt, rc;
+
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1)
+		if ((rc = parse_common(c, opt, optarg)))
+			return help_or_usage(c, rc);
+	rc = record_arg(c, argc, argv, &id, &rec, &broker);
 	if (rc)
 		return rc;
-	rc = session_open(c, &s, cli_broker(c), NULL);
-	if (!rc)
-		rc = ask(c, &s, &m, &kp, &reply, &pending);
-	if (!rc)
-		print_balance(c, &s, &reply.balance_reply);
-	pf_keypair_wipe(&kp);
-	session_close(&s);
-	return rc;
+	snprintf(m.cancel.reservation_id, sizeof(m.cancel.reservation_id), "%s", id);
+	return balance_call(c, broker, &m);
 }
 
 /* DEPOSIT until the broker credits tx (PENDING waits), within the timeout. */

@@ -64,6 +64,7 @@ static const struct help {
      "    resume   finish purchases that were interrupted after paying\n"
      "    deposit  prepay a balance at the broker with one transaction\n"
      "    balance  the prepaid balance of this client's key\n"
+     "    cancel   end a reservation now; the unused seconds go back to the balance\n"
      "    watch    live rate, remaining time and spend, each second\n"
      "    keygen   create the client's ed25519 identity\n"
      "\n"
@@ -226,6 +227,25 @@ static const struct help {
      "    {balance, credited, tx_hash, currency, decimals, broker} (credited \"0\")\n"
      "\n",
      false},
+    {"cancel",
+     "NAME\n"
+     "    payflow cancel - end a reservation now, refunding its unused seconds\n"
+     "\n"
+     "SYNOPSIS\n"
+     "    payflow cancel [RESERVATION] [COMMON OPTIONS]\n"
+     "\n"
+     "DESCRIPTION\n"
+     "    Sends CANCEL, signed by this client's key, for RESERVATION (default: the\n"
+     "    last one bought here). The broker ends it at once and credits each key\n"
+     "    that paid for it with paid x remaining / length, remaining in whole\n"
+     "    seconds rounded down, in whole smallest units rounded down. Prints the\n"
+     "    amount refunded to this key and the balance. Refused with\n"
+     "    not_your_reservation when this key paid for no part of it.\n"
+     "\n"
+     "JSON\n"
+     "    {balance, credited (the refund), tx_hash (\"\"), currency, decimals, broker}\n"
+     "\n",
+     false},
     {"watch",
      "NAME\n"
      "    payflow watch - follow a reservation live\n"
@@ -328,6 +348,7 @@ static const struct {
     {"menu", cmd_menu},	    {"buy", cmd_buy},	      {"status", cmd_status},
     {"extend", cmd_extend}, {"watch", cmd_watch},     {"keygen", cmd_keygen},
     {"resume", cmd_resume}, {"deposit", cmd_deposit}, {"balance", cmd_balance},
+    {"cancel", cmd_cancel},
 };
 
 /* Home, config file and environment; the timeout default. */

@@ -219,8 +219,16 @@ int cmd_hold(struct ctl *c, int argc, char **argv)
 
 static void print_ended(struct json_object *r)
 {
+	struct json_object *v;
+
 	printf("%s %s (id %llu)\n", !strcmp(str(r, "state"), "hold") ? "released" : "revoked",
 	       str(r, "pair"), (unsigned long long)u64(r, "id"));
+	/* A reservation the broker sold: the unused part went back to the buyers' balances. */
+	if (json_object_object_get_ex(r, "refund", &v))
+		printf("refunded %s smallest units to the balances of reservation %s\n",
+		       json_object_get_string(v), str(r, "reservation_id"));
+	if (json_object_object_get_ex(r, "refund_error", &v))
+		printf("NOT refunded: %s\n", json_object_get_string(v));
 }
 
 /* ID, or IP1 IP2 (revoke only). */
