@@ -43,6 +43,9 @@
  *                                          line per order with its final outcome;
  *                                          order i lasts SECS[i % n]
  *   --pace MS                              buy: start an order every MS at most
+ *   --from-balance                         buy: pay from the balance (no transaction)
+ *   --cancel-every K                       buy: CANCEL every K-th granted reservation
+ *                                          right away ("cancel" and "credited" in its line)
  *   drip N SECONDS                         N more connections that each send one
  *                                          byte of a HELLO per second (slowloris)
  *   flood-quote N IP1 IP2 LEVEL SECONDS    N QUOTE_REQUESTs, request i signed by a
@@ -77,7 +80,9 @@ static const char *target;
 static struct pf_keypair key;
 static uint8_t pin[PF_PUBKEY_BYTES];
 static bool pinned, corrupt;
-static long pace_ms; /* buy: order i starts no earlier than i x pace_ms after the first */
+static long pace_ms;	  /* buy: order i starts no earlier than i x pace_ms after the first */
+static bool from_balance; /* buy: ORDERs from the key's balance, no transaction */
+static long cancel_every; /* buy: CANCEL every k-th reservation granted (0: none) */
 static int fd = -1;
 static struct pf_frame_reader rd;
 
@@ -431,6 +436,8 @@ static enum pf_msg_type ask(struct pf_msg *m, struct pf_msg *r, double deadline,
 struct buy_result {
 	const char *outcome; /* CONFIRM, an error code, "timeout" */
 	const char *stage;   /* quote, pay, order */
+	const char *cancel;  /* NULL, BALANCE_REPLY, an error code, "timeout" */
+	char credited[PF_AMOUNT_MAX];
 	char detail[256];
 	char tx[67];
 	struct pf_quote q;
@@ -466,6 +473,10 @@ static void buy_print(long i, const struct buy_result *b)
 		json_object_object_add(o, "start", json_object_new_int64(b->c.start));
 		json_object_object_add(o, "end", json_object_new_int64(b->c.end));
 		json_object_object_add(o, "ms", json_object_new_double(b->ms));
+	}
+	if (b->cancel) {
+		json_object_object_add(o, "cancel", json_object_new_string(b->cancel));
+		json_object_object_add(o, "credited", json_object_new_string(b->credited));
 	}
 	json_object_object_add(o, "retries", json_object_new_int(b->retries));
 	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
@@ -517,12 +528,13 @@ static void buy_one(struct pf_jsonrpc *rpc, const char *from, struct pf_msg *qr,
 	}
 	b->q = r.quote;
 	b->stage = "pay";
-	if (!pay_retry(rpc, from, &b->q, b->tx, b->detail)) {
+	if (!from_balance && !pay_retry(rpc, from, &b->q, b->tx, b->detail)) {
 		b->outcome = "pay_failed";
 		return;
 	}
 	b->stage = "order";
-	make_order(&m, b->q.quote_id, from, b->tx);
+	make_order(&m, b->q.quote_id, from_balance ? "" : from, from_balance ? "" : b->tx);
+	m.order.from_balance = from_balance;
 	t0 = now_ms();
 	for (;;) {
 		t = ask(&m, &r, deadline, &b->retries);
@@ -544,6 +556,27 @@ static void buy_one(struct pf_jsonrpc *rpc, const char *from, struct pf_msg *qr,
 		b->retries++; /* PENDING or internal_error: the same ORDER again */
 		usleep(t == PF_MSG_PENDING ? 20000 : 100000);
 	}
+}
+
+/* CANCEL of the reservation just granted, through restarts; a repeated CANCEL
+ * after a lost answer gets reservation_ended (the refund was made once). */
+static void cancel_one(struct buy_result *b)
+{
+	double deadline = now_ms() + 60000;
+	struct pf_msg m = {.type = PF_MSG_CANCEL}, r;
+	enum pf_msg_type t;
+
+	snprintf(m.cancel.reservation_id, sizeof(m.cancel.reservation_id), "%s",
+		 b->c.reservation_id);
+	do
+		t = ask(&m, &r, deadline, &b->retries);
+	while (t == PF_MSG_ERROR && r.error.code == PF_E_INTERNAL && now_ms() < deadline &&
+	       !usleep(100000));
+	b->cancel = t == PF_MSG_BALANCE_REPLY ? "BALANCE_REPLY"
+		    : t == PF_MSG_ERROR	      ? pf_err_name(r.error.code)
+					      : "timeout";
+	snprintf(b->credited, sizeof(b->credited), "%s",
+		 t == PF_MSG_BALANCE_REPLY ? r.balance_reply.credited : "0");
 }
 
 static void buy(long count, char **a)
@@ -576,6 +609,8 @@ static void buy(long count, char **a)
 		qr.quote_request.ip2[15] += i & 0xff; /* a fresh pair per order */
 		qr.quote_request.ip2[14] += (i >> 8) & 0xff;
 		buy_one(rpc, a[1], &qr, &b);
+		if (cancel_every && !strcmp(b.outcome, "CONFIRM") && i % cancel_every == 0)
+			cancel_one(&b);
 		buy_print(i, &b);
 	}
 	pf_jsonrpc_free(rpc);
@@ -803,6 +838,10 @@ int main(int argc, char **argv)
 		if (!strcmp(c, "--seed") || !strcmp(c, "seed")) {
 			i += need(argc, i, 1);
 			set_seed(argv[i]);
+		} else if (!strcmp(c, "--from-balance")) {
+			from_balance = true;
+		} else if (!strcmp(c, "--cancel-every")) {
+			cancel_every = atol(argv[i += need(argc, i, 1)]);
 		} else if (!strcmp(c, "--pace")) {
 			pace_ms = atol(argv[i += need(argc, i, 1)]);
 		} else if (!strcmp(c, "--pin")) {
