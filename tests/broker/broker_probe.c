@@ -43,7 +43,7 @@
  *                                          line per order with its final outcome;
  *                                          order i lasts SECS[i % n]
  *   --pace MS                              buy: start an order every MS at most
- *   --from-balance                         buy: pay from the balance (no transaction)
+ *   --from-balance                         buy, bench-order: pay from the balance
  *   --cancel-every K                       buy: CANCEL every K-th granted reservation
  *                                          right away ("cancel" and "credited" in its line)
  *   drip N SECONDS                         N more connections that each send one
@@ -375,8 +375,9 @@ static void bench_order(long count, char **a)
 		send_msg(&m);
 		if (recv_msg(&r) != PF_MSG_QUOTE)
 			die("no QUOTE in bench-order (is the pair free and owned?)");
-		tx = pay(rpc, a[1], &r.quote);
-		make_order(&m, r.quote.quote_id, a[1], tx);
+		tx = from_balance ? NULL : pay(rpc, a[1], &r.quote);
+		make_order(&m, r.quote.quote_id, from_balance ? "" : a[1], tx ? tx : "");
+		m.order.from_balance = from_balance;
 		free(tx);
 		t0 = now_ms();
 		for (;;) {
