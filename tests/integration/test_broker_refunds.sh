@@ -95,4 +95,15 @@ check "payflowctl revoke reports the refund ($OUT)" grep -q "refunded $REF small
 check "... between 97000 and 100000, whole seconds" all '[ "$REF" -ge 97000 ] && [ "$REF" -le 100000 ] && [ $((REF % 1000)) = 0 ]'
 check "... credited to the buyer" [ "$(bal)" = $((B0 + REF)) ]
 check "money invariant after a revoke" money
+
+# --- payflowctl ledger: exact sums that add up.
+L=$(ctl --json ledger)
+lg() { jq -r ".$1" <<<"$L"; }
+check "payflowctl ledger: deposits 1000000, balances = what BALANCE says ($(lg balances))" \
+	all '[ "$(lg deposits)" = 1000000 ] && [ "$(lg balances)" = "$(bal)" ]'
+check "payflowctl ledger: deposits + refunds - debits - withdrawals = balances" \
+	[ $(($(lg deposits) + $(lg refunds) - $(lg debits) - $(lg withdrawals))) = "$(lg balances)" ]
+check "payflowctl ledger: revenue = on-chain orders + debits - unused time refunded" \
+	[ "$(lg revenue)" = $(($(lg onchain_orders) + $(lg debits) - $(lg refunds_unused_time))) ]
+check "payflowctl ledger (text) lists the revenue" grep -q "^revenue  *$(lg revenue)$" <<<"$(ctl ledger)"
 finish

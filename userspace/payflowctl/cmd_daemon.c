@@ -413,6 +413,24 @@ static void print_blocks(struct json_object *result)
 	}
 }
 
+static void print_ledger(struct json_object *r)
+{
+	static const char *const rows[] = {
+	    "deposits",	   "debits",   "refunds",	 "refunds_unused_time",
+	    "withdrawals", "balances", "onchain_orders", "revenue",
+	    NULL};
+
+	printf("amounts in smallest units (%s has %llu decimals)\n", str(r, "currency"),
+	       (unsigned long long)u64(r, "decimals"));
+	for (int i = 0; rows[i]; i++)
+		printf("%-20s %s\n", rows[i], str(r, rows[i]));
+}
+
+int cmd_ledger(struct ctl *c, int argc, char **argv)
+{
+	return simple(c, argc, argv, "ledger", print_ledger);
+}
+
 int cmd_blocks(struct ctl *c, int argc, char **argv)
 {
 	return simple(c, argc, argv, "blocks", print_blocks);

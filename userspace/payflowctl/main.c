@@ -42,6 +42,10 @@ static const char usage[] =
     "        that cannot be valid, with the seconds left and their strikes.\n"
     "    unblock ADDRESS | unblock CLIENT_KEY\n"
     "        Lift such a block now. A block never touches a paid reservation.\n"
+    "    ledger\n"
+    "        The broker's money (docs/MONEY.md): deposits, debits, refunds and\n"
+    "        withdrawals of the prepaid balances, what the balances owe now,\n"
+    "        orders paid on-chain, and the revenue, exact in smallest units.\n"
     "\n"
     "COMMANDS (straight on the data plane, no payflowd needed)\n"
     "    attach IFNAME... [--mode shape|police] [--capacity RATE] [--be-rate RATE]\n"
@@ -104,7 +108,7 @@ static const struct {
     {"hold", cmd_hold},	    {"release", cmd_release},	{"revoke", cmd_revoke},
     {"list", cmd_list},	    {"show", cmd_show},		{"stats", cmd_stats},
     {"ports", cmd_ports},   {"topology", cmd_topology}, {"path", cmd_path},
-    {"blocks", cmd_blocks}, {"unblock", cmd_unblock},
+    {"blocks", cmd_blocks}, {"unblock", cmd_unblock},	{"ledger", cmd_ledger},
 };
 
 int main(int argc, char **argv)

@@ -195,6 +195,8 @@ void pfd_broker_flush(struct pfd *d, bool committed);
  * "refund_error"). Inside the revoke's transaction. */
 void pfd_broker_revoked(struct pfd *d, __u64 resv_id, __s64 start_ns, __s64 end_ns,
 			struct json_object *result);
+/* broker_ledger.c: payflowctl ledger */
+struct json_object *pfd_ledger(struct pfd *d, struct json_object *req, struct json_object **result);
 /* broker_blocks.c: payflowctl blocks / unblock */
 struct json_object *pfd_blocks(struct pfd *d, struct json_object *req, struct json_object **result);
 struct json_object *pfd_unblock(struct pfd *d, struct json_object *req,
