@@ -37,6 +37,7 @@ enum pf_msg_type {
 	PF_MSG_DEPOSIT,
 	PF_MSG_BALANCE,
 	PF_MSG_CANCEL,
+	PF_MSG_WITHDRAW,
 	/* broker -> client */
 	PF_MSG_MENU,
 	PF_MSG_QUOTE,
@@ -125,11 +126,20 @@ struct pf_cancel {
 	uint8_t client_key[PF_PUBKEY_BYTES]; /* encode: taken from the signer */
 };
 
+/* WITHDRAW: send amount of the signer's balance back on-chain to its last depositor.
+ * withdrawal_id (the client's choice) makes it idempotent. */
+struct pf_withdraw {
+	char withdrawal_id[PF_ID_HEX + 1];
+	char amount[PF_AMOUNT_MAX];	     /* >= 1 */
+	uint8_t client_key[PF_PUBKEY_BYTES]; /* encode: taken from the signer */
+};
+
 struct pf_balance_reply {
 	uint8_t client_key[PF_PUBKEY_BYTES];
 	char balance[PF_AMOUNT_MAX];	  /* smallest units, decimal */
 	char credited[PF_AMOUNT_MAX];	  /* what the DEPOSIT answered credited; "0" */
-	char tx_hash[PF_TX_HASH_LEN + 1]; /* the deposit answered, or "" */
+	char tx_hash[PF_TX_HASH_LEN + 1]; /* the deposit or withdrawal answered, or "" */
+	char withdrawn[PF_AMOUNT_MAX];	  /* a WITHDRAW's amount, or "" (absent) */
 };
 
 struct pf_confirm {
@@ -174,6 +184,7 @@ struct pf_msg {
 		struct pf_deposit deposit;
 		struct pf_balance_request balance;
 		struct pf_cancel cancel;
+		struct pf_withdraw withdraw;
 		struct pf_menu menu;
 		struct pf_quote quote;
 		struct pf_confirm confirm;
@@ -194,7 +205,7 @@ enum pf_side pf_msg_sender(enum pf_msg_type type);
 /*
  * Decodes one frame (without its '\n'; len < PF_FRAME_MAX) sent by `from`.
  * Checks JSON syntax, the envelope, every field, and the signature:
- *  - QUOTE_REQUEST, ORDER, DEPOSIT, BALANCE and CANCEL against the client_key in
+ *  - QUOTE_REQUEST, ORDER, DEPOSIT, BALANCE, CANCEL and WITHDRAW against the client_key in
  *    their data (the broker then checks that an ORDER's key is its quote's key);
  *  - every broker message against broker_pk, the pinned key. With
  *    broker_pk NULL only a MENU decodes, checked against its own broker_key

@@ -9,13 +9,21 @@
 #include "broker/proto/msg_fields.h"
 
 static const char *const type_names[PF_MSG__COUNT] = {
-    [PF_MSG_HELLO] = "HELLO",	  [PF_MSG_QUOTE_REQUEST] = "QUOTE_REQUEST",
-    [PF_MSG_ORDER] = "ORDER",	  [PF_MSG_STATUS] = "STATUS",
-    [PF_MSG_DEPOSIT] = "DEPOSIT", [PF_MSG_BALANCE] = "BALANCE",
-    [PF_MSG_CANCEL] = "CANCEL",	  [PF_MSG_MENU] = "MENU",
-    [PF_MSG_QUOTE] = "QUOTE",	  [PF_MSG_CONFIRM] = "CONFIRM",
-    [PF_MSG_PENDING] = "PENDING", [PF_MSG_STATUS_REPLY] = "STATUS_REPLY",
-    [PF_MSG_ERROR] = "ERROR",	  [PF_MSG_BALANCE_REPLY] = "BALANCE_REPLY",
+    [PF_MSG_HELLO] = "HELLO",
+    [PF_MSG_QUOTE_REQUEST] = "QUOTE_REQUEST",
+    [PF_MSG_ORDER] = "ORDER",
+    [PF_MSG_STATUS] = "STATUS",
+    [PF_MSG_DEPOSIT] = "DEPOSIT",
+    [PF_MSG_BALANCE] = "BALANCE",
+    [PF_MSG_CANCEL] = "CANCEL",
+    [PF_MSG_WITHDRAW] = "WITHDRAW",
+    [PF_MSG_MENU] = "MENU",
+    [PF_MSG_QUOTE] = "QUOTE",
+    [PF_MSG_CONFIRM] = "CONFIRM",
+    [PF_MSG_PENDING] = "PENDING",
+    [PF_MSG_STATUS_REPLY] = "STATUS_REPLY",
+    [PF_MSG_ERROR] = "ERROR",
+    [PF_MSG_BALANCE_REPLY] = "BALANCE_REPLY",
 };
 
 const char *pf_msg_type_name(enum pf_msg_type type)
@@ -157,6 +165,8 @@ static enum pf_err check_signature(const struct envelope *env, enum pf_msg_type 
 		pk = m->balance.client_key;
 	else if (type == PF_MSG_CANCEL)
 		pk = m->cancel.client_key;
+	else if (type == PF_MSG_WITHDRAW)
+		pk = m->withdraw.client_key;
 	else if (type == PF_MSG_MENU && !broker_pk)
 		pk = m->menu.broker_key;
 	else if (broker_pk)

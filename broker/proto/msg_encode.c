@@ -144,12 +144,19 @@ static struct json_object *build_data(const struct pf_msg *m)
 		add_str(o, "reservation_id", m->cancel.reservation_id);
 		add_key(o, "client_key", m->cancel.client_key);
 		break;
+	case PF_MSG_WITHDRAW:
+		add_str(o, "withdrawal_id", m->withdraw.withdrawal_id);
+		add_str(o, "amount", m->withdraw.amount);
+		add_key(o, "client_key", m->withdraw.client_key);
+		break;
 	case PF_MSG_BALANCE_REPLY:
 		add_key(o, "client_key", m->balance_reply.client_key);
 		add_str(o, "balance", m->balance_reply.balance);
 		add_str(o, "credited", m->balance_reply.credited);
 		if (m->balance_reply.tx_hash[0])
 			add_str(o, "tx_hash", m->balance_reply.tx_hash);
+		if (m->balance_reply.withdrawn[0])
+			add_str(o, "withdrawn", m->balance_reply.withdrawn);
 		break;
 	case PF_MSG_STATUS:
 		if (m->status.reservation_id[0])
@@ -247,6 +254,8 @@ static int stamp_signer(struct pf_msg *m, const struct pf_keypair *signer)
 		field = m->balance.client_key;
 	else if (m->type == PF_MSG_CANCEL)
 		field = m->cancel.client_key;
+	else if (m->type == PF_MSG_WITHDRAW)
+		field = m->withdraw.client_key;
 	else if (m->type == PF_MSG_MENU)
 		field = m->menu.broker_key;
 	if (m->type != PF_MSG_HELLO && m->type != PF_MSG_STATUS && !signer)

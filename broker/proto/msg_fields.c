@@ -284,14 +284,27 @@ static bool read_cancel(struct reader *r, struct pf_cancel *c)
 	       get_key(r, "client_key", c->client_key);
 }
 
+static bool read_withdraw(struct reader *r, struct pf_withdraw *w)
+{
+	static const char *const names[] = {"withdrawal_id", "amount", "client_key", NULL};
+
+	if (!only_members(r, names) || !get_id(r, "withdrawal_id", w->withdrawal_id) ||
+	    !get_amount(r, "amount", w->amount) || !get_key(r, "client_key", w->client_key))
+		return false;
+	return strcmp(w->amount, "0") || rfail(r, PF_E_BAD_FIELD, "amount", "must be at least 1");
+}
+
 static bool read_balance_reply(struct reader *r, struct pf_balance_reply *b)
 {
-	static const char *const names[] = {"client_key", "balance", "credited", "tx_hash", NULL};
+	static const char *const names[] = {"client_key", "balance",   "credited",
+					    "tx_hash",	  "withdrawn", NULL};
 
 	b->tx_hash[0] = '\0';
+	b->withdrawn[0] = '\0';
 	return only_members(r, names) && get_key(r, "client_key", b->client_key) &&
 	       get_amount(r, "balance", b->balance) && get_amount(r, "credited", b->credited) &&
-	       (!has(r, "tx_hash") || get_tx_hash(r, "tx_hash", b->tx_hash));
+	       (!has(r, "tx_hash") || get_tx_hash(r, "tx_hash", b->tx_hash)) &&
+	       (!has(r, "withdrawn") || get_amount(r, "withdrawn", b->withdrawn));
 }
 
 static bool read_status(struct reader *r, struct pf_status_request *s)
@@ -494,6 +507,9 @@ enum pf_err pf_msg_read_data(enum pf_msg_type type, struct json_object *data, st
 		break;
 	case PF_MSG_CANCEL:
 		ok = read_cancel(&r, &out->cancel);
+		break;
+	case PF_MSG_WITHDRAW:
+		ok = read_withdraw(&r, &out->withdraw);
 		break;
 	case PF_MSG_BALANCE_REPLY:
 		ok = read_balance_reply(&r, &out->balance_reply);

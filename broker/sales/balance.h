@@ -34,7 +34,8 @@ int pf_balance_get(struct pf_store *s, const char *key_hex, struct pf_u256 *bala
 /*
  * Records one movement of amount for key_hex and moves its balance; an
  * outgoing one never takes it below zero (-ENOSPC, nothing written).
- * address (deposits only, else NULL) becomes the key's withdrawal address.
+ * address (a deposit's or refunded payment's sender, else NULL) becomes the key's
+ * withdrawal address.
  * *after: the balance now.
  */
 int pf_balance_move(struct pf_store *s, const char *key_hex, enum pf_money kind,

@@ -67,5 +67,5 @@ void pfd_broker_cancel(struct pfd *d, struct pf_srv_conn *c, const struct pf_can
 	if (cancel(d, cn, &mine, &e) != PF_OK)
 		pfd_broker_fail(d, c, false, &e);
 	else
-		pfd_broker_balance_reply(d, c, false, cn->client_key, "", &mine);
+		pfd_broker_balance_reply(d, c, false, cn->client_key, "", &mine, NULL);
 }

@@ -33,7 +33,8 @@ static void deposit_done(struct pfd *d, struct pf_lw_job *job);
 static const struct pfd_lw_kind deposit_kind = {.done = deposit_done};
 
 void pfd_broker_balance_reply(struct pfd *d, struct pf_srv_conn *c, bool deferred,
-			      const uint8_t key[32], const char *tx, const struct pf_u256 *credited)
+			      const uint8_t key[32], const char *tx, const struct pf_u256 *credited,
+			      const char *withdrawn)
 {
 	struct pf_msg m = {.type = PF_MSG_BALANCE_REPLY};
 	struct pf_balance_reply *b = &m.balance_reply;
@@ -53,6 +54,7 @@ void pfd_broker_balance_reply(struct pfd *d, struct pf_srv_conn *c, bool deferre
 	pf_u256_to_dec(&bal, b->balance, sizeof(b->balance));
 	pf_u256_to_dec(credited, b->credited, sizeof(b->credited));
 	snprintf(b->tx_hash, sizeof(b->tx_hash), "%s", tx);
+	snprintf(b->withdrawn, sizeof(b->withdrawn), "%s", withdrawn ? withdrawn : "");
 	pfd_broker_reply(d, c, deferred, &m);
 }
 
@@ -61,7 +63,7 @@ void pfd_broker_balance(struct pfd *d, struct pf_srv_conn *c, const struct pf_ba
 	struct pf_u256 zero;
 
 	pf_u256_from_u64(&zero, 0);
-	pfd_broker_balance_reply(d, c, false, b->client_key, "", &zero);
+	pfd_broker_balance_reply(d, c, false, b->client_key, "", &zero, NULL);
 }
 
 /*
@@ -78,7 +80,8 @@ static enum pf_err recorded(struct pfd *d, struct pf_srv_conn *c, bool deferred,
 	*answered = false;
 	pf_hex_encode(dep->client_key, PF_PUBKEY_BYTES, key_hex);
 	if (!err && !strcmp(owner, key_hex)) {
-		pfd_broker_balance_reply(d, c, deferred, dep->client_key, dep->tx_hash, &amount);
+		pfd_broker_balance_reply(d, c, deferred, dep->client_key, dep->tx_hash, &amount,
+					 NULL);
 		*answered = true;
 		return PF_OK;
 	}
@@ -203,7 +206,7 @@ static void deposit_done(struct pfd *d, struct pf_lw_job *job)
 		}
 		if (!answered)
 			pfd_broker_balance_reply(d, j->conn, true, j->dep.client_key,
-						 j->dep.tx_hash, &j->job.facts.value);
+						 j->dep.tx_hash, &j->job.facts.value, NULL);
 		break;
 	}
 	free(j);

@@ -126,6 +126,9 @@ static void on_frame(void *ctx, struct pf_srv_conn *c, const char *frame, size_t
 	case PF_MSG_CANCEL:
 		pfd_broker_cancel(d, c, &m.cancel);
 		break;
+	case PF_MSG_WITHDRAW:
+		pfd_broker_withdraw(d, c, &m.withdraw);
+		break;
 	default: /* the decoder refuses broker-to-client types */
 		pf_err_set(&e, PF_E_UNEXPECTED_MESSAGE, NULL);
 		pfd_broker_fail(d, c, false, &e);
@@ -246,7 +249,8 @@ int pfd_broker_start(struct pfd *d)
 			       "broker: the MENU from this config cannot be encoded "
 			       "(check levels, ledger.currency and ledger.payment_address)");
 	raise_nofile();
-	err = pfd_broker_guard_start(d) ?: start_ledger(d) ?: start_server(d);
+	err = pfd_broker_guard_start(d) ?: start_ledger(d) ?: pfd_broker_withdrawals_start(d) ?:
+	      start_server(d);
 	if (err)
 		return err;
 	log_listening(d, created);
@@ -260,6 +264,8 @@ void pfd_broker_stop(struct pfd *d)
 	if (!b)
 		return;
 	pf_lw_stop(b->lw); /* first: parked connections get no answer */
+	pf_wds_stop(b->wds);
+	pf_ethkey_wipe(&b->pay_key);
 	pf_srv_close(b->srv);
 	pf_guard_free(b->guard);
 	free(b->menu_frame);

@@ -395,7 +395,7 @@ static void refuse_paid(struct pfd *d, struct order_job *j, struct pf_err_msg *e
 
 	if (pfd_broker_refundable(e->code)) {
 		err = pfd_broker_refund_payment(d, j->job.verdict.txhash, j->quote.client_key,
-						&j->job.facts.value, e);
+						&j->job.facts.value, j->job.facts.from, e);
 		if (err && err != -EEXIST)
 			pfd_log("broker: cannot refund %s: %s", j->job.verdict.txhash,
 				pf_last_error());

@@ -23,7 +23,7 @@ bool pfd_broker_refundable(enum pf_err code)
 }
 
 int pfd_broker_refund_payment(struct pfd *d, const char *tx, const char *key_hex,
-			      const struct pf_u256 *value, struct pf_err_msg *e)
+			      const struct pf_u256 *value, const char *payer, struct pf_err_msg *e)
 {
 	char amount[PF_U256_DEC_MAX], text[PF_ERR_TEXT_MAX];
 	struct pf_u256 after;
@@ -33,7 +33,7 @@ int pfd_broker_refund_payment(struct pfd *d, const char *tx, const char *key_hex
 	if (pfd_txn(d) || pf_store_savepoint(d->store))
 		return -EIO;
 	err = pf_store_payment_use(d->store, tx, 0, amount)
-		  ?: pf_balance_move(d->store, key_hex, PF_MONEY_REFUND, value, tx, NULL, &after);
+		  ?: pf_balance_move(d->store, key_hex, PF_MONEY_REFUND, value, tx, payer, &after);
 	if (err) {
 		pf_store_rollback_to(d->store);
 		return err;

@@ -238,6 +238,7 @@ static int parse_broker(const char *origin, struct json_object *o, struct pf_con
 					    "purge_after",
 					    "purge_every",
 					    "min_deposit",
+					    "payment_key_file",
 					    NULL};
 	struct pf_conf_broker *b = &c->broker;
 	struct json_object *v;
@@ -254,6 +255,8 @@ static int parse_broker(const char *origin, struct json_object *o, struct pf_con
 	}
 	if (get_str(origin, o, "netns", "broker.netns", b->netns, sizeof(b->netns)) ||
 	    get_str(origin, o, "key_file", "broker.key_file", b->key_file, sizeof(b->key_file)) ||
+	    get_str(origin, o, "payment_key_file", "broker.payment_key_file", b->payment_key_file,
+		    sizeof(b->payment_key_file)) ||
 	    get_u32(origin, o, "min_seconds", "broker.min_seconds", 1, 315360000,
 		    &b->min_seconds) ||
 	    get_u32(origin, o, "max_seconds", "broker.max_seconds", 1, 315360000,

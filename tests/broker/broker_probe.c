@@ -18,6 +18,7 @@
  *   deposit PAYER TXHASH                   DEPOSIT
  *   balance                                BALANCE
  *   cancel RID                             CANCEL
+ *   withdraw ID AMOUNT                     WITHDRAW (ID: 32 hex digits, the client's)
  *   shut-wr                                shut down our sending side (half-close)
  *   status RID | status-pair IP1 IP2       STATUS
  *   seed HEX                               sign what follows with this seed
@@ -893,6 +894,15 @@ int main(int argc, char **argv)
 			m.type = PF_MSG_CANCEL;
 			snprintf(m.cancel.reservation_id, sizeof(m.cancel.reservation_id), "%s",
 				 argv[i]);
+			send_msg(&m);
+			answer();
+		} else if (!strcmp(c, "withdraw")) {
+			i += need(argc, i, 2);
+			memset(&m, 0, sizeof(m));
+			m.type = PF_MSG_WITHDRAW;
+			snprintf(m.withdraw.withdrawal_id, sizeof(m.withdraw.withdrawal_id), "%s",
+				 argv[i - 1]);
+			snprintf(m.withdraw.amount, sizeof(m.withdraw.amount), "%s", argv[i]);
 			send_msg(&m);
 			answer();
 		} else if (!strcmp(c, "balance")) {

@@ -13,8 +13,9 @@ violation on its own "# " line), 2 on bad usage.
      every debit paid exactly its quote, which was granted (broker_orders);
   4. with --rpc: every recorded payment is a successful transaction to the
      payment address (a deposit of exactly its amount, an order payment of at
-     least its quote), every withdrawal a successful transaction from it of
-     exactly its amount to the key's address;
+     least its quote); every withdrawal entry has its signed transaction
+     (withdrawals), and with --strict-chain each one mined is exactly its
+     amount to its recorded address;
   5. with --strict-chain: the successful transactions to the payment address
      are exactly the recorded payments, and those from it exactly the
      recorded withdrawals (for a test's own Anvil, where nothing else pays;
@@ -100,10 +101,16 @@ def check_chain(db, url, pay_to, strict, ignore, bad):
         "(kind = 'refund' AND ref LIKE '0x%')")}
     payments = {r[0]: int(r[1]) for r in db.execute(
         "SELECT tx, amount FROM payments WHERE tx LIKE '0x%'")}
+    # A withdrawal entry's ref is its id; the withdrawals row has the transaction.
     withdrawals = {}
     for ref, amount, key in db.execute(
             "SELECT ref, amount, client_key FROM balance_entries WHERE kind = 'withdrawal'"):
-        withdrawals[ref] = (int(amount), key)
+        row = db.execute("SELECT lower(tx_hash), amount, client_key, lower(to_address) "
+                         "FROM withdrawals WHERE id = ?", (ref,)).fetchone()
+        if not row or int(row[1]) != int(amount) or row[2] != key:
+            bad(f"withdrawal {ref} of {amount} has the withdrawals row {row}")
+            continue
+        withdrawals[row[0]] = (int(amount), row[3])
     for tx, amount in payments.items():
         t = rpc(url, "eth_getTransactionByHash", tx)
         r = rpc(url, "eth_getTransactionReceipt", tx)
@@ -128,11 +135,12 @@ def check_chain(db, url, pay_to, strict, ignore, bad):
             if (t.get("to") or "").lower() == pay_to:
                 seen_in.add(t["hash"].lower())
             if t["from"].lower() == pay_to:
-                seen_out.add(t["hash"].lower())
-                if t["hash"].lower() in withdrawals and \
-                        int(t["value"], 16) != withdrawals[t["hash"].lower()][0]:
-                    bad(f"withdrawal {t['hash']} sent {int(t['value'], 16)}, recorded "
-                        f"{withdrawals[t['hash'].lower()][0]}")
+                h = t["hash"].lower()
+                seen_out.add(h)
+                if h in withdrawals and (int(t["value"], 16), (t.get("to") or "").lower()) \
+                        != withdrawals[h]:
+                    bad(f"withdrawal {h} sent {int(t['value'], 16)} to {t.get('to')}, "
+                        f"recorded {withdrawals[h]}")
     seen_in -= ignore
     if seen_in != set(payments):
         bad(f"on-chain payments to {pay_to} not recorded: {sorted(seen_in - set(payments))}; "

@@ -13,7 +13,9 @@ broker_topo 3
 anvil_start "$CHAIN_ID" "$ANVIL_LOG" ctl 10.77.0.100 || { not_ok "anvil started"; cat "$ANVIL_LOG"; exit 1; }
 cast() { in_ns ctl "$CAST" "$@"; }
 read -r PAYER PAY_TO OTHER _ <<<"$(cast rpc --rpc-url "$RPC" eth_accounts | tr -d '[]" ' | tr ',' ' ')"
-broker_config 3 100mbit '"min_deposit": "1000"' "\"netns\": \"/run/netns/${PFX}ctl\""
+printf '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d\n' >"$DDIR/payment.key"
+chmod 600 "$DDIR/payment.key" # Anvil's account 1: the payment address
+broker_config 3 100mbit "\"min_deposit\": \"1000\", \"payment_key_file\": \"$DDIR/payment.key\"" "\"netns\": \"/run/netns/${PFX}ctl\""
 daemon_start || { not_ok "payflowd started"; tail -20 "$DLOG"; exit 1; }
 
 printf '%s\n' "$KEY2" >"$DDIR/wallet.key"
@@ -85,5 +87,19 @@ check "cancel (the last reservation) exits 0" test $? -eq 0 || sed 's/^/    | /'
 cr=$(jq -r .credited <<<"$out")
 check "cancel --json: refunded ($cr) 1000 per whole second left of 50, balance 50000 + it" \
 	test "$cr" -gt 40000 -a "$cr" -le 50000 -a $((cr % 1000)) -eq 0 -a "$(jq -r .balance <<<"$out")" = $((50000 + cr))
+bal0=$(jq -r .balance <<<"$out")
+out=$(pf h1 withdraw 10000 --json 2>"$DDIR/err")
+check "withdraw 10000 exits 0" test $? -eq 0 || sed 's/^/    | /' "$DDIR/err"
+wtx=$(jq -r .tx_hash <<<"$out")
+check "withdraw --json: withdrawn 10000, balance lower by it" \
+	test "$(jq -r .withdrawn <<<"$out"),$(jq -r .balance <<<"$out")" = "10000,$((bal0 - 10000))"
+for _ in $(seq 50); do [ "$(cast rpc --rpc-url "$RPC" eth_getTransactionReceipt "$wtx" | jq -r '.status // empty')" = 0x1 ] && break; sleep 0.2; done
+txj=$(cast tx "$wtx" --rpc-url "$RPC" --json 2>/dev/null)
+check "the withdrawal is on-chain: payment address -> the depositor, 10000" \
+	test "$(jq -r '[.from, .to] | join(",")' <<<"$txj" | tr A-F a-f),$(cast to-dec "$(jq -r .value <<<"$txj")")" = "${PAY_TO,,},${PAYER,,},10000"
+pf h1 withdraw 999999999 >/dev/null 2>"$DDIR/err"
+rc=$?
+check "withdraw beyond the balance: exit 4 [withdrawal_exceeds_balance]" \
+	test $rc -eq 4 -a -n "$(grep -F '[withdrawal_exceeds_balance]' "$DDIR/err")"
 check "money invariant at the end" money
 finish

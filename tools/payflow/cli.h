@@ -221,6 +221,7 @@ int cmd_resume(struct cli *c, int argc, char **argv);
 int cmd_deposit(struct cli *c, int argc, char **argv);
 int cmd_balance(struct cli *c, int argc, char **argv);
 int cmd_cancel(struct cli *c, int argc, char **argv);
+int cmd_withdraw(struct cli *c, int argc, char **argv);
 
 /* status.c helper shared by status and watch: STATUS by id or pair. */
 int status_query(struct cli *c, struct session *s, const char *id, const char *peer,

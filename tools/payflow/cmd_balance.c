@@ -7,6 +7,8 @@
  * claims a deposit already sent (after a timeout or a crash).
  * payflow cancel [ID]: CANCEL, ending a reservation this key paid for now;
  * the unused seconds are refunded to the balance.
+ * payflow withdraw [AMOUNT]: WITHDRAW (default: the whole balance) under a
+ * fresh withdrawal id, resent with the same id if the connection breaks.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -26,6 +28,9 @@ static void print_balance(struct cli *c, const struct session *s, const struct p
 		json_object_object_add(o, "balance", json_object_new_string(b->balance));
 		json_object_object_add(o, "credited", json_object_new_string(b->credited));
 		json_object_object_add(o, "tx_hash", json_object_new_string(b->tx_hash));
+		if (b->withdrawn[0])
+			json_object_object_add(o, "withdrawn",
+					       json_object_new_string(b->withdrawn));
 		print_json_money(o, s);
 		return;
 	}
@@ -69,6 +74,9 @@ static int balance_call(struct cli *c, const char *broker, struct pf_msg *m)
 		rc = ask(c, &s, m, &kp, &reply, &pending);
 	if (!rc && m->type == PF_MSG_CANCEL && !c->json)
 		printf("cancelled    %s\n", m->cancel.reservation_id);
+	if (!rc && m->type == PF_MSG_WITHDRAW && !c->json)
+		printf("withdrawn    %s smallest units to the last depositor in transaction %s\n",
+		       reply.balance_reply.withdrawn, reply.balance_reply.tx_hash);
 	if (!rc)
 		print_balance(c, &s, &reply.balance_reply);
 	pf_keypair_wipe(&kp);
@@ -106,6 +114,53 @@ int cmd_cancel(struct cli *c, int argc, char **argv)
 		return rc;
 	snprintf(m.cancel.reservation_id, sizeof(m.cancel.reservation_id), "%s", id);
 	return balance_call(c, broker, &m);
+}
+
+/* The whole balance, asked with BALANCE. */
+static int whole_balance(struct cli *c, char out[PF_AMOUNT_MAX])
+{
+	struct pf_msg m = {.type = PF_MSG_BALANCE}, reply;
+	struct pf_keypair kp;
+	struct session s;
+	bool pending;
+	int rc = identity_load(c, &kp);
+
+	if (rc)
+		return rc;
+	rc = session_open(c, &s, cli_broker(c), NULL);
+	if (!rc)
+		rc = ask(c, &s, &m, &kp, &reply, &pending);
+	if (!rc)
+		snprintf(out, PF_AMOUNT_MAX, "%s", reply.balance_reply.balance);
+	pf_keypair_wipe(&kp);
+	session_close(&s);
+	return rc;
+}
+
+int cmd_withdraw(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {COMMON_OPTIONS, {0}};
+	struct pf_msg m = {.type = PF_MSG_WITHDRAW};
+	int opt, rc;
+
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1)
+		if ((rc = parse_common(c, opt, optarg)))
+			return help_or_usage(c, rc);
+	if (optind + 1 < argc)
+		return cli_fail(c, PF_EXIT_USAGE, NULL, "unexpected argument '%s'",
+				argv[optind + 1]);
+	if (optind < argc)
+		snprintf(m.withdraw.amount, sizeof(m.withdraw.amount), "%s", argv[optind]);
+	else if ((rc = whole_balance(c, m.withdraw.amount)))
+		return rc;
+	if (!pf_amount_valid(m.withdraw.amount, strlen(m.withdraw.amount)) ||
+	    !strcmp(m.withdraw.amount, "0"))
+		return cli_fail(
+		    c, PF_EXIT_USAGE, NULL,
+		    "nothing to withdraw: '%s' is not an amount of smallest units above 0",
+		    m.withdraw.amount);
+	pf_id_new(m.withdraw.withdrawal_id);
+	return balance_call(c, cli_broker(c), &m);
 }
 
 /* DEPOSIT until the broker credits tx (PENDING waits), within the timeout. */

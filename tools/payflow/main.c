@@ -65,6 +65,7 @@ static const struct help {
      "    deposit  prepay a balance at the broker with one transaction\n"
      "    balance  the prepaid balance of this client's key\n"
      "    cancel   end a reservation now; the unused seconds go back to the balance\n"
+     "    withdraw send (part of) the balance back on-chain to the last depositor\n"
      "    watch    live rate, remaining time and spend, each second\n"
      "    keygen   create the client's ed25519 identity\n"
      "\n"
@@ -246,6 +247,26 @@ static const struct help {
      "    {balance, credited (the refund), tx_hash (\"\"), currency, decimals, broker}\n"
      "\n",
      false},
+    {"withdraw",
+     "NAME\n"
+     "    payflow withdraw - send the prepaid balance back on-chain\n"
+     "\n"
+     "SYNOPSIS\n"
+     "    payflow withdraw [AMOUNT] [COMMON OPTIONS]\n"
+     "\n"
+     "DESCRIPTION\n"
+     "    Sends WITHDRAW, signed by this client's key, for AMOUNT smallest units\n"
+     "    (default: the whole balance). The broker debits it and sends it from its\n"
+     "    payment address to the sender of this key's last deposit, in a\n"
+     "    transaction it signs and records first, so it is sent once whatever\n"
+     "    happens. Prints the amount, the transaction hash and the balance left.\n"
+     "    Refused with withdrawal_exceeds_balance, no_withdrawal_address (no\n"
+     "    deposit yet) or withdrawal_unavailable (the broker has no payment key).\n"
+     "\n"
+     "JSON\n"
+     "    {balance, credited (\"0\"), tx_hash, withdrawn, currency, decimals, broker}\n"
+     "\n",
+     false},
     {"watch",
      "NAME\n"
      "    payflow watch - follow a reservation live\n"
@@ -345,10 +366,10 @@ static const struct {
 	const char *name;
 	int (*fn)(struct cli *c, int argc, char **argv);
 } commands[] = {
-    {"menu", cmd_menu},	    {"buy", cmd_buy},	      {"status", cmd_status},
-    {"extend", cmd_extend}, {"watch", cmd_watch},     {"keygen", cmd_keygen},
-    {"resume", cmd_resume}, {"deposit", cmd_deposit}, {"balance", cmd_balance},
-    {"cancel", cmd_cancel},
+    {"menu", cmd_menu},	    {"buy", cmd_buy},		{"status", cmd_status},
+    {"extend", cmd_extend}, {"watch", cmd_watch},	{"keygen", cmd_keygen},
+    {"resume", cmd_resume}, {"deposit", cmd_deposit},	{"balance", cmd_balance},
+    {"cancel", cmd_cancel}, {"withdraw", cmd_withdraw},
 };
 
 /* Home, config file and environment; the timeout default. */

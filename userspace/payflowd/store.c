@@ -119,7 +119,19 @@ static const char schema[] =
     " ref TEXT NOT NULL,"
     " wall_ns INTEGER NOT NULL,"
     " UNIQUE (kind, ref));"
-    "CREATE INDEX IF NOT EXISTS entries_by_key ON balance_entries (client_key);";
+    "CREATE INDEX IF NOT EXISTS entries_by_key ON balance_entries (client_key);"
+    /* Withdrawals, signed before anything is sent: re-sending the same signed
+     * transaction (same nonce) can never pay twice. */
+    "CREATE TABLE IF NOT EXISTS withdrawals ("
+    " id TEXT PRIMARY KEY,"
+    " client_key TEXT NOT NULL,"
+    " to_address TEXT NOT NULL,"
+    " amount TEXT NOT NULL,"
+    " nonce INTEGER NOT NULL UNIQUE,"
+    " tx_hash TEXT NOT NULL UNIQUE,"
+    " raw TEXT NOT NULL,"
+    " state TEXT NOT NULL CHECK (state IN ('signed', 'mined', 'failed')),"
+    " wall_ns INTEGER NOT NULL);";
 
 struct pf_store {
 	sqlite3 *db;

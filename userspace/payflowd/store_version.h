@@ -10,7 +10,7 @@
 
 /*
  * 1: broker_quotes.level is the config's level (was the MENU index, one less).
- * 2: prepaid balances: tables balances and balance_entries (created empty).
+ * 2: prepaid balances: tables balances, balance_entries, withdrawals (created empty).
  */
 #define PF_STORE_VERSION 2
 
