@@ -47,6 +47,9 @@
  *   --from-balance                         buy, bench-order: pay from the balance
  *   --cancel-every K                       buy: CANCEL every K-th granted reservation
  *                                          right away ("cancel" and "credited" in its line)
+ *   --withdraw-every K                     buy: WITHDRAW 1000 after every K-th order, id
+ *                                          = the order's number ("withdraw" and
+ *                                          "withdraw_tx" in its line)
  *   drip N SECONDS                         N more connections that each send one
  *                                          byte of a HELLO per second (slowloris)
  *   flood-quote N IP1 IP2 LEVEL SECONDS    N QUOTE_REQUESTs, request i signed by a
@@ -81,9 +84,10 @@ static const char *target;
 static struct pf_keypair key;
 static uint8_t pin[PF_PUBKEY_BYTES];
 static bool pinned, corrupt;
-static long pace_ms;	  /* buy: order i starts no earlier than i x pace_ms after the first */
-static bool from_balance; /* buy: ORDERs from the key's balance, no transaction */
-static long cancel_every; /* buy: CANCEL every k-th reservation granted (0: none) */
+static long pace_ms;	    /* buy: order i starts no earlier than i x pace_ms after the first */
+static bool from_balance;   /* buy: ORDERs from the key's balance, no transaction */
+static long cancel_every;   /* buy: CANCEL every k-th reservation granted (0: none) */
+static long withdraw_every; /* buy: WITHDRAW 1000 after every k-th order (0: none) */
 static int fd = -1;
 static struct pf_frame_reader rd;
 
@@ -436,9 +440,11 @@ static enum pf_msg_type ask(struct pf_msg *m, struct pf_msg *r, double deadline,
 }
 
 struct buy_result {
-	const char *outcome; /* CONFIRM, an error code, "timeout" */
-	const char *stage;   /* quote, pay, order */
-	const char *cancel;  /* NULL, BALANCE_REPLY, an error code, "timeout" */
+	const char *outcome;  /* CONFIRM, an error code, "timeout" */
+	const char *stage;    /* quote, pay, order */
+	const char *cancel;   /* NULL, BALANCE_REPLY, an error code, "timeout" */
+	const char *withdraw; /* NULL, BALANCE_REPLY, an error code, "timeout" */
+	char withdraw_tx[PF_TX_HASH_LEN + 1];
 	char credited[PF_AMOUNT_MAX];
 	char detail[256];
 	char tx[67];
@@ -475,6 +481,10 @@ static void buy_print(long i, const struct buy_result *b)
 		json_object_object_add(o, "start", json_object_new_int64(b->c.start));
 		json_object_object_add(o, "end", json_object_new_int64(b->c.end));
 		json_object_object_add(o, "ms", json_object_new_double(b->ms));
+	}
+	if (b->withdraw) {
+		json_object_object_add(o, "withdraw", json_object_new_string(b->withdraw));
+		json_object_object_add(o, "withdraw_tx", json_object_new_string(b->withdraw_tx));
 	}
 	if (b->cancel) {
 		json_object_object_add(o, "cancel", json_object_new_string(b->cancel));
@@ -581,6 +591,27 @@ static void cancel_one(struct buy_result *b)
 		 t == PF_MSG_BALANCE_REPLY ? r.balance_reply.credited : "0");
 }
 
+/* WITHDRAW 1000 under id i, through restarts: the same id is answered the same. */
+static void withdraw_one(long i, struct buy_result *b)
+{
+	double deadline = now_ms() + 60000;
+	struct pf_msg m = {.type = PF_MSG_WITHDRAW}, r;
+	enum pf_msg_type t;
+
+	snprintf(m.withdraw.withdrawal_id, sizeof(m.withdraw.withdrawal_id), "%032lx", i);
+	snprintf(m.withdraw.amount, sizeof(m.withdraw.amount), "1000");
+	do
+		t = ask(&m, &r, deadline, &b->retries);
+	while (t == PF_MSG_ERROR &&
+	       (r.error.code == PF_E_INTERNAL || r.error.code == PF_E_WITHDRAWAL_UNAVAILABLE) &&
+	       now_ms() < deadline && !usleep(100000));
+	b->withdraw = t == PF_MSG_BALANCE_REPLY ? "BALANCE_REPLY"
+		      : t == PF_MSG_ERROR	? pf_err_name(r.error.code)
+						: "timeout";
+	snprintf(b->withdraw_tx, sizeof(b->withdraw_tx), "%s",
+		 t == PF_MSG_BALANCE_REPLY ? r.balance_reply.tx_hash : "");
+}
+
 static void buy(long count, char **a)
 {
 	struct pf_jsonrpc *rpc = pf_jsonrpc_new(a[0], 10000);
@@ -613,6 +644,8 @@ static void buy(long count, char **a)
 		buy_one(rpc, a[1], &qr, &b);
 		if (cancel_every && !strcmp(b.outcome, "CONFIRM") && i % cancel_every == 0)
 			cancel_one(&b);
+		if (withdraw_every && i % withdraw_every == 0)
+			withdraw_one(i, &b);
 		buy_print(i, &b);
 	}
 	pf_jsonrpc_free(rpc);
@@ -842,6 +875,8 @@ int main(int argc, char **argv)
 			set_seed(argv[i]);
 		} else if (!strcmp(c, "--from-balance")) {
 			from_balance = true;
+		} else if (!strcmp(c, "--withdraw-every")) {
+			withdraw_every = atol(argv[i += need(argc, i, 1)]);
 		} else if (!strcmp(c, "--cancel-every")) {
 			cancel_every = atol(argv[i += need(argc, i, 1)]);
 		} else if (!strcmp(c, "--pace")) {

@@ -6,7 +6,8 @@
 # 6 s or 600 s (alternating), so some end during the run and some are still
 # running at the end. One more client (CHAOS_BALANCE_ORDERS, default N / 10)
 # deposits once and then buys from its balance, cancelling every 3rd
-# reservation at once. Invariants (tests/reliability/chaos_check.py says
+# reservation at once and withdrawing 1000 after every 4th order (the broker
+# signs with broker.payment_key_file). Invariants (tests/reliability/chaos_check.py says
 # exactly what each verifies): the data plane is sampled right after every
 # restart and at the end; the database, Anvil and the clients' logs are
 # compared at the end; the money invariant (docs/MONEY.md, money_check.py)
@@ -25,7 +26,10 @@ NB=${CHAOS_BALANCE_ORDERS:-$((N / 10 > 10 ? N / 10 : 10))}
 
 for f in "$PROBE" "$PFD" "$CTL"; do [ -x "$f" ] || { not_ok "missing $f (make)"; finish; }; done
 rel_setup || { not_ok "chaos: Anvil starts"; finish; }
-rel_config 1000gbit
+PAYKEY="$DDIR/payment.key" # Anvil's dev account 1, the payment address
+printf '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d\n' >"$PAYKEY"
+chmod 600 "$PAYKEY"
+rel_config 1000gbit "\"payment_key_file\": \"$PAYKEY\""
 daemon_start || { cat "$DLOG"; not_ok "chaos: payflowd starts"; finish; }
 rel_pin || { not_ok "chaos: MENU pinned"; finish; }
 
@@ -40,7 +44,7 @@ LOGS=()
 CPIDS=()
 t0=$(date +%s)
 BLOG="$DDIR/balance_client.log"
-rprobe --pace $((SECS * 1000 / NB)) --from-balance --cancel-every 3 buy "$NB" "$RPC" "$DEPOSIT_FROM" \
+rprobe --pace $((SECS * 1000 / NB)) --from-balance --cancel-every 3 --withdraw-every 4 buy "$NB" "$RPC" "$DEPOSIT_FROM" \
 	10.77.0.1 "10.78.$((4 * CLIENTS)).1" 1 6,600 >"$BLOG" 2>"$DDIR/balance_client.err" &
 CPIDS+=($!)
 PIDS+=($!)
@@ -108,6 +112,16 @@ while read -r line; do
 	elif [ "$c" = reservation_ended ] && [ "${r#*|}" = 1 ]; then : # the first answer was lost
 	else echo "# cancel of $(jq -r .rid <<<"$line"): $c, refunds $r, line $line"; BAL_BAD=$((BAL_BAD + 1)); fi
 done <"$BLOG"
+# Withdrawals: each answered, with its one transaction, mined once (the sender may need
+# a round or two after the last restart).
+NW=$(jq -s '[.[] | select(.withdraw == "BALANCE_REPLY")] | length' "$BLOG")
+for _ in $(seq 50); do
+	[ "$(db "SELECT count(*) FROM withdrawals WHERE state = 'signed'")" = 0 ] && break
+	sleep 0.2
+done
+check "chaos: $NW withdrawals answered, each with its transaction mined once (no withdrawal paid twice)" \
+	all '[ "$NW" = $(((NB + 3) / 4)) ] && [ "$(db "SELECT count(*) FROM withdrawals WHERE state = '"'mined'"'")" = "$NW" ] &&
+	[ "$("$CAST" nonce --rpc-url "$RPC" "$PAY_TO")" = "$NW" ]'
 NBC=$(jq -s '[.[] | select(.outcome == "CONFIRM")] | length' "$BLOG")
 NCAN=$(jq -s '[.[] | select(.cancel == "BALANCE_REPLY" or .cancel == "reservation_ended")] | length' "$BLOG")
 check "chaos: $NB balance orders ($NBC granted, $NCAN cancelled): each debited once with its grant, each cancel refunded once" \
@@ -125,5 +139,5 @@ rel_result chaos "$(jq -c --argjson k "$KILLS" --argjson s "$secs" --argjson rm 
 	chaos_final_active_checked: .enforce_active_checked,
 	chaos_final_ended_checked: .enforce_ended_checked, chaos_final_misses: .enforce_misses,
 	chaos_balance_orders: '"$NB"', chaos_balance_granted: '"$NBC"', chaos_balance_cancels: '"$NCAN"',
-	chaos_balance_bad: '"$BAL_BAD"'}' <<<"$FINAL")"
+	chaos_balance_bad: '"$BAL_BAD"', chaos_withdrawals: '"$NW"'}' <<<"$FINAL")"
 finish
