@@ -158,6 +158,20 @@ static uint64_t div_u64(struct pf_u256 *v, uint64_t d)
 	return (uint64_t)rem;
 }
 
+int pf_u256_prorata(const struct pf_u256 *a, uint64_t part, uint64_t whole, struct pf_u256 *out)
+{
+	struct pf_u256 q = *a;
+	uint64_t rem;
+
+	if (!whole || part > whole)
+		return -EINVAL;
+	rem = div_u64(&q, whole); /* a = q x whole + rem, rem < whole */
+	if (mul_add_u64(&q, part, (uint64_t)(((u128)rem * part) / whole)))
+		return -ERANGE; /* cannot happen: the result is at most a */
+	*out = q;
+	return 0;
+}
+
 /* Writes the decimal digits, most significant first, without a NUL. */
 static size_t dec_digits(const struct pf_u256 *a, char digits[PF_U256_DEC_MAX])
 {

@@ -41,6 +41,9 @@ int pf_u256_cmp(const struct pf_u256 *a, const struct pf_u256 *b);
 int pf_u256_add(const struct pf_u256 *a, const struct pf_u256 *b, struct pf_u256 *out);
 int pf_u256_sub(const struct pf_u256 *a, const struct pf_u256 *b, struct pf_u256 *out);
 int pf_u256_mul_u64(const struct pf_u256 *a, uint64_t m, struct pf_u256 *out);
+/* out = floor(a x part / whole), exact (no intermediate overflow); part <= whole,
+ * whole >= 1, else -EINVAL. */
+int pf_u256_prorata(const struct pf_u256 *a, uint64_t part, uint64_t whole, struct pf_u256 *out);
 
 /* Returns 0, or -ERANGE if the value does not fit in 64 bits. */
 int pf_u256_to_u64(const struct pf_u256 *a, uint64_t *out);

@@ -34,6 +34,10 @@ enum pf_msg_type {
 	PF_MSG_QUOTE_REQUEST,
 	PF_MSG_ORDER,
 	PF_MSG_STATUS,
+	PF_MSG_DEPOSIT,
+	PF_MSG_BALANCE,
+	PF_MSG_CANCEL,
+	PF_MSG_WITHDRAW,
 	/* broker -> client */
 	PF_MSG_MENU,
 	PF_MSG_QUOTE,
@@ -41,6 +45,7 @@ enum pf_msg_type {
 	PF_MSG_PENDING,
 	PF_MSG_STATUS_REPLY,
 	PF_MSG_ERROR,
+	PF_MSG_BALANCE_REPLY,
 	PF_MSG__COUNT
 };
 
@@ -107,15 +112,50 @@ struct pf_quote {
 
 struct pf_order {
 	char quote_id[PF_ID_HEX + 1];
+	char payer[PF_ADDRESS_LEN + 1];	     /* lowercase; "" when from_balance */
+	uint8_t client_key[PF_PUBKEY_BYTES]; /* encode: taken from the signer */
+	char tx_hash[PF_TX_HASH_LEN + 1];    /* the envelope's verification, lowercase */
+	bool from_balance;		     /* paid from the key's balance: tx_hash "" */
+};
+
+/* A deposit to the key's balance: tx_hash paid pay_to with the deposit input. */
+struct pf_deposit {
 	char payer[PF_ADDRESS_LEN + 1];	     /* lowercase */
 	uint8_t client_key[PF_PUBKEY_BYTES]; /* encode: taken from the signer */
 	char tx_hash[PF_TX_HASH_LEN + 1];    /* the envelope's verification, lowercase */
 };
 
+/* BALANCE: what the signer's key holds (signed, so only its owner asks). */
+struct pf_balance_request {
+	uint8_t client_key[PF_PUBKEY_BYTES]; /* encode: taken from the signer */
+};
+
+/* CANCEL: end a reservation the signer paid for now; the unused part is refunded. */
+struct pf_cancel {
+	char reservation_id[PF_ID_HEX + 1];
+	uint8_t client_key[PF_PUBKEY_BYTES]; /* encode: taken from the signer */
+};
+
+/* WITHDRAW: send amount of the signer's balance back on-chain to its last depositor.
+ * withdrawal_id (the client's choice) makes it idempotent. */
+struct pf_withdraw {
+	char withdrawal_id[PF_ID_HEX + 1];
+	char amount[PF_AMOUNT_MAX];	     /* >= 1 */
+	uint8_t client_key[PF_PUBKEY_BYTES]; /* encode: taken from the signer */
+};
+
+struct pf_balance_reply {
+	uint8_t client_key[PF_PUBKEY_BYTES];
+	char balance[PF_AMOUNT_MAX];	  /* smallest units, decimal */
+	char credited[PF_AMOUNT_MAX];	  /* what the DEPOSIT answered credited; "0" */
+	char tx_hash[PF_TX_HASH_LEN + 1]; /* the deposit or withdrawal answered, or "" */
+	char withdrawn[PF_AMOUNT_MAX];	  /* a WITHDRAW's amount, or "" (absent) */
+};
+
 struct pf_confirm {
 	char reservation_id[PF_ID_HEX + 1];
 	char quote_id[PF_ID_HEX + 1];
-	char tx_hash[PF_TX_HASH_LEN + 1];
+	char tx_hash[PF_TX_HASH_LEN + 1]; /* "" (omitted): paid from the balance */
 	pf_ip_t ip1, ip2;
 	uint64_t level;
 	uint64_t rate_bps;
@@ -124,7 +164,7 @@ struct pf_confirm {
 };
 
 struct pf_pending {
-	char quote_id[PF_ID_HEX + 1];
+	char quote_id[PF_ID_HEX + 1]; /* "" (omitted): a DEPOSIT is pending */
 	char tx_hash[PF_TX_HASH_LEN + 1];
 	uint64_t confirmations; /* so far; 0 = not yet in a block */
 	uint64_t required;	/* >= 1 */
@@ -154,12 +194,17 @@ struct pf_msg {
 		struct pf_quote_request quote_request;
 		struct pf_order order;
 		struct pf_status_request status;
+		struct pf_deposit deposit;
+		struct pf_balance_request balance;
+		struct pf_cancel cancel;
+		struct pf_withdraw withdraw;
 		struct pf_menu menu;
 		struct pf_quote quote;
 		struct pf_confirm confirm;
 		struct pf_pending pending;
 		struct pf_status_reply status_reply;
 		struct pf_err_msg error;
+		struct pf_balance_reply balance_reply;
 	};
 };
 
@@ -173,8 +218,8 @@ enum pf_side pf_msg_sender(enum pf_msg_type type);
 /*
  * Decodes one frame (without its '\n'; len < PF_FRAME_MAX) sent by `from`.
  * Checks JSON syntax, the envelope, every field, and the signature:
- *  - QUOTE_REQUEST and ORDER against the client_key in their data (the
- *    broker then checks that an ORDER's key is its quote's key);
+ *  - QUOTE_REQUEST, ORDER, DEPOSIT, BALANCE, CANCEL and WITHDRAW against the client_key in
+ *    their data (the broker then checks that an ORDER's key is its quote's key);
  *  - every broker message against broker_pk, the pinned key. With
  *    broker_pk NULL only a MENU decodes, checked against its own broker_key
  *    (trust on first use: the caller then pins menu.broker_key).

@@ -13,12 +13,17 @@ static const char *const type_names[PF_MSG__COUNT] = {
     [PF_MSG_QUOTE_REQUEST] = "QUOTE_REQUEST",
     [PF_MSG_ORDER] = "ORDER",
     [PF_MSG_STATUS] = "STATUS",
+    [PF_MSG_DEPOSIT] = "DEPOSIT",
+    [PF_MSG_BALANCE] = "BALANCE",
+    [PF_MSG_CANCEL] = "CANCEL",
+    [PF_MSG_WITHDRAW] = "WITHDRAW",
     [PF_MSG_MENU] = "MENU",
     [PF_MSG_QUOTE] = "QUOTE",
     [PF_MSG_CONFIRM] = "CONFIRM",
     [PF_MSG_PENDING] = "PENDING",
     [PF_MSG_STATUS_REPLY] = "STATUS_REPLY",
     [PF_MSG_ERROR] = "ERROR",
+    [PF_MSG_BALANCE_REPLY] = "BALANCE_REPLY",
 };
 
 const char *pf_msg_type_name(enum pf_msg_type type)
@@ -38,7 +43,7 @@ enum pf_msg_type pf_msg_type_from_name(const char *name)
 
 enum pf_side pf_msg_sender(enum pf_msg_type type)
 {
-	return type <= PF_MSG_STATUS ? PF_FROM_CLIENT : PF_FROM_BROKER;
+	return type < PF_MSG_MENU ? PF_FROM_CLIENT : PF_FROM_BROKER;
 }
 
 /* HELLO and STATUS carry no signature: there is no key to sign with. */
@@ -96,23 +101,37 @@ static enum pf_err env_read(struct json_object *root, struct envelope *env, stru
 	return PF_OK;
 }
 
-/* The envelope's signature and verification strings must fit the type. */
+/* Where the verification (a transaction hash) of ORDER and DEPOSIT goes. */
+static char *tx_slot(enum pf_msg_type type, struct pf_msg *m)
+{
+	if (type == PF_MSG_ORDER)
+		return m->order.tx_hash;
+	return type == PF_MSG_DEPOSIT ? m->deposit.tx_hash : NULL;
+}
+
+/* The envelope's signature and verification strings must fit the type. An
+ * ORDER from the balance has an empty verification (checked against its
+ * from_balance member after the data is read). */
 static enum pf_err env_check_type(const struct envelope *env, enum pf_msg_type type,
-				  struct pf_order *order, struct pf_err_msg *err)
+				  struct pf_msg *m, struct pf_err_msg *err)
 {
 	const char *name = type_names[type];
+	char *tx = tx_slot(type, m);
 
 	if (is_signed(type) && !pf_hex_valid(env->signature, env->sig_len, PF_SIG_HEX))
 		return pf_err_set(err, PF_E_BAD_FIELD,
 				  "%s: \"signature\" must be 128 hex digits (ed25519)", name);
 	if (!is_signed(type) && env->sig_len)
 		return pf_err_set(err, PF_E_BAD_FIELD, "%s: \"signature\" must be empty", name);
-	if (type == PF_MSG_ORDER) {
+	if (tx) {
+		if (type == PF_MSG_ORDER && !env->ver_len)
+			return PF_OK;
 		if (!pf_tx_hash_valid(env->verification, env->ver_len))
 			return pf_err_set(err, PF_E_BAD_FIELD,
-					  "ORDER: \"verification\" must be the transaction hash, "
-					  "0x and 64 hex digits");
-		pf_hex_lower(env->verification, env->ver_len, order->tx_hash);
+					  "%s: \"verification\" must be the transaction hash, "
+					  "0x and 64 hex digits",
+					  name);
+		pf_hex_lower(env->verification, env->ver_len, tx);
 	} else if (env->ver_len) {
 		return pf_err_set(err, PF_E_BAD_FIELD, "%s: \"verification\" must be empty", name);
 	}
@@ -140,6 +159,14 @@ static enum pf_err check_signature(const struct envelope *env, enum pf_msg_type 
 		pk = m->quote_request.client_key;
 	else if (type == PF_MSG_ORDER)
 		pk = m->order.client_key;
+	else if (type == PF_MSG_DEPOSIT)
+		pk = m->deposit.client_key;
+	else if (type == PF_MSG_BALANCE)
+		pk = m->balance.client_key;
+	else if (type == PF_MSG_CANCEL)
+		pk = m->cancel.client_key;
+	else if (type == PF_MSG_WITHDRAW)
+		pk = m->withdraw.client_key;
 	else if (type == PF_MSG_MENU && !broker_pk)
 		pk = m->menu.broker_key;
 	else if (broker_pk)
@@ -197,7 +224,7 @@ enum pf_err pf_msg_decode(const char *frame, size_t len, enum pf_side from,
 				from == PF_FROM_CLIENT ? "client" : "broker");
 		goto out;
 	}
-	rc = env_check_type(&env, type, &out->order, err);
+	rc = env_check_type(&env, type, out, err);
 	if (rc)
 		goto out;
 	data = pf_json_parse_object(env.data, env.data_len, "data", err);
@@ -206,6 +233,10 @@ enum pf_err pf_msg_decode(const char *frame, size_t len, enum pf_side from,
 		goto out;
 	}
 	rc = pf_msg_read_data(type, data, out, err);
+	if (!rc && type == PF_MSG_ORDER && out->order.from_balance == !!out->order.tx_hash[0])
+		rc = pf_err_set(err, PF_E_BAD_FIELD,
+				"ORDER: \"verification\" is the transaction hash, or empty with "
+				"\"from_balance\": true, never both");
 	if (!rc && is_signed(type))
 		rc = check_signature(&env, type, broker_pk, out, err);
 out:

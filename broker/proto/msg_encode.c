@@ -97,7 +97,8 @@ static void build_confirm(struct json_object *o, const struct pf_confirm *c)
 {
 	add_str(o, "reservation_id", c->reservation_id);
 	add_str(o, "quote_id", c->quote_id);
-	add_str(o, "tx_hash", c->tx_hash);
+	if (c->tx_hash[0])
+		add_str(o, "tx_hash", c->tx_hash);
 	add_pair(o, c->ip1, c->ip2);
 	add_u64(o, "level", c->level);
 	add_u64(o, "rate_bps", c->rate_bps);
@@ -142,8 +143,36 @@ static struct json_object *build_data(const struct pf_msg *m)
 		break;
 	case PF_MSG_ORDER:
 		add_str(o, "quote_id", m->order.quote_id);
-		add_str(o, "payer", m->order.payer);
+		if (!m->order.from_balance)
+			add_str(o, "payer", m->order.payer);
 		add_key(o, "client_key", m->order.client_key);
+		if (m->order.from_balance)
+			json_object_object_add(o, "from_balance", json_object_new_boolean(1));
+		break;
+	case PF_MSG_DEPOSIT:
+		add_str(o, "payer", m->deposit.payer);
+		add_key(o, "client_key", m->deposit.client_key);
+		break;
+	case PF_MSG_BALANCE:
+		add_key(o, "client_key", m->balance.client_key);
+		break;
+	case PF_MSG_CANCEL:
+		add_str(o, "reservation_id", m->cancel.reservation_id);
+		add_key(o, "client_key", m->cancel.client_key);
+		break;
+	case PF_MSG_WITHDRAW:
+		add_str(o, "withdrawal_id", m->withdraw.withdrawal_id);
+		add_str(o, "amount", m->withdraw.amount);
+		add_key(o, "client_key", m->withdraw.client_key);
+		break;
+	case PF_MSG_BALANCE_REPLY:
+		add_key(o, "client_key", m->balance_reply.client_key);
+		add_str(o, "balance", m->balance_reply.balance);
+		add_str(o, "credited", m->balance_reply.credited);
+		if (m->balance_reply.tx_hash[0])
+			add_str(o, "tx_hash", m->balance_reply.tx_hash);
+		if (m->balance_reply.withdrawn[0])
+			add_str(o, "withdrawn", m->balance_reply.withdrawn);
 		break;
 	case PF_MSG_STATUS:
 		if (m->status.reservation_id[0])
@@ -161,7 +190,7 @@ static struct json_object *build_data(const struct pf_msg *m)
 		build_confirm(o, &m->confirm);
 		break;
 	case PF_MSG_PENDING:
-		add_str(o, "quote_id", m->pending.quote_id);
+		add_opt_id(o, "quote_id", m->pending.quote_id);
 		add_str(o, "tx_hash", m->pending.tx_hash);
 		add_u64(o, "confirmations", m->pending.confirmations);
 		add_u64(o, "required", m->pending.required);
@@ -235,6 +264,14 @@ static int stamp_signer(struct pf_msg *m, const struct pf_keypair *signer)
 		field = m->quote_request.client_key;
 	else if (m->type == PF_MSG_ORDER)
 		field = m->order.client_key;
+	else if (m->type == PF_MSG_DEPOSIT)
+		field = m->deposit.client_key;
+	else if (m->type == PF_MSG_BALANCE)
+		field = m->balance.client_key;
+	else if (m->type == PF_MSG_CANCEL)
+		field = m->cancel.client_key;
+	else if (m->type == PF_MSG_WITHDRAW)
+		field = m->withdraw.client_key;
 	else if (m->type == PF_MSG_MENU)
 		field = m->menu.broker_key;
 	if (m->type != PF_MSG_HELLO && m->type != PF_MSG_STATUS && !signer)
@@ -266,9 +303,13 @@ char *pf_msg_encode(const struct pf_msg *in, const struct pf_keypair *signer, si
 		errno = EINVAL;
 		goto out;
 	}
-	if (m->type == PF_MSG_ORDER) {
-		verification = m->order.tx_hash;
-		if (!pf_tx_hash_valid(verification, strlen(verification))) {
+	if (m->type == PF_MSG_ORDER || m->type == PF_MSG_DEPOSIT) {
+		verification = m->type == PF_MSG_ORDER ? m->order.tx_hash : m->deposit.tx_hash;
+		if (m->type == PF_MSG_ORDER && m->order.from_balance != !verification[0]) {
+			errno = EINVAL;
+			goto out;
+		}
+		if (verification[0] && !pf_tx_hash_valid(verification, strlen(verification))) {
 			errno = EINVAL;
 			goto out;
 		}

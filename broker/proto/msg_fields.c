@@ -251,12 +251,68 @@ static bool read_quote_request(struct reader *r, struct pf_quote_request *q)
 	       get_opt_bool(r, "one_way", &q->one_way);
 }
 
+/* payer names the transaction's sender; an ORDER from the balance has none. */
 static bool read_order(struct reader *r, struct pf_order *o)
 {
-	static const char *const names[] = {"quote_id", "payer", "client_key", NULL};
+	static const char *const names[] = {"quote_id", "payer", "client_key", "from_balance",
+					    NULL};
 
-	return only_members(r, names) && get_id(r, "quote_id", o->quote_id) &&
-	       get_address(r, "payer", o->payer) && get_key(r, "client_key", o->client_key);
+	o->from_balance = false;
+	if (!only_members(r, names) || !get_id(r, "quote_id", o->quote_id) ||
+	    !get_key(r, "client_key", o->client_key) ||
+	    (has(r, "from_balance") && !get_bool(r, "from_balance", &o->from_balance)))
+		return false;
+	if (has(r, "from_balance") && !o->from_balance)
+		return rfail(r, PF_E_BAD_FIELD, "from_balance", "must be true or absent");
+	if (o->from_balance && has(r, "payer"))
+		return rfail(r, PF_E_BAD_FIELD, "payer", "must be absent with from_balance");
+	return o->from_balance || get_address(r, "payer", o->payer);
+}
+
+static bool read_deposit(struct reader *r, struct pf_deposit *dp)
+{
+	static const char *const names[] = {"payer", "client_key", NULL};
+
+	return only_members(r, names) && get_address(r, "payer", dp->payer) &&
+	       get_key(r, "client_key", dp->client_key);
+}
+
+static bool read_balance(struct reader *r, struct pf_balance_request *b)
+{
+	static const char *const names[] = {"client_key", NULL};
+
+	return only_members(r, names) && get_key(r, "client_key", b->client_key);
+}
+
+static bool read_cancel(struct reader *r, struct pf_cancel *c)
+{
+	static const char *const names[] = {"reservation_id", "client_key", NULL};
+
+	return only_members(r, names) && get_id(r, "reservation_id", c->reservation_id) &&
+	       get_key(r, "client_key", c->client_key);
+}
+
+static bool read_withdraw(struct reader *r, struct pf_withdraw *w)
+{
+	static const char *const names[] = {"withdrawal_id", "amount", "client_key", NULL};
+
+	if (!only_members(r, names) || !get_id(r, "withdrawal_id", w->withdrawal_id) ||
+	    !get_amount(r, "amount", w->amount) || !get_key(r, "client_key", w->client_key))
+		return false;
+	return strcmp(w->amount, "0") || rfail(r, PF_E_BAD_FIELD, "amount", "must be at least 1");
+}
+
+static bool read_balance_reply(struct reader *r, struct pf_balance_reply *b)
+{
+	static const char *const names[] = {"client_key", "balance",   "credited",
+					    "tx_hash",	  "withdrawn", NULL};
+
+	b->tx_hash[0] = '\0';
+	b->withdrawn[0] = '\0';
+	return only_members(r, names) && get_key(r, "client_key", b->client_key) &&
+	       get_amount(r, "balance", b->balance) && get_amount(r, "credited", b->credited) &&
+	       (!has(r, "tx_hash") || get_tx_hash(r, "tx_hash", b->tx_hash)) &&
+	       (!has(r, "withdrawn") || get_amount(r, "withdrawn", b->withdrawn));
 }
 
 static bool read_status(struct reader *r, struct pf_status_request *s)
@@ -370,8 +426,10 @@ static bool read_confirm(struct reader *r, struct pf_confirm *c)
 	    "reservation_id", "quote_id", "tx_hash", "ip1",	"ip2", "level",
 	    "rate_bps",	      "start",	  "end",     "one_way", NULL};
 
+	c->tx_hash[0] = '\0'; /* omitted: paid from the balance */
 	if (!only_members(r, names) || !get_id(r, "reservation_id", c->reservation_id) ||
-	    !get_id(r, "quote_id", c->quote_id) || !get_tx_hash(r, "tx_hash", c->tx_hash) ||
+	    !get_id(r, "quote_id", c->quote_id) ||
+	    (has(r, "tx_hash") && !get_tx_hash(r, "tx_hash", c->tx_hash)) ||
 	    !get_pair(r, c->ip1, c->ip2) ||
 	    !get_uint(r, "level", 0, PF_MAX_LEVELS - 1, &c->level) ||
 	    !get_uint(r, "rate_bps", 1, PF_INT_MAX, &c->rate_bps) ||
@@ -388,7 +446,8 @@ static bool read_pending(struct reader *r, struct pf_pending *p)
 	static const char *const names[] = {"quote_id", "tx_hash", "confirmations", "required",
 					    NULL};
 
-	return only_members(r, names) && get_id(r, "quote_id", p->quote_id) &&
+	/* quote_id omitted: the PENDING answers a DEPOSIT */
+	return only_members(r, names) && get_opt_id(r, "quote_id", p->quote_id) &&
 	       get_tx_hash(r, "tx_hash", p->tx_hash) &&
 	       get_uint(r, "confirmations", 0, PF_INT_MAX, &p->confirmations) &&
 	       get_uint(r, "required", 1, PF_INT_MAX, &p->required);
@@ -455,6 +514,21 @@ enum pf_err pf_msg_read_data(enum pf_msg_type type, struct json_object *data, st
 		break;
 	case PF_MSG_STATUS:
 		ok = read_status(&r, &out->status);
+		break;
+	case PF_MSG_DEPOSIT:
+		ok = read_deposit(&r, &out->deposit);
+		break;
+	case PF_MSG_BALANCE:
+		ok = read_balance(&r, &out->balance);
+		break;
+	case PF_MSG_CANCEL:
+		ok = read_cancel(&r, &out->cancel);
+		break;
+	case PF_MSG_WITHDRAW:
+		ok = read_withdraw(&r, &out->withdraw);
+		break;
+	case PF_MSG_BALANCE_REPLY:
+		ok = read_balance_reply(&r, &out->balance_reply);
 		break;
 	case PF_MSG_MENU:
 		ok = read_menu(&r, &out->menu);

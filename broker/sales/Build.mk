@@ -5,3 +5,6 @@ sales_SRCS := $(wildcard broker/sales/*.c)
 
 UNIT_TESTS += test_broker_config
 test_broker_config_LIBS := daemon sales ledger proto eth dataplane control common
+
+UNIT_TESTS += test_balance
+test_balance_LIBS := $(test_broker_config_LIBS)

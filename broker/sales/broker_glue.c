@@ -66,6 +66,19 @@ void pfd_broker_reply(struct pfd *d, struct pf_srv_conn *c, bool deferred, const
 	free(f);
 }
 
+void pfd_broker_pending(struct pfd *d, struct pf_srv_conn *c, const char *quote_id, const char *tx,
+			uint64_t confirmations)
+{
+	struct pf_msg m = {.type = PF_MSG_PENDING};
+	__u32 want = d->conf.ledger.confirmations;
+
+	snprintf(m.pending.quote_id, sizeof(m.pending.quote_id), "%s", quote_id);
+	snprintf(m.pending.tx_hash, sizeof(m.pending.tx_hash), "%s", tx);
+	m.pending.confirmations = confirmations; /* 0: not seen yet */
+	m.pending.required = want ? want : 1;
+	pfd_broker_reply(d, c, true, &m);
+}
+
 void pfd_broker_not_owned(struct pfd *d, struct pf_srv_conn *c, bool deferred, const pf_ip_t ip1,
 			  const pf_ip_t ip2)
 {
@@ -107,6 +120,18 @@ static void on_frame(void *ctx, struct pf_srv_conn *c, const char *frame, size_t
 		break;
 	case PF_MSG_STATUS:
 		pfd_broker_status(d, c, &m.status);
+		break;
+	case PF_MSG_DEPOSIT:
+		pfd_broker_deposit(d, c, &m.deposit);
+		break;
+	case PF_MSG_BALANCE:
+		pfd_broker_balance(d, c, &m.balance);
+		break;
+	case PF_MSG_CANCEL:
+		pfd_broker_cancel(d, c, &m.cancel);
+		break;
+	case PF_MSG_WITHDRAW:
+		pfd_broker_withdraw(d, c, &m.withdraw);
 		break;
 	default: /* the decoder refuses broker-to-client types */
 		pf_err_set(&e, PF_E_UNEXPECTED_MESSAGE, NULL);
@@ -244,7 +269,8 @@ int pfd_broker_start(struct pfd *d)
 			       "broker: the MENU from this config cannot be encoded "
 			       "(check levels, ledger.currency and ledger.payment_address)");
 	raise_nofile();
-	err = pfd_broker_guard_start(d) ?: start_ledger(d) ?: start_server(d);
+	err = pfd_broker_guard_start(d) ?: start_ledger(d) ?: pfd_broker_withdrawals_start(d) ?:
+	      start_server(d);
 	if (err)
 		return err;
 	log_listening(d, created);
@@ -280,6 +306,8 @@ void pfd_broker_stop(struct pfd *d)
 	if (!b)
 		return;
 	pf_lw_stop(b->lw); /* first: parked connections get no answer */
+	pf_wds_stop(b->wds);
+	pf_ethkey_wipe(&b->pay_key);
 	pf_srv_close(b->srv);
 	pf_guard_free(b->guard);
 	free(b->menu_frame);
@@ -301,8 +329,14 @@ void pfd_broker_ledger(struct pfd *d)
 {
 	struct pf_lw_job *j;
 
-	while (d->broker && (j = pf_lw_done(d->broker->lw)))
-		pfd_broker_order_done(d, j);
+	while (d->broker && (j = pf_lw_done(d->broker->lw))) {
+		const struct pfd_lw_kind *kind = j->user;
+
+		if (kind)
+			kind->done(d, j);
+		else
+			pfd_broker_order_done(d, j);
+	}
 }
 
 void pfd_broker_flush(struct pfd *d, bool committed)

@@ -8,7 +8,9 @@
 #include "broker/sales/broker_store.h"
 #include "broker/ledger/ledger_worker.h"
 #include "broker/proto/messages.h"
+#include "broker/eth/ethkey.h"
 #include "broker/sales/server.h"
+#include "broker/sales/withdraw_sender.h"
 
 struct pfd_broker {
 	struct pf_keypair key;
@@ -19,14 +21,20 @@ struct pfd_broker {
 	size_t menu_one_way_len;
 	struct pf_srv *srv;
 	struct pf_lw *lw;
-	struct pf_guard *guard; /* per-client limits and blocks (guard.h) */
-	__u64 next_purge;	/* CLOCK_MONOTONIC ns of the next housekeeping */
+	struct pf_guard *guard;	  /* per-client limits and blocks (guard.h) */
+	struct pf_ethkey pay_key; /* the payment address's key (withdrawals) */
+	struct pf_wds *wds;	  /* the withdrawal sender, NULL without pay_key */
+	__u64 next_purge;	  /* CLOCK_MONOTONIC ns of the next housekeeping */
 };
 
 /* Sends m signed by the broker; deferred = answering a parked connection. */
 void pfd_broker_reply(struct pfd *d, struct pf_srv_conn *c, bool deferred, const struct pf_msg *m);
 void pfd_broker_fail(struct pfd *d, struct pf_srv_conn *c, bool deferred,
 		     const struct pf_err_msg *e);
+/* A deferred PENDING: tx has confirmations of the configured number (quote_id
+ * "" for a DEPOSIT). */
+void pfd_broker_pending(struct pfd *d, struct pf_srv_conn *c, const char *quote_id, const char *tx,
+			uint64_t confirmations);
 /* pair_not_owned, naming the peer and the pair. */
 void pfd_broker_not_owned(struct pfd *d, struct pf_srv_conn *c, bool deferred, const pf_ip_t ip1,
 			  const pf_ip_t ip2);
@@ -53,9 +61,48 @@ void pfd_broker_strike(struct pfd *d, const uint8_t peer[16], const uint8_t *cli
 /* Periodically: purge ended quotes and holds, forget idle clients. */
 void pfd_broker_housekeep(struct pfd *d);
 
+/*
+ * A ledger job of another kind than an ORDER's: its user field points at
+ * one of these, which says who takes the finished job.
+ */
+struct pfd_lw_kind {
+	void (*done)(struct pfd *d, struct pf_lw_job *job);
+};
+/* Queues a payment check within the client's limits (guard.h), tag naming
+ * what is checked (a quote or transaction); -errno with the reason. */
+int pfd_broker_submit(struct pfd *d, struct pf_lw_job *job, const uint8_t peer[16],
+		      const uint8_t client_key[32], const char *tag);
+
+/* broker_refund.c: a refusal after a valid payment credits the payment to the
+ * quote's key (the codes of pfd_broker_refundable); e's text then says so.
+ * payer becomes the key's withdrawal address. 0, -EEXIST (the transaction is used
+ * already: nothing credited), -errno. */
+bool pfd_broker_refundable(enum pf_err code);
+int pfd_broker_refund_payment(struct pfd *d, const char *tx, const char *key_hex,
+			      const struct pf_u256 *value, const char *payer, struct pf_err_msg *e);
+/* Refunds the unused seconds of reservation rid [start, end), ended now, to the keys
+ * that paid (pro rata, rounded down); *total in all, *mine to key_hex (may be NULL). */
+int pfd_broker_refund_rest(struct pfd *d, const char *rid, __s64 start_ns, __s64 end_ns,
+			   const char *key_hex, struct pf_u256 *total, struct pf_u256 *mine);
+/* payment_refunded when tx was refunded, else PF_OK. */
+enum pf_err pfd_broker_refunded(struct pfd *d, const char *tx, struct pf_err_msg *e);
+
 void pfd_broker_quote(struct pfd *d, struct pf_srv_conn *c, const struct pf_quote_request *rq);
 void pfd_broker_order(struct pfd *d, struct pf_srv_conn *c, const struct pf_order *o);
 void pfd_broker_order_done(struct pfd *d, struct pf_lw_job *job);
 void pfd_broker_status(struct pfd *d, struct pf_srv_conn *c, const struct pf_status_request *s);
+/* broker_deposit.c: DEPOSIT (checked by the ledger workers) and BALANCE. */
+void pfd_broker_deposit(struct pfd *d, struct pf_srv_conn *c, const struct pf_deposit *dep);
+void pfd_broker_balance(struct pfd *d, struct pf_srv_conn *c, const struct pf_balance_request *b);
+/* BALANCE_REPLY: key's balance now, credited by tx ("" for none); withdrawn: a
+ * WITHDRAW's amount, or NULL. */
+void pfd_broker_balance_reply(struct pfd *d, struct pf_srv_conn *c, bool deferred,
+			      const uint8_t key[32], const char *tx, const struct pf_u256 *credited,
+			      const char *withdrawn);
+/* broker_withdraw.c: the payment key and the sender (broker.payment_key_file), WITHDRAW. */
+int pfd_broker_withdrawals_start(struct pfd *d);
+void pfd_broker_withdraw(struct pfd *d, struct pf_srv_conn *c, const struct pf_withdraw *w);
+/* broker_cancel.c: CANCEL -> BALANCE_REPLY crediting the unused part. */
+void pfd_broker_cancel(struct pfd *d, struct pf_srv_conn *c, const struct pf_cancel *cn);
 
 #endif /* PFD_BROKER_GLUE_H */

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "broker/sales/balance.h"
 #include "broker/sales/broker_glue.h"
 #include "broker/sales/guard.h"
 #include "userspace/common/addr.h"
@@ -55,7 +56,8 @@ static int confirm_msg(const struct pf_bquote *q, const struct pf_border *o, str
 	m->type = PF_MSG_CONFIRM;
 	snprintf(cf->reservation_id, sizeof(cf->reservation_id), "%s", o->rid);
 	snprintf(cf->quote_id, sizeof(cf->quote_id), "%s", q->quote_id);
-	snprintf(cf->tx_hash, sizeof(cf->tx_hash), "%s", o->tx);
+	if (!strncmp(o->tx, "0x", 2)) /* else paid from the balance: no transaction */
+		snprintf(cf->tx_hash, sizeof(cf->tx_hash), "%s", o->tx);
 	cf->level = q->level;
 	cf->rate_bps = q->rate_bps;
 	cf->start = o->start;
@@ -90,6 +92,8 @@ static enum pf_err replay(struct pfd *d, const struct pf_bquote *q, const char *
 	int err = pf_bstore_order_by_quote(d->store, q->quote_id, o);
 
 	*done = false;
+	if (pfd_broker_refunded(d, tx, e) != PF_OK)
+		return e->code;
 	if (!err) {
 		if (strcmp(o->tx, tx))
 			return pf_err_set(e, PF_E_QUOTE_USED,
@@ -119,25 +123,65 @@ static uint64_t client_of(const uint8_t peer[16])
 	return h;
 }
 
-/* Hands the job to the ledger workers within the client's limits; -errno. */
-static int submit(struct pfd *d, struct order_job *j)
+int pfd_broker_submit(struct pfd *d, struct pf_lw_job *job, const uint8_t peer[16],
+		      const uint8_t client_key[32], const char *tag)
 {
 	struct pf_guard *g = d->broker->guard;
-	int err =
-	    pf_guard_check_begin(g, j->peer, j->order.client_key, j->quote.quote_id, pf_now_ns());
+	int err = pf_guard_check_begin(g, peer, client_key, tag, pf_now_ns());
 
 	if (err)
 		return err;
-	j->job.client = client_of(j->peer);
-	err = pf_lw_submit(d->broker->lw, &j->job);
+	job->client = client_of(peer);
+	err = pf_lw_submit(d->broker->lw, job);
 	if (err) {
-		pf_guard_check_end(g, j->peer, j->order.client_key, j->quote.quote_id);
+		pf_guard_check_end(g, peer, client_key, tag);
 		return pf_fail(err,
 			       "%u payment checks are waiting for the ledger (the limit); "
 			       "retry in a few seconds",
 			       d->conf.broker.ledger_queue);
 	}
 	return 0;
+}
+
+static bool tx_used(struct pfd *d, const char *tx)
+{
+	char used_for[33];
+
+	return pf_bstore_tx_used(d->store, tx, used_for) != -ENOENT;
+}
+
+/* What records name the payment by: the transaction, or "balance:QUOTE_ID". */
+static void balance_tx(struct order_job *j)
+{
+	struct pf_verdict *v = &j->job.verdict;
+
+	if (j->order.from_balance)
+		snprintf(v->txhash, sizeof(v->txhash), "balance:%s", j->quote.quote_id);
+	else
+		snprintf(v->txhash, sizeof(v->txhash), "%s", j->order.tx_hash);
+}
+
+static enum pf_err consume(struct pfd *d, struct order_job *j, struct pf_border *o,
+			   struct pf_err_msg *e);
+
+/* Debit and grant at once, on the loop thread: no ledger call. Frees j. */
+static void from_balance(struct pfd *d, struct pf_srv_conn *c, struct order_job *j)
+{
+	struct pf_border o;
+	struct pf_err_msg e;
+
+	if (pfd_unix_now() > j->quote.expires_at)
+		pf_err_set(&e, PF_E_QUOTE_EXPIRED, "quote %s expired at %llu", j->quote.quote_id,
+			   (unsigned long long)j->quote.expires_at);
+	else if (consume(d, j, &o, &e) == PF_OK)
+		e.code = PF_OK;
+	if (e.code != PF_OK) {
+		refuse(d, c, false, &j->quote, "", &e); /* paid from the balance: no tx */
+	} else {
+		d->cnt.revenue_wei[j->quote.level] += strtod(j->quote.amount, NULL);
+		confirm(d, c, false, &j->quote, &o);
+	}
+	free(j);
 }
 
 void pfd_broker_order(struct pfd *d, struct pf_srv_conn *c, const struct pf_order *o)
@@ -185,14 +229,22 @@ void pfd_broker_order(struct pfd *d, struct pf_srv_conn *c, const struct pf_orde
 		free(j);
 		return;
 	}
-	if (replay(d, &j->quote, o->tx_hash, &done_order, &done, &e) != PF_OK)
+	j->order = *o;
+	balance_tx(j);
+	/* A second, unused payment for a granted quote is checked too: if valid, it
+	 * is refunded. */
+	if (replay(d, &j->quote, j->job.verdict.txhash, &done_order, &done, &e) != PF_OK &&
+	    (e.code != PF_E_QUOTE_USED || o->from_balance || tx_used(d, o->tx_hash)))
 		goto refused;
 	if (done) {
 		confirm(d, c, false, &j->quote, &done_order);
 		free(j);
 		return;
 	}
-	j->order = *o;
+	if (o->from_balance) {
+		from_balance(d, c, j);
+		return;
+	}
 	snprintf(j->job.tx, sizeof(j->job.tx), "%s", o->tx_hash);
 	snprintf(j->job.pay_to, sizeof(j->job.pay_to), "%s", d->conf.ledger.payment_address);
 	snprintf(j->job.quote_id, sizeof(j->job.quote_id), "%s", o->quote_id);
@@ -203,7 +255,7 @@ void pfd_broker_order(struct pfd *d, struct pf_srv_conn *c, const struct pf_orde
 		goto refused;
 	}
 	memcpy(j->peer, pf_srv_peer(c), 16);
-	if (submit(d, j)) {
+	if (pfd_broker_submit(d, &j->job, j->peer, j->order.client_key, j->quote.quote_id)) {
 		pf_order_audit(d, PF_E_RATE_LIMITED, &j->quote, o->tx_hash, NULL, pf_last_error());
 		pfd_broker_limited(d, c, false);
 		free(j);
@@ -275,22 +327,42 @@ static enum pf_err grant(struct pfd *d, struct order_job *j, struct pf_border *o
 	return PF_OK;
 }
 
+/* Takes the quoted amount: the transaction's payments row, or a debit of the
+ * quote's key (never below zero). Inside consume()'s savepoint. */
+static enum pf_err pay(struct pfd *d, struct order_job *j, const char *tx, struct pf_err_msg *e)
+{
+	struct pf_u256 amount, after;
+	int err;
+
+	if (!j->order.from_balance)
+		err = pf_store_payment_use(d->store, tx, 0, j->quote.amount);
+	else if (pf_u256_parse_dec(j->quote.amount, &amount))
+		err = pf_fail(-EIO, "stored quote %s has a bad amount", j->quote.quote_id);
+	else
+		err = pf_balance_move(d->store, j->quote.client_key, PF_MONEY_DEBIT, &amount,
+				      j->quote.quote_id, NULL, &after);
+	if (!err)
+		return PF_OK;
+	return pf_err_set(e,
+			  err == -ENOSPC ? PF_E_INSUFFICIENT_BALANCE
+			  : err == -EEXIST
+			      ? (j->order.from_balance ? PF_E_QUOTE_USED : PF_E_TX_REUSED)
+			      : PF_E_INTERNAL,
+			  "%s", pf_last_error());
+}
+
 /* Consumes the payment and grants, all or nothing. */
 static enum pf_err consume(struct pfd *d, struct order_job *j, struct pf_border *o,
 			   struct pf_err_msg *e)
 {
-	int err;
-
 	memset(o, 0, sizeof(*o));
 	snprintf(o->quote_id, sizeof(o->quote_id), "%s", j->quote.quote_id);
 	snprintf(o->tx, sizeof(o->tx), "%s", j->job.verdict.txhash);
 	if (pfd_txn(d) || pf_store_savepoint(d->store))
 		return pf_err_set(e, PF_E_INTERNAL, "%s", pf_last_error());
-	err = pf_store_payment_use(d->store, o->tx, 0, j->quote.amount);
-	if (err) {
+	if (pay(d, j, o->tx, e) != PF_OK) {
 		pf_store_rollback_to(d->store);
-		return pf_err_set(e, err == -EEXIST ? PF_E_TX_REUSED : PF_E_INTERNAL, "%s",
-				  pf_last_error());
+		return e->code;
 	}
 	if (grant(d, j, o, e) != PF_OK) {
 		/* Nothing of the data plane changed unless the database failed after
@@ -311,16 +383,32 @@ static enum pf_err consume(struct pfd *d, struct order_job *j, struct pf_border 
 
 static void pending(struct pfd *d, struct order_job *j)
 {
-	struct pf_msg m = {.type = PF_MSG_PENDING};
-	__u32 want = d->conf.ledger.confirmations;
+	const char *tx = j->job.verdict.txhash[0] ? j->job.verdict.txhash : j->order.tx_hash;
 
-	snprintf(m.pending.quote_id, sizeof(m.pending.quote_id), "%s", j->quote.quote_id);
-	snprintf(m.pending.tx_hash, sizeof(m.pending.tx_hash), "%s",
-		 j->job.verdict.txhash[0] ? j->job.verdict.txhash : j->order.tx_hash);
-	m.pending.confirmations = j->job.verdict.confirmations; /* 0: not seen yet */
-	m.pending.required = want ? want : 1;
-	pf_order_audit(d, PFD_ORDER_PENDING, &j->quote, m.pending.tx_hash, NULL, NULL);
-	pfd_broker_reply(d, j->conn, true, &m);
+	pf_order_audit(d, PFD_ORDER_PENDING, &j->quote, tx, NULL, NULL);
+	pfd_broker_pending(d, j->conn, j->quote.quote_id, tx, j->job.verdict.confirmations);
+}
+
+/*
+ * A refusal after the ledger's checks: when the payment itself is valid (a
+ * refundable code), it is credited to the quote's key so no valid payment is
+ * left neither granted nor refunded.
+ */
+static void refuse_paid(struct pfd *d, struct order_job *j, struct pf_err_msg *e)
+{
+	int err;
+
+	if (pfd_broker_refundable(e->code)) {
+		err = pfd_broker_refund_payment(d, j->job.verdict.txhash, j->quote.client_key,
+						&j->job.facts.value, j->job.facts.from, e);
+		if (err && err != -EEXIST)
+			pfd_log("broker: cannot refund %s: %s", j->job.verdict.txhash,
+				pf_last_error());
+		/* Nothing can buy this quote any more: its capacity goes back. */
+		if (!err && j->quote.hold_id)
+			pfd_hold_drop(d, j->quote.hold_id);
+	}
+	refuse(d, j->conn, true, &j->quote, j->job.tx, e);
 }
 
 /* A check the ledger could not settle, with what each node said. */
@@ -361,13 +449,13 @@ void pfd_broker_order_done(struct pfd *d, struct pf_lw_job *job)
 		pending(d, j);
 		break;
 	case PF_ORDER_REFUSE:
-		refuse(d, j->conn, true, &j->quote, job->tx, &e);
+		refuse_paid(d, j, &e);
 		break;
 	case PF_ORDER_GRANT:
 		/* Another ORDER may have won the race while the ledger answered. */
 		if (replay(d, &j->quote, job->verdict.txhash, &o, &done, &e) != PF_OK ||
 		    (!done && consume(d, j, &o, &e) != PF_OK)) {
-			refuse(d, j->conn, true, &j->quote, job->tx, &e);
+			refuse_paid(d, j, &e);
 			break;
 		}
 		if (!done)

@@ -166,6 +166,51 @@ int pf_bstore_tx_used(struct pf_store *s, const char *tx, char quote_id[33])
 	return 0;
 }
 
+/* Adds amount to key's entry in out[0..*n). */
+static int add_payer(struct pf_bpayer *out, int *n, const char *key, const char *amount)
+{
+	struct pf_u256 v;
+	int i = 0;
+
+	if (pf_u256_parse_dec(amount, &v))
+		return pf_fail(-EIO, "database: a quoted amount '%s' is not a number", amount);
+	while (i < *n && strcmp(out[i].key, key))
+		i++;
+	if (i == *n) {
+		if (*n == PF_BSTORE_MAX_PAYERS)
+			return pf_fail(-E2BIG, "more than %d keys paid for one reservation",
+				       PF_BSTORE_MAX_PAYERS);
+		snprintf(out[i].key, sizeof(out[i].key), "%s", key);
+		pf_u256_from_u64(&out[i].paid, 0);
+		(*n)++;
+	}
+	return pf_u256_add(&out[i].paid, &v, &out[i].paid)
+		   ? pf_fail(-ERANGE, "the payments for one reservation overflow")
+		   : 0;
+}
+
+int pf_bstore_payers(struct pf_store *s, const char *rid, struct pf_bpayer *out, int *n)
+{
+	sqlite3_stmt *st;
+	int rc, err = 0;
+
+	*n = 0;
+	if (prep(s,
+		 "SELECT q.client_key, q.amount FROM broker_orders o JOIN broker_quotes q "
+		 "ON q.quote_id = o.quote_id WHERE o.rid = ?1 ORDER BY o.granted_wall_ns",
+		 &st))
+		return -EIO;
+	sqlite3_bind_text(st, 1, rid, -1, SQLITE_STATIC);
+	while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		err = add_payer(out, n, (const char *)sqlite3_column_text(st, 0),
+				(const char *)sqlite3_column_text(st, 1));
+	if (err) {
+		sqlite3_finalize(st);
+		return err;
+	}
+	return finish(s, st, rc, "read the payers of a reservation");
+}
+
 int pf_bstore_rid_put(struct pf_store *s, const char *rid, __u64 resv_id)
 {
 	sqlite3_stmt *st;

@@ -10,6 +10,7 @@
 #define PF_BROKER_STORE_H
 
 #include <linux/types.h>
+#include "broker/eth/u256.h"
 #include "userspace/payflowd/store.h"
 
 struct pf_bquote {
@@ -49,6 +50,14 @@ int pf_bstore_order_by_quote(struct pf_store *s, const char *quote_id, struct pf
 int pf_bstore_tx_used(struct pf_store *s, const char *tx, char quote_id[33]);
 /* Sets the reservation a consumed payment bought (recorded as 0 before the grant). */
 int pf_bstore_payment_resv(struct pf_store *s, const char *tx, __u64 resv_id);
+/* A key that paid for a reservation and the quoted amounts it paid, in all. */
+#define PF_BSTORE_MAX_PAYERS 16
+struct pf_bpayer {
+	char key[65];
+	struct pf_u256 paid;
+};
+/* The keys whose orders bought or extended rid (at most PF_BSTORE_MAX_PAYERS), in order. */
+int pf_bstore_payers(struct pf_store *s, const char *rid, struct pf_bpayer *out, int *n);
 int pf_bstore_rid_put(struct pf_store *s, const char *rid, __u64 resv_id);
 int pf_bstore_rid_get(struct pf_store *s, const char *rid, __u64 *resv_id);
 int pf_bstore_rid_of(struct pf_store *s, __u64 resv_id, char rid[33]);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <json-c/json.h>
 #include "userspace/payflowd/config.h"
+#include "broker/eth/amount.h"
 #include "broker/eth/eth_hex.h"
 #include "userspace/common/hex.h"
 #include "userspace/common/units.h"
@@ -193,6 +194,22 @@ static int parse_limits(const char *origin, struct json_object *o, struct pf_con
 	return get_rate(origin, o, "quote_rate", "broker.quote_rate", &b->quote_rate_milli);
 }
 
+/* broker.min_deposit: smallest units as a canonical decimal string, at least 1. */
+static int get_min_deposit(const char *origin, struct json_object *o, struct pf_conf_broker *b)
+{
+	const char *m = b->min_deposit;
+
+	if (get_str(origin, o, "min_deposit", "broker.min_deposit", b->min_deposit,
+		    sizeof(b->min_deposit)))
+		return -EINVAL;
+	if (!pf_amount_valid(m, strlen(m)) || !strcmp(m, "0"))
+		return bad(origin, "broker.min_deposit",
+			   "expected smallest units as a decimal string from \"1\", e.g. "
+			   "\"1000000000000000\"",
+			   m);
+	return 0;
+}
+
 static int parse_broker(const char *origin, struct json_object *o, struct pf_conf *c)
 {
 	static const char *const known[] = {"listen",
@@ -220,6 +237,8 @@ static int parse_broker(const char *origin, struct json_object *o, struct pf_con
 					    "block_seconds",
 					    "purge_after",
 					    "purge_every",
+					    "min_deposit",
+					    "payment_key_file",
 					    NULL};
 	struct pf_conf_broker *b = &c->broker;
 	struct json_object *v;
@@ -236,6 +255,8 @@ static int parse_broker(const char *origin, struct json_object *o, struct pf_con
 	}
 	if (get_str(origin, o, "netns", "broker.netns", b->netns, sizeof(b->netns)) ||
 	    get_str(origin, o, "key_file", "broker.key_file", b->key_file, sizeof(b->key_file)) ||
+	    get_str(origin, o, "payment_key_file", "broker.payment_key_file", b->payment_key_file,
+		    sizeof(b->payment_key_file)) ||
 	    get_u32(origin, o, "min_seconds", "broker.min_seconds", 1, 315360000,
 		    &b->min_seconds) ||
 	    get_u32(origin, o, "max_seconds", "broker.max_seconds", 1, 315360000,
@@ -251,7 +272,8 @@ static int parse_broker(const char *origin, struct json_object *o, struct pf_con
 	    get_u32(origin, o, "max_connections_per_address", "broker.max_connections_per_address",
 		    1, 1000000, &b->max_conns_per_addr))
 		return -EINVAL;
-	if (parse_limits(origin, o, b) || check_netns_path(origin, "broker.netns", b->netns))
+	if (parse_limits(origin, o, b) || check_netns_path(origin, "broker.netns", b->netns) ||
+	    get_min_deposit(origin, o, b))
 		return -EINVAL;
 	if (b->min_seconds > b->max_seconds)
 		return bad(origin, "broker.min_seconds", "must not exceed broker.max_seconds",
@@ -396,6 +418,7 @@ static void defaults(struct pf_conf *c)
 	b->block_s = 300;
 	b->purge_after_s = 604800;
 	b->purge_every_s = 60;
+	snprintf(b->min_deposit, sizeof(b->min_deposit), "1");
 	l->confirmations = 1;
 	snprintf(l->currency, sizeof(l->currency), "ETH");
 	l->decimals = 18;

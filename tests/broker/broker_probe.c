@@ -12,6 +12,13 @@
  *   quote IP1 IP2 LEVEL SECONDS EXTENDS    QUOTE_REQUEST (EXTENDS "-" = none)
  *   order QUOTE_ID PAYER TXHASH            ORDER
  *   order-send QUOTE_ID PAYER TXHASH       ORDER, without waiting for its answer
+ *   order-balance QUOTE_ID                 ORDER paid from the key's balance
+ *   order-balance-send QUOTE_ID            the same, without waiting for its answer
+ *   answers N                              reads N answers (after *-send)
+ *   deposit PAYER TXHASH                   DEPOSIT
+ *   balance                                BALANCE
+ *   cancel RID                             CANCEL
+ *   withdraw ID AMOUNT                     WITHDRAW (ID: 32 hex digits, the client's)
  *   shut-wr                                shut down our sending side (half-close)
  *   status RID | status-pair IP1 IP2       STATUS
  *   seed HEX                               sign what follows with this seed
@@ -37,6 +44,12 @@
  *                                          line per order with its final outcome;
  *                                          order i lasts SECS[i % n]
  *   --pace MS                              buy: start an order every MS at most
+ *   --from-balance                         buy, bench-order: pay from the balance
+ *   --cancel-every K                       buy: CANCEL every K-th granted reservation
+ *                                          right away ("cancel" and "credited" in its line)
+ *   --withdraw-every K                     buy: WITHDRAW 1000 after every K-th order, id
+ *                                          = the order's number ("withdraw" and
+ *                                          "withdraw_tx" in its line)
  *   drip N SECONDS                         N more connections that each send one
  *                                          byte of a HELLO per second (slowloris)
  *   flood-quote N IP1 IP2 LEVEL SECONDS    N QUOTE_REQUESTs, request i signed by a
@@ -71,7 +84,10 @@ static const char *target;
 static struct pf_keypair key;
 static uint8_t pin[PF_PUBKEY_BYTES];
 static bool pinned, corrupt;
-static long pace_ms; /* buy: order i starts no earlier than i x pace_ms after the first */
+static long pace_ms;	    /* buy: order i starts no earlier than i x pace_ms after the first */
+static bool from_balance;   /* buy: ORDERs from the key's balance, no transaction */
+static long cancel_every;   /* buy: CANCEL every k-th reservation granted (0: none) */
+static long withdraw_every; /* buy: WITHDRAW 1000 after every k-th order (0: none) */
 static int fd = -1;
 static struct pf_frame_reader rd;
 
@@ -364,8 +380,9 @@ static void bench_order(long count, char **a)
 		send_msg(&m);
 		if (recv_msg(&r) != PF_MSG_QUOTE)
 			die("no QUOTE in bench-order (is the pair free and owned?)");
-		tx = pay(rpc, a[1], &r.quote);
-		make_order(&m, r.quote.quote_id, a[1], tx);
+		tx = from_balance ? NULL : pay(rpc, a[1], &r.quote);
+		make_order(&m, r.quote.quote_id, from_balance ? "" : a[1], tx ? tx : "");
+		m.order.from_balance = from_balance;
 		free(tx);
 		t0 = now_ms();
 		for (;;) {
@@ -423,8 +440,12 @@ static enum pf_msg_type ask(struct pf_msg *m, struct pf_msg *r, double deadline,
 }
 
 struct buy_result {
-	const char *outcome; /* CONFIRM, an error code, "timeout" */
-	const char *stage;   /* quote, pay, order */
+	const char *outcome;  /* CONFIRM, an error code, "timeout" */
+	const char *stage;    /* quote, pay, order */
+	const char *cancel;   /* NULL, BALANCE_REPLY, an error code, "timeout" */
+	const char *withdraw; /* NULL, BALANCE_REPLY, an error code, "timeout" */
+	char withdraw_tx[PF_TX_HASH_LEN + 1];
+	char credited[PF_AMOUNT_MAX];
 	char detail[256];
 	char tx[67];
 	struct pf_quote q;
@@ -460,6 +481,14 @@ static void buy_print(long i, const struct buy_result *b)
 		json_object_object_add(o, "start", json_object_new_int64(b->c.start));
 		json_object_object_add(o, "end", json_object_new_int64(b->c.end));
 		json_object_object_add(o, "ms", json_object_new_double(b->ms));
+	}
+	if (b->withdraw) {
+		json_object_object_add(o, "withdraw", json_object_new_string(b->withdraw));
+		json_object_object_add(o, "withdraw_tx", json_object_new_string(b->withdraw_tx));
+	}
+	if (b->cancel) {
+		json_object_object_add(o, "cancel", json_object_new_string(b->cancel));
+		json_object_object_add(o, "credited", json_object_new_string(b->credited));
 	}
 	json_object_object_add(o, "retries", json_object_new_int(b->retries));
 	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
@@ -511,12 +540,13 @@ static void buy_one(struct pf_jsonrpc *rpc, const char *from, struct pf_msg *qr,
 	}
 	b->q = r.quote;
 	b->stage = "pay";
-	if (!pay_retry(rpc, from, &b->q, b->tx, b->detail)) {
+	if (!from_balance && !pay_retry(rpc, from, &b->q, b->tx, b->detail)) {
 		b->outcome = "pay_failed";
 		return;
 	}
 	b->stage = "order";
-	make_order(&m, b->q.quote_id, from, b->tx);
+	make_order(&m, b->q.quote_id, from_balance ? "" : from, from_balance ? "" : b->tx);
+	m.order.from_balance = from_balance;
 	t0 = now_ms();
 	for (;;) {
 		t = ask(&m, &r, deadline, &b->retries);
@@ -538,6 +568,48 @@ static void buy_one(struct pf_jsonrpc *rpc, const char *from, struct pf_msg *qr,
 		b->retries++; /* PENDING or internal_error: the same ORDER again */
 		usleep(t == PF_MSG_PENDING ? 20000 : 100000);
 	}
+}
+
+/* CANCEL of the reservation just granted, through restarts; a repeated CANCEL
+ * after a lost answer gets reservation_ended (the refund was made once). */
+static void cancel_one(struct buy_result *b)
+{
+	double deadline = now_ms() + 60000;
+	struct pf_msg m = {.type = PF_MSG_CANCEL}, r;
+	enum pf_msg_type t;
+
+	snprintf(m.cancel.reservation_id, sizeof(m.cancel.reservation_id), "%s",
+		 b->c.reservation_id);
+	do
+		t = ask(&m, &r, deadline, &b->retries);
+	while (t == PF_MSG_ERROR && r.error.code == PF_E_INTERNAL && now_ms() < deadline &&
+	       !usleep(100000));
+	b->cancel = t == PF_MSG_BALANCE_REPLY ? "BALANCE_REPLY"
+		    : t == PF_MSG_ERROR	      ? pf_err_name(r.error.code)
+					      : "timeout";
+	snprintf(b->credited, sizeof(b->credited), "%s",
+		 t == PF_MSG_BALANCE_REPLY ? r.balance_reply.credited : "0");
+}
+
+/* WITHDRAW 1000 under id i, through restarts: the same id is answered the same. */
+static void withdraw_one(long i, struct buy_result *b)
+{
+	double deadline = now_ms() + 60000;
+	struct pf_msg m = {.type = PF_MSG_WITHDRAW}, r;
+	enum pf_msg_type t;
+
+	snprintf(m.withdraw.withdrawal_id, sizeof(m.withdraw.withdrawal_id), "%032lx", i);
+	snprintf(m.withdraw.amount, sizeof(m.withdraw.amount), "1000");
+	do
+		t = ask(&m, &r, deadline, &b->retries);
+	while (t == PF_MSG_ERROR &&
+	       (r.error.code == PF_E_INTERNAL || r.error.code == PF_E_WITHDRAWAL_UNAVAILABLE) &&
+	       now_ms() < deadline && !usleep(100000));
+	b->withdraw = t == PF_MSG_BALANCE_REPLY ? "BALANCE_REPLY"
+		      : t == PF_MSG_ERROR	? pf_err_name(r.error.code)
+						: "timeout";
+	snprintf(b->withdraw_tx, sizeof(b->withdraw_tx), "%s",
+		 t == PF_MSG_BALANCE_REPLY ? r.balance_reply.tx_hash : "");
 }
 
 static void buy(long count, char **a)
@@ -570,6 +642,10 @@ static void buy(long count, char **a)
 		qr.quote_request.ip2[15] += i & 0xff; /* a fresh pair per order */
 		qr.quote_request.ip2[14] += (i >> 8) & 0xff;
 		buy_one(rpc, a[1], &qr, &b);
+		if (cancel_every && !strcmp(b.outcome, "CONFIRM") && i % cancel_every == 0)
+			cancel_one(&b);
+		if (withdraw_every && i % withdraw_every == 0)
+			withdraw_one(i, &b);
 		buy_print(i, &b);
 	}
 	pf_jsonrpc_free(rpc);
@@ -797,6 +873,12 @@ int main(int argc, char **argv)
 		if (!strcmp(c, "--seed") || !strcmp(c, "seed")) {
 			i += need(argc, i, 1);
 			set_seed(argv[i]);
+		} else if (!strcmp(c, "--from-balance")) {
+			from_balance = true;
+		} else if (!strcmp(c, "--withdraw-every")) {
+			withdraw_every = atol(argv[i += need(argc, i, 1)]);
+		} else if (!strcmp(c, "--cancel-every")) {
+			cancel_every = atol(argv[i += need(argc, i, 1)]);
 		} else if (!strcmp(c, "--pace")) {
 			pace_ms = atol(argv[i += need(argc, i, 1)]);
 		} else if (!strcmp(c, "--pin")) {
@@ -823,6 +905,44 @@ int main(int argc, char **argv)
 			i += need(argc, i, 3);
 			make_order(&m, argv[i - 2], argv[i - 1], argv[i]);
 			send_msg(&m);
+		} else if (!strcmp(c, "order-balance") || !strcmp(c, "order-balance-send")) {
+			i += need(argc, i, 1);
+			make_order(&m, argv[i], "", "");
+			m.order.from_balance = true;
+			send_msg(&m);
+			if (!strcmp(c, "order-balance"))
+				answer();
+		} else if (!strcmp(c, "answers")) {
+			for (int n = atoi(argv[i += need(argc, i, 1)]); n > 0; n--)
+				answer();
+		} else if (!strcmp(c, "deposit")) {
+			i += need(argc, i, 2);
+			memset(&m, 0, sizeof(m));
+			m.type = PF_MSG_DEPOSIT;
+			snprintf(m.deposit.payer, sizeof(m.deposit.payer), "%s", argv[i - 1]);
+			snprintf(m.deposit.tx_hash, sizeof(m.deposit.tx_hash), "%s", argv[i]);
+			send_msg(&m);
+			answer();
+		} else if (!strcmp(c, "cancel")) {
+			i += need(argc, i, 1);
+			memset(&m, 0, sizeof(m));
+			m.type = PF_MSG_CANCEL;
+			snprintf(m.cancel.reservation_id, sizeof(m.cancel.reservation_id), "%s",
+				 argv[i]);
+			send_msg(&m);
+			answer();
+		} else if (!strcmp(c, "withdraw")) {
+			i += need(argc, i, 2);
+			memset(&m, 0, sizeof(m));
+			m.type = PF_MSG_WITHDRAW;
+			snprintf(m.withdraw.withdrawal_id, sizeof(m.withdraw.withdrawal_id), "%s",
+				 argv[i - 1]);
+			snprintf(m.withdraw.amount, sizeof(m.withdraw.amount), "%s", argv[i]);
+			send_msg(&m);
+			answer();
+		} else if (!strcmp(c, "balance")) {
+			send_msg(&(struct pf_msg){.type = PF_MSG_BALANCE});
+			answer();
 		} else if (!strcmp(c, "shut-wr")) {
 			if (shutdown(fd, SHUT_WR))
 				die("shutdown");

@@ -24,6 +24,9 @@
 #define PAY_TO	  "0x70997970c51812dc3a010c7d01b50e0d17dc79c8"
 #define PAYER	  "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266"
 #define T0	  1767225600ULL /* 2026-01-01 00:00:00 UTC */
+#define DEP_TX	  "0x5d0e7a9c1b3f2e4d6c8a0b1d3f5e7c9a2b4d6f8e0a1c3e5b7d9f1a3c5e7b9d0f"
+#define QUOTE_ID4 "9a8b7c6d5e4f30211203f4e5d6c7b8a9"
+#define RESV_ID3  "d00dfeed00112233445566778899aabb"
 
 static struct pf_keypair broker, client;
 static const char *outdir;
@@ -151,6 +154,65 @@ static void confirm(const char *rid, const char *qid, const char *tx, bool one_w
 	emit("B:", &m, &broker);
 }
 
+/* A deposit (pending, then credited), a BALANCE, and an ORDER from the balance. */
+static void balance_examples(void)
+{
+	struct pf_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = PF_MSG_DEPOSIT;
+	strcpy(m.deposit.payer, PAYER);
+	strcpy(m.deposit.tx_hash, DEP_TX);
+	emit("C:", &m, &client);
+	memset(&m, 0, sizeof(m));
+	m.type = PF_MSG_PENDING;
+	strcpy(m.pending.tx_hash, DEP_TX);
+	m.pending.required = 1;
+	emit("B:", &m, &broker);
+	memset(&m, 0, sizeof(m));
+	m.type = PF_MSG_BALANCE_REPLY;
+	memcpy(m.balance_reply.client_key, client.pk, 32);
+	strcpy(m.balance_reply.balance, "1000000000000000");
+	strcpy(m.balance_reply.credited, "1000000000000000");
+	strcpy(m.balance_reply.tx_hash, DEP_TX);
+	emit("B:", &m, &broker);
+	memset(&m, 0, sizeof(m));
+	m.type = PF_MSG_BALANCE;
+	emit("C:", &m, &client);
+	memset(&m, 0, sizeof(m));
+	m.type = PF_MSG_BALANCE_REPLY;
+	memcpy(m.balance_reply.client_key, client.pk, 32);
+	strcpy(m.balance_reply.balance, "1000000000000000");
+	strcpy(m.balance_reply.credited, "0");
+	emit("B:", &m, &broker);
+	memset(&m, 0, sizeof(m));
+	m.type = PF_MSG_ORDER;
+	strcpy(m.order.quote_id, QUOTE_ID4);
+	m.order.from_balance = true;
+	emit("C:", &m, &client);
+	memset(&m, 0, sizeof(m));
+	m.type = PF_MSG_CONFIRM;
+	strcpy(m.confirm.reservation_id, RESV_ID3);
+	strcpy(m.confirm.quote_id, QUOTE_ID4);
+	pf_addr_parse("10.0.0.1", m.confirm.ip1);
+	pf_addr_parse("10.0.0.3", m.confirm.ip2);
+	m.confirm.level = 1;
+	m.confirm.rate_bps = 50000000;
+	m.confirm.start = T0 + 200;
+	m.confirm.end = T0 + 215;
+	emit("B:", &m, &broker);
+	memset(&m, 0, sizeof(m));
+	m.type = PF_MSG_CANCEL;
+	strcpy(m.cancel.reservation_id, RESV_ID3);
+	emit("C:", &m, &client);
+	memset(&m, 0, sizeof(m));
+	m.type = PF_MSG_BALANCE_REPLY;
+	memcpy(m.balance_reply.client_key, client.pk, 32);
+	strcpy(m.balance_reply.balance, "975000000000000");
+	strcpy(m.balance_reply.credited, "50000000000000");
+	emit("B:", &m, &broker);
+}
+
 int main(int argc, char **argv)
 {
 	uint8_t seed[32];
@@ -205,6 +267,8 @@ int main(int argc, char **argv)
 	emit("B:", &m, &broker);
 
 	quote_exchange(QUOTE_ID2, 30, "150000000000000", T0 + 170, RESV_ID, false);
+
+	balance_examples();
 
 	memset(&m, 0, sizeof(m));
 	m.type = PF_MSG_STATUS;

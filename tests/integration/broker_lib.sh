@@ -127,3 +127,30 @@ resv_in_map() {
 	jq -e --arg p "$1 <-> $2" --arg q "$2 <-> $1" 'any(.[]; .pair == $p or .pair == $q)' >/dev/null <<<"$out"
 }
 payments() { db "SELECT count(*) FROM payments"; }
+
+# --- balances (test_broker_balance.sh, test_broker_refunds.sh)
+# broker_start_balances N CAPACITY [broker members]: hosts, Anvil, payflowd, the pin.
+broker_start_balances() {
+	need_bins "$PROBE" "$PFD"
+	broker_topo "$1"
+	broker_anvil || { not_ok "anvil starts"; finish; }
+	BROKER_LIMITS=$LOOSE_LIMITS
+	broker_config "$1" "$2" "${3:-}"
+	daemon_start || { cat "$DLOG"; not_ok "payflowd starts with the broker"; finish; }
+	broker_pin
+}
+# is JSON TYPE [CODE]: the answer's type (and error code), verified against the pin.
+is() {
+	local want=".type == \"$2\" and .verified == true"
+	[ -n "${3:-}" ] && want="$want and .code == \"$3\""
+	jq -e "$want" <<<"$1" >/dev/null || { echo "# got: $1"; return 1; }
+}
+all() { eval "$1"; } # check NAME all 'COND && COND': check sees every part
+bal() { field "$(probe h1 balance)" balance; }
+DEPOSIT_MARKER=706179666c6f772f6465706f73697431 # "payflow/deposit1"
+MONEY_IGNORE=()                                  # transactions refused on purpose: not owed
+# money: the invariant of docs/MONEY.md over the database and the whole chain.
+money() {
+	python3 tests/integration/money_check.py --db "$STATE/payflow.db" --rpc "$RPC" \
+		--pay-to "$PAY_TO" --strict-chain ${MONEY_IGNORE[@]/#/--ignore=}
+}

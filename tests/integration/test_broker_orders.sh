@@ -40,6 +40,9 @@ refused() {
 	fi
 }
 qid() { field "$1" quote_id; }
+all() { eval "$1"; }
+refunded() { db "SELECT amount FROM balance_entries WHERE kind = 'refund' AND ref = '$1'"; }
+money() { python3 tests/integration/money_check.py --db "$STATE/payflow.db" --rpc "$RPC" --pay-to "$PAY_TO"; }
 
 # --- happy path: MENU, QUOTE, pay with cast, CONFIRM; the map has it.
 Q=$(quote h1 10.77.0.1 10.77.0.2 2 60 -)
@@ -125,7 +128,15 @@ refused "failed transaction (status 0)" "$(probe h1 order "$(qid "$Q")" "$PAYER"
 # Reused transaction: the first case's payment for another quote.
 next_pair; FIRST_TX=$(field "$C" tx_hash)
 refused "reused transaction hash" "$(probe h1 order "$(qid "$Q")" "$PAYER" "$FIRST_TX")" tx_reused 10.77.0.1 "$B"
-refused "quote already granted with another tx" "$(probe h1 order "$(field "$C" quote_id)" "$PAYER" "$(pay "$Q")")" quote_used 10.77.0.1 "$B"
+# A second valid payment for a granted quote: quote_used, and credited to the key's balance.
+SECOND=$(pay "$C" 240000)
+R=$(probe h1 order "$(field "$C" quote_id)" "$PAYER" "$SECOND")
+check "quote already granted with another tx: quote_used, the payment refunded to the balance" \
+	all 'is "$R" ERROR quote_used && consumed "$SECOND" && [ "$(refunded "$SECOND")" = 240000 ]'
+check "... the ORDER again: payment_refunded, credited once" \
+	all 'is "$(probe h1 order "$(field "$C" quote_id)" "$PAYER" "$SECOND")" ERROR payment_refunded &&
+	[ "$(db "SELECT balance FROM balances")" = 240000 ]'
+check "money invariant after a refund" money
 
 refused "unknown quote" "$(probe h1 order 00112233445566778899aabbccddeeff "$PAYER" "$FIRST_TX")" unknown_quote 10.77.0.1 10.78.2.99
 
@@ -135,7 +146,11 @@ next_pair
 SNAP=$("$CAST" rpc --rpc-url "$RPC" evm_snapshot | tr -d '"')
 "$CAST" rpc --rpc-url "$RPC" evm_setNextBlockTimestamp $(($(field "$Q" expires_at) + 1)) >/dev/null
 TX=$(pay "$Q")
-refused "payment after the quote expired" "$(probe h1 order "$(qid "$Q")" "$PAYER" "$TX")" quote_expired 10.77.0.1 "$B" "$TX"
+R=$(probe h1 order "$(qid "$Q")" "$PAYER" "$TX")
+check "payment after the quote expired: quote_expired, nothing reserved, the payment refunded" \
+	all 'is "$R" ERROR quote_expired && ! resv_in_map 10.77.0.1 "$B" &&
+	[ "$(refunded "$TX")" = "$(field "$Q" amount)" ]'
+check "money invariant after the late payment's refund (before the chain is reverted)" money
 "$CAST" rpc --rpc-url "$RPC" evm_revert "$SNAP" >/dev/null
 
 # Unknown transaction: within broker.tx_grace (default 60 s after the quote's
@@ -255,4 +270,6 @@ W=$(probe h1 order "$(qid "$Q")" "$PAYER" "$TX")
 refused "the broker's node is on another chain" "$W" internal_error 10.77.0.1 "$B" "$TX"
 check "... and the message names both chains" grep -q "the ledger node is on chain 31337, expected 31338" <<<"$W"
 
+# The chain was reverted under a refund above: the database's side of the invariant.
+check "money invariant at the end (database)" python3 tests/integration/money_check.py --db "$STATE/payflow.db"
 finish

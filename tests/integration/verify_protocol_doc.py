@@ -11,7 +11,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 UNSIGNED = {"HELLO", "STATUS"}
-CLIENT_TYPES = {"HELLO", "QUOTE_REQUEST", "ORDER", "STATUS"}
+CLIENT_TYPES = {"HELLO", "QUOTE_REQUEST", "ORDER", "STATUS", "DEPOSIT", "BALANCE", "CANCEL", "WITHDRAW"}
 
 
 def main(path):

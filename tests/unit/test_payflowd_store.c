@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 #include "unit.h"
 #include "userspace/payflowd/store.h"
+#include "userspace/payflowd/store_version.h"
 #include "userspace/payflowd/payflowd.h"
 #include "userspace/common/addr.h"
 #include "userspace/common/error.h"
@@ -211,8 +212,9 @@ static const char V1_TABLES[] =
     "0, 0, '', 0);";
 
 /* A database of version 0 (a quote kept its MENU level, the config's level - 1)
- * or 1 (no one-way reservations: everything stored is both ways) is migrated
- * once; one from a newer payflowd is refused. */
+ * or 1 (no one-way reservations: everything stored is both ways; no balance
+ * tables) is migrated once to the current version; one from a newer payflowd
+ * is refused. */
 static void test_schema_version(void)
 {
 	char p[160], sql[2048], want[400];
@@ -222,7 +224,7 @@ static void test_schema_version(void)
 	snprintf(p, sizeof(p), "%s/v.db", dir);
 	CHECK_EQ(pf_store_open(&s, p, false), 0);
 	pf_store_close(s);
-	CHECK_EQ(sql_int(p, "PRAGMA user_version"), 2);
+	CHECK_EQ(sql_int(p, "PRAGMA user_version"), PF_STORE_VERSION);
 	for (int v = 0; v <= 1; v++) {
 		snprintf(p, sizeof(p), "%s/v%d.db", dir, v);
 		snprintf(sql, sizeof(sql), "%s PRAGMA user_version = %d;", V1_TABLES, v);
@@ -234,17 +236,35 @@ static void test_schema_version(void)
 		CHECK_EQ(sql_int(p, "SELECT level FROM broker_quotes WHERE quote_id = 'q'"),
 			 v ? 1 : 2);
 		CHECK_EQ(sql_int(p, "SELECT one_way FROM broker_quotes WHERE quote_id = 'q'"), 0);
-		CHECK_EQ(sql_int(p, "PRAGMA user_version"), 2);
+		CHECK_EQ(sql_int(p, "PRAGMA user_version"), PF_STORE_VERSION);
+		CHECK_EQ(sql_int(p, "SELECT count(*) FROM sqlite_master WHERE name IN "
+				    "('balances', 'balance_entries', 'withdrawals')"),
+			 3);
 		CHECK_EQ(pf_store_open(&s, p, false), 0); /* once only */
 		pf_store_close(s);
 		CHECK_EQ(sql_int(p, "SELECT level FROM broker_quotes WHERE quote_id = 'q'"),
 			 v ? 1 : 2);
 	}
+	/* Version 2 (one-way, no balances): gains the balance tables only. */
+	snprintf(p, sizeof(p), "%s/v2.db", dir);
+	snprintf(sql, sizeof(sql),
+		 "%s ALTER TABLE reservations ADD COLUMN dir INTEGER NOT NULL DEFAULT 3;"
+		 "ALTER TABLE broker_quotes ADD COLUMN one_way INTEGER NOT NULL DEFAULT 0;"
+		 "PRAGMA user_version = 2;",
+		 V1_TABLES);
+	CHECK_EQ(sql_exec(p, sql), 0);
+	CHECK_EQ(pf_store_open(&s, p, false), 0);
+	pf_store_close(s);
+	CHECK_EQ(sql_int(p, "PRAGMA user_version"), PF_STORE_VERSION);
+	CHECK_EQ(sql_int(p, "SELECT level FROM broker_quotes WHERE quote_id = 'q'"), 1);
+	CHECK_EQ(sql_int(p, "SELECT count(*) FROM sqlite_master WHERE name IN "
+			    "('balances', 'balance_entries', 'withdrawals')"),
+		 3);
 	CHECK_EQ(sql_exec(p, "PRAGMA user_version = 7"), 0);
 	CHECK_EQ(pf_store_open(&s, p, false), -EPROTO);
 	snprintf(want, sizeof(want),
 		 "database %s has schema version 7, written by a newer payflowd; this one knows "
-		 "versions up to 2: run the newer payflowd or move the file away",
+		 "versions up to 3: run the newer payflowd or move the file away",
 		 p);
 	CHECK_STR(pf_last_error(), want);
 }

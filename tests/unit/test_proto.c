@@ -10,6 +10,7 @@
 #include "userspace/common/addr.h"
 #include "broker/proto/frame.h"
 #include "userspace/common/hex.h"
+#include "broker/proto/deposit.h"
 #include "broker/proto/messages.h"
 #include "broker/proto/quote.h"
 #include "unit.h"
@@ -334,6 +335,63 @@ static void test_signature_exact_bytes(void)
 	CHECK_EQ(dec("{\"message_type\":\"BUY\"}", PF_FROM_CLIENT, NULL, &m, &e), PF_E_BAD_FIELD);
 	CHECK_EQ(m.type, PF_MSG_NONE);
 	free(frame);
+}
+
+/* ORDER from the balance, DEPOSIT and BALANCE_REPLY round trips; an ORDER
+ * carries a transaction hash or from_balance, never both, never neither. */
+static void test_balance_messages(void)
+{
+	struct pf_msg m = {.type = PF_MSG_ORDER}, back;
+	struct pf_err_msg e;
+	uint8_t input[PF_DEPOSIT_INPUT_LEN];
+	char hex[2 + 2 * PF_DEPOSIT_INPUT_LEN + 1] = "0x", *frame, *p;
+	size_t len;
+
+	strcpy(m.order.quote_id, QID);
+	m.order.from_balance = true;
+	frame = pf_msg_encode(&m, &client, &len);
+	CHECK(frame != NULL);
+	CHECK(strstr(frame, "\"verification\":\"\"") != NULL);
+	CHECK(strstr(frame, "payer") == NULL);
+	CHECK_EQ(dec(frame, PF_FROM_CLIENT, NULL, &back, &e), PF_OK);
+	CHECK(back.order.from_balance);
+	CHECK_STR(back.order.tx_hash, "");
+	free(frame);
+	strcpy(m.order.tx_hash, TX); /* both: the encoder refuses */
+	CHECK(pf_msg_encode(&m, &client, &len) == NULL);
+	m.order.from_balance = false; /* neither: refused too */
+	m.order.tx_hash[0] = '\0';
+	strcpy(m.order.payer, PAYER);
+	CHECK(pf_msg_encode(&m, &client, &len) == NULL);
+	/* A paid ORDER whose verification is emptied: bad_field, not a balance order. */
+	strcpy(m.order.tx_hash, TX);
+	frame = pf_msg_encode(&m, &client, &len);
+	p = strstr(frame, TX);
+	memmove(p, p + strlen(TX), strlen(p + strlen(TX)) + 1);
+	CHECK_EQ(dec(frame, PF_FROM_CLIENT, NULL, &back, &e), PF_E_BAD_FIELD);
+	free(frame);
+	memset(&m, 0, sizeof(m));
+	m.type = PF_MSG_DEPOSIT;
+	strcpy(m.deposit.payer, PAYER);
+	strcpy(m.deposit.tx_hash, TX);
+	frame = pf_msg_encode(&m, &client, &len);
+	CHECK_EQ(dec(frame, PF_FROM_CLIENT, NULL, &back, &e), PF_OK);
+	CHECK_STR(back.deposit.tx_hash, TX);
+	CHECK(!memcmp(back.deposit.client_key, client.pk, 32));
+	free(frame);
+	memset(&m, 0, sizeof(m));
+	m.type = PF_MSG_BALANCE_REPLY;
+	strcpy(m.balance_reply.balance, "5");
+	strcpy(m.balance_reply.credited, "05"); /* not canonical: refused */
+	CHECK(pf_msg_encode(&m, &broker, &len) == NULL);
+	/* The deposit input: marker + key exactly; another key or extra bytes are not. */
+	pf_deposit_input(client.pk, input);
+	pf_hex_encode(input, sizeof(input), hex + 2);
+	CHECK_EQ(pf_deposit_input_check(hex, client.pk), 0);
+	CHECK_EQ(pf_deposit_input_check(hex, broker.pk), -EXDEV);
+	hex[5] ^= 1;
+	CHECK_EQ(pf_deposit_input_check(hex, client.pk), -EINVAL);
+	CHECK_EQ(pf_deposit_input_check("0x706179666c6f772f6465706f73697431", client.pk), -EINVAL);
 }
 
 static void test_malformed_json(void)
@@ -1006,5 +1064,6 @@ int main(void)
 	RUN(test_ip_refusals);
 	RUN(test_reader_to_decoder);
 	RUN(test_one_way);
+	RUN(test_balance_messages);
 	return unit_done();
 }

@@ -53,6 +53,7 @@ enum {
 	OPT_FORCE,
 	OPT_TX,
 	OPT_ONE_WAY,
+	OPT_FROM_BALANCE,
 };
 #define COMMON_OPTIONS                                                                             \
 	{"json", no_argument, NULL, OPT_JSON}, {"broker", required_argument, NULL, OPT_BROKER},    \
@@ -121,6 +122,8 @@ int session_call(struct cli *c, struct session *s, const char *frame, size_t len
 int session_send_msg(struct cli *c, struct session *s, const struct pf_msg *m,
 		     const struct pf_keypair *kp, struct pf_msg *reply);
 void session_close(struct session *s);
+/* Adds the broker's currency, decimals and name to o, prints it and frees it. */
+void print_json_money(struct json_object *o, const struct session *s);
 /* The broker name to use: --broker, else PAYFLOW_BROKER / config. */
 const char *cli_broker(struct cli *c);
 
@@ -142,6 +145,10 @@ int record_payment(struct cli *c, const struct session *s, const struct pf_confi
 		   const char *amount, const char *payer, const char *order_frame);
 /* Loads the record of id (id NULL or "": the last one). 0, -ENOENT, or < 0. */
 int record_load(struct cli *c, const char *id, struct record *r);
+/* The [RESERVATION] argument left after the options: *id (default: the last one
+ * bought here), its record (when kept) and the broker to ask. 0 or an exit code. */
+int record_arg(struct cli *c, int argc, char **argv, const char **id, struct record *rec,
+	       const char **broker);
 /* Writes text to path through a synced temporary file and a rename. */
 int record_write_atomic(const char *path, const char *text);
 
@@ -163,10 +170,15 @@ int journal_load(struct cli *c, const char *quote_id, struct journal *j);
 /* Quote ids of journals starting with prefix (up to max); the count or -errno. */
 int journal_find(struct cli *c, const char *prefix, char ids[][PF_ID_HEX + 1], int max);
 
+/* CLOCK_MONOTONIC in ms, and a sleep (purchase.c). */
+long long cli_now_ms(void);
+void cli_sleep_ms(int ms);
+
 /* purchase.c: quote -> price prompt -> pay -> order -> confirm, for buy and extend. */
 struct purchase {
 	struct pf_quote_request req; /* filled by the caller (without client_key) */
 	bool yes;		     /* skip the price prompt */
+	bool from_balance;	     /* pay from the prepaid balance, no transaction */
 };
 int purchase_run(struct cli *c, struct session *s, struct purchase *p);
 /* After the payment was sent: mined -> ORDER until CONFIRM -> record; j as journalled. */
@@ -176,6 +188,20 @@ int purchase_finish(struct cli *c, struct session *s, struct journal *j, const s
 int purchase_journal_payment(struct journal *j, const struct pf_keypair *kp,
 			     const struct pf_quote *q, const char *payer, const char *tx,
 			     const char *raw);
+/* Gets the QUOTE for p->req and checks it against the request and MENU. */
+int purchase_quote(struct cli *c, struct session *s, const struct pf_keypair *kp,
+		   struct purchase *p, struct pf_quote *q);
+/* Shows the price and asks; true only for an explicit yes. */
+bool purchase_confirm_price(struct cli *c, const struct session *s, const struct pf_quote *q,
+			    const char *payer);
+/* Waits until hash is mined with status 1; resume says how to carry on after a timeout. */
+int purchase_wait_mined(struct cli *c, struct pf_wallet *w, const char *hash, const char *resume,
+			long long deadline_ms);
+/* Prints the reservation of a CONFIRM (payer "balance" when paid from it). */
+void purchase_print(struct cli *c, const struct session *s, const struct pf_confirm *cf,
+		    const struct pf_quote *q, const char *payer);
+/* purchase_balance.c: quote -> price prompt -> ORDER from the balance -> CONFIRM. */
+int purchase_from_balance(struct cli *c, struct session *s, struct purchase *p);
 /* Opens the wallet the options or config name (payer: read-only, for receipts). */
 int purchase_wallet(struct cli *c, struct pf_wallet *w, const char *payer);
 /*
@@ -194,6 +220,10 @@ int cmd_extend(struct cli *c, int argc, char **argv);
 int cmd_watch(struct cli *c, int argc, char **argv);
 int cmd_keygen(struct cli *c, int argc, char **argv);
 int cmd_resume(struct cli *c, int argc, char **argv);
+int cmd_deposit(struct cli *c, int argc, char **argv);
+int cmd_balance(struct cli *c, int argc, char **argv);
+int cmd_cancel(struct cli *c, int argc, char **argv);
+int cmd_withdraw(struct cli *c, int argc, char **argv);
 
 /* status.c helper shared by status and watch: STATUS by id or pair. */
 int status_query(struct cli *c, struct session *s, const char *id, const char *peer,

@@ -44,6 +44,24 @@ static const struct refusal refusals[PF_E__COUNT] = {
     [PF_E_LEDGER_DISAGREEMENT] = {"the broker's ledger nodes disagree about the payment; "
 				  "it stays unused",
 				  true},
+    [PF_E_INSUFFICIENT_BALANCE] = {"the balance is less than the price; deposit more "
+				   "(payflow deposit) or pay on-chain",
+				   false},
+    [PF_E_DEPOSIT_BELOW_MINIMUM] = {"the deposit is below the broker's minimum", false},
+    [PF_E_DEPOSIT_NOT_MARKED] = {"the transaction is not a deposit for this client key", false},
+    [PF_E_PAYMENT_REFUNDED] = {"the payment could not buy the quote; it was credited to "
+			       "this key's balance (payflow balance)",
+			       false},
+    [PF_E_NOT_YOUR_RESERVATION] = {"this client's key did not pay for that reservation", false},
+    [PF_E_WITHDRAWAL_EXCEEDS_BALANCE] = {"the withdrawal is more than the balance "
+					 "(payflow balance)",
+					 false},
+    [PF_E_NO_WITHDRAWAL_ADDRESS] = {"this key never deposited, so the broker has no "
+				    "address to send it to",
+				    false},
+    [PF_E_WITHDRAWAL_UNAVAILABLE] = {"the broker cannot send withdrawals now; try again "
+				     "later",
+				     true},
     [PF_E_UNKNOWN_RESERVATION] = {"the broker has no such reservation", false},
     [PF_E_RESERVATION_ENDED] = {"the reservation has ended; buy a new one", false},
     [PF_E_EXTEND_MISMATCH] = {"an extension must keep the reservation's pair and level", false},

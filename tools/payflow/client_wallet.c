@@ -49,33 +49,48 @@ int pf_wallet_value_be(const char *amount, uint8_t out[PF_ETH_VALUE_LEN])
 	return 0;
 }
 
-int pf_wallet_build_tx(const struct pf_quote *q, uint64_t nonce, uint64_t gas_limit,
-		       uint64_t max_priority_fee, uint64_t max_fee, struct pf_eip1559_tx *tx,
-		       uint8_t data[PF_ID_BYTES])
+int pf_wallet_build_transfer(const struct pf_wallet_transfer *t, uint64_t nonce, uint64_t gas_limit,
+			     uint64_t max_priority_fee, uint64_t max_fee, struct pf_eip1559_tx *tx)
 {
 	memset(tx, 0, sizeof(*tx));
-	if (!pf_quote_id_valid(q->quote_id) ||
-	    pf_hex_decode_exact(q->quote_id, PF_ID_HEX, data, PF_ID_BYTES))
-		return pf_fail(-EINVAL, "quote id '%s' is not 32 hex digits", q->quote_id);
-	if (pf_eth_addr_parse(q->pay_to, tx->to))
+	if (pf_eth_addr_parse(t->to, tx->to))
 		return pf_fail(-EINVAL, "pay_to: %s", pf_last_error());
-	if (pf_wallet_value_be(q->amount, tx->value))
-		return pf_fail(-EINVAL, "amount '%s' is not a decimal amount", q->amount);
-	if (q->chain_id == 0)
+	if (pf_wallet_value_be(t->amount, tx->value))
+		return pf_fail(-EINVAL, "amount '%s' is not a decimal amount", t->amount);
+	if (t->chain_id == 0)
 		return pf_fail(-EINVAL, "chain id 0 is not a chain");
-	tx->chain_id = q->chain_id;
+	tx->chain_id = t->chain_id;
 	tx->nonce = nonce;
 	tx->max_priority_fee_per_gas = max_priority_fee;
 	tx->max_fee_per_gas = max_fee;
 	tx->gas_limit = gas_limit;
-	tx->data = data;
-	tx->data_len = PF_ID_BYTES;
+	tx->data = t->data;
+	tx->data_len = t->data_len;
 	return 0;
 }
 
-/* --- talking to the node ---------------------------------------------- */
+/* The transfer that pays q: its input is the quote id's 16 bytes, in data. */
+static int quote_transfer(const struct pf_quote *q, struct pf_wallet_transfer *t,
+			  uint8_t data[PF_ID_BYTES])
+{
+	if (!pf_quote_id_valid(q->quote_id) ||
+	    pf_hex_decode_exact(q->quote_id, PF_ID_HEX, data, PF_ID_BYTES))
+		return pf_fail(-EINVAL, "quote id '%s' is not 32 hex digits", q->quote_id);
+	*t = (struct pf_wallet_transfer){q->pay_to, q->chain_id, q->amount, data, PF_ID_BYTES};
+	return 0;
+}
 
-/* A JSON-RPC failure as a sentence; -EIO when the node could not be asked. */
+int pf_wallet_build_tx(const struct pf_quote *q, uint64_t nonce, uint64_t gas_limit,
+		       uint64_t max_priority_fee, uint64_t max_fee, struct pf_eip1559_tx *tx,
+		       uint8_t data[PF_ID_BYTES])
+{
+	struct pf_wallet_transfer t;
+
+	memset(tx, 0, sizeof(*tx));
+	return quote_transfer(q, &t, data)
+		   ?: pf_wallet_build_transfer(&t, nonce, gas_limit, max_priority_fee, max_fee, tx);
+}
+
 static int rpc_fail(struct pf_wallet *w, const char *method, const struct pf_jsonrpc_error *e)
 {
 	if (e->kind == PF_JSONRPC_E_RPC)
@@ -171,20 +186,20 @@ int pf_wallet_check_chain(struct pf_wallet *w, uint64_t chain_id)
 }
 
 /* The {from,to,value,data} object of eth_sendTransaction / eth_estimateGas. */
-static struct json_object *call_object(struct pf_wallet *w, const struct pf_quote *q)
+static struct json_object *call_object(struct pf_wallet *w, const struct pf_wallet_transfer *t)
 {
 	struct json_object *o = json_object_new_object();
-	char value[PF_U256_HEX_MAX], input[PF_QUOTE_INPUT_HEX_LEN + 1];
+	char value[PF_U256_HEX_MAX], input[2 + 2 * PF_WALLET_DATA_MAX + 1];
 	struct pf_u256 v;
 
-	if (!o || pf_u256_parse_dec(q->amount, &v) ||
-	    pf_u256_to_hex(&v, value, sizeof(value)) < 0 ||
-	    pf_quote_input_hex(q->quote_id, input, sizeof(input)) < 0) {
+	if (!o || t->data_len > PF_WALLET_DATA_MAX || pf_u256_parse_dec(t->amount, &v) ||
+	    pf_u256_to_hex(&v, value, sizeof(value)) < 0) {
 		json_object_put(o);
 		return NULL;
 	}
+	pf_hex_encode_0x(t->data, t->data_len, input);
 	json_object_object_add(o, "from", json_object_new_string(w->address));
-	json_object_object_add(o, "to", json_object_new_string(q->pay_to));
+	json_object_object_add(o, "to", json_object_new_string(t->to));
 	json_object_object_add(o, "value", json_object_new_string(value));
 	json_object_object_add(o, "data", json_object_new_string(input));
 	return o;
@@ -210,14 +225,15 @@ static int call_hash(struct pf_wallet *w, const char *method, struct json_object
 	return 0;
 }
 
-static int pay_account(struct pf_wallet *w, const struct pf_quote *q, struct pf_wallet_payment *out)
+static int pay_account(struct pf_wallet *w, const struct pf_wallet_transfer *t,
+		       struct pf_wallet_payment *out)
 {
-	struct json_object *params = json_object_new_array(), *tx = call_object(w, q);
+	struct json_object *params = json_object_new_array(), *tx = call_object(w, t);
 
 	if (!params || !tx) {
 		json_object_put(params);
 		json_object_put(tx);
-		return pf_fail(-EINVAL, "the quote's amount or id is malformed");
+		return pf_fail(-EINVAL, "the amount or input is malformed");
 	}
 	json_object_array_add(params, tx);
 	return call_hash(w, "eth_sendTransaction", params, out->tx_hash);
@@ -242,18 +258,17 @@ static int base_fee(struct pf_wallet *w, bool *has, uint64_t *fee)
 }
 
 /* eth_estimateGas for the payment, never below the intrinsic gas. */
-static int estimate_gas(struct pf_wallet *w, const struct pf_quote *q, const uint8_t *data,
-			uint64_t *gas)
+static int estimate_gas(struct pf_wallet *w, const struct pf_wallet_transfer *t, uint64_t *gas)
 {
-	struct json_object *params = json_object_new_array(), *tx = call_object(w, q), *res;
+	struct json_object *params = json_object_new_array(), *tx = call_object(w, t), *res;
 	struct pf_jsonrpc_error e;
-	uint64_t floor = pf_wallet_intrinsic_gas(data, PF_ID_BYTES);
+	uint64_t floor = pf_wallet_intrinsic_gas(t->data, t->data_len);
 	int rc;
 
 	if (!params || !tx) {
 		json_object_put(params);
 		json_object_put(tx);
-		return pf_fail(-EINVAL, "the quote's amount or id is malformed");
+		return pf_fail(-EINVAL, "the amount or input is malformed");
 	}
 	json_object_array_add(params, tx);
 	if (pf_jsonrpc_call(w->rpc, "eth_estimateGas", params, &res, &e))
@@ -282,16 +297,16 @@ static int tip_fee(struct pf_wallet *w, bool has_base, uint64_t base, uint64_t g
 	return 0;
 }
 
-static int pay_key(struct pf_wallet *w, const struct pf_quote *q, struct pf_wallet_payment *out)
+static int pay_key(struct pf_wallet *w, const struct pf_wallet_transfer *t,
+		   struct pf_wallet_payment *out)
 {
 	struct pf_eip1559_tx tx;
 	struct pf_signed_tx stx;
-	uint8_t data[PF_ID_BYTES];
 	uint64_t base = 0, gas_price, tip, gas;
 	bool has_base;
 	int rc;
 
-	rc = pf_wallet_build_tx(q, 0, PF_ETH_MIN_GAS, 0, 0, &tx, data);
+	rc = pf_wallet_build_transfer(t, 0, PF_ETH_MIN_GAS, 0, 0, &tx);
 	if (!rc)
 		rc = call_quantity(w, "eth_getTransactionCount", &out->nonce, 2, w->address,
 				   "pending");
@@ -302,15 +317,15 @@ static int pay_key(struct pf_wallet *w, const struct pf_quote *q, struct pf_wall
 	if (!rc)
 		rc = tip_fee(w, has_base, base, gas_price, &tip);
 	if (!rc)
-		rc = estimate_gas(w, q, data, &gas);
+		rc = estimate_gas(w, t, &gas);
 	if (rc)
 		return rc;
 	if (pf_wallet_fees(has_base, base, tip, gas_price, &out->max_fee_per_gas,
 			   &out->max_priority_fee_per_gas))
 		return pf_fail(-ERANGE, "the node's fees overflow 64 bits");
 	out->gas_limit = gas;
-	rc = pf_wallet_build_tx(q, out->nonce, gas, out->max_priority_fee_per_gas,
-				out->max_fee_per_gas, &tx, data);
+	rc = pf_wallet_build_transfer(t, out->nonce, gas, out->max_priority_fee_per_gas,
+				      out->max_fee_per_gas, &tx);
 	if (!rc)
 		rc = pf_eip1559_sign(&tx, &w->key, &stx);
 	if (rc)
@@ -330,11 +345,24 @@ static int pay_key(struct pf_wallet *w, const struct pf_quote *q, struct pf_wall
 	return rc;
 }
 
-int pf_wallet_pay(struct pf_wallet *w, const struct pf_quote *q, struct pf_wallet_payment *out)
+int pf_wallet_send(struct pf_wallet *w, const struct pf_wallet_transfer *t,
+		   struct pf_wallet_payment *out)
 {
 	memset(out, 0, sizeof(*out));
-	snprintf(out->value, sizeof(out->value), "%s", q->amount);
-	return w->mode == PF_WALLET_ACCOUNT ? pay_account(w, q, out) : pay_key(w, q, out);
+	if (t->data_len > PF_WALLET_DATA_MAX)
+		return pf_fail(-EINVAL, "an input of %zu bytes is over %d", t->data_len,
+			       PF_WALLET_DATA_MAX);
+	snprintf(out->value, sizeof(out->value), "%s", t->amount);
+	return w->mode == PF_WALLET_ACCOUNT ? pay_account(w, t, out) : pay_key(w, t, out);
+}
+
+int pf_wallet_pay(struct pf_wallet *w, const struct pf_quote *q, struct pf_wallet_payment *out)
+{
+	struct pf_wallet_transfer t;
+	uint8_t data[PF_ID_BYTES];
+
+	memset(out, 0, sizeof(*out));
+	return quote_transfer(q, &t, data) ?: pf_wallet_send(w, &t, out);
 }
 
 int pf_wallet_receipt(struct pf_wallet *w, const char *tx_hash)

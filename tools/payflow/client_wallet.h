@@ -66,7 +66,20 @@ void pf_wallet_close(struct pf_wallet *w);
 /* -EXDEV when the node's eth_chainId is not chain_id; -EIO when unreachable. */
 int pf_wallet_check_chain(struct pf_wallet *w, uint64_t chain_id);
 
-/* Sends the payment for q. -EIO: the node could not be asked; -EPERM: it refused. */
+/* A transfer of the native currency with input data (at most PF_WALLET_DATA_MAX bytes). */
+#define PF_WALLET_DATA_MAX 64
+struct pf_wallet_transfer {
+	const char *to;	    /* 0x and 40 hex digits */
+	uint64_t chain_id;  /* signed into the transaction (key mode) */
+	const char *amount; /* wei, decimal */
+	const uint8_t *data;
+	size_t data_len;
+};
+
+/* Sends t. -EIO: the node could not be asked; -EPERM: it refused. */
+int pf_wallet_send(struct pf_wallet *w, const struct pf_wallet_transfer *t,
+		   struct pf_wallet_payment *out);
+/* Sends the payment for q (pf_wallet_send with the quote id as input). */
 int pf_wallet_pay(struct pf_wallet *w, const struct pf_quote *q, struct pf_wallet_payment *out);
 
 /* 1 mined with status 1, 0 not mined yet, -ECANCELED reverted, -EIO. */
@@ -88,6 +101,10 @@ int pf_wallet_fees(bool has_base_fee, uint64_t base_fee, uint64_t tip, uint64_t 
 
 /* A decimal amount as the 32-byte big-endian value of a transaction. */
 int pf_wallet_value_be(const char *amount, uint8_t out[PF_ETH_VALUE_LEN]);
+
+/* The EIP-1559 transaction of t (tx->data points at t->data). */
+int pf_wallet_build_transfer(const struct pf_wallet_transfer *t, uint64_t nonce, uint64_t gas_limit,
+			     uint64_t max_priority_fee, uint64_t max_fee, struct pf_eip1559_tx *tx);
 
 /*
  * The EIP-1559 payment of q: to pay_to, value amount, data = the 16 bytes

@@ -16,6 +16,7 @@ int cmd_buy(struct cli *c, int argc, char **argv)
 	    {"from", required_argument, NULL, OPT_FROM},
 	    {"yes", no_argument, NULL, OPT_YES},
 	    {"one-way", no_argument, NULL, OPT_ONE_WAY},
+	    {"from-balance", no_argument, NULL, OPT_FROM_BALANCE},
 	    {0},
 	};
 	struct purchase p = {0};

@@ -14,6 +14,7 @@ int cmd_extend(struct cli *c, int argc, char **argv)
 	    {"seconds", required_argument, NULL, OPT_SECONDS},
 	    {"from", required_argument, NULL, OPT_FROM},
 	    {"yes", no_argument, NULL, OPT_YES},
+	    {"from-balance", no_argument, NULL, OPT_FROM_BALANCE},
 	    {0},
 	};
 	struct purchase p = {0};

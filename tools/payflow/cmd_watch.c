@@ -75,20 +75,9 @@ int cmd_watch(struct cli *c, int argc, char **argv)
 		if (rc)
 			return help_or_usage(c, rc);
 	}
-	if (optind < argc)
-		id = argv[optind++];
-	if (optind < argc)
-		return cli_fail(c, PF_EXIT_USAGE, NULL, "unexpected argument '%s'", argv[optind]);
-	if (id && !pf_quote_id_valid(id))
-		return cli_fail(c, PF_EXIT_USAGE, NULL,
-				"'%s' is not a reservation id (32 hex digits)", id);
-	rc = record_load(c, id, &rec);
-	if (!id && rc)
-		return cli_fail(c, PF_EXIT_USAGE, NULL,
-				"no reservation bought here yet: give RESERVATION");
-	if (!id)
-		id = rec.reservation_id;
-	broker = !c->broker && !rc && rec.broker[0] ? rec.broker : cli_broker(c);
+	rc = record_arg(c, argc, argv, &id, &rec, &broker);
+	if (rc)
+		return rc;
 	rc = session_open(c, &s, broker, NULL);
 	start = mono_s();
 	for (int i = 0; !rc; i++) {

@@ -62,6 +62,10 @@ static const struct help {
      "    status   time left, rate, bytes and packets of a reservation\n"
      "    extend   buy more time for an active reservation\n"
      "    resume   finish purchases that were interrupted after paying\n"
+     "    deposit  prepay a balance at the broker with one transaction\n"
+     "    balance  the prepaid balance of this client's key\n"
+     "    cancel   end a reservation now; the unused seconds go back to the balance\n"
+     "    withdraw send (part of) the balance back on-chain to the last depositor\n"
      "    watch    live rate, remaining time and spend, each second\n"
      "    keygen   create the client's ed25519 identity\n"
      "\n"
@@ -96,7 +100,8 @@ static const struct help {
      "\n"
      "SYNOPSIS\n"
      "    payflow buy --level N --seconds S [--peer IP] [--from IP] [--one-way] [--yes]\n"
-     "                [--rpc URL] [--account ADDR | --key FILE] [COMMON OPTIONS]\n"
+     "                [--from-balance | --rpc URL [--account ADDR | --key FILE]]\n"
+     "                [COMMON OPTIONS]\n"
      "\n"
      "DESCRIPTION\n"
      "    Runs HELLO, MENU and QUOTE for the pair FROM <-> PEER, shows the total\n"
@@ -121,10 +126,14 @@ static const struct help {
      "                  sends to the peer, the peer's traffic back stays best effort;\n"
      "                  priced by the level's one-way price (payflow menu --one-way)\n"
      "    --yes         do not ask before paying\n"
+     "    --from-balance  pay from the prepaid balance (payflow deposit): one signed\n"
+     "                  ORDER, no transaction and no wallet; refused with\n"
+     "                  insufficient_balance when the balance is below the price\n"
      "\n"
      "JSON\n"
      "    {reservation_id, quote_id, ip1, ip2, one_way, level, rate_bps, start, end, tx_hash,\n"
-     "     payer, amount, currency, decimals, broker}\n"
+     "     payer, amount, currency, decimals, broker} (from the balance: tx_hash \"\",\n"
+     "     payer \"balance\")\n"
      "\n",
      true},
     {"status",
@@ -151,8 +160,8 @@ static const struct help {
      "    payflow extend - buy more time for an active reservation\n"
      "\n"
      "SYNOPSIS\n"
-     "    payflow extend RESERVATION --seconds S [--yes] [--rpc URL]\n"
-     "                   [--account ADDR | --key FILE] [COMMON OPTIONS]\n"
+     "    payflow extend RESERVATION --seconds S [--yes] [--from-balance |\n"
+     "                   --rpc URL [--account ADDR | --key FILE]] [COMMON OPTIONS]\n"
      "\n"
      "DESCRIPTION\n"
      "    Looks the reservation up (STATUS), asks for a quote that extends it by S\n"
@@ -190,6 +199,81 @@ static const struct help {
      "    as for buy, one object per purchase finished\n"
      "\n",
      true},
+    {"deposit",
+     "NAME\n"
+     "    payflow deposit - prepay a balance at the broker\n"
+     "\n"
+     "SYNOPSIS\n"
+     "    payflow deposit AMOUNT | --tx HASH  [--rpc URL] [--account ADDR | --key FILE]\n"
+     "                [COMMON OPTIONS]\n"
+     "\n"
+     "DESCRIPTION\n"
+     "    Sends AMOUNT (smallest units, e.g. wei) to the broker's pay_to with input\n"
+     "    0x706179666c6f772f6465706f73697431 (\"payflow/deposit1\") followed by this\n"
+     "    client's key, waits until it is mined, then sends DEPOSIT until the broker\n"
+     "    credits it (after its confirmations) and prints the balance. The broker\n"
+     "    refuses a deposit below its minimum (deposit_below_minimum). A deposit is\n"
+     "    credited once; --tx HASH claims one already sent (after a timeout).\n"
+     "    Then payflow buy --from-balance and extend --from-balance pay from it.\n"
+     "\n"
+     "JSON\n"
+     "    {balance, credited, tx_hash, currency, decimals, broker}\n"
+     "\n",
+     true},
+    {"balance",
+     "NAME\n"
+     "    payflow balance - show the prepaid balance\n"
+     "\n"
+     "SYNOPSIS\n"
+     "    payflow balance [COMMON OPTIONS]\n"
+     "\n"
+     "DESCRIPTION\n"
+     "    Asks the broker (a BALANCE signed by this client's key) what the key's\n"
+     "    prepaid balance holds.\n"
+     "\n"
+     "JSON\n"
+     "    {balance, credited, tx_hash, currency, decimals, broker} (credited \"0\")\n"
+     "\n",
+     false},
+    {"cancel",
+     "NAME\n"
+     "    payflow cancel - end a reservation now, refunding its unused seconds\n"
+     "\n"
+     "SYNOPSIS\n"
+     "    payflow cancel [RESERVATION] [COMMON OPTIONS]\n"
+     "\n"
+     "DESCRIPTION\n"
+     "    Sends CANCEL, signed by this client's key, for RESERVATION (default: the\n"
+     "    last one bought here). The broker ends it at once and credits each key\n"
+     "    that paid for it with paid x remaining / length, remaining in whole\n"
+     "    seconds rounded down, in whole smallest units rounded down. Prints the\n"
+     "    amount refunded to this key and the balance. Refused with\n"
+     "    not_your_reservation when this key paid for no part of it.\n"
+     "\n"
+     "JSON\n"
+     "    {balance, credited (the refund), tx_hash (\"\"), currency, decimals, broker}\n"
+     "\n",
+     false},
+    {"withdraw",
+     "NAME\n"
+     "    payflow withdraw - send the prepaid balance back on-chain\n"
+     "\n"
+     "SYNOPSIS\n"
+     "    payflow withdraw [AMOUNT] [COMMON OPTIONS]\n"
+     "\n"
+     "DESCRIPTION\n"
+     "    Sends WITHDRAW, signed by this client's key, for AMOUNT smallest units\n"
+     "    (default: the whole balance). The broker debits it and sends it from its\n"
+     "    payment address to the sender of this key's last deposit, in a\n"
+     "    transaction it signs and records first, so it is sent once whatever\n"
+     "    happens. Prints the amount, the transaction hash and the balance left.\n"
+     "    Refused with withdrawal_exceeds_balance, no_withdrawal_address (no\n"
+     "    deposit yet) or withdrawal_unavailable (the broker has no payment key).\n"
+     "\n"
+     "JSON\n"
+     "    {balance, credited (\"0\"), tx_hash, withdrawn, currency, decimals, broker}\n"
+     "\n",
+     false},
     {"watch",
      "NAME\n"
      "    payflow watch - follow a reservation live\n"
@@ -289,8 +373,10 @@ static const struct {
 	const char *name;
 	int (*fn)(struct cli *c, int argc, char **argv);
 } commands[] = {
-    {"menu", cmd_menu},	  {"buy", cmd_buy},	  {"status", cmd_status}, {"extend", cmd_extend},
-    {"watch", cmd_watch}, {"keygen", cmd_keygen}, {"resume", cmd_resume},
+    {"menu", cmd_menu},	    {"buy", cmd_buy},		{"status", cmd_status},
+    {"extend", cmd_extend}, {"watch", cmd_watch},	{"keygen", cmd_keygen},
+    {"resume", cmd_resume}, {"deposit", cmd_deposit},	{"balance", cmd_balance},
+    {"cancel", cmd_cancel}, {"withdraw", cmd_withdraw},
 };
 
 /* Home, config file and environment; the timeout default. */

@@ -25,7 +25,7 @@
  * node can lag the buyer's; PROTOCOL.md 6.6, broker.tx_grace's default). */
 #define TX_GRACE_S 60
 
-static long long now_ms(void)
+long long cli_now_ms(void)
 {
 	struct timespec ts;
 
@@ -33,7 +33,7 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void sleep_ms(int ms)
+void cli_sleep_ms(int ms)
 {
 	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000};
 
@@ -62,8 +62,8 @@ static void progress_done(void)
 }
 
 /* Shows the price and asks; true only for an explicit yes. */
-static bool confirm_price(struct cli *c, const struct session *s, const struct pf_quote *q,
-			  const char *payer)
+bool purchase_confirm_price(struct cli *c, const struct session *s, const struct pf_quote *q,
+			    const char *payer)
 {
 	char amount[128], rate[32], a[PF_ADDR_STRLEN], b[PF_ADDR_STRLEN], dur[32], exp[64];
 	char line[64];
@@ -103,9 +103,8 @@ int purchase_wallet(struct cli *c, struct pf_wallet *w, const char *payer)
 	return 0;
 }
 
-/* Waits until the payment is mined with status 1. */
-static int wait_mined(struct cli *c, struct pf_wallet *w, const char *hash, const char *quote_id,
-		      long long deadline)
+int purchase_wait_mined(struct cli *c, struct pf_wallet *w, const char *hash, const char *resume,
+			long long deadline)
 {
 	int n = 0;
 
@@ -118,17 +117,15 @@ static int wait_mined(struct cli *c, struct pf_wallet *w, const char *hash, cons
 			progress_done();
 			return cli_fail(c, PF_EXIT_PAYMENT, NULL, "%s", pf_last_error());
 		}
-		if (now_ms() >= deadline) {
+		if (cli_now_ms() >= deadline) {
 			progress_done();
-			return cli_fail(
-			    c, PF_EXIT_TIMEOUT, NULL,
-			    "payment %s was not mined within %llu s%s%s; payflow resume "
-			    "%s finishes the purchase",
-			    hash, (unsigned long long)c->timeout, rc ? ": " : "", rc ? pf_last_error() : "",
-			    quote_id);
+			return cli_fail(c, PF_EXIT_TIMEOUT, NULL,
+					"payment %s was not mined within %llu s%s%s; %s", hash,
+					(unsigned long long)c->timeout, rc ? ": " : "",
+					rc ? pf_last_error() : "", resume);
 		}
 		progress("waiting for the payment to be mined (%d s)", n++);
-		sleep_ms(POLL_MS);
+		cli_sleep_ms(POLL_MS);
 	}
 	progress_done();
 	return 0;
@@ -190,7 +187,7 @@ static int order_loop(struct cli *c, struct session *s, struct journal *j, const
 	int waited = 0, wait_ms = POLL_MS, rc;
 
 	for (;;) {
-		long long left = deadline - now_ms();
+		long long left = deadline - cli_now_ms();
 
 		if (left <= 0)
 			break;
@@ -237,7 +234,7 @@ static int order_loop(struct cli *c, struct session *s, struct journal *j, const
 					"the broker answered ORDER with %s",
 					pf_msg_type_name(reply.type));
 	retry:
-		sleep_ms(wait_ms);
+		cli_sleep_ms(wait_ms);
 		waited += wait_ms / 1000;
 	}
 	progress_done();
@@ -247,8 +244,8 @@ static int order_loop(struct cli *c, struct session *s, struct journal *j, const
 			(unsigned long long)c->timeout, tx, q->quote_id, q->quote_id);
 }
 
-static void print_reservation(struct cli *c, const struct session *s, const struct pf_confirm *cf,
-			      const struct pf_quote *q, const char *payer)
+void purchase_print(struct cli *c, const struct session *s, const struct pf_confirm *cf,
+		    const struct pf_quote *q, const char *payer)
 {
 	char a[PF_ADDR_STRLEN], b[PF_ADDR_STRLEN], rate[32], t1[64], t2[64], amt[128], dur[32];
 
@@ -270,11 +267,7 @@ static void print_reservation(struct cli *c, const struct session *s, const stru
 		json_object_object_add(o, "tx_hash", json_object_new_string(cf->tx_hash));
 		json_object_object_add(o, "payer", json_object_new_string(payer));
 		json_object_object_add(o, "amount", json_object_new_string(q->amount));
-		json_object_object_add(o, "currency", json_object_new_string(s->menu.currency));
-		json_object_object_add(o, "decimals",
-				       json_object_new_int64((int64_t)s->menu.decimals));
-		json_object_object_add(o, "broker", json_object_new_string(s->name));
-		print_json(o);
+		print_json_money(o, s);
 		return;
 	}
 	printf("reservation  %s\n"
@@ -291,9 +284,8 @@ static void print_reservation(struct cli *c, const struct session *s, const stru
 	       fmt_amount(q->amount, &s->menu, amt, sizeof(amt)));
 }
 
-/* Gets the QUOTE for p->req and checks it. */
-static int get_quote(struct cli *c, struct session *s, const struct pf_keypair *kp,
-		     struct purchase *p, struct pf_quote *q)
+int purchase_quote(struct cli *c, struct session *s, const struct pf_keypair *kp,
+		   struct purchase *p, struct pf_quote *q)
 {
 	struct pf_msg m = {.type = PF_MSG_QUOTE_REQUEST}, reply;
 	struct pf_err_msg err;
@@ -332,6 +324,9 @@ int purchase_option(struct cli *c, int opt, const char *arg, struct purchase *p,
 		return 0;
 	case OPT_YES:
 		p->yes = true;
+		return 0;
+	case OPT_FROM_BALANCE:
+		p->from_balance = true;
 		return 0;
 	default:
 		return parse_common(c, opt, arg);
@@ -389,7 +384,8 @@ static int pay(struct cli *c, struct journal *j, struct pf_wallet *w, const stru
 	if (pf_wallet_pay(w, q, &out)) {
 		if (!journal_get(j, "tx_hash")) {
 			journal_done(j); /* nothing left this host */
-			return cli_fail(c, PF_EXIT_PAYMENT, NULL, "payment failed: %s", pf_last_error());
+			return cli_fail(c, PF_EXIT_PAYMENT, NULL, "payment failed: %s",
+					pf_last_error());
 		}
 		return cli_fail(c, PF_EXIT_PAYMENT, NULL,
 				"payment failed: %s. The signed payment %s is kept: payflow "
@@ -406,12 +402,15 @@ static int pay(struct cli *c, struct journal *j, struct pf_wallet *w, const stru
 int purchase_finish(struct cli *c, struct session *s, struct journal *j, const struct pf_quote *q,
 		    struct pf_wallet *w)
 {
-	long long deadline = now_ms() + (long long)c->timeout * 1000;
+	long long deadline = cli_now_ms() + (long long)c->timeout * 1000;
 	const char *payer = journal_get(j, "payer");
 	struct pf_confirm cf;
 	int rc;
 
-	rc = wait_mined(c, w, journal_get(j, "tx_hash"), q->quote_id, deadline);
+	char resume[96];
+
+	snprintf(resume, sizeof(resume), "payflow resume %s finishes the purchase", q->quote_id);
+	rc = purchase_wait_mined(c, w, journal_get(j, "tx_hash"), resume, deadline);
 	if (!rc)
 		rc = order_loop(c, s, j, q, deadline, &cf);
 	if (rc)
@@ -421,7 +420,7 @@ int purchase_finish(struct cli *c, struct session *s, struct journal *j, const s
 			 cf.reservation_id, c->home);
 	else
 		journal_done(j);
-	print_reservation(c, s, &cf, q, payer);
+	purchase_print(c, s, &cf, q, payer);
 	return 0;
 }
 
@@ -433,16 +432,18 @@ int purchase_run(struct cli *c, struct session *s, struct purchase *p)
 	struct pf_quote q;
 	int rc;
 
+	if (p->from_balance)
+		return purchase_from_balance(c, s, p);
 	rc = identity_load(c, &kp);
 	if (rc)
 		return rc;
 	rc = purchase_wallet(c, &w, NULL);
 	if (rc)
 		goto out_key;
-	rc = get_quote(c, s, &kp, p, &q);
+	rc = purchase_quote(c, s, &kp, p, &q);
 	if (rc)
 		goto out;
-	if (!p->yes && !confirm_price(c, s, &q, w.address)) {
+	if (!p->yes && !purchase_confirm_price(c, s, &q, w.address)) {
 		rc = cli_fail(c, PF_EXIT_DECLINED, NULL, "cancelled: nothing was paid");
 		goto out;
 	}

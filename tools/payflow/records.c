@@ -179,3 +179,26 @@ int record_load(struct cli *c, const char *id, struct record *r)
 	json_object_put(o);
 	return 0;
 }
+
+int record_arg(struct cli *c, int argc, char **argv, const char **id, struct record *rec,
+	       const char **broker)
+{
+	int rc;
+
+	*id = NULL;
+	if (optind < argc)
+		*id = argv[optind++];
+	if (optind < argc)
+		return cli_fail(c, PF_EXIT_USAGE, NULL, "unexpected argument '%s'", argv[optind]);
+	if (*id && !pf_quote_id_valid(*id))
+		return cli_fail(c, PF_EXIT_USAGE, NULL,
+				"'%s' is not a reservation id (32 hex digits)", *id);
+	rc = record_load(c, *id, rec);
+	if (!*id && rc)
+		return cli_fail(c, PF_EXIT_USAGE, NULL,
+				"no reservation bought here yet: give RESERVATION");
+	if (!*id)
+		*id = rec->reservation_id;
+	*broker = !c->broker && !rc && rec->broker[0] ? rec->broker : cli_broker(c);
+	return 0;
+}

@@ -343,3 +343,11 @@ void session_close(struct session *s)
 	free(s->last_frame);
 	s->last_frame = NULL;
 }
+
+void print_json_money(struct json_object *o, const struct session *s)
+{
+	json_object_object_add(o, "currency", json_object_new_string(s->menu.currency));
+	json_object_object_add(o, "decimals", json_object_new_int64((int64_t)s->menu.decimals));
+	json_object_object_add(o, "broker", json_object_new_string(s->name));
+	print_json(o);
+}

@@ -240,8 +240,16 @@ int cmd_hold(struct ctl *c, int argc, char **argv)
 
 static void print_ended(struct json_object *r)
 {
+	struct json_object *v;
+
 	printf("%s %s (id %llu)\n", !strcmp(str(r, "state"), "hold") ? "released" : "revoked",
 	       pair_text(r), (unsigned long long)u64(r, "id"));
+	/* A reservation the broker sold: the unused part went back to the buyers' balances. */
+	if (json_object_object_get_ex(r, "refund", &v))
+		printf("refunded %s smallest units to the balances of reservation %s\n",
+		       json_object_get_string(v), str(r, "reservation_id"));
+	if (json_object_object_get_ex(r, "refund_error", &v))
+		printf("NOT refunded: %s\n", json_object_get_string(v));
 }
 
 /* ID, or IP1 IP2 (revoke only). */
@@ -346,7 +354,7 @@ int cmd_show(struct ctl *c, int argc, char **argv)
 }
 
 /* One line per ledger node (payflowd with a broker only). */
-static void print_ledger(struct json_object *o)
+static void print_ledger_nodes(struct json_object *o)
 {
 	struct json_object *l, *nodes;
 
@@ -395,7 +403,7 @@ static void print_stats(struct json_object *o)
 		    printf(" %s %llu", k, (unsigned long long)json_object_get_uint64(n));
 	}
 	printf("\n");
-	print_ledger(o);
+	print_ledger_nodes(o);
 }
 
 int cmd_stats(struct ctl *c, int argc, char **argv)
@@ -450,6 +458,24 @@ static void print_blocks(struct json_object *result)
 		printf("%-66s %12llu %8llu\n", id, (unsigned long long)u64(b, "seconds_left"),
 		       (unsigned long long)u64(b, "strikes"));
 	}
+}
+
+static void print_ledger(struct json_object *r)
+{
+	static const char *const rows[] = {
+	    "deposits",	   "debits",   "refunds",	 "refunds_unused_time",
+	    "withdrawals", "balances", "onchain_orders", "revenue",
+	    NULL};
+
+	printf("amounts in smallest units (%s has %llu decimals)\n", str(r, "currency"),
+	       (unsigned long long)u64(r, "decimals"));
+	for (int i = 0; rows[i]; i++)
+		printf("%-20s %s\n", rows[i], str(r, rows[i]));
+}
+
+int cmd_ledger(struct ctl *c, int argc, char **argv)
+{
+	return simple(c, argc, argv, "ledger", print_ledger);
 }
 
 int cmd_blocks(struct ctl *c, int argc, char **argv)

@@ -43,6 +43,7 @@ int cmd_topology(struct ctl *c, int argc, char **argv);
 int cmd_path(struct ctl *c, int argc, char **argv);
 int cmd_blocks(struct ctl *c, int argc, char **argv);
 int cmd_reload(struct ctl *c, int argc, char **argv);
+int cmd_ledger(struct ctl *c, int argc, char **argv);
 int cmd_unblock(struct ctl *c, int argc, char **argv);
 /* Straight on the pinned maps, with --direct (direct_resv.c, direct_show.c). */
 int direct_grant(struct ctl *c, int argc, char **argv);

@@ -53,6 +53,10 @@ static const char usage[] =
     "        capacity ends no reservation; it refuses new ones until there is room.\n"
     "        Any other change is refused, naming the key, and payflowd keeps its\n"
     "        old config (the same as SIGHUP, which only logs).\n"
+    "    ledger\n"
+    "        The broker's money (docs/MONEY.md): deposits, debits, refunds and\n"
+    "        withdrawals of the prepaid balances, what the balances owe now,\n"
+    "        orders paid on-chain, and the revenue, exact in smallest units.\n"
     "\n"
     "COMMANDS (straight on the data plane, no payflowd needed)\n"
     "    attach IFNAME... [--mode shape|police] [--capacity RATE] [--be-rate RATE]\n"
@@ -116,6 +120,7 @@ static const struct {
     {"list", cmd_list},	    {"show", cmd_show},		{"stats", cmd_stats},
     {"ports", cmd_ports},   {"topology", cmd_topology}, {"path", cmd_path},
     {"blocks", cmd_blocks}, {"unblock", cmd_unblock},	{"reload", cmd_reload},
+    {"ledger", cmd_ledger},
 };
 
 int main(int argc, char **argv)

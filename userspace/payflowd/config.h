@@ -87,6 +87,8 @@ struct pf_conf_broker {
 	__u32 ledger_queue;		       /* ledger checks waiting, in all */
 	__u32 block_after, block_window_s, block_s;
 	__u32 purge_after_s, purge_every_s; /* ended quotes and holds */
+	char min_deposit[PF_AMOUNT_MAX];    /* smallest units a DEPOSIT must pay, >= 1 */
+	char payment_key_file[PATH_MAX];    /* the payment address's key: withdrawals; "" none */
 	struct pf_conf_allow allow[PF_CONF_MAX_ALLOW];
 	int n_allow;
 };

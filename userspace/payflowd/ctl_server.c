@@ -55,7 +55,7 @@ static const struct {
     {"revoke", pfd_revoke},    {"list", pfd_list},     {"show", pfd_show},
     {"stats", pfd_stats},      {"ports", pfd_ports},   {"topology", pfd_topology},
     {"path", pfd_path},	       {"blocks", pfd_blocks}, {"unblock", pfd_unblock},
-    {"reload", pfd_reload_op},
+    {"reload", pfd_reload_op}, {"ledger", pfd_ledger},
 };
 
 static struct json_object *dispatch(struct pfd *d, const char *line, __u64 t_received)

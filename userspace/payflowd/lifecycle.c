@@ -621,17 +621,39 @@ static struct json_object *end_request(struct pfd *d, struct json_object *req, _
 	struct json_object *err;
 	struct pfd_resv *r = NULL;
 
+	__s64 start, end;
+	__u64 id;
+
 	err = find(d, req, state, &r);
 	if (err)
 		return err;
 	*result = live_json(d, r);
 	json_object_object_add(*result, "state", json_object_new_string("revoked"));
+	id = r->id;
+	start = r->start_wall_ns;
+	end = r->end_wall_ns;
 	if (end_resv(d, r, PF_RS_REVOKED)) {
 		json_object_put(*result);
 		return pf_ctl_error_reply(PF_CTL_E_INTERNAL, pf_last_error());
 	}
 	d->cnt.revokes++;
+	if (state == PF_RS_ACTIVE && d->broker)
+		pfd_broker_revoked(d, id, start, end, *result);
 	return NULL;
+}
+
+int pfd_resv_revoke(struct pfd *d, __u64 id)
+{
+	struct pfd_resv *r = pfd_table_by_id(&d->table, id);
+	int err;
+
+	if (!r || r->state != PF_RS_ACTIVE)
+		return pf_fail(-ENOENT, "no active reservation with id %llu",
+			       (unsigned long long)id);
+	err = end_resv(d, r, PF_RS_REVOKED);
+	if (!err)
+		d->cnt.revokes++;
+	return err;
 }
 
 void pfd_hold_drop(struct pfd *d, __u64 hold_id)

@@ -142,6 +142,8 @@ int pfd_extend_paid(struct pfd *d, struct pfd_resv *r, __u64 seconds, __u64 t_re
 int pfd_hold_extend(struct pfd *d, __u64 hold_id, __u32 ttl_s);
 /* Releases a live hold (its quote was answered another way). */
 void pfd_hold_drop(struct pfd *d, __u64 hold_id);
+/* Ends an active reservation now (a buyer's cancel): -ENOENT if it is not active. */
+int pfd_resv_revoke(struct pfd *d, __u64 id);
 /* Expires what is due; re-arms the timer. */
 void pfd_reap(struct pfd *d);
 /* Arms the timerfd for the earliest expiry, if that changed (after each batch). */
@@ -216,6 +218,13 @@ void pfd_broker_ledger(struct pfd *d);
 void pfd_broker_flush(struct pfd *d, bool committed);
 /* The MENU and per-client limits from next (a reload); nothing changes on error. */
 int pfd_broker_reload(struct pfd *d, const struct pf_conf *next);
+/* broker_refund.c: an active reservation [start, end) was revoked now: what was paid for
+ * its unused seconds goes back to the balances; result gains "refund" (or
+ * "refund_error"). Inside the revoke's transaction. */
+void pfd_broker_revoked(struct pfd *d, __u64 resv_id, __s64 start_ns, __s64 end_ns,
+			struct json_object *result);
+/* broker_ledger.c: payflowctl ledger */
+struct json_object *pfd_ledger(struct pfd *d, struct json_object *req, struct json_object **result);
 /* broker_blocks.c: payflowctl blocks / unblock */
 struct json_object *pfd_blocks(struct pfd *d, struct json_object *req, struct json_object **result);
 struct json_object *pfd_unblock(struct pfd *d, struct json_object *req,

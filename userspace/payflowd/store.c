@@ -106,7 +106,34 @@ static const char schema[] =
     " rid TEXT NOT NULL,"
     " start_unix INTEGER NOT NULL,"
     " end_unix INTEGER NOT NULL,"
-    " granted_wall_ns INTEGER NOT NULL);";
+    " granted_wall_ns INTEGER NOT NULL);"
+    /* Prepaid balances (broker/sales/balance.h, docs/MONEY.md): the journal of
+     * every movement, and each key's balance, written together. */
+    "CREATE TABLE IF NOT EXISTS balances ("
+    " client_key TEXT PRIMARY KEY,"
+    " balance TEXT NOT NULL,"
+    " address TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS balance_entries ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " client_key TEXT NOT NULL,"
+    " kind TEXT NOT NULL CHECK (kind IN ('deposit', 'debit', 'refund', 'withdrawal')),"
+    " amount TEXT NOT NULL,"
+    " ref TEXT NOT NULL,"
+    " wall_ns INTEGER NOT NULL,"
+    " UNIQUE (kind, ref));"
+    "CREATE INDEX IF NOT EXISTS entries_by_key ON balance_entries (client_key);"
+    /* Withdrawals, signed before anything is sent: re-sending the same signed
+     * transaction (same nonce) can never pay twice. */
+    "CREATE TABLE IF NOT EXISTS withdrawals ("
+    " id TEXT PRIMARY KEY,"
+    " client_key TEXT NOT NULL,"
+    " to_address TEXT NOT NULL,"
+    " amount TEXT NOT NULL,"
+    " nonce INTEGER NOT NULL UNIQUE,"
+    " tx_hash TEXT NOT NULL UNIQUE,"
+    " raw TEXT NOT NULL,"
+    " state TEXT NOT NULL CHECK (state IN ('signed', 'mined', 'failed')),"
+    " wall_ns INTEGER NOT NULL);";
 
 struct pf_store {
 	sqlite3 *db;

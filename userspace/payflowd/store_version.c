@@ -29,18 +29,26 @@ int pf_store_is_new(sqlite3 *db, int *is_new)
 	return err;
 }
 
-/* Version 0 stored a quote's MENU level, which was the config's level - 1. */
-static const char to_v1[] = "UPDATE broker_quotes SET level = level + 1;";
-/* Version 2 adds one-way reservations: what older versions stored is both ways. */
-static const char to_v2[] =
+/*
+ * Each step brings version i to i + 1; steps[i] is its SQL. New tables come
+ * from the schema's CREATE TABLE IF NOT EXISTS, which runs first, so a step
+ * only rewrites rows an older payflowd wrote or adds columns to old tables.
+ */
+static const char *const steps[PF_STORE_VERSION] = {
+    /* 0 -> 1: version 0 stored a quote's MENU level, the config's level - 1. */
+    "UPDATE broker_quotes SET level = level + 1;",
+    /* 1 -> 2: one-way reservations; what older versions stored is both ways. */
     "ALTER TABLE reservations ADD COLUMN dir INTEGER NOT NULL DEFAULT 3 CHECK (dir BETWEEN 1 AND "
     "3);"
-    "ALTER TABLE broker_quotes ADD COLUMN one_way INTEGER NOT NULL DEFAULT 0;";
+    "ALTER TABLE broker_quotes ADD COLUMN one_way INTEGER NOT NULL DEFAULT 0;",
+    /* 2 -> 3: balances, balance_entries and withdrawals start empty. */
+    "",
+};
 
 int pf_store_migrate(sqlite3 *db, const char *path, int is_new)
 {
 	char sql[512];
-	int v, err = one_int(db, "PRAGMA user_version", &v);
+	int v, n = 0, err = one_int(db, "PRAGMA user_version", &v);
 
 	if (err)
 		return err;
@@ -52,9 +60,10 @@ int pf_store_migrate(sqlite3 *db, const char *path, int is_new)
 			       path, v, PF_STORE_VERSION);
 	if (v == PF_STORE_VERSION)
 		return 0;
-	/* A new database was created at the current version by the schema. */
-	snprintf(sql, sizeof(sql), "BEGIN IMMEDIATE; %s %s PRAGMA user_version = %d; COMMIT;",
-		 is_new || v >= 1 ? "" : to_v1, is_new || v >= 2 ? "" : to_v2, PF_STORE_VERSION);
+	n = snprintf(sql, sizeof(sql), "BEGIN IMMEDIATE; ");
+	for (int i = v; i < PF_STORE_VERSION && !is_new; i++)
+		n += snprintf(sql + n, sizeof(sql) - n, "%s", steps[i]);
+	snprintf(sql + n, sizeof(sql) - n, " PRAGMA user_version = %d; COMMIT;", PF_STORE_VERSION);
 	if (sqlite3_exec(db, sql, NULL, NULL, NULL)) {
 		err = pf_fail(-EIO, "database %s: cannot migrate from schema version %d: %s", path,
 			      v, sqlite3_errmsg(db));

@@ -8,8 +8,12 @@
 
 #include <sqlite3.h>
 
-/* 1: broker_quotes.level is the config's level (was the MENU index, one less). */
-#define PF_STORE_VERSION 2
+/*
+ * 1: broker_quotes.level is the config's level (was the MENU index, one less).
+ * 2: one-way reservations: reservations.dir, broker_quotes.one_way.
+ * 3: prepaid balances: tables balances, balance_entries, withdrawals (created empty).
+ */
+#define PF_STORE_VERSION 3
 
 /* Whether the database already has payflowd's tables (call before the schema). */
 int pf_store_is_new(sqlite3 *db, int *is_new);
