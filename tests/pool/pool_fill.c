@@ -5,15 +5,15 @@
  * classified into its own class. Driver of tests/integration/test_dp_pool.sh
  * and bench/pool_bench.sh.
  *
- *   usage: pool_fill -p PIN_ROOT -n COUNT [-P PREFILL] [-c CHECKS] [-r] [-u RATE_BPS]
+ *   usage: pool_fill -p PIN_ROOT -n COUNT [-P PREFILL] [-o FIRST] [-c CHECKS] [-r]
+ *                    [-u RATE_BPS]
  *
  * -P first grows the pool to PREFILL free classes (what attach does in the
  * background), timed apart, so the grants that follow are rate changes.
- * Entry i pairs 100.64.0.0+i with 198.18.0.0+i. -c runs CHECKS of them,
- * spread over the range, through pf_tc_egress (BPF_PROG_TEST_RUN) and
- * compares the skb->priority it sets with the entry's class; it also counts
- * the distinct classes of all entries. -r then revokes them all (timed) and
- * reports the pool's blocks after. Prints one JSON object.
+ * Entry i (FIRST <= i < FIRST + COUNT) pairs 100.64.0.0+i with 198.18.0.0+i. -c runs CHECKS of
+ * them, spread over the range, through pf_tc_egress (BPF_PROG_TEST_RUN) and compares the
+ * skb->priority it sets with the entry's class; it also counts the distinct classes of all entries.
+ * -r then revokes them all (timed) and reports the pool's blocks after. Prints one JSON object.
  */
 #include <getopt.h>
 #include "tests/unit/bpf_fixture.h"
@@ -29,7 +29,7 @@
 
 struct opts {
 	const char *root;
-	long n, checks, prefill;
+	long n, checks, prefill, first;
 	bool revoke;
 	__u64 rate;
 };
@@ -58,7 +58,7 @@ static int fill(struct pf_maps *m, const struct opts *o)
 	char lo[INET_ADDRSTRLEN], hi[INET_ADDRSTRLEN];
 	__u64 expires = pf_now_ns() + LIFETIME_NS;
 
-	for (long i = 0; i < o->n; i++) {
+	for (long i = o->first; i < o->first + o->n; i++) {
 		struct pf_resv r = {.rate_bps = o->rate, .expires_at = expires, .resv_id = i + 1};
 		struct pf_key key;
 
@@ -122,11 +122,11 @@ static long count_distinct(const struct pf_maps *m)
 	return d.n;
 }
 
-static int revoke_all(struct pf_maps *m, long n)
+static int revoke_all(struct pf_maps *m, long first, long n)
 {
 	char lo[INET_ADDRSTRLEN], hi[INET_ADDRSTRLEN];
 
-	for (long i = n - 1; i >= 0; i--) {
+	for (long i = first + n - 1; i >= first; i--) {
 		struct pf_key key;
 
 		entry_key(&key, i, lo, hi);
@@ -141,13 +141,15 @@ static int parse(int argc, char **argv, struct opts *o)
 	int c;
 
 	*o = (struct opts){.rate = 1000000};
-	while ((c = getopt(argc, argv, "p:n:P:c:ru:")) != -1) {
+	while ((c = getopt(argc, argv, "p:n:P:o:c:ru:")) != -1) {
 		if (c == 'p')
 			o->root = optarg;
 		else if (c == 'n')
 			o->n = strtol(optarg, NULL, 10);
 		else if (c == 'P')
 			o->prefill = strtol(optarg, NULL, 10);
+		else if (c == 'o')
+			o->first = strtol(optarg, NULL, 10);
 		else if (c == 'c')
 			o->checks = strtol(optarg, NULL, 10);
 		else if (c == 'r')
@@ -158,10 +160,10 @@ static int parse(int argc, char **argv, struct opts *o)
 			return -1;
 	}
 	if (!o->root || o->n < 1 || o->n > (1L << 20) || o->checks < 0 || !o->rate ||
-	    o->prefill < 0 || o->prefill > (1L << 20)) {
+	    o->prefill < 0 || o->prefill > (1L << 20) || o->first < 0 || o->first > (1L << 20)) {
 		fprintf(stderr,
 			"usage: pool_fill -p PIN_ROOT -n COUNT (1..%ld) [-P PREFILL] "
-			"[-c CHECKS] [-r] [-u RATE_BPS]\n",
+			"[-o FIRST] [-c CHECKS] [-r] [-u RATE_BPS]\n",
 			1L << 20);
 		return -1;
 	}
@@ -183,12 +185,12 @@ static int run(struct pf_dp *dp, const struct opts *o)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	pf_pool_blocks(&dp->maps, &blocks);
 	for (long j = 0; j < o->checks; j++)
-		bad += check_one(dp, j * o->n / o->checks) ? 1 : 0;
+		bad += check_one(dp, o->first + j * o->n / o->checks) ? 1 : 0;
 	distinct = count_distinct(&dp->maps);
 	clock_gettime(CLOCK_MONOTONIC, &r0);
 	r1 = r0;
 	if (o->revoke) {
-		if (revoke_all(&dp->maps, o->n))
+		if (revoke_all(&dp->maps, o->first, o->n))
 			return -1;
 		clock_gettime(CLOCK_MONOTONIC, &r1);
 		pf_pool_blocks(&dp->maps, &blocks_after);
