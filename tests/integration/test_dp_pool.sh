@@ -5,7 +5,8 @@
 # is shaped in it; (c) revoke parks the leaf; (d) the next reservation takes
 # the same leaf at its own rate with zeroed counters; (e) the pool grows by
 # blocks, each reservation classified into its own class (BPF_PROG_TEST_RUN),
-# and (f) shrinks back after the burst.
+# (f) shrinks back after the burst; (h) `payflowctl pool --reserve` makes
+# classes ahead of grants.
 source "$(dirname "$0")/lib.sh"
 
 topo_bridge 3
@@ -71,6 +72,16 @@ check "f: ... block 12: is gone from every port, 11: stays" on_all_ports \
 	"! tc qdisc show dev @ | grep -q 'qdisc htb 12:' && tc qdisc show dev @ | grep -q 'qdisc htb 11:'"
 check "f: the live reservation kept its class through the burst" \
 	bash -c "tc class show dev '${PFX}p3' classid 10:1 | grep -q 'rate 30Mbit ceil 30Mbit'"
+
+pool=$("$CTL" --pin-root "$PIN" --json pool --reserve 1000)
+echo "# pool --reserve 1000: $(jq -c . <<<"$pool")"
+check "h: pool --reserve 1000 grows to 4 blocks with 1 class in use and 1023 free" \
+	[ "$(jq -c '[.blocks, .used, .free]' <<<"$pool")" = "[4,1,1023]" ]
+check "h: ... block 13: exists on every port with its leaves parked" on_all_ports \
+	"tc class show dev @ classid 13:100 | grep -q 'rate 8bit ceil 8bit'"
+expect_usage=$("$CTL" --pin-root "$PIN" pool --reserve 0 2>&1)
+check "h: pool --reserve 0 is a usage error that names the range" \
+	grep -q "bad value '0' for --reserve: 1 to" <<<"$expect_usage"
 
 "$CTL" --direct --pin-root "$PIN" detach --all >/dev/null
 check "g: detach removes the pool with the root qdisc" on_all_ports \

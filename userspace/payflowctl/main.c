@@ -59,6 +59,11 @@ static const char usage[] =
     "        without it. With --direct, a grant takes a free class of the pool\n"
     "        (shown as M:n, e.g. 10:1; --json gives \"class\" and the handle\n"
     "        \"classid\") and sets its rate on every port; revoke parks it.\n"
+    "    pool [--reserve N]\n"
+    "        The class pool of the attached ports: blocks, classes, in use, free.\n"
+    "        --reserve grows it until N classes are free, so the grants that\n"
+    "        follow are rate changes (making a class is slow: run it in the\n"
+    "        background after attach, e.g. `payflowctl pool --reserve 60000 &`).\n"
     "    detach IFNAME... | detach --all\n"
     "        Remove programs, qdiscs and classes; the last port also removes the pins.\n"
     "\n"
@@ -107,7 +112,7 @@ static const struct {
     {"hold", cmd_hold},	    {"release", cmd_release},	{"revoke", cmd_revoke},
     {"list", cmd_list},	    {"show", cmd_show},		{"stats", cmd_stats},
     {"ports", cmd_ports},   {"topology", cmd_topology}, {"path", cmd_path},
-    {"blocks", cmd_blocks}, {"unblock", cmd_unblock},
+    {"blocks", cmd_blocks}, {"unblock", cmd_unblock},	{"pool", cmd_pool},
 };
 
 int main(int argc, char **argv)
