@@ -67,8 +67,15 @@ def table($title; $rows):
        t: {op: "lt", a: 0.5}, on: "value"},
       {label: "police \($r) Mbit/s: goodput / expected, baseline: plain HTB",
        v: "rate_accuracy_police_\($r)", b: "rate_accuracy_htb_\($r)", on: "value"},
-      {label: "police \($r) Mbit/s: retransmits %, baseline: plain HTB",
-       v: "rate_retrans_pct_police_\($r)", b: "rate_retrans_pct_htb_\($r)", on: "value"} ] as $rate
+      {label: "police \($r) Mbit/s, non-ECN TCP: retransmits %, baseline: plain HTB",
+       v: "rate_retrans_pct_police_\($r)", b: "rate_retrans_pct_htb_\($r)",
+       t: {op: "lt", a: 5}, on: "value"},
+      {label: "police \($r) Mbit/s, ECN TCP: goodput / expected, baseline: plain HTB",
+       v: "rate_accuracy_police_ecn_\($r)", b: "rate_accuracy_htb_\($r)",
+       t: {op: "range", a: 0.97, b: 1.03}, on: "value"},
+      {label: "police \($r) Mbit/s, ECN TCP: retransmits %, baseline: plain HTB",
+       v: "rate_retrans_pct_police_ecn_\($r)", b: "rate_retrans_pct_htb_\($r)",
+       t: {op: "lt", a: 0.5}, on: "value"} ] as $rate
 | [ ({label: "path grant p99 µs, 2 egress ports per direction (one link), baseline: 1 (one bridge)",
       v: "path_grant_p99_us_2hop", b: "path_grant_p99_us_1hop", t: null, on: "value"},
      {label: "path grant p99 µs, 4 egress ports per direction (three links), baseline: 1 (one bridge)",
