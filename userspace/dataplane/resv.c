@@ -240,31 +240,6 @@ int pf_resv_foreach(const struct pf_maps *m,
 	return 0;
 }
 
-static int mark_minor(const struct pf_key *key, const struct pf_resv *r, void *ctx)
-{
-	__u8 *used = ctx;
-	__u16 minor = r->classid & 0xffff;
-
-	(void)key;
-	used[minor / 8] |= 1 << (minor % 8);
-	return 0;
-}
-
-int pf_minor_alloc(const struct pf_maps *m, __u16 *minor)
-{
-	__u8 used[(PF_HTB_MAX_MINOR + 1) / 8] = {0};
-
-	pf_resv_foreach(m, mark_minor, used);
-	for (__u32 i = PF_HTB_MIN_MINOR; i <= PF_HTB_MAX_MINOR; i++) {
-		if (!(used[i / 8] & (1 << (i % 8)))) {
-			*minor = i;
-			return 0;
-		}
-	}
-	return pf_fail(-ENOSPC, "no free HTB class id: %u reservations hold them all",
-		       PF_HTB_MAX_MINOR - PF_HTB_MIN_MINOR + 1);
-}
-
 /* Sums the per-CPU values of `key` in a map of struct pf_stats. */
 static int sum_percpu(int map_fd, const void *key, struct pf_stats *sum)
 {
