@@ -17,6 +17,8 @@ PKGS=(
 	nodejs
 	# tests/integration/test_protocol_doc.sh: independent ed25519 check
 	python3 python3-cryptography
+	# cluster mode (docs/CLUSTER.md) and its tests: a real etcd cluster
+	etcd-server etcd-client
 )
 
 missing=()

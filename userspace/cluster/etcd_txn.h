@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
+/*
+ * An etcd transaction: if every compare holds, every success op is applied,
+ * else every failure op; atomically, at one revision. Compares on an absent
+ * key see revision 0, so "create_rev == 0" means "the key does not exist".
+ */
+#ifndef PF_ETCD_TXN_H
+#define PF_ETCD_TXN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "userspace/cluster/etcd.h"
+
+struct json_object;
+
+struct pf_etcd_txn {
+	struct json_object *compare, *success, *failure;
+};
+
+int pf_etcd_txn_init(struct pf_etcd_txn *t);
+void pf_etcd_txn_free(struct pf_etcd_txn *t);
+/* The key's mod revision equals rev (0: absent). */
+int pf_etcd_txn_cmp_mod(struct pf_etcd_txn *t, const char *key, int64_t rev);
+/* The key's create revision equals rev (0: absent). */
+int pf_etcd_txn_cmp_create(struct pf_etcd_txn *t, const char *key, int64_t rev);
+int pf_etcd_txn_put(struct pf_etcd_txn *t, const char *key, const void *v, size_t len,
+		    int64_t lease);
+int pf_etcd_txn_del(struct pf_etcd_txn *t, const char *key);
+/* A read done only when a compare fails, so the caller learns why. */
+int pf_etcd_txn_get_on_failure(struct pf_etcd_txn *t, const char *key);
+
+/* Commits: *ok tells whether the compares held; *rev is the store revision
+ * after it; on failure, `failed` (may be NULL) gets the reads asked for. */
+int pf_etcd_txn_commit(struct pf_etcd *e, struct pf_etcd_txn *t, bool *ok, int64_t *rev,
+		       struct pf_etcd_kvs *failed);
+
+#endif /* PF_ETCD_TXN_H */
