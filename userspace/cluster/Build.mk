@@ -9,3 +9,12 @@ cluster_LDLIBS := -lcurl -lsodium $(shell pkg-config --libs json-c 2>/dev/null)
 
 UNIT_TESTS += test_cluster_etcd
 test_cluster_etcd_LIBS := cluster common
+
+UNIT_TESTS += test_cluster_admit
+test_cluster_admit_LIBS := cluster common
+
+# cluster_probe: admissions against etcd, as one "broker" per process
+# (tests/integration/test_cluster_*.sh, bench/cluster_bench.sh).
+PROGS += cluster_probe
+cluster_probe_SRCS := tests/cluster/cluster_probe.c
+cluster_probe_LIBS := cluster common

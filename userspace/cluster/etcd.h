@@ -57,6 +57,8 @@ void pf_etcd_kvs_free(struct pf_etcd_kvs *k);
 
 /* One key; -ENOENT when absent (out->revision still set). */
 int pf_etcd_get(struct pf_etcd *e, const char *key, struct pf_etcd_kvs *out);
+/* The same at revision rev (0: latest). */
+int pf_etcd_get_at(struct pf_etcd *e, const char *key, int64_t rev, struct pf_etcd_kvs *out);
 /* Every key starting with prefix, in key order, from `from` on (NULL: the
  * start), at most limit (0: all), at revision rev (0: latest). */
 int pf_etcd_range(struct pf_etcd *e, const char *prefix, const char *from, int64_t limit,

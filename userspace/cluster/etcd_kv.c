@@ -164,11 +164,18 @@ static int do_range(struct pf_etcd *e, struct json_object *req, struct pf_etcd_k
 
 int pf_etcd_get(struct pf_etcd *e, const char *key, struct pf_etcd_kvs *out)
 {
+	return pf_etcd_get_at(e, key, 0, out);
+}
+
+int pf_etcd_get_at(struct pf_etcd *e, const char *key, int64_t rev, struct pf_etcd_kvs *out)
+{
 	struct json_object *req = json_object_new_object();
 	int err;
 
 	memset(out, 0, sizeof(*out));
 	add_range(req, key, false);
+	if (rev)
+		json_object_object_add(req, "revision", pf_etcd_i64_new(rev));
 	err = do_range(e, req, out);
 	if (!err && !out->n)
 		return pf_fail(-ENOENT, "etcd: no key %s", key);

@@ -36,18 +36,38 @@ void pf_etcd_txn_free(struct pf_etcd_txn *t)
 	memset(t, 0, sizeof(*t));
 }
 
-static int cmp(struct pf_etcd_txn *t, const char *key, const char *target, const char *field,
-	       int64_t rev)
+static int cmp_op(struct pf_etcd_txn *t, const char *key, const char *end, const char *result,
+		  const char *target, const char *field, int64_t rev)
 {
 	struct json_object *c = json_object_new_object();
 
 	if (!c)
 		return pf_fail(-ENOMEM, "out of memory");
 	json_object_object_add(c, "key", b64_str(key, strlen(key)));
-	json_object_object_add(c, "result", json_object_new_string("EQUAL"));
+	if (end)
+		json_object_object_add(c, "range_end", b64_str(end, strlen(end)));
+	json_object_object_add(c, "result", json_object_new_string(result));
 	json_object_object_add(c, "target", json_object_new_string(target));
 	json_object_object_add(c, field, pf_etcd_i64_new(rev));
 	return json_object_array_add(t->compare, c) ? pf_fail(-ENOMEM, "out of memory") : 0;
+}
+
+static int cmp(struct pf_etcd_txn *t, const char *key, const char *target, const char *field,
+	       int64_t rev)
+{
+	return cmp_op(t, key, NULL, "EQUAL", target, field, rev);
+}
+
+int pf_etcd_txn_cmp_range_unchanged(struct pf_etcd_txn *t, const char *prefix, int64_t rev)
+{
+	char *end = pf_etcd_prefix_end(prefix);
+	int err;
+
+	if (!end)
+		return pf_fail(-EINVAL, "etcd prefix \"%s\" has no end", prefix);
+	err = cmp_op(t, prefix, end, "LESS", "MOD", "mod_revision", rev + 1);
+	free(end);
+	return err;
 }
 
 int pf_etcd_txn_cmp_mod(struct pf_etcd_txn *t, const char *key, int64_t rev)

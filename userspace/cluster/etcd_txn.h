@@ -23,6 +23,9 @@ void pf_etcd_txn_free(struct pf_etcd_txn *t);
 int pf_etcd_txn_cmp_mod(struct pf_etcd_txn *t, const char *key, int64_t rev);
 /* The key's create revision equals rev (0: absent). */
 int pf_etcd_txn_cmp_create(struct pf_etcd_txn *t, const char *key, int64_t rev);
+/* No key under prefix was written after revision rev (mod_rev <= rev). Keys
+ * deleted since do not count: a deletion only frees what they held. */
+int pf_etcd_txn_cmp_range_unchanged(struct pf_etcd_txn *t, const char *prefix, int64_t rev);
 int pf_etcd_txn_put(struct pf_etcd_txn *t, const char *key, const void *v, size_t len,
 		    int64_t lease);
 int pf_etcd_txn_del(struct pf_etcd_txn *t, const char *key);
