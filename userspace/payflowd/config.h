@@ -13,6 +13,7 @@
 #include <linux/types.h>
 #include "bpf/payflow.h"
 #include "broker/eth/amount.h"
+#include "userspace/cluster/cluster_config.h"
 #include "userspace/payflowd/topology.h"
 
 struct json_object;
@@ -123,6 +124,7 @@ struct pf_conf {
 	__u16 metrics_port;
 	struct pf_conf_broker broker;
 	struct pf_conf_ledger ledger;
+	struct pf_cluster_conf cluster; /* off without a "cluster" section */
 	struct pf_topo topo; /* built by pf_conf_resolve() */
 };
 

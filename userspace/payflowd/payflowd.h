@@ -70,6 +70,8 @@ struct pfd_counters {
 	double revenue_wei[PF_CONF_MAX_LEVELS]; /* by config level; exact below 2^53 */
 };
 
+struct pf_cl_node;
+
 struct pfd {
 	struct pf_conf conf;
 	struct pf_dp dp;
@@ -86,6 +88,7 @@ struct pfd {
 	double last_reconcile_s;
 	__u64 timer_at;		   /* when the timerfd fires (CLOCK_BOOTTIME ns), 0 = disarmed */
 	struct pfd_broker *broker; /* NULL without a "broker" config section */
+	struct pf_cl_node *cluster; /* NULL without a "cluster" config section */
 };
 
 /* log.c */
@@ -185,6 +188,9 @@ char *pfd_metrics_text(struct pfd *d);
 /* broker_glue.c: the REQUEST channel server inside the daemon */
 int pfd_broker_start(struct pfd *d);
 void pfd_broker_stop(struct pfd *d);
+/* cluster_glue.c: cluster mode (docs/CLUSTER.md); both do nothing without it. */
+int pfd_cluster_start(struct pfd *d);
+void pfd_cluster_stop(struct pfd *d);
 void pfd_broker_event(struct pfd *d, void *tag, __u32 events);
 void pfd_broker_ledger(struct pfd *d);
 void pfd_broker_flush(struct pfd *d, bool committed);
