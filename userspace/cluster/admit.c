@@ -5,9 +5,11 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <json-c/json.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "userspace/cluster/etcd_txn.h"
 #include "userspace/common/error.h"
 
@@ -15,6 +17,7 @@
 
 /* One link as read at the admission's revision. */
 struct link_state {
+	bool found;
 	int64_t mod_rev;
 	uint64_t reservable, reserved;
 };
@@ -34,46 +37,82 @@ static int parse_link(const char *link, const struct pf_etcd_kv *kv, struct link
 	return err;
 }
 
-/* The sum of a link's ledger entries at *rev (0: latest, then set), but
- * for `self` (a hold being turned into a reservation replaces its own). */
-static int ledger_sum(struct pf_etcd *e, const char *prefix, const char *link, const char *self,
-		      int64_t *rev, uint64_t *sum, int64_t *n)
+/* The sum of a link's ledger entries (latest), for reports and tests. */
+static int ledger_sum(struct pf_etcd *e, const char *prefix, const char *link, uint64_t *sum,
+		      int64_t *n)
 {
 	char dir[PF_CL_KEY_MAX];
 	struct pf_etcd_kvs k;
 	int err = pf_cl_key_ledger(dir, prefix, link);
 
 	*sum = 0;
-	if (err || (err = pf_etcd_range(e, dir, NULL, 0, *rev, &k)))
+	if (err || (err = pf_etcd_range(e, dir, NULL, 0, 0, &k)))
 		return err;
-	*rev = k.revision;
 	for (size_t i = 0; i < k.n; i++)
-		if (!self || strcmp(pf_cl_key_last(k.kv[i].key), self))
-			*sum += strtoull(k.kv[i].value, NULL, 10);
-	if (n)
-		*n = (int64_t)k.n;
+		*sum += strtoull(k.kv[i].value, NULL, 10);
+	*n = (int64_t)k.n;
 	pf_etcd_kvs_free(&k);
 	return 0;
 }
 
-static int read_link(struct pf_etcd *e, const struct pf_cl_admit *a, const char *link, int64_t *rev,
-		     struct link_state *st)
+/* Which link of the path a read key belongs to: its topology key (1) or one
+ * of its ledger entries (2); 0 when neither. */
+static int owner_of(const struct pf_cl_admit *a, const char *key, int *link)
+{
+	char k[PF_CL_KEY_MAX];
+
+	for (int i = 0; i < a->n_links; i++) {
+		*link = i;
+		if (!pf_cl_key_link(k, a->prefix, a->links[i]) && !strcmp(k, key))
+			return 1;
+		if (!pf_cl_key_ledger(k, a->prefix, a->links[i]) && !strncmp(k, key, strlen(k)))
+			return 2;
+	}
+	return 0;
+}
+
+/* Adds one read key to the state of its link. A hold being turned into a
+ * reservation does not count its own entry: the order replaces it. */
+static int account(const struct pf_cl_admit *a, const struct pf_etcd_kv *kv, struct link_state *st)
+{
+	int i, kind = owner_of(a, kv->key, &i);
+
+	if (kind == 1) {
+		st[i].found = true;
+		return parse_link(a->links[i], kv, &st[i]);
+	}
+	if (kind == 2 && strcmp(pf_cl_key_last(kv->key), a->resv))
+		st[i].reserved += strtoull(kv->value, NULL, 10);
+	return 0;
+}
+
+/* Every link of the path and its ledger, at one revision, in one round trip
+ * (a transaction of reads only). */
+static int read_links(struct pf_etcd *e, const struct pf_cl_admit *a, int64_t *rev,
+		      struct link_state *st)
 {
 	char key[PF_CL_KEY_MAX];
-	struct pf_etcd_kvs k;
-	int err = pf_cl_key_link(key, a->prefix, link);
+	struct pf_etcd_txn t;
+	struct pf_etcd_kvs k = {0};
+	bool ok;
+	int err = pf_etcd_txn_init(&t);
 
-	if (err)
-		return err;
-	err = pf_etcd_get_at(e, key, *rev, &k);
-	if (err == -ENOENT)
-		err = pf_fail(-ENOENT, "cluster link %s is not in the topology (%s)", link, key);
-	if (!err) {
-		*rev = k.revision;
-		err = parse_link(link, &k.kv[0], st);
-	}
+	memset(st, 0, a->n_links * sizeof(*st));
+	for (int i = 0; !err && i < a->n_links; i++)
+		err = pf_cl_key_link(key, a->prefix, a->links[i]) ?: pf_etcd_txn_read(&t, key, false)
+			?: pf_cl_key_ledger(key, a->prefix, a->links[i])
+			?: pf_etcd_txn_read(&t, key, true);
+	if (!err)
+		err = pf_etcd_txn_commit(e, &t, &ok, rev, &k);
+	pf_etcd_txn_free(&t);
+	for (size_t j = 0; !err && j < k.n; j++)
+		err = account(a, &k.kv[j], st);
 	pf_etcd_kvs_free(&k);
-	return err ?: ledger_sum(e, a->prefix, link, a->resv, rev, &st->reserved, NULL);
+	for (int i = 0; !err && i < a->n_links; i++)
+		if (!st[i].found)
+			err =
+			    pf_fail(-ENOENT, "cluster link %s is not in the topology", a->links[i]);
+	return err;
 }
 
 static int check_fit(const struct pf_cl_admit *a, int i, const struct link_state *st,
@@ -164,9 +203,14 @@ static int validate(const struct pf_cl_admit *a)
 			       a->resv ? a->resv : "");
 	if (a->tx && pf_cl_check_tx(a->tx))
 		return -EINVAL;
-	for (int i = 0; i < a->n_links; i++)
+	for (int i = 0; i < a->n_links; i++) {
 		if (pf_cl_check_name("link", a->links[i]))
 			return -EINVAL;
+		for (int j = 0; j < i; j++)
+			if (!strcmp(a->links[i], a->links[j]))
+				return pf_fail(-EINVAL, "link %s is twice on the path",
+					       a->links[i]);
+	}
 	return pf_cl_check_name("reservation", a->resv);
 }
 
@@ -178,19 +222,19 @@ static int attempt(struct pf_etcd *e, const struct pf_cl_admit *a, struct pf_cl_
 	struct pf_etcd_kvs failed;
 	int64_t rev = 0;
 	bool ok = false;
-	int err = 0;
+	int err = read_links(e, a, &rev, st);
 
 	for (int i = 0; !err && i < a->n_links; i++)
-		err = read_link(e, a, a->links[i], &rev, &st[i]) ?: check_fit(a, i, &st[i], r);
+		err = check_fit(a, i, &st[i], r);
 	if (err)
 		return err;
 	err = pf_etcd_txn_init(&t) ?: build(&t, a, rev, st);
 	if (!err)
 		err = pf_etcd_txn_commit(e, &t, &ok, &r->revision, &failed);
 	pf_etcd_txn_free(&t);
-	if (err || ok)
-		return err ?: 1;
-	err = why_failed(a, &failed, r);
+	if (err)
+		return err;
+	err = ok ? 1 : why_failed(a, &failed, r);
 	pf_etcd_kvs_free(&failed);
 	return err;
 }
@@ -204,6 +248,8 @@ int pf_cl_admit(struct pf_etcd *e, const struct pf_cl_admit *a, struct pf_cl_adm
 		err = attempt(e, a, r);
 		if (err == 1)
 			return 0;
+		if (!err) /* lost a race: let the winner's peers spread out */
+			usleep(1000 * randombytes_uniform(1u << (tries < 5 ? tries : 5)));
 	}
 	return err
 		   ?: pf_fail(-EAGAIN, "reservation %s: lost %d races for its links in a row",
@@ -213,9 +259,7 @@ int pf_cl_admit(struct pf_etcd *e, const struct pf_cl_admit *a, struct pf_cl_adm
 int pf_cl_link_reserved(struct pf_etcd *e, const char *prefix, const char *link, uint64_t *sum,
 			int64_t *n)
 {
-	int64_t rev = 0;
-
-	return ledger_sum(e, prefix, link, NULL, &rev, sum, n);
+	return ledger_sum(e, prefix, link, sum, n);
 }
 
 int pf_cl_link_put(struct pf_etcd *e, const char *prefix, const char *link, const char *owner,

@@ -125,6 +125,21 @@ int pf_etcd_txn_get_on_failure(struct pf_etcd_txn *t, const char *key)
 	return op(t->failure, "request_range", key_body(key));
 }
 
+int pf_etcd_txn_read(struct pf_etcd_txn *t, const char *key, bool prefix)
+{
+	struct json_object *b = key_body(key);
+	char *end = prefix ? pf_etcd_prefix_end(key) : NULL;
+
+	if (prefix && !end) {
+		json_object_put(b);
+		return pf_fail(-EINVAL, "etcd prefix \"%s\" has no end", key);
+	}
+	if (b && end)
+		json_object_object_add(b, "range_end", b64_str(end, strlen(end)));
+	free(end);
+	return op(t->success, "request_range", b);
+}
+
 /* The kvs of every range answer among a txn's responses. */
 static int collect(struct json_object *resp, struct pf_etcd_kvs *out)
 {
@@ -148,13 +163,14 @@ static int collect(struct json_object *resp, struct pf_etcd_kvs *out)
 }
 
 int pf_etcd_txn_commit(struct pf_etcd *e, struct pf_etcd_txn *t, bool *ok, int64_t *rev,
-		       struct pf_etcd_kvs *failed)
+		       struct pf_etcd_kvs *reads)
 {
 	struct json_object *req = json_object_new_object(), *resp, *s, *h;
+	int64_t revision;
 	int err;
 
-	if (failed)
-		memset(failed, 0, sizeof(*failed));
+	if (reads)
+		memset(reads, 0, sizeof(*reads));
 	if (!req)
 		return pf_fail(-ENOMEM, "out of memory");
 	json_object_object_add(req, "compare", json_object_get(t->compare));
@@ -165,11 +181,13 @@ int pf_etcd_txn_commit(struct pf_etcd *e, struct pf_etcd_txn *t, bool *ok, int64
 	if (err)
 		return err;
 	*ok = json_object_object_get_ex(resp, "succeeded", &s) && json_object_get_boolean(s);
+	revision = json_object_object_get_ex(resp, "header", &h) ? pf_etcd_i64(h, "revision") : 0;
 	if (rev)
-		*rev =
-		    json_object_object_get_ex(resp, "header", &h) ? pf_etcd_i64(h, "revision") : 0;
-	if (!*ok && failed)
-		err = collect(resp, failed);
+		*rev = revision;
+	if (reads) {
+		reads->revision = revision;
+		err = collect(resp, reads);
+	}
 	json_object_put(resp);
 	return err;
 }

@@ -31,10 +31,14 @@ int pf_etcd_txn_put(struct pf_etcd_txn *t, const char *key, const void *v, size_
 int pf_etcd_txn_del(struct pf_etcd_txn *t, const char *key);
 /* A read done only when a compare fails, so the caller learns why. */
 int pf_etcd_txn_get_on_failure(struct pf_etcd_txn *t, const char *key);
+/* A read in the success branch: the key, or every key under it (prefix).
+ * A transaction of reads alone reads them all at one revision, in one
+ * round trip. */
+int pf_etcd_txn_read(struct pf_etcd_txn *t, const char *key, bool prefix);
 
 /* Commits: *ok tells whether the compares held; *rev is the store revision
- * after it; on failure, `failed` (may be NULL) gets the reads asked for. */
+ * after it; `reads` (may be NULL) gets what the branch that ran read. */
 int pf_etcd_txn_commit(struct pf_etcd *e, struct pf_etcd_txn *t, bool *ok, int64_t *rev,
-		       struct pf_etcd_kvs *failed);
+		       struct pf_etcd_kvs *reads);
 
 #endif /* PF_ETCD_TXN_H */
