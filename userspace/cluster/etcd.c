@@ -195,6 +195,18 @@ static bool try_next(int err, long status, struct json_object *o)
 	       (o && json_object_object_get_ex(o, "code", &c) && json_object_get_int(c) == 14);
 }
 
+/* Every member was tried: say so, then what the last one said. */
+static int all_failed(const struct pf_etcd *e, int err)
+{
+	char last[512];
+
+	if (e->n_url < 2)
+		return err;
+	snprintf(last, sizeof(last), "%s", pf_last_error());
+	return pf_fail(err, "no etcd member of %d answered (quorum lost or cluster down); last: %s",
+		       e->n_url, last);
+}
+
 int pf_etcd_call(struct pf_etcd *e, const char *path, struct json_object *req,
 		 struct json_object **resp)
 {
@@ -226,5 +238,5 @@ int pf_etcd_call(struct pf_etcd *e, const char *path, struct json_object *req,
 		json_object_put(*resp);
 		*resp = NULL;
 	}
-	return err;
+	return all_failed(e, err);
 }
