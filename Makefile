@@ -37,7 +37,7 @@ SKEL_USERS :=
 
 include bpf/Build.mk
 include userspace/common/Build.mk userspace/dataplane/Build.mk userspace/control/Build.mk
-include userspace/payflowd/Build.mk userspace/payflowctl/Build.mk
+include userspace/payflowd/Build.mk userspace/payflowctl/Build.mk userspace/cluster/Build.mk
 include broker/eth/Build.mk broker/proto/Build.mk broker/ledger/Build.mk broker/sales/Build.mk
 include tools/payflow/Build.mk tests/Build.mk bench/Build.mk tools/dist/Build.mk
 

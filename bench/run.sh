@@ -61,7 +61,7 @@ part dp_tcp "$HERE/dp_tcp.sh"
 part dp_pps "$HERE/dp_pps.sh"
 part rate_accuracy "$HERE/rate_accuracy.sh"
 # Figures other parts of PayFlow add later, when their scripts exist.
-for extra in daemon broker path pool; do
+for extra in daemon broker path pool cluster; do
 	[ -x "$HERE/${extra}_bench.sh" ] && part "$extra" "$HERE/${extra}_bench.sh"
 done
 jq -cn --argjson s $(($(date +%s) - start)) --arg load "$(cut -d' ' -f1-3 /proc/loadavg)" \

@@ -34,7 +34,7 @@ broker_probe_LIBS := ledger proto eth common
 # tests/integration/test_payflow_cli.sh (no data plane).
 PROGS += mock_broker
 mock_broker_SRCS := tests/payflow/mock_broker.c
-mock_broker_LIBS := sales daemon ledger proto eth dataplane control common
+mock_broker_LIBS := sales daemon cluster ledger proto eth dataplane control common
 
 # A libFuzzer target for the frame + JSON + message decoder. The libraries
 # are built by gcc, so clang compiles the decoder's sources itself here.

@@ -24,6 +24,8 @@ PKGS=(
 	libsystemd-dev systemd groff-base man-db bsdextrautils
 	# tests/integration/test_protocol_doc.sh: independent ed25519 check
 	python3 python3-cryptography
+	# cluster mode (docs/CLUSTER.md) and its tests: a real etcd cluster
+	etcd-server etcd-client
 )
 
 missing=()

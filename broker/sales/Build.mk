@@ -4,7 +4,7 @@ LIBS += sales
 sales_SRCS := $(wildcard broker/sales/*.c)
 
 UNIT_TESTS += test_broker_config
-test_broker_config_LIBS := daemon sales ledger proto eth dataplane control common
+test_broker_config_LIBS := daemon cluster sales ledger proto eth dataplane control common
 
 UNIT_TESTS += test_balance
 test_balance_LIBS := $(test_broker_config_LIBS)

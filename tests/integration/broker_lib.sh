@@ -76,15 +76,8 @@ broker_config() {
 JSON
 }
 
-# A free TCP port on 127.0.0.1.
-free_port() {
-	local p
-	for _ in $(seq 50); do
-		p=$((20000 + RANDOM % 40000))
-		ss -Hltn "sport = :$p" | grep -q . || { echo "$p"; return 0; }
-	done
-	return 1
-}
+# free_port: a free TCP port on 127.0.0.1.
+. tests/integration/port_lib.sh
 
 # probe HOST ARGS...: the test client inside host HOST's namespace, signing
 # with $SEED and verifying answers against $BROKER_PK once broker_pin ran.

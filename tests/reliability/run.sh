@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make reliability: the reliability suite (issue 7). Runs chaos, full map,
-# reorg, slowloris, fuzz, adversary and ledger-faults (one script each, in this directory), prints
+# reorg, slowloris, fuzz, adversary, ledger-faults and cluster (etcd failures; one script each, in this directory), prints
 # their "ok"/"not ok" lines and one figure line per check, and writes the
 # figures as one flat JSON object to bench/results/reliability.json.
 #   --short   the version of `make test` (about 2 minutes): 100 orders with
@@ -43,7 +43,7 @@ FAILED=0
 FIGURES=()
 start=$(date +%s)
 cd "$ROOT"
-for check in chaos fullmap reorg slowloris fuzz adversary ledger-faults; do
+for check in chaos fullmap reorg slowloris fuzz adversary ledger-faults cluster; do
 	echo "== $check"
 	bash "$HERE/$check.sh" >"$PARTS/$check.log" 2>&1
 	rc=$?
@@ -64,7 +64,7 @@ jq -cn --arg mode "$MODE" --arg kernel "$(uname -r)" --argjson cores "$(nproc)" 
 	  machine_kernel: $kernel, machine_cores: $cores, reliability_seconds: $s,
 	  reliability_failed: $f}' >"$PARTS/00-run.json"
 mkdir -p "$(dirname "$OUT")"
-jq -s 'add' "$PARTS"/00-run.json "$PARTS"/{chaos,fullmap,reorg,slowloris,fuzz,adversary,ledger-faults}.json >"$OUT"
+jq -s 'add' "$PARTS"/00-run.json "$PARTS"/{chaos,fullmap,reorg,slowloris,fuzz,adversary,ledger-faults,cluster}.json >"$OUT"
 echo
 printf '%s\n' "${FIGURES[@]}"
 echo "reliability: wrote $OUT ($MODE, $(($(date +%s) - start)) s)"

@@ -2,4 +2,4 @@
 # socket, or straight on the pinned maps with --direct.
 PROGS += payflowctl
 payflowctl_SRCS := $(wildcard userspace/payflowctl/*.c)
-payflowctl_LIBS := daemon sales ledger proto eth dataplane control common
+payflowctl_LIBS := daemon cluster sales ledger proto eth dataplane control common

@@ -8,11 +8,11 @@ daemon_LDLIBS := -lsqlite3 -lmicrohttpd -lpthread -lm $(shell pkg-config --libs 
 
 PROGS += payflowd
 payflowd_SRCS := userspace/payflowd/main.c
-payflowd_LIBS := daemon sales ledger proto eth dataplane control common
+payflowd_LIBS := daemon cluster sales ledger proto eth dataplane control common
 
 UNIT_TESTS += test_payflowd_admission test_payflowd_config test_payflowd_store test_payflowd_path \
 	test_payflowd_config_diff
-test_payflowd_admission_LIBS := daemon sales ledger proto eth dataplane control common
+test_payflowd_admission_LIBS := daemon cluster sales ledger proto eth dataplane control common
 test_payflowd_config_LIBS    := $(test_payflowd_admission_LIBS)
 test_payflowd_store_LIBS     := $(test_payflowd_admission_LIBS)
 test_payflowd_path_LIBS      := $(test_payflowd_admission_LIBS)

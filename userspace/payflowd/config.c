@@ -451,7 +451,7 @@ static int parse_root(const struct cx *x, struct json_object *root)
 	    "mode",	     "xdp",	"state_dir",   "pin_root",
 	    "socket",	     "metrics", "hold_ttl",    "unknown_endpoint",
 	    "sync",	     "broker",	"ledger",      "max_reservations",
-	    "metrics_token", NULL};
+	    "metrics_token", "cluster", NULL};
 	struct json_object *v;
 
 	if (!json_object_is_type(root, json_type_object))
@@ -461,7 +461,8 @@ static int parse_root(const struct cx *x, struct json_object *root)
 	if (!json_object_object_get_ex(root, "best_effort", &v))
 		return bad(x, "best_effort", "%s", "missing (its \"rate\" and \"floor\")");
 	if (parse_best_effort(x, v) || parse_scalars(x, root) || parse_lists(x, root) ||
-	    pf_conf_parse_broker(x->origin, root, x->c))
+	    pf_conf_parse_broker(x->origin, root, x->c) ||
+	    pf_cluster_conf_parse(x->origin, root, &x->c->cluster))
 		return -EINVAL;
 	for (int i = 0; i < x->c->n_ports; i++)
 		if (check_capacity(x, "port", x->c->ports[i].ifname, x->c->ports[i].capacity_bps))

@@ -13,6 +13,7 @@
 #include <linux/types.h>
 #include "bpf/payflow.h"
 #include "broker/eth/amount.h"
+#include "userspace/cluster/cluster_config.h"
 #include "userspace/payflowd/topology.h"
 
 struct json_object;
@@ -132,6 +133,7 @@ struct pf_conf {
 	char metrics_token[128]; /* "" = no bearer token asked on the metrics listener */
 	struct pf_conf_broker broker;
 	struct pf_conf_ledger ledger;
+	struct pf_cluster_conf cluster; /* off without a "cluster" section */
 	struct pf_topo topo; /* built by pf_conf_resolve() */
 };
 

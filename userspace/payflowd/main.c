@@ -102,12 +102,15 @@ static int start(struct pfd *d)
 	if (!err)
 		err = pfd_broker_start(d);
 	if (!err)
+		err = pfd_cluster_start(d);
+	if (!err)
 		pfd_arm_timer(d);
 	return err;
 }
 
 static void stop(struct pfd *d)
 {
+	pfd_cluster_stop(d);
 	pfd_notify_stopping();
 	pfd_broker_stop(d);
 	pfd_metrics_stop(d);

@@ -73,6 +73,8 @@ struct pfd_counters {
 	double revenue_wei[PF_CONF_MAX_LEVELS]; /* by config level; exact below 2^53 */
 };
 
+struct pf_cl_node;
+
 struct pfd {
 	struct pf_conf conf;
 	char config_path[PATH_MAX]; /* re-read by a reload */
@@ -92,6 +94,7 @@ struct pfd {
 	struct pfd_broker *broker;  /* NULL without a "broker" config section */
 	struct pfd_events *events;  /* recent order outcomes (events.h) */
 	struct pfd_flowrate *rates; /* per-flow live rates for /api/state (flowrate.h) */
+	struct pf_cl_node *cluster; /* NULL without a "cluster" config section */
 };
 
 /* log.c: every line has a level; pfd_log() is PFD_LOG_INFO. */
@@ -213,6 +216,9 @@ void pfd_http_exposure_check(const struct pfd *d);
 /* broker_glue.c: the REQUEST channel server inside the daemon */
 int pfd_broker_start(struct pfd *d);
 void pfd_broker_stop(struct pfd *d);
+/* cluster_glue.c: cluster mode (docs/CLUSTER.md); both do nothing without it. */
+int pfd_cluster_start(struct pfd *d);
+void pfd_cluster_stop(struct pfd *d);
 void pfd_broker_event(struct pfd *d, void *tag, __u32 events);
 void pfd_broker_ledger(struct pfd *d);
 void pfd_broker_flush(struct pfd *d, bool committed);

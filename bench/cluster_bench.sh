@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Cluster admission on a real three-member etcd (docs/CLUSTER.md), one flat
+# JSON object on stdout:
+#   cluster_admission_per_s_1broker, cluster_admission_p99_ms_1broker
+#       CLUSTER_N (300) admissions of a 3-link path (edge, trunk, edge), one
+#       process; each: a lease, one read-only txn over the path, one txn
+#   cluster_admission_per_s_2brokers, cluster_admission_p99_ms_2brokers,
+#   cluster_admission_retries_2brokers
+#       two processes at once, CLUSTER_N each, sharing the trunk (lost races
+#       are retried); per_s counts both over the slower one's time
+#   cluster_admission_per_s_2brokers_disjoint  the same on disjoint paths
+# With BENCH_FULL=1, a simulation with etcd alone: SIM_SWITCHES (100)
+# switches of 8 edge links each plus an uplink and a downlink to a core, and
+# SIM_RESV (100000) live reservations between random hosts, admitted by 4
+# processes: cluster_sim_reservations, cluster_sim_admission_per_s (over the
+# last tenth), cluster_sim_etcd_rss_mb (sum over members), cluster_sim_db_mb.
+set -uo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+. tests/integration/etcd_lib.sh
+PROBE=${BUILD:-build}/cluster_probe
+N=${CLUSTER_N:-300}
+DIR=$(mktemp -d /tmp/pf-cluster-bench.XXXXXX)
+PIDS=()
+trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; etcd_stop_all; rm -rf "$DIR"' EXIT
+exec 3>&1 1>&2
+etcd_start 3 "$DIR/etcd" || { echo "cluster_bench: etcd did not start" >&2; exit 1; }
+export PF_ETCD_ENDPOINTS=$ETCD_ENDPOINTS
+links() { local p=$1 l; shift; for l in "$@"; do "$PROBE" link-put "$p" "$l" n1 100000000000 0 || exit 1; done; }
+# two PREFIX PATH_A PATH_B OUT: two brokers at once.
+two() {
+	"$PROBE" hammer "$1" a "$N" 1000 3600 "$2" >"$DIR/$4.a" &
+	PIDS=($!)
+	"$PROBE" hammer "$1" b "$N" 1000 3600 "$3" >"$DIR/$4.b" &
+	PIDS+=($!)
+	wait "${PIDS[@]}"
+	PIDS=()
+	jq -s '{per_s: ((.[0].granted + .[1].granted) / ([.[0].seconds, .[1].seconds] | max)),
+	        p99: ([.[0].p99_ms, .[1].p99_ms] | max), retries: (.[0].retries + .[1].retries)}' \
+		"$DIR/$4.a" "$DIR/$4.b" >"$DIR/$4"
+}
+
+links /b1 e1 tr e2
+echo "cluster_bench: one broker, $N admissions" >&2
+"$PROBE" hammer /b1 a "$N" 1000 3600 e1,tr,e2 >"$DIR/one"
+links /b2 e1 tr e2 e3 e4
+echo "cluster_bench: two brokers on one trunk" >&2
+two /b2 e1,tr,e2 e3,tr,e4 shared
+links /b3 e1 tr e2 x1 x2 x3
+echo "cluster_bench: two brokers on disjoint paths" >&2
+two /b3 e1,tr,e2 x1,x2,x3 disjoint
+
+sim() {
+	local s k all=() per=$((SIM_RESV / 4)) rss=0 pid
+	for s in $(seq "$SIM_SWITCHES"); do
+		all+=("s$s:up" "core:s$s")
+		for k in $(seq 8); do all+=("s$s:h$k"); done
+	done
+	links /sim "${all[@]}"
+	for k in 1 2 3 4; do
+		"$PROBE" sim /sim "w$k" "$per" 1000 3600 "$SIM_SWITCHES" >"$DIR/sim.$k" &
+		PIDS+=($!)
+	done
+	wait "${PIDS[@]}"
+	PIDS=()
+	for pid in "${ETCD_PID[@]}"; do
+		rss=$((rss + $(awk '/^VmRSS/ { print $2 }' "/proc/$pid/status")))
+	done
+	jq -s --argjson rss "$rss" --argjson db "$(du -sk "$DIR/etcd/m1" | cut -f1)" '
+		{cluster_sim_reservations: (map(.granted) | add),
+		 cluster_sim_admission_per_s: (map(.tail_per_s) | add),
+		 cluster_sim_etcd_rss_mb: ($rss / 1024 | floor), cluster_sim_db_mb: ($db / 1024 | floor)}' \
+		"$DIR"/sim.[1-4] >"$DIR/sim"
+}
+echo '{}' >"$DIR/sim"
+if [ "${BENCH_FULL:-0}" = 1 ]; then
+	SIM_SWITCHES=${SIM_SWITCHES:-100} SIM_RESV=${SIM_RESV:-100000}
+	echo "cluster_bench: simulation, $SIM_SWITCHES switches, $SIM_RESV reservations" >&2
+	sim
+fi
+jq -n --slurpfile one "$DIR/one" --slurpfile sh "$DIR/shared" --slurpfile dj "$DIR/disjoint" \
+	--slurpfile sim "$DIR/sim" '
+	{cluster_admission_per_s_1broker: $one[0].per_s, cluster_admission_p99_ms_1broker: $one[0].p99_ms,
+	 cluster_admission_per_s_2brokers: $sh[0].per_s, cluster_admission_p99_ms_2brokers: $sh[0].p99,
+	 cluster_admission_retries_2brokers: $sh[0].retries,
+	 cluster_admission_per_s_2brokers_disjoint: $dj[0].per_s} + $sim[0]' >&3

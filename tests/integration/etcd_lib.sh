@@ -1,0 +1,75 @@
+# A real etcd cluster on loopback for tests (source it). Every member has its
+# own data directory under the caller's directory, its own client and peer
+# ports, and is started and stopped by its pid only.
+#   etcd_start N DIR     starts members 1..N, waits for a leader; sets
+#                        ETCD_ENDPOINTS (comma-separated client URLs),
+#                        ETCD_URL[i] and ETCD_PID[i]. Returns 1 (see
+#                        DIR/mI.log) when the cluster does not come up.
+#   etcd_kill I [SIG]    stops member I (KILL by default) and waits for it.
+#   etcd_restart I       starts member I again on its data directory.
+#   etcd_healthy I       member I answers a linearizable read (quorum).
+#   etcd_stop_all        stops every member we started; for the EXIT trap.
+#   etcdctl_ ARGS...     etcdctl (v3 API) against our endpoints.
+ETCD_PID=()
+ETCD_URL=()
+ETCD_PEER=()
+ETCD_DIR=
+ETCD_CLUSTER=
+ETCD_ENDPOINTS=
+
+. "$(dirname "${BASH_SOURCE[0]}")/port_lib.sh"
+
+etcd_member() { # I NEW|existing
+	local i=$1
+	etcd --name "m$i" --data-dir "$ETCD_DIR/m$i" \
+		--listen-client-urls "${ETCD_URL[$i]}" --advertise-client-urls "${ETCD_URL[$i]}" \
+		--listen-peer-urls "${ETCD_PEER[$i]}" --initial-advertise-peer-urls "${ETCD_PEER[$i]}" \
+		--initial-cluster "$ETCD_CLUSTER" --initial-cluster-token "pf-etcd-$$" \
+		--initial-cluster-state "$2" --heartbeat-interval 100 --election-timeout 1000 \
+		--logger zap --log-level warn >>"$ETCD_DIR/m$i.log" 2>&1 &
+	ETCD_PID[$i]=$!
+}
+
+etcdctl_() { ETCDCTL_API=3 etcdctl --endpoints "$ETCD_ENDPOINTS" --command-timeout 3s "$@"; }
+
+etcd_healthy() { # I
+	ETCDCTL_API=3 etcdctl --endpoints "${ETCD_URL[$1]}" --command-timeout 2s \
+		endpoint health >/dev/null 2>&1
+}
+
+etcd_start() { # N DIR
+	local n=$1 i cp pp urls=()
+	ETCD_DIR=$2
+	ETCD_CLUSTER=
+	mkdir -p "$ETCD_DIR"
+	for i in $(seq 1 "$n"); do
+		cp=$(free_port) && pp=$(free_port) || return 1
+		ETCD_URL[$i]=http://127.0.0.1:$cp
+		ETCD_PEER[$i]=http://127.0.0.1:$pp
+		ETCD_CLUSTER+="${ETCD_CLUSTER:+,}m$i=${ETCD_PEER[$i]}"
+		urls+=("${ETCD_URL[$i]}")
+	done
+	ETCD_ENDPOINTS=$(IFS=,; echo "${urls[*]}")
+	for i in $(seq 1 "$n"); do etcd_member "$i" new; done
+	for _ in $(seq 150); do # at most ~30 s
+		etcd_healthy 1 && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+etcd_kill() { # I [SIGNAL]
+	local i=$1 pid=${ETCD_PID[$1]:-}
+	[ -n "$pid" ] || return 0
+	kill -"${2:-KILL}" "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	ETCD_PID[$i]=
+}
+
+etcd_restart() { etcd_member "$1" existing; }
+
+etcd_stop_all() {
+	local i
+	for i in "${!ETCD_PID[@]}"; do etcd_kill "$i" TERM; done
+	return 0
+}
