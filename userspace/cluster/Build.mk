@@ -18,3 +18,6 @@ test_cluster_admit_LIBS := cluster common
 PROGS += cluster_probe
 cluster_probe_SRCS := tests/cluster/cluster_probe.c
 cluster_probe_LIBS := cluster common
+
+UNIT_TESTS += test_cluster_record
+test_cluster_record_LIBS := cluster common
