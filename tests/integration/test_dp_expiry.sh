@@ -2,7 +2,9 @@
 # (d) Expiry lives in the data plane: a 5 s grant ends on time with no PayFlow
 # process alive. iperf3 reports every 0.5 s; the intervals inside the paid
 # window must run at the granted rate, those from 1 s after its end at best
-# effort again.
+# effort again. The flow runs h2 -> h1 (-R) so that the samples are counted
+# where the bytes arrive: a sender's samples count what it wrote into its
+# socket buffer, which swings with scheduling on a busy machine.
 source "$(dirname "$0")/lib.sh"
 
 BE=50000000
@@ -13,7 +15,7 @@ iperf_server h2
 
 json=$(mktemp)
 t0=$(date +%s.%N)
-timeout 30 ip netns exec "${PFX}h1" iperf3 -c 10.77.0.2 -t 11 -i 0.5 -J >"$json" &
+timeout 30 ip netns exec "${PFX}h1" iperf3 -c 10.77.0.2 -R -t 11 -i 0.5 -J >"$json" &
 client=$!
 sleep 2
 "$CTL" --direct --pin-root "$PIN" grant 10.77.0.1 10.77.0.2 --rate 150mbit --seconds 5 >/dev/null &
