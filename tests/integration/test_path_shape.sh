@@ -17,16 +17,10 @@ sleep 0.3
 
 # against_three NAME FAMILY PAID_DST COMPETING_DST [MIN_RATIO, default 0.95]
 against_three() {
-	local out got want competing min=${5:-0.95}
-	iperf_json h2 "$4" 8 -p 5202 -P 3 >"$DDIR/competing.json" &
-	competing=$!
-	sleep 1
-	out=$(iperf_json h1 "$3" 5)
-	wait "$competing"
-	got=$(goodput_bps <<<"$out")
+	local got want min=${5:-0.95}
 	want=$(expected_goodput $RATE "$2")
-	echo "# $1: paid flow $(ratio "$got" 1000000) Mbit/s, ratio $(ratio "$got" "$want");" \
-		"3 unreserved $(goodput_bps <"$DDIR/competing.json" | xargs -I{} awk 'BEGIN { printf "%.1f", {} / 1e6 }') Mbit/s"
+	got=$(paid_against_three h1 "$3" h2 "$4" 5202 "$want" "$min")
+	echo "# $1: paid flow $(ratio "$got" 1000000) Mbit/s, ratio $(ratio "$got" "$want")"
 	check "$1: the paid flow keeps >= $min of its expected goodput" \
 		awk -v v="$got" -v t="$want" -v m="$min" 'BEGIN { exit !(v >= m * t) }'
 }

@@ -16,7 +16,8 @@ ctl grant 10.77.0.1 10.77.0.2 --rate 50mbit --seconds 600 >/dev/null
 check "10,000 reservations are active" [ "$(ctl --json stats | jq .active)" -eq 10000 ]
 
 iperf_server h2
-in_ns h1 iperf3 -c 10.77.0.2 -t 10 -i 1 -J >"$DDIR/iperf.json" 2>&1 &
+# Counted where the bytes arrive (-R), as in test_dp_expiry.
+in_ns h1 iperf3 -c 10.77.0.2 -R -t 10 -i 1 -J >"$DDIR/iperf.json" 2>&1 &
 IPERF=$!
 PIDS+=($IPERF)
 sleep 3
