@@ -35,7 +35,11 @@ expected=$(expected_goodput 50000000 4)
 low=$(jq '[.intervals[1:][] | .sum.bits_per_second] | min' "$DDIR/iperf.json")
 high=$(jq '[.intervals[1:][] | .sum.bits_per_second] | max' "$DDIR/iperf.json")
 echo "# per-second goodput across the restart: $low .. $high bit/s, expected $expected"
-check "the granted flow kept its rate every second across the restart" within "$low" "$expected" 15
+# A second without the reservation runs at best effort (20 Mbit/s, 0.42 of it);
+# the low bound leaves room for a busy 2-core machine starving the sender while
+# the restarted payflowd loads 10,000 reservations.
+check "the granted flow kept its rate every second across the restart" \
+	awk -v v="$low" -v t="$expected" 'BEGIN { exit !(v >= 0.75 * t) }'
 check "and never ran faster than the grant" within "$high" "$expected" 15
 
 # Lose a map entry and a class behind the daemon's back, add a stale entry, restart.
