@@ -24,6 +24,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <json-c/json.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,14 +99,25 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* s as a JSON string, quoted and escaped (an etcd error can hold quotes). */
+static void json_string_out(const char *s)
+{
+	struct json_object *o = json_object_new_string(s);
+
+	fputs(o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN) : "\"\"", stdout);
+	json_object_put(o);
+}
+
 static void attempt_line(int i, double t0, int err)
 {
 	printf("{\"i\":%d,\"t_ms\":%.0f,\"result\":\"%s\"", i, now_ms() - t0,
 	       !err		? "granted"
 	       : err == -ENOSPC ? "full"
 				: "error");
-	if (err && err != -ENOSPC)
-		printf(",\"error\":\"%s\"", pf_last_error());
+	if (err && err != -ENOSPC) {
+		printf(",\"error\":");
+		json_string_out(pf_last_error());
+	}
 	printf("}\n");
 	fflush(stdout);
 }
@@ -114,6 +126,7 @@ static int hammer(struct pf_etcd *e, struct job *j, int count, int pace_ms)
 {
 	int granted = 0, full = 0, errors = 0, retries = 0;
 	double t0 = now_ms(), *lat = calloc(count + 1, sizeof(double)), secs;
+	char first_error[256] = "";
 
 	for (int i = 0; i < count; i++) {
 		struct pf_cl_admit_result r;
@@ -127,6 +140,8 @@ static int hammer(struct pf_etcd *e, struct job *j, int count, int pace_ms)
 		granted += !err;
 		full += err == -ENOSPC;
 		errors += err && err != -ENOSPC;
+		if (err && err != -ENOSPC && !first_error[0])
+			snprintf(first_error, sizeof(first_error), "%s", pf_last_error());
 		retries += r.retries;
 		free(r.existing);
 		if (pace_ms) {
@@ -137,9 +152,11 @@ static int hammer(struct pf_etcd *e, struct job *j, int count, int pace_ms)
 	secs = (now_ms() - t0) / 1e3;
 	qsort(lat, count, sizeof(double), cmp_double);
 	printf("{\"granted\":%d,\"full\":%d,\"errors\":%d,\"retries\":%d,\"seconds\":%.3f,"
-	       "\"per_s\":%.1f,\"p99_ms\":%.2f}\n",
+	       "\"per_s\":%.1f,\"p99_ms\":%.2f,\"first_error\":",
 	       granted, full, errors, retries, secs, count / secs,
 	       count ? lat[(count * 99) / 100 < count ? (count * 99) / 100 : count - 1] : 0.0);
+	json_string_out(first_error);
+	printf("}\n");
 	free(lat);
 	return 0;
 }

@@ -73,3 +73,19 @@ etcd_stop_all() {
 	for i in "${!ETCD_PID[@]}"; do etcd_kill "$i" TERM; done
 	return 0
 }
+
+# etcd_lost_answers PREFIX NAME JSONL: how many admissions of a hammer run
+# (cluster_probe hammer NAME ... PACE, its lines in JSONL) are in etcd
+# (PREFIX/resv/NAME-I) although the probe saw an error: a member killed
+# after the commit and before its answer. -1 if a granted one is missing.
+etcd_lost_answers() {
+	local in_etcd granted
+	in_etcd=$(etcdctl_ get --prefix "$1/resv/$2-" --keys-only | sed -n "s|^$1/resv/$2-||p" | sort -n)
+	granted=$(jq -r "select(.result == \"granted\") | .i" "$3" | sort -n)
+	if [ -n "$(comm -13 <(echo "$in_etcd") <(echo "$granted") | grep .)" ]; then
+		echo -1
+	else
+		comm -23 <(echo "$in_etcd") <(echo "$granted") | grep -c .
+	fi
+}
+
