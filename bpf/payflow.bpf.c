@@ -12,10 +12,10 @@
  * Both only parse their packet and map the verdict of the one enforcement
  * body, pf_enforce() in enforce.h, onto their hook's return codes.
  *
- * Expiry is decided here, from CLOCK_BOOTTIME (which, unlike CLOCK_MONOTONIC,
- * keeps counting through a suspend, as the database's wall-clock ends do): an
- * entry past expires_at is treated as absent, so a reservation ends on time
- * with no controller alive.
+ * Expiry is decided here, on CLOCK_BOOTTIME (which, unlike CLOCK_MONOTONIC,
+ * keeps counting through a suspend, as the database's wall-clock ends do; read
+ * cheaply as in enforce.h, pf_now): an entry past expires_at is treated as
+ * absent, so a reservation ends on time with no controller alive.
  */
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>

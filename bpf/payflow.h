@@ -104,6 +104,12 @@ struct pf_config {
 	 */
 	__u32 be_sample;
 	__u32 pad;
+	/*
+	 * CLOCK_BOOTTIME - CLOCK_MONOTONIC, kept current by userspace
+	 * (pf_clock_sync): the data plane reads the cheap coarse monotonic clock
+	 * and adds it, so expires_at stays on CLOCK_BOOTTIME (enforce.h, pf_now).
+	 */
+	__s64 boot_offset_ns;
 };
 
 #define PF_BE_SAMPLE_MAX     10 /* one in 1024 */

@@ -226,14 +226,26 @@ static inline int pf_fx_key(struct pf_key *key, const char *a, const char *b)
 	return 0;
 }
 
-/* The data plane's clock: bpf_ktime_get_boot_ns() runs on CLOCK_BOOTTIME. */
-static inline __u64 pf_fx_now(void)
+/* The clock of expires_at: CLOCK_BOOTTIME (userspace/dataplane/clock.h). */
+static inline __u64 pf_fx_clock(clockid_t id)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_BOOTTIME, &ts);
+	clock_gettime(id, &ts);
 	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
 }
+static inline __u64 pf_fx_now(void)
+{
+	return pf_fx_clock(CLOCK_BOOTTIME);
+}
+/* What the programs add to the coarse monotonic clock (config.boot_offset_ns). */
+static inline __s64 pf_fx_boot_offset(void)
+{
+	return (__s64)(pf_fx_clock(CLOCK_BOOTTIME) - pf_fx_clock(CLOCK_MONOTONIC));
+}
+/* The programs' clock is coarse: one tick late at most (10 ms at HZ=100). An
+ * entry that ended longer ago than this is expired for them. */
+#define PF_FX_TICK_NS 20000000ULL
 
 /* A reservation live for an hour from now, counted in stats slot 1. */
 static inline struct pf_resv pf_fx_resv(__u32 classid, __u64 rate_bps, __u32 burst)
@@ -332,8 +344,11 @@ static inline int pf_fx_open(struct pf_fx *fx, bool pin)
 static inline int pf_fx_set_config(struct pf_fx *fx, __u32 mode, __u32 flags, __u32 be_classid,
 				   __u32 direct_id)
 {
-	struct pf_config cfg = {
-	    .mode = mode, .flags = flags, .be_classid = be_classid, .direct_id = direct_id};
+	struct pf_config cfg = {.mode = mode,
+				.flags = flags,
+				.be_classid = be_classid,
+				.direct_id = direct_id,
+				.boot_offset_ns = pf_fx_boot_offset()};
 	__u32 zero = 0;
 
 	return bpf_map_update_elem(bpf_map__fd(fx->skel->maps.config), &zero, &cfg, BPF_ANY);

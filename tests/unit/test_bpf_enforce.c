@@ -338,7 +338,7 @@ static int case_setup(struct pf_fx *fx, const struct bpf_case *c)
 
 	r.flags = c->rflags;
 	if (c->expired)
-		r.expires_at = pf_fx_now() - 1;
+		r.expires_at = pf_fx_now() - PF_FX_TICK_NS;
 	err = setup(fx, c->mode, c->flags, c->ra, c->rb, c->ra ? &r : NULL);
 	if (!err && c->port_flags)
 		err = bpf_map_update_elem(bpf_map__fd(fx->skel->maps.ports), &ifindex, &port,
@@ -451,7 +451,7 @@ static void check_expires_between_packets(int hook)
 	CHECK_EQ(run(&fx, hook, pkt, len, &prio), 1);
 	CHECK_EQ(prio, hook == PF_FX_TC ? CLASS : SEED);
 
-	r.expires_at = pf_fx_now() - 1;
+	r.expires_at = pf_fx_now() - PF_FX_TICK_NS;
 	CHECK_EQ(pf_fx_add_resv(&fx, A4, B4, &r), 0);
 	CHECK_EQ(run(&fx, hook, pkt, len, &prio), 1);
 	CHECK_EQ(prio, hook == PF_FX_TC ? BE : SEED);
@@ -476,6 +476,43 @@ static void check_expires_between_packets(int hook)
 static void test_expires_between_packets(void)
 {
 	on_both_hooks(check_expires_between_packets);
+}
+
+/* The programs' clock is the coarse monotonic one plus config.boot_offset_ns:
+ * with an offset 100 s ahead (as after a 100 s suspend), an entry ending 50 s
+ * from now (CLOCK_BOOTTIME without the suspend) is over, one ending in 200 s
+ * is not. */
+static void check_clock_offset(int hook)
+{
+	struct pf_resv r = pf_fx_resv(CLASS, 100000000, 0);
+	__u32 zero = 0, prio = 0, len;
+	__u8 pkt[PF_FRAME_MAX];
+	struct pf_config cfg;
+	struct pf_fx fx;
+
+	r.expires_at = pf_fx_now() + 50000000000ULL;
+	CHECK_EQ(setup(&fx, SHAPE, METER, A4, B4, &r), 0);
+	if (!fx.skel)
+		return;
+	CHECK_EQ(bpf_map_lookup_elem(bpf_map__fd(fx.skel->maps.config), &zero, &cfg), 0);
+	cfg.boot_offset_ns += 100000000000LL;
+	CHECK_EQ(bpf_map_update_elem(bpf_map__fd(fx.skel->maps.config), &zero, &cfg, BPF_ANY), 0);
+	len = pf_frame_make(pkt, AF_INET, A4, B4, NULL, 0, NULL);
+	CHECK_EQ(run(&fx, hook, pkt, len, &prio), 1);
+	CHECK_EQ(prio, hook == PF_FX_TC ? BE : SEED);
+	CHECK_EQ(pf_fx_counter(&fx, PF_CNT_EXPIRED), 1);
+
+	r.expires_at = pf_fx_now() + 200000000000ULL;
+	CHECK_EQ(pf_fx_add_resv(&fx, A4, B4, &r), 0);
+	CHECK_EQ(run(&fx, hook, pkt, len, &prio), 1);
+	CHECK_EQ(prio, hook == PF_FX_TC ? CLASS : SEED);
+	CHECK_EQ(pf_fx_counter(&fx, PF_CNT_HIT), 1);
+	pf_fx_close(&fx);
+}
+
+static void test_clock_is_coarse_plus_boot_offset(void)
+{
+	on_both_hooks(check_clock_offset);
 }
 
 /* 10.0.0.1 <-> 10.0.0.2 is keyed ::ffff:10.0.0.1 / ::ffff:10.0.0.2, exactly these bytes. */
@@ -1010,6 +1047,7 @@ int main(void)
 {
 	run_table();
 	RUN(test_expires_between_packets);
+	RUN(test_clock_is_coarse_plus_boot_offset);
 	RUN(test_key_layout_ipv4_mapped);
 	RUN(test_truncated_every_layer);
 	RUN(test_tc_untagged_short_refused_by_kernel);

@@ -6,6 +6,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
+#include "userspace/dataplane/clock.h"
 #include "payflow.skel.h"
 #include "userspace/dataplane/port.h"
 #include "userspace/dataplane/htb.h"
@@ -44,6 +45,7 @@ static int apply_config(const struct pf_maps *m, const struct pf_attach_opts *o)
 	    .be_classid = PF_HANDLE(PF_HTB_MAJOR, PF_HTB_BE_MINOR),
 	    .direct_id = PF_HANDLE(PF_HTB_MAJOR, 0),
 	    .be_sample = PF_BE_SAMPLE_DEFAULT,
+	    .boot_offset_ns = pf_boot_offset_ns(),
 	};
 	struct pf_config cur;
 	int err;

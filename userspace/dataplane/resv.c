@@ -12,14 +12,6 @@
 #include "userspace/common/addr.h"
 #include "userspace/common/error.h"
 
-__u64 pf_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 /*
  * 300 ms of traffic, and never less than 1 MiB. A policer that drops TCP's
  * 64 KiB GSO super-packets sends it into retransmission timeouts (200 ms at

@@ -9,11 +9,9 @@
 #define PF_RESV_H
 
 #include "bpf/payflow.h"
+#include "userspace/dataplane/clock.h"
 #include "userspace/dataplane/dataplane.h"
 
-/* CLOCK_BOOTTIME in ns: the clock of expires_at and bpf_ktime_get_boot_ns(). It
- * counts through a suspend, as wall-clock ends do; CLOCK_MONOTONIC stops. */
-__u64 pf_now_ns(void);
 /* Police-mode bucket depth for a rate (bytes): room for GSO super-packets. */
 __u32 pf_default_burst(__u64 rate_bps);
 

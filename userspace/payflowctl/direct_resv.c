@@ -117,6 +117,7 @@ static int build_resv(const struct pf_maps *m, const struct grant_args *g, struc
 int direct_grant(struct ctl *c, int argc, char **argv)
 {
 	char pair[PF_PAIR_STRLEN], rate[32];
+	__s64 boot_offset = PF_CLOCK_UNKNOWN;
 	struct grant_args g;
 	struct pf_maps m;
 	struct pf_resv r;
@@ -126,7 +127,9 @@ int direct_grant(struct ctl *c, int argc, char **argv)
 		return rc;
 	if (pf_maps_open(&m, c->pin_root))
 		return ctl_error(CTL_ERR, "%s", pf_last_error());
-	if (build_resv(&m, &g, &r) || pf_resv_install(&m, &g.key, &r, NULL, 0)) {
+	/* No daemon keeps the clock offset here: each grant brings it up to date. */
+	if (pf_clock_sync(&m, &boot_offset) < 0 || build_resv(&m, &g, &r) ||
+	    pf_resv_install(&m, &g.key, &r, NULL, 0)) {
 		pf_maps_close(&m);
 		return ctl_error(CTL_ERR, "grant: %s", pf_last_error());
 	}

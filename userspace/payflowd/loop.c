@@ -14,6 +14,7 @@
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
+#include "userspace/dataplane/clock.h"
 #include "userspace/payflowd/payflowd.h"
 #include "userspace/common/error.h"
 
@@ -93,13 +94,42 @@ static bool end_batch(struct pfd *d)
 	return committed;
 }
 
+/*
+ * The programs' clock is coarse CLOCK_MONOTONIC + config.boot_offset_ns; a
+ * suspend moves that offset, so the loop checks it at least once a second
+ * (two clock reads) and rewrites it when it moved: paid ends then fall on
+ * the same instant as their wall-clock ends again.
+ */
+static void sync_clock(struct pfd *d)
+{
+	bool first = d->boot_offset == PF_CLOCK_UNKNOWN;
+	__s64 before = d->boot_offset;
+	int r = pf_clock_sync(&d->dp.maps, &d->boot_offset);
+
+	if (r < 0)
+		pfd_logl(PFD_LOG_ERR, "clock: %s", pf_last_error());
+	else if (r > 0 && !first)
+		pfd_log("clock: CLOCK_BOOTTIME moved %.3f s ahead of CLOCK_MONOTONIC (a suspend); "
+			"the data plane's clock follows",
+			(double)(d->boot_offset - before) / 1e9);
+}
+
+static int loop_timeout_ms(struct pfd *d)
+{
+	int ms = pfd_metrics_timeout_ms(d);
+
+	return ms < 0 || ms > 1000 ? 1000 : ms;
+}
+
 int pfd_loop_run(struct pfd *d)
 {
 	struct epoll_event ev[64];
 	bool stop = false;
 
 	while (!stop) {
-		int n = epoll_wait(d->epfd, ev, 64, pfd_metrics_timeout_ms(d));
+		int n = epoll_wait(d->epfd, ev, 64, loop_timeout_ms(d));
+
+		sync_clock(d);
 
 		if (n < 0 && errno != EINTR)
 			return pf_fail(-errno, "epoll_wait: %s", strerror(errno));

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include "userspace/payflowd/payflowd.h"
 #include "userspace/payflowd/events.h"
+#include "userspace/dataplane/clock.h"
 #include "userspace/dataplane/htb.h"
 #include "userspace/common/error.h"
 
@@ -166,6 +167,7 @@ int main(int argc, char **argv)
 	if (!d)
 		return 1;
 	d->epfd = d->timerfd = d->sigfd = d->listenfd = d->lockfd = -1;
+	d->boot_offset = PF_CLOCK_UNKNOWN;
 	snprintf(d->config_path, sizeof(d->config_path), "%s", config);
 	if (pf_conf_load(config, &d->conf)) {
 		fprintf(stderr, "payflowd: %s\n", pf_last_error());
