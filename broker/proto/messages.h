@@ -93,6 +93,9 @@ struct pf_quote_request {
 	uint8_t client_key[PF_PUBKEY_BYTES]; /* encode: taken from the signer */
 	char extends[PF_ID_HEX + 1];	     /* reservation id, or "" */
 	bool one_way;			     /* ip1 -> ip2 only; the wire omits false */
+	/* Reservation id to raise to level for the rest of its time, or "";
+	 * seconds is then 0 (the broker counts what is left). */
+	char upgrades[PF_ID_HEX + 1];
 };
 
 struct pf_quote {
@@ -102,12 +105,17 @@ struct pf_quote {
 	uint64_t rate_bps;
 	uint64_t seconds;
 	char amount[PF_AMOUNT_MAX]; /* price_per_second x seconds */
+	/* What a second costs (an upgrade: the levels' difference); "" when absent (older brokers)
+	 */
+	char price_per_second[PF_AMOUNT_MAX];
 	uint64_t chain_id;
 	char pay_to[PF_ADDRESS_LEN + 1];
 	uint8_t client_key[PF_PUBKEY_BYTES];
 	uint64_t expires_at; /* unix seconds */
 	char extends[PF_ID_HEX + 1];
 	bool one_way;
+	char upgrades[PF_ID_HEX + 1]; /* the upgraded reservation, or "" */
+	uint64_t from_level;	      /* an upgrade: the level it raises (amount: the difference) */
 };
 
 struct pf_order {

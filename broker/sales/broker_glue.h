@@ -104,5 +104,19 @@ int pfd_broker_withdrawals_start(struct pfd *d);
 void pfd_broker_withdraw(struct pfd *d, struct pf_srv_conn *c, const struct pf_withdraw *w);
 /* broker_cancel.c: CANCEL -> BALANCE_REPLY crediting the unused part. */
 void pfd_broker_cancel(struct pfd *d, struct pf_srv_conn *c, const struct pf_cancel *cn);
+/* The key paid for part of reservation rid (only its buyers may cancel or
+ * upgrade it): PF_OK, else not_your_reservation (or internal_error). */
+enum pf_err pfd_broker_paid_by(struct pfd *d, const char *rid, const char *key_hex,
+			       struct pf_err_msg *e);
+/* broker_upgrade.c: the reservation an upgrade QUOTE_REQUEST names, checked
+ * (owner, pair, direction, a higher level, capacity for the difference):
+ * its level and the whole seconds left (rounded up) to charge. */
+enum pf_err pfd_broker_upgrade_check(struct pfd *d, const struct pf_quote_request *rq,
+				     const struct pf_key *key, uint64_t *from_level,
+				     uint64_t *seconds, struct pf_err_msg *e);
+/* At the ORDER, in the grant's savepoint: raises the reservation q upgrades
+ * (still at q's from_level) to q's level on every hop; o->rid, start, end set. */
+enum pf_err pfd_broker_upgrade_grant(struct pfd *d, const struct pf_bquote *q, __u64 t_received,
+				     struct pf_border *o, struct pf_err_msg *e);
 
 #endif /* PFD_BROKER_GLUE_H */

@@ -3,7 +3,8 @@
  * Refunds to the balance (docs/MONEY.md). A valid payment whose ORDER ends
  * refused after the ledger accepted it (paid after the quote expired, the
  * extended reservation ended, the pair got another level, capacity gone,
- * the quote granted with another payment) is credited in full to the
+ * the quote granted with another payment, an upgrade or extension of a
+ * reservation whose level changed since the quote) is credited in full to the
  * quote's key: the payments row (so the transaction is used, once) and the
  * refund entry (ref = the transaction) in one savepoint of the loop's batch.
  */
@@ -19,7 +20,8 @@ bool pfd_broker_refundable(enum pf_err code)
 {
 	return code == PF_E_QUOTE_EXPIRED || code == PF_E_QUOTE_USED ||
 	       code == PF_E_RESERVATION_ENDED || code == PF_E_PAIR_RESERVED ||
-	       code == PF_E_CAPACITY_EXHAUSTED;
+	       code == PF_E_CAPACITY_EXHAUSTED || code == PF_E_NOT_UPGRADABLE ||
+	       code == PF_E_EXTEND_MISMATCH;
 }
 
 int pfd_broker_refund_payment(struct pfd *d, const char *tx, const char *key_hex,

@@ -55,8 +55,9 @@ int pf_bstore_quote_put(struct pf_store *s, const struct pf_bquote *q)
 
 	if (prep(s,
 		 "INSERT INTO broker_quotes (quote_id, client_key, ip1, ip2, level, rate_bps, "
-		 "seconds, amount, expires_at, hold_id, extends, created_wall_ns, one_way) VALUES "
-		 "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+		 "seconds, amount, expires_at, hold_id, extends, created_wall_ns, one_way, "
+		 "upgrades, from_level, price_per_second, utilisation_ppm) VALUES "
+		 "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
 		 &st))
 		return -EIO;
 	sqlite3_bind_text(st, 1, q->quote_id, -1, SQLITE_STATIC);
@@ -72,6 +73,10 @@ int pf_bstore_quote_put(struct pf_store *s, const struct pf_bquote *q)
 	sqlite3_bind_text(st, 11, q->extends, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 12, pf_wall_ns());
 	sqlite3_bind_int(st, 13, q->one_way);
+	sqlite3_bind_text(st, 14, q->upgrades, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 15, q->from_level);
+	sqlite3_bind_text(st, 16, q->price_per_second, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 17, q->utilisation_ppm);
 	return finish(s, st, sqlite3_step(st), "insert quote");
 }
 
@@ -82,7 +87,8 @@ int pf_bstore_quote_get(struct pf_store *s, const char *quote_id, struct pf_bquo
 
 	if (prep(s,
 		 "SELECT quote_id, client_key, ip1, ip2, level, rate_bps, seconds, amount, "
-		 "expires_at, hold_id, extends, one_way FROM broker_quotes WHERE quote_id = ?1",
+		 "expires_at, hold_id, extends, one_way, upgrades, from_level, price_per_second, "
+		 "utilisation_ppm FROM broker_quotes WHERE quote_id = ?1",
 		 &st))
 		return -EIO;
 	sqlite3_bind_text(st, 1, quote_id, -1, SQLITE_STATIC);
@@ -102,6 +108,10 @@ int pf_bstore_quote_get(struct pf_store *s, const char *quote_id, struct pf_bquo
 	q->hold_id = sqlite3_column_int64(st, 9);
 	copy_text(st, 10, q->extends, sizeof(q->extends));
 	q->one_way = sqlite3_column_int(st, 11);
+	copy_text(st, 12, q->upgrades, sizeof(q->upgrades));
+	q->from_level = sqlite3_column_int64(st, 13);
+	copy_text(st, 14, q->price_per_second, sizeof(q->price_per_second));
+	q->utilisation_ppm = sqlite3_column_int64(st, 15);
 	sqlite3_finalize(st);
 	return 0;
 }

@@ -19,11 +19,15 @@ struct pf_bquote {
 	char ip1[46], ip2[46]; /* canonical text */
 	__u32 level;	       /* MENU index */
 	__u64 rate_bps, seconds;
-	char amount[80];  /* wei, decimal */
-	__u64 expires_at; /* unix seconds */
-	__u64 hold_id;	  /* payflowd hold, 0 for an extension */
-	char extends[33]; /* reservation id or "" */
-	bool one_way;	  /* ip1 -> ip2 only */
+	char amount[80];	   /* wei, decimal */
+	__u64 expires_at;	   /* unix seconds */
+	__u64 hold_id;		   /* payflowd hold, 0 for an extension */
+	char extends[33];	   /* reservation id or "" */
+	bool one_way;		   /* ip1 -> ip2 only */
+	char upgrades[33];	   /* reservation id raised to level, or "" */
+	__u32 from_level;	   /* an upgrade: the level it was quoted from */
+	char price_per_second[80]; /* what a second cost (an upgrade: the difference) */
+	__u32 utilisation_ppm;	   /* demand pricing: u of the busiest link, millionths */
 };
 
 struct pf_border {

@@ -17,6 +17,7 @@
  *   answers N                              reads N answers (after *-send)
  *   deposit PAYER TXHASH                   DEPOSIT
  *   balance                                BALANCE
+ *   upgrade IP1 IP2 LEVEL RID              QUOTE_REQUEST upgrading RID to LEVEL
  *   cancel RID                             CANCEL
  *   withdraw ID AMOUNT                     WITHDRAW (ID: 32 hex digits, the client's)
  *   shut-wr                                shut down our sending side (half-close)
@@ -894,6 +895,17 @@ int main(int argc, char **argv)
 		} else if (!strcmp(c, "quote")) {
 			i += need(argc, i, 5);
 			make_quote(&m, argv + i - 4, argv[i]);
+			send_msg(&m);
+			answer();
+		} else if (!strcmp(c, "upgrade")) {
+			i += need(argc, i, 4);
+			memset(&m, 0, sizeof(m));
+			m.type = PF_MSG_QUOTE_REQUEST;
+			parse_ip(argv[i - 3], m.quote_request.ip1);
+			parse_ip(argv[i - 2], m.quote_request.ip2);
+			m.quote_request.level = strtoull(argv[i - 1], NULL, 10);
+			snprintf(m.quote_request.upgrades, sizeof(m.quote_request.upgrades), "%s",
+				 argv[i]);
 			send_msg(&m);
 			answer();
 		} else if (!strcmp(c, "order")) {
