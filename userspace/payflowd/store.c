@@ -7,6 +7,10 @@
 #include <sqlite3.h>
 #include "userspace/payflowd/store.h"
 #include "userspace/payflowd/store_version.h"
+#include "userspace/payflowd/store_checkpoint.h"
+
+/* How often the WAL is checkpointed (store_checkpoint.h). */
+#define CKPT_MS 200
 #include "userspace/common/error.h"
 
 enum stmt {
@@ -142,6 +146,7 @@ static const char schema[] =
 struct pf_store {
 	sqlite3 *db;
 	sqlite3_stmt *st[ST_MAX];
+	struct pf_ckpt *ckpt; /* WAL checkpoints off the loop (store_checkpoint.h) */
 };
 
 __s64 pf_wall_ns(void)
@@ -172,7 +177,7 @@ static int db_fail(struct pf_store *s, const char *what)
 int pf_store_open(struct pf_store **out, const char *path, bool sync_full)
 {
 	struct pf_store *s = calloc(1, sizeof(*s));
-	char pragmas[128];
+	char pragmas[256];
 	int is_new, err;
 
 	if (!s)
@@ -185,7 +190,11 @@ int pf_store_open(struct pf_store **out, const char *path, bool sync_full)
 		return err;
 	}
 	sqlite3_busy_timeout(s->db, 5000);
-	snprintf(pragmas, sizeof(pragmas), "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s;",
+	/* No temporary file per savepoint (the statement journal stays in memory), and
+	 * no checkpoint inside a commit: a thread of its own does them. */
+	snprintf(pragmas, sizeof(pragmas),
+		 "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; PRAGMA temp_store=MEMORY; "
+		 "PRAGMA wal_autocheckpoint=0;",
 		 sync_full ? "FULL" : "NORMAL");
 	if (sqlite3_exec(s->db, pragmas, NULL, NULL, NULL) || pf_store_is_new(s->db, &is_new) ||
 	    sqlite3_exec(s->db, schema, NULL, NULL, NULL)) {
@@ -195,7 +204,7 @@ int pf_store_open(struct pf_store **out, const char *path, bool sync_full)
 		pf_store_close(s);
 		return err;
 	}
-	err = pf_store_migrate(s->db, path, is_new);
+	err = pf_store_migrate(s->db, path, is_new) ?: pf_ckpt_start(&s->ckpt, path, CKPT_MS);
 	if (err) {
 		pf_store_close(s);
 		return err;
@@ -216,6 +225,7 @@ void pf_store_close(struct pf_store *s)
 {
 	if (!s)
 		return;
+	pf_ckpt_stop(s->ckpt);
 	for (int i = 0; i < ST_MAX; i++)
 		sqlite3_finalize(s->st[i]);
 	sqlite3_close(s->db);
