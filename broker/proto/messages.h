@@ -66,6 +66,10 @@ struct pf_level {
 	char price_per_second[PF_AMOUNT_MAX]; /* smallest unit, decimal */
 	/* One way (ip1 -> ip2 only); "" when the level is not sold one way. */
 	char price_per_second_one_way[PF_AMOUNT_MAX];
+	/* A price that follows demand (both ways): price_per_second is the price now
+	 * for the busiest link, a quote's lies in [price_base, price_max]; "" = fixed. */
+	char price_base[PF_AMOUNT_MAX];
+	char price_max[PF_AMOUNT_MAX];
 };
 
 /* HELLO: one_way asks for the MENU's one-way prices (a v1 client sends {}). */
@@ -84,6 +88,9 @@ struct pf_menu {
 	uint64_t min_seconds, max_seconds;   /* 1 <= min <= max */
 	uint64_t quote_ttl;		     /* seconds a quote stays valid, >= 1 */
 	bool one_way; /* encode the levels' one-way prices (the HELLO asked) */
+	/* With a level priced by demand: the busiest link's reserved fraction, in
+	 * millionths, that the levels' price_per_second are for. */
+	uint64_t utilisation_ppm;
 };
 
 struct pf_quote_request {

@@ -64,6 +64,10 @@ static void build_menu(struct json_object *o, const struct pf_menu *m)
 		if (m->one_way && m->levels[i].price_per_second_one_way[0])
 			add_str(lv, "price_per_second_one_way",
 				m->levels[i].price_per_second_one_way);
+		if (m->levels[i].price_base[0]) {
+			add_str(lv, "price_base", m->levels[i].price_base);
+			add_str(lv, "price_max", m->levels[i].price_max);
+		}
 		json_object_array_add(levels, lv);
 	}
 	json_object_object_add(o, "levels", levels);
@@ -75,6 +79,11 @@ static void build_menu(struct json_object *o, const struct pf_menu *m)
 	add_u64(o, "min_seconds", m->min_seconds);
 	add_u64(o, "max_seconds", m->max_seconds);
 	add_u64(o, "quote_ttl", m->quote_ttl);
+	for (unsigned int i = 0; i < m->n_levels && i < PF_MAX_LEVELS; i++)
+		if (m->levels[i].price_base[0]) {
+			add_u64(o, "utilisation_ppm", m->utilisation_ppm);
+			break;
+		}
 }
 
 static void build_quote(struct json_object *o, const struct pf_quote *q)

@@ -357,8 +357,9 @@ static bool read_currency(struct reader *r, char out[PF_CURRENCY_MAX + 1])
 
 static bool read_levels(struct reader *r, struct pf_menu *m)
 {
-	static const char *const names[] = {"rate_bps", "price_per_second",
-					    "price_per_second_one_way", NULL};
+	static const char *const names[] = {
+	    "rate_bps",	  "price_per_second", "price_per_second_one_way",
+	    "price_base", "price_max",	      NULL};
 	struct json_object *arr = member(r, "levels", json_type_array, "must be an array");
 	size_t n;
 
@@ -379,8 +380,15 @@ static bool read_levels(struct reader *r, struct pf_menu *m)
 		    !get_amount(&sub, "price_per_second", m->levels[i].price_per_second) ||
 		    (has(&sub, "price_per_second_one_way") &&
 		     !get_amount(&sub, "price_per_second_one_way",
-				 m->levels[i].price_per_second_one_way)))
-			return false;
+				 m->levels[i].price_per_second_one_way)) ||
+		    has(&sub, "price_base") != has(&sub, "price_max") ||
+		    (has(&sub, "price_base") &&
+		     (!get_amount(&sub, "price_base", m->levels[i].price_base) ||
+		      !get_amount(&sub, "price_max", m->levels[i].price_max))))
+			return has(&sub, "price_base") != has(&sub, "price_max")
+				   ? rfail(r, PF_E_BAD_FIELD, "levels",
+					   "price_base and price_max go together")
+				   : false;
 	}
 	if (strcmp(m->levels[0].price_per_second, "0") || m->levels[0].price_per_second_one_way[0])
 		return rfail(r, PF_E_BAD_FIELD, "levels",
@@ -392,9 +400,9 @@ static bool read_levels(struct reader *r, struct pf_menu *m)
 
 static bool read_menu(struct reader *r, struct pf_menu *m)
 {
-	static const char *const names[] = {"levels",	 "currency",   "decimals",    "chain_id",
-					    "pay_to",	 "broker_key", "min_seconds", "max_seconds",
-					    "quote_ttl", NULL};
+	static const char *const names[] = {
+	    "levels",	   "currency",	  "decimals",  "chain_id",	  "pay_to", "broker_key",
+	    "min_seconds", "max_seconds", "quote_ttl", "utilisation_ppm", NULL};
 
 	if (!only_members(r, names) || !read_levels(r, m) || !read_currency(r, m->currency) ||
 	    !get_uint(r, "decimals", 0, PF_AMOUNT_DIGITS, &m->decimals) ||
@@ -402,7 +410,9 @@ static bool read_menu(struct reader *r, struct pf_menu *m)
 	    !get_address(r, "pay_to", m->pay_to) || !get_key(r, "broker_key", m->broker_key) ||
 	    !get_uint(r, "min_seconds", 1, PF_INT_MAX, &m->min_seconds) ||
 	    !get_uint(r, "max_seconds", 1, PF_INT_MAX, &m->max_seconds) ||
-	    !get_uint(r, "quote_ttl", 1, PF_INT_MAX, &m->quote_ttl))
+	    !get_uint(r, "quote_ttl", 1, PF_INT_MAX, &m->quote_ttl) ||
+	    (has(r, "utilisation_ppm") &&
+	     !get_uint(r, "utilisation_ppm", 0, 1000000, &m->utilisation_ppm)))
 		return false;
 	if (m->max_seconds < m->min_seconds)
 		return rfail(r, PF_E_BAD_FIELD, "max_seconds", "must be at least min_seconds");

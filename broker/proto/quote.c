@@ -152,6 +152,55 @@ enum pf_err pf_quote_build(const struct pf_menu *menu, const struct pf_quote_req
 	return pf_quote_build_for(menu, req, 0, req->seconds, now, q, err);
 }
 
+/* A level whose both-way price follows demand (MENU price_base, price_max). */
+static bool demand_level(const struct pf_menu *menu, const struct pf_quote_request *req,
+			 uint64_t level)
+{
+	return !req->one_way && level < menu->n_levels && menu->levels[level].price_base[0];
+}
+
+/* The quote's price was set by the broker's utilisation, not read off the MENU. */
+static bool follows_demand(const struct pf_menu *menu, const struct pf_quote_request *req,
+			   uint64_t from_level)
+{
+	return demand_level(menu, req, req->level) ||
+	       (req->upgrades[0] && demand_level(menu, req, from_level));
+}
+
+/* Lowest and highest price per second of level: its fixed price, or price_base..price_max. */
+static void level_bounds(const struct pf_menu *menu, const struct pf_quote_request *req,
+			 uint64_t level, struct pf_u256 *lo, struct pf_u256 *hi)
+{
+	const struct pf_level *lv = &menu->levels[level];
+	bool demand = demand_level(menu, req, level);
+
+	if (pf_u256_parse_dec(demand ? lv->price_base : price_of(menu, req, level), lo) ||
+	    pf_u256_parse_dec(demand ? lv->price_max : price_of(menu, req, level), hi)) {
+		pf_u256_from_u64(lo, 1); /* an empty range: nothing passes */
+		pf_u256_from_u64(hi, 0);
+	}
+}
+
+/* q's price_per_second is within what the MENU allows: [base, max] of its level, or
+ * for an upgrade above 0 and at most max of the new level - base of the old. */
+static enum pf_err demand_price_ok(const struct pf_menu *menu, const struct pf_quote_request *req,
+				   const struct pf_quote *q)
+{
+	struct pf_u256 p, lo, hi, flo, fhi;
+
+	if (!q->price_per_second[0] || pf_u256_parse_dec(q->price_per_second, &p) ||
+	    q->from_level >= menu->n_levels)
+		return PF_E_BAD_FIELD;
+	level_bounds(menu, req, req->level, &lo, &hi);
+	if (req->upgrades[0]) {
+		level_bounds(menu, req, q->from_level, &flo, &fhi);
+		if (pf_u256_sub(&hi, &flo, &hi))
+			return PF_E_BAD_FIELD;
+		pf_u256_from_u64(&lo, 1);
+	}
+	return pf_u256_cmp(&p, &lo) < 0 || pf_u256_cmp(&p, &hi) > 0 ? PF_E_BAD_FIELD : PF_OK;
+}
+
 static enum pf_err differs(struct pf_err_msg *err, const char *what)
 {
 	return pf_err_set(err, PF_E_BAD_FIELD, "QUOTE: %s differs from the request or menu", what);
@@ -180,8 +229,14 @@ enum pf_err pf_quote_matches(const struct pf_menu *menu, const struct pf_quote_r
 		return differs(err, "one_way");
 	if (q->chain_id != menu->chain_id || strcmp(q->pay_to, menu->pay_to))
 		return differs(err, "the chain or payment address");
-	if (price_per_second(menu, req, q->from_level, price, err))
+	if (follows_demand(menu, req, q->from_level)) {
+		if (demand_price_ok(menu, req, q) != PF_OK)
+			return differs(
+			    err, "price_per_second (outside the MENU's price_base..price_max)");
+		snprintf(price, sizeof(price), "%s", q->price_per_second);
+	} else if (price_per_second(menu, req, q->from_level, price, err)) {
 		return err->code;
+	}
 	if (q->price_per_second[0] && strcmp(q->price_per_second, price))
 		return differs(err, "price_per_second");
 	if (pf_amount_mul(price, q->seconds, amount) || strcmp(amount, q->amount))

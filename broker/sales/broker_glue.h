@@ -15,7 +15,7 @@
 struct pfd_broker {
 	struct pf_keypair key;
 	struct pf_menu menu; /* MENU level i is config level i + 1 (level0 is not sold) */
-	char *menu_frame;    /* encoded once: HELLO is answered from here */
+	char *menu_frame;    /* HELLO is answered from here (re-encoded when demand prices move) */
 	size_t menu_len;
 	char *menu_frame_one_way; /* the same with one-way prices, for HELLO {"one_way": true} */
 	size_t menu_one_way_len;
@@ -25,7 +25,24 @@ struct pfd_broker {
 	struct pf_ethkey pay_key; /* the payment address's key (withdrawals) */
 	struct pf_wds *wds;	  /* the withdrawal sender, NULL without pay_key */
 	__u64 next_purge;	  /* CLOCK_MONOTONIC ns of the next housekeeping */
+	/* Demand pricing (broker_demand.c): per MENU level, k and cap in millionths. */
+	bool demand;
+	__u64 demand_k_ppm[PF_MAX_LEVELS], demand_cap_ppm[PF_MAX_LEVELS];
+	__u64 menu_u; /* the utilisation the MENU frames were priced for */
 };
+
+/* broker_demand.c: the levels' demand parameters from c. */
+void pfd_broker_demand_conf(struct pfd_broker *b, const struct pf_conf *c);
+/* b's MENU with each demand-priced level at utilisation u_ppm (price_per_second,
+ * price_base, price_max, utilisation_ppm); the fixed MENU without demand. */
+int pfd_broker_priced_menu(const struct pfd_broker *b, __u64 u_ppm, struct pf_menu *out);
+/* (Re-)encodes the MENU frames: always with force, else when demand pricing is on
+ * and the busiest link's utilisation changed since. */
+int pfd_broker_menu_encode(struct pfd *d, bool force);
+/* The utilisation (ppm) of the busiest link of what rq asks for, after its grant:
+ * the new reservation's path (its hold, hold_id, is charged already), or the
+ * extended or upgraded reservation's (with the upgrade's extra rate). */
+__u64 pfd_broker_quote_util(struct pfd *d, const struct pf_quote_request *rq, __u64 hold_id);
 
 /* Sends m signed by the broker; deferred = answering a parked connection. */
 void pfd_broker_reply(struct pfd *d, struct pf_srv_conn *c, bool deferred, const struct pf_msg *m);

@@ -1091,6 +1091,45 @@ static void test_upgrade_quote(void)
 		 PF_E_BAD_FIELD);
 }
 
+/* Demand-priced levels: the MENU carries price_base..price_max, and a client
+ * accepts a quote whose price per second lies within, amount = price x seconds. */
+static void test_demand_quote(void)
+{
+	struct pf_msg m = {.type = PF_MSG_MENU}, *back;
+	struct pf_quote_request req;
+	struct pf_err_msg e;
+	struct pf_quote q;
+
+	sample_menu(&m.menu);
+	strcpy(m.menu.levels[1].price_base, "5000000000000");
+	strcpy(m.menu.levels[1].price_max, "15000000000000");
+	strcpy(m.menu.levels[1].price_per_second, "6000000000000");
+	m.menu.utilisation_ppm = 250000;
+	back = roundtrip(&m, &broker);
+	CHECK_STR(back->menu.levels[1].price_base, "5000000000000");
+	CHECK_STR(back->menu.levels[1].price_max, "15000000000000");
+	CHECK_STR(back->menu.levels[2].price_base, "");
+	CHECK_EQ(back->menu.utilisation_ppm, 250000);
+	free(back);
+	sample_request(&req);
+	req.level = 1;
+	req.seconds = 10;
+	CHECK_EQ(pf_quote_build(&m.menu, &req, 1000, &q, &e), PF_OK);
+	strcpy(q.price_per_second, "9000000000000"); /* another u than the MENU's */
+	strcpy(q.amount, "90000000000000");
+	CHECK_EQ(pf_quote_matches(&m.menu, &req, &q, &e), PF_OK);
+	strcpy(q.amount, "90000000000001");
+	CHECK_EQ(pf_quote_matches(&m.menu, &req, &q, &e), PF_E_BAD_FIELD);
+	strcpy(q.price_per_second, "15000000000001"); /* above price_max */
+	strcpy(q.amount, "150000000000010");
+	CHECK_EQ(pf_quote_matches(&m.menu, &req, &q, &e), PF_E_BAD_FIELD);
+	strcpy(q.price_per_second, "4999999999999"); /* below price_base */
+	strcpy(q.amount, "49999999999990");
+	CHECK_EQ(pf_quote_matches(&m.menu, &req, &q, &e), PF_E_BAD_FIELD);
+	q.price_per_second[0] = 0; /* a demand price must be named */
+	CHECK_EQ(pf_quote_matches(&m.menu, &req, &q, &e), PF_E_BAD_FIELD);
+}
+
 int main(void)
 {
 	keys_init();
@@ -1116,5 +1155,6 @@ int main(void)
 	RUN(test_one_way);
 	RUN(test_balance_messages);
 	RUN(test_upgrade_quote);
+	RUN(test_demand_quote);
 	return unit_done();
 }
