@@ -9,7 +9,7 @@
 /* A fresh statement per call: these run a few times per order, not per packet. */
 static int prep(struct pf_store *s, const char *sql, sqlite3_stmt **st)
 {
-	if (sqlite3_prepare_v2(pf_store_db(s), sql, -1, st, NULL))
+	if (pf_store_stmt(s, sql, st))
 		return pf_fail(-EIO, "database: %s", sqlite3_errmsg(pf_store_db(s)));
 	return 0;
 }
@@ -21,7 +21,7 @@ static int finish(struct pf_store *s, sqlite3_stmt *st, int rc, const char *what
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
 		err = pf_fail((rc & 0xff) == SQLITE_CONSTRAINT ? -EEXIST : -EIO, "database: %s: %s",
 			      what, sqlite3_errmsg(pf_store_db(s)));
-	sqlite3_finalize(st);
+	pf_store_stmt_done(s, st);
 	return err;
 }
 
@@ -36,7 +36,7 @@ static int one_row(struct pf_store *s, sqlite3_stmt *st, const char *what)
 	if (rc == SQLITE_ROW)
 		return 1;
 	if (rc == SQLITE_DONE) {
-		sqlite3_finalize(st);
+		pf_store_stmt_done(s, st);
 		return -ENOENT;
 	}
 	return finish(s, st, rc, what);
@@ -112,7 +112,7 @@ int pf_bstore_quote_get(struct pf_store *s, const char *quote_id, struct pf_bquo
 	q->from_level = sqlite3_column_int64(st, 13);
 	copy_text(st, 14, q->price_per_second, sizeof(q->price_per_second));
 	q->utilisation_ppm = sqlite3_column_int64(st, 15);
-	sqlite3_finalize(st);
+	pf_store_stmt_done(s, st);
 	return 0;
 }
 
@@ -153,7 +153,7 @@ int pf_bstore_order_by_quote(struct pf_store *s, const char *quote_id, struct pf
 	copy_text(st, 2, o->rid, sizeof(o->rid));
 	o->start = sqlite3_column_int64(st, 3);
 	o->end = sqlite3_column_int64(st, 4);
-	sqlite3_finalize(st);
+	pf_store_stmt_done(s, st);
 	return 0;
 }
 
@@ -172,7 +172,7 @@ int pf_bstore_tx_used(struct pf_store *s, const char *tx, char quote_id[33])
 	if (rc != 1)
 		return rc;
 	copy_text(st, 0, quote_id, 33);
-	sqlite3_finalize(st);
+	pf_store_stmt_done(s, st);
 	return 0;
 }
 
@@ -215,7 +215,7 @@ int pf_bstore_payers(struct pf_store *s, const char *rid, struct pf_bpayer *out,
 		err = add_payer(out, n, (const char *)sqlite3_column_text(st, 0),
 				(const char *)sqlite3_column_text(st, 1));
 	if (err) {
-		sqlite3_finalize(st);
+		pf_store_stmt_done(s, st);
 		return err;
 	}
 	return finish(s, st, rc, "read the payers of a reservation");
@@ -244,7 +244,7 @@ int pf_bstore_rid_get(struct pf_store *s, const char *rid, __u64 *resv_id)
 	if (rc != 1)
 		return rc;
 	*resv_id = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	pf_store_stmt_done(s, st);
 	return 0;
 }
 
@@ -260,7 +260,7 @@ int pf_bstore_rid_of(struct pf_store *s, __u64 resv_id, char rid[33])
 	if (rc != 1)
 		return rc;
 	copy_text(st, 0, rid, 33);
-	sqlite3_finalize(st);
+	pf_store_stmt_done(s, st);
 	return 0;
 }
 

@@ -398,8 +398,10 @@ static void bench_order(long count, char **a)
 		lat[n++] = now_ms() - t0;
 	}
 	qsort(lat, n, sizeof(double), cmp_double);
-	printf("{\"type\":\"BENCH_ORDER\",\"count\":%ld,\"p50_ms\":%.3f,\"p99_ms\":%.3f}\n", n,
-	       lat[(size_t)((n - 1) * 0.50 + 0.5)], lat[(size_t)((n - 1) * 0.99 + 0.5)]);
+	printf("{\"type\":\"BENCH_ORDER\",\"count\":%ld,\"p50_ms\":%.3f,\"p90_ms\":%.3f,"
+	       "\"p99_ms\":%.3f,\"max_ms\":%.3f}\n",
+	       n, lat[(size_t)((n - 1) * 0.50 + 0.5)], lat[(size_t)((n - 1) * 0.90 + 0.5)],
+	       lat[(size_t)((n - 1) * 0.99 + 0.5)], lat[n - 1]);
 	free(lat);
 	pf_jsonrpc_free(rpc);
 }

@@ -11,6 +11,8 @@
 
 /* How often the WAL is checkpointed (store_checkpoint.h). */
 #define CKPT_MS 200
+/* Statements pf_store_stmt() keeps prepared: the broker's queries, a few dozen. */
+#define STMT_CACHE 64
 #include "userspace/common/error.h"
 
 enum stmt {
@@ -147,6 +149,11 @@ struct pf_store {
 	sqlite3 *db;
 	sqlite3_stmt *st[ST_MAX];
 	struct pf_ckpt *ckpt; /* WAL checkpoints off the loop (store_checkpoint.h) */
+	struct {
+		const char *sql;
+		sqlite3_stmt *st;
+	} cache[STMT_CACHE]; /* pf_store_stmt(): prepared once, reused */
+	int n_cache;
 };
 
 __s64 pf_wall_ns(void)
@@ -228,8 +235,39 @@ void pf_store_close(struct pf_store *s)
 	pf_ckpt_stop(s->ckpt);
 	for (int i = 0; i < ST_MAX; i++)
 		sqlite3_finalize(s->st[i]);
+	for (int i = 0; i < s->n_cache; i++)
+		sqlite3_finalize(s->cache[i].st);
 	sqlite3_close(s->db);
 	free(s);
+}
+
+int pf_store_stmt(struct pf_store *s, const char *sql, sqlite3_stmt **st)
+{
+	for (int i = 0; i < s->n_cache; i++)
+		if (s->cache[i].sql == sql && !strcmp(sqlite3_sql(s->cache[i].st), sql)) {
+			*st = s->cache[i].st;
+			sqlite3_reset(*st);
+			sqlite3_clear_bindings(*st);
+			return 0;
+		}
+	if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL))
+		return pf_fail(-EIO, "database: %s", sqlite3_errmsg(s->db));
+	if (s->n_cache < STMT_CACHE) {
+		s->cache[s->n_cache].sql = sql;
+		s->cache[s->n_cache++].st = *st;
+	}
+	return 0;
+}
+
+void pf_store_stmt_done(struct pf_store *s, sqlite3_stmt *st)
+{
+	for (int i = 0; i < s->n_cache; i++)
+		if (s->cache[i].st == st) {
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			return;
+		}
+	sqlite3_finalize(st);
 }
 
 /* Runs a statement that returns no rows, then resets it. */
