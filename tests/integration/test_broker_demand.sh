@@ -44,6 +44,13 @@ M=$(probe h1 hello)
 check "idle MENU: utilisation_ppm 0, level 1 at its base 1000 (max 3000), level 3 fixed" \
 	jqe '.utilisation_ppm == 0 and .levels[1].price_per_second == "1000" and .levels[1].price_base == "1000" and .levels[1].price_max == "3000" and .levels[2].price_max == "12000" and (.levels[3] | has("price_base") | not)' "$M"
 
+out=$(in_ns h1 env PAYFLOW_HOME="$DDIR/home-h1" PAYFLOW_BROKER="$BROKER" "$PF" menu --json 2>/dev/null)
+check "payflow menu --json: level 1 price_base 1000, price_max 3000" \
+	jqe '.levels[1].price_base == "1000" and .levels[1].price_max == "3000"' "$out"
+in_ns h1 env PAYFLOW_HOME="$DDIR/home-h1" PAYFLOW_BROKER="$BROKER" "$PF" menu >"$DDIR/menu.txt" 2>&1
+check "payflow menu says the prices follow demand, 0.0% reserved" \
+	all 'grep -q "follows demand, up to" "$DDIR/menu.txt" && grep -q "0.0% reserved" "$DDIR/menu.txt"'
+
 # Level 2 (50 Mbit/s) on p1 and p2: u after the grant 50/90.
 A=$(quote h1 10.77.0.1 10.78.2.1 2 60 -)
 PA=$(want 4000 50 90)

@@ -91,7 +91,9 @@ static const struct help {
      "JSON\n"
      "    {broker, broker_key, currency, decimals, chain_id, pay_to, min_seconds,\n"
      "     max_seconds, quote_ttl, levels: [{level, rate_bps, price_per_second,\n"
-     "     price_per_second_one_way (--one-way, when sold one way)}]}\n"
+     "     price_per_second_one_way (--one-way, when sold one way), price_base,\n"
+     "     price_max (a price that follows demand: price_per_second is the price\n"
+     "     for the broker's busiest link now; a quote's lies between the two)}]}\n"
      "    (amounts are decimal strings in the smallest unit, e.g. wei)\n"
      "\n",
      false},
