@@ -132,7 +132,8 @@ enum pf_err pfd_broker_upgrade_check(struct pfd *d, const struct pf_quote_reques
 				     const struct pf_key *key, uint64_t *from_level,
 				     uint64_t *seconds, struct pf_err_msg *e);
 /* At the ORDER, in the grant's savepoint: raises the reservation q upgrades
- * (still at q's from_level) to q's level on every hop; o->rid, start, end set. */
+ * (still at q's from_level) to q's level on every hop; o->rid, start, end set,
+ * and the payment o->tx recorded as buying it. */
 enum pf_err pfd_broker_upgrade_grant(struct pfd *d, const struct pf_bquote *q, __u64 t_received,
 				     struct pf_border *o, struct pf_err_msg *e);
 

@@ -284,14 +284,8 @@ static enum pf_err grant(struct pfd *d, struct order_job *j, struct pf_border *o
 	pf_addr_parse(q->ip1, ip1);
 	pf_addr_parse(q->ip2, ip2);
 	dir = pf_path_dir_of(pf_key_make(&key, ip1, ip2), q->one_way);
-	if (q->upgrades[0]) {
-		if (pfd_broker_upgrade_grant(d, q, j->t_received, o, e) != PF_OK)
-			return e->code;
-		return pf_bstore_payment_resv(d->store, o->tx,
-					      pfd_table_by_key(&d->table, &key)->id)
-			   ? pf_err_set(e, PF_E_INTERNAL, "%s", pf_last_error())
-			   : PF_OK;
-	}
+	if (q->upgrades[0])
+		return pfd_broker_upgrade_grant(d, q, j->t_received, o, e);
 	if (q->extends[0]) {
 		snprintf(o->rid, sizeof(o->rid), "%s", q->extends);
 		if (!pf_bstore_rid_get(d->store, q->extends, &resv_id))

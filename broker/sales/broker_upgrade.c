@@ -108,5 +108,7 @@ enum pf_err pfd_broker_upgrade_grant(struct pfd *d, const struct pf_bquote *q, _
 		return pf_err_set(e, PF_E_INTERNAL, "%s", pf_last_error());
 	o->start = r->start_wall_ns / NS;
 	o->end = r->end_wall_ns / NS;
+	if (pf_bstore_payment_resv(d->store, o->tx, r->id))
+		return pf_err_set(e, PF_E_INTERNAL, "%s", pf_last_error());
 	return PF_OK;
 }

@@ -99,4 +99,17 @@ check "the paid upgrade of the second reservation no longer fits -> capacity_exh
 check "... its payment is credited to the balance" [ "$(bal)" = $(($(echo "$S0" | cut -d' ' -f1) + $(field "$LATE" amount))) ]
 check "... the second reservation keeps 10 Mbit/s" [ "$(entry 10.77.0.1 10.78.3.1 rate_bps)" = 10000000 ]
 check "money invariant after a refunded upgrade" money
+
+# --- an upgrade paid on-chain: 10.77.0.3 <-> 10.78.3.7 lives behind p3 alone
+C3=$(probe h3 order-balance "$(qid "$(quote h3 10.77.0.3 10.78.3.7 1 300 -)")")
+RID3=$(field "$C3" reservation_id)
+U3=$(probe h3 upgrade 10.77.0.3 10.78.3.7 2 "$RID3")
+TX3=$(pay "$U3")
+R3=$(probe h3 order "$(qid "$U3")" "$PAYER" "$TX3")
+check "an upgrade paid by a transaction -> CONFIRM naming it, level 2" \
+	jqe --arg r "$RID3" --arg t "$TX3" '.type == "CONFIRM" and .reservation_id == $r and .tx_hash == $t and .level == 2' "$R3"
+check "... the map entry has 50 Mbit/s" [ "$(entry 10.77.0.3 10.78.3.7 rate_bps)" = 50000000 ]
+check "... the payment is recorded as buying that reservation" \
+	[ "$(db "SELECT p.amount = q.amount AND p.resv_id = r.resv_id FROM payments p, broker_quotes q, broker_reservations r WHERE p.tx = '$TX3' AND q.quote_id = '$(qid "$U3")' AND r.rid = '$RID3'")" = 1 ]
+check "money invariant after an upgrade paid on-chain" money
 finish
