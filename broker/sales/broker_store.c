@@ -176,27 +176,47 @@ int pf_bstore_tx_used(struct pf_store *s, const char *tx, char quote_id[33])
 	return 0;
 }
 
-/* Adds amount to key's entry in out[0..*n). */
-static int add_payer(struct pf_bpayer *out, int *n, const char *key, const char *amount)
+/* key's entry in out[0..*n), added if new. */
+static int payer_of(struct pf_bpayer *out, int *n, const char *key, struct pf_bpayer **p)
 {
-	struct pf_u256 v;
 	int i = 0;
 
-	if (pf_u256_parse_dec(amount, &v))
-		return pf_fail(-EIO, "database: a quoted amount '%s' is not a number", amount);
 	while (i < *n && strcmp(out[i].key, key))
 		i++;
 	if (i == *n) {
 		if (*n == PF_BSTORE_MAX_PAYERS)
 			return pf_fail(-E2BIG, "more than %d keys paid for one reservation",
 				       PF_BSTORE_MAX_PAYERS);
+		memset(&out[i], 0, sizeof(out[i]));
 		snprintf(out[i].key, sizeof(out[i].key), "%s", key);
-		pf_u256_from_u64(&out[i].paid, 0);
 		(*n)++;
 	}
-	return pf_u256_add(&out[i].paid, &v, &out[i].paid)
-		   ? pf_fail(-ERANGE, "the payments for one reservation overflow")
-		   : 0;
+	*p = &out[i];
+	return 0;
+}
+
+/* Adds one granted order (columns: key, amount, is an upgrade, seconds, end_unix). */
+static int add_payer(struct pf_bpayer *out, int *n, sqlite3_stmt *st)
+{
+	const char *amount = (const char *)sqlite3_column_text(st, 1);
+	struct pf_bpayer *p = NULL;
+	struct pf_u256 v;
+	int err = payer_of(out, n, (const char *)sqlite3_column_text(st, 0), &p);
+
+	if (err)
+		return err;
+	if (pf_u256_parse_dec(amount, &v))
+		return pf_fail(-EIO, "database: a quoted amount '%s' is not a number", amount);
+	if (!sqlite3_column_int(st, 2))
+		return pf_u256_add(&p->paid, &v, &p->paid)
+			   ? pf_fail(-ERANGE, "the payments for one reservation overflow")
+			   : 0;
+	if (p->n_up == PF_BSTORE_MAX_UPGRADES)
+		return pf_fail(-E2BIG, "more than %d upgrades by one key", PF_BSTORE_MAX_UPGRADES);
+	p->up[p->n_up++] = (struct pf_bupgrade){.amount = v,
+						.seconds = sqlite3_column_int64(st, 3),
+						.end_unix = sqlite3_column_int64(st, 4)};
+	return 0;
 }
 
 int pf_bstore_payers(struct pf_store *s, const char *rid, struct pf_bpayer *out, int *n)
@@ -206,14 +226,14 @@ int pf_bstore_payers(struct pf_store *s, const char *rid, struct pf_bpayer *out,
 
 	*n = 0;
 	if (prep(s,
-		 "SELECT q.client_key, q.amount FROM broker_orders o JOIN broker_quotes q "
-		 "ON q.quote_id = o.quote_id WHERE o.rid = ?1 ORDER BY o.granted_wall_ns",
+		 "SELECT q.client_key, q.amount, q.upgrades != '', q.seconds, o.end_unix "
+		 "FROM broker_orders o JOIN broker_quotes q ON q.quote_id = o.quote_id "
+		 "WHERE o.rid = ?1 ORDER BY o.granted_wall_ns",
 		 &st))
 		return -EIO;
 	sqlite3_bind_text(st, 1, rid, -1, SQLITE_STATIC);
 	while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW)
-		err = add_payer(out, n, (const char *)sqlite3_column_text(st, 0),
-				(const char *)sqlite3_column_text(st, 1));
+		err = add_payer(out, n, st);
 	if (err) {
 		pf_store_stmt_done(s, st);
 		return err;

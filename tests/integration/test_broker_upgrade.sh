@@ -112,4 +112,30 @@ check "... the map entry has 50 Mbit/s" [ "$(entry 10.77.0.3 10.78.3.7 rate_bps)
 check "... the payment is recorded as buying that reservation" \
 	[ "$(db "SELECT p.amount = q.amount AND p.resv_id = r.resv_id FROM payments p, broker_quotes q, broker_reservations r WHERE p.tx = '$TX3' AND q.quote_id = '$(qid "$U3")' AND r.rid = '$RID3'")" = 1 ]
 check "money invariant after an upgrade paid on-chain" money
+
+# --- a cancel after a late upgrade: the upgrade bought only its own seconds, so its
+# unused part is refunded over those (PROTOCOL.md 6.14), not over the whole reservation
+check "cancel the on-chain upgraded reservation (frees 50 Mbit/s on p3)" is "$(probe h3 cancel "$RID3")" BALANCE_REPLY
+C4=$(probe h3 order-balance "$(qid "$(quote h3 10.77.0.3 10.78.3.8 1 20 -)")")
+RID4=$(field "$C4" reservation_id)
+sleep 10
+U4=$(probe h3 upgrade 10.77.0.3 10.78.3.8 2 "$RID4")
+check "an upgrade 10 s into a 20 s reservation" is "$(probe h3 order-balance "$(qid "$U4")")" CONFIRM
+S4=$(field "$U4" seconds)
+X=$(probe h3 cancel "$RID4")
+NOW4=$(date +%s)
+CR=$(field "$X" credited)
+END4=$(field "$C4" end)
+# left L = whole seconds left at the cancel (NOW4 - 1 .. NOW4): 1000 x L of the purchase
+# (20000 over 20 s) and 3000 x min(L, S4) of the upgrade; the old rule (everything over
+# the whole 20 s) gave (20000 + 3000 x S4) x L / 20, far less.
+ok4=0
+for L in $((END4 - NOW4 - 1)) $((END4 - NOW4)) $((END4 - NOW4 + 1)); do
+	for L2 in $((L - 1)) $L; do
+		[ "$L2" -gt "$S4" ] && L2=$S4
+		[ "$CR" = $((1000 * L + 3000 * L2)) ] && ok4=1
+	done
+done
+check "cancel refunds 1000 x L + 3000 x min(L, $S4) ($CR, about $((END4 - NOW4)) s left)" [ "$ok4" = 1 ]
+check "money invariant after a cancel of an upgraded reservation" money
 finish
