@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,20 @@ static void release(struct pf_ckpt *c)
 	free(c);
 }
 
+/* The thread takes no signals: payflowd reads them from a signalfd on its loop, and a
+ * thread started before the loop blocks them would otherwise die of SIGHUP. */
+static int start_thread(struct pf_ckpt *c)
+{
+	sigset_t all, old;
+	int err;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	err = pthread_create(&c->thread, NULL, run, c);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return err;
+}
+
 int pf_ckpt_start(struct pf_ckpt **out, const char *path, unsigned int interval_ms)
 {
 	struct pf_ckpt *c = calloc(1, sizeof(*c));
@@ -77,7 +92,7 @@ int pf_ckpt_start(struct pf_ckpt **out, const char *path, unsigned int interval_
 		release(c);
 		return err;
 	}
-	err = pthread_create(&c->thread, NULL, run, c);
+	err = start_thread(c);
 	if (err) {
 		release(c);
 		return pf_fail(-err, "cannot start the checkpoint thread: %s", strerror(err));
