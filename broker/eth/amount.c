@@ -36,3 +36,15 @@ int pf_amount_mul(const char *price, uint64_t n, char out[PF_AMOUNT_MAX])
 	pf_u256_to_dec(&v, out, PF_AMOUNT_MAX);
 	return 0;
 }
+
+int pf_amount_sub(const char *a, const char *b, char out[PF_AMOUNT_MAX])
+{
+	struct pf_u256 x, y;
+
+	if (amount_parse(a, strlen(a), &x) || amount_parse(b, strlen(b), &y))
+		return -EINVAL;
+	if (pf_u256_sub(&x, &y, &x))
+		return -ERANGE;
+	pf_u256_to_dec(&x, out, PF_AMOUNT_MAX);
+	return 0;
+}

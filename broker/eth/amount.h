@@ -21,5 +21,7 @@
 bool pf_amount_valid(const char *text, size_t len);
 /* out = price x n. Returns 0, -EINVAL (price not canonical) or -ERANGE (>= 2^256). */
 int pf_amount_mul(const char *price, uint64_t n, char out[PF_AMOUNT_MAX]);
+/* out = a - b. Returns 0, -EINVAL (not canonical) or -ERANGE (b > a). */
+int pf_amount_sub(const char *a, const char *b, char out[PF_AMOUNT_MAX]);
 
 #endif /* PF_AMOUNT_H */

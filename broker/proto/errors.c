@@ -64,7 +64,11 @@ static const struct err_entry err_table[PF_E__COUNT] = {
     [PF_E_UNKNOWN_RESERVATION] = {"unknown_reservation", "no such reservation"},
     [PF_E_RESERVATION_ENDED] = {"reservation_ended", "the reservation has ended"},
     [PF_E_EXTEND_MISMATCH] = {"extend_mismatch",
-			      "an extension must keep the reservation's pair and level"},
+			      "an extension or upgrade must keep the reservation's pair and "
+			      "direction (an extension its level too)"},
+    [PF_E_LOWER_OR_SAME_LEVEL] = {"lower_or_same_level",
+				  "an upgrade must name a level above the reservation's"},
+    [PF_E_NOT_UPGRADABLE] = {"not_upgradable", "the reservation cannot be upgraded as quoted"},
     [PF_E_RATE_LIMITED] = {"rate_limited", "too many requests or connections"},
     [PF_E_INTERNAL] = {"internal_error", "internal error"},
 };

@@ -66,6 +66,10 @@ struct pf_level {
 	char price_per_second[PF_AMOUNT_MAX]; /* smallest unit, decimal */
 	/* One way (ip1 -> ip2 only); "" when the level is not sold one way. */
 	char price_per_second_one_way[PF_AMOUNT_MAX];
+	/* A price that follows demand (both ways): price_per_second is the price now
+	 * for the busiest link, a quote's lies in [price_base, price_max]; "" = fixed. */
+	char price_base[PF_AMOUNT_MAX];
+	char price_max[PF_AMOUNT_MAX];
 };
 
 /* HELLO: one_way asks for the MENU's one-way prices (a v1 client sends {}). */
@@ -84,6 +88,9 @@ struct pf_menu {
 	uint64_t min_seconds, max_seconds;   /* 1 <= min <= max */
 	uint64_t quote_ttl;		     /* seconds a quote stays valid, >= 1 */
 	bool one_way; /* encode the levels' one-way prices (the HELLO asked) */
+	/* With a level priced by demand: the busiest link's reserved fraction, in
+	 * millionths, that the levels' price_per_second are for. */
+	uint64_t utilisation_ppm;
 };
 
 struct pf_quote_request {
@@ -93,6 +100,9 @@ struct pf_quote_request {
 	uint8_t client_key[PF_PUBKEY_BYTES]; /* encode: taken from the signer */
 	char extends[PF_ID_HEX + 1];	     /* reservation id, or "" */
 	bool one_way;			     /* ip1 -> ip2 only; the wire omits false */
+	/* Reservation id to raise to level for the rest of its time, or "";
+	 * seconds is then 0 (the broker counts what is left). */
+	char upgrades[PF_ID_HEX + 1];
 };
 
 struct pf_quote {
@@ -102,12 +112,17 @@ struct pf_quote {
 	uint64_t rate_bps;
 	uint64_t seconds;
 	char amount[PF_AMOUNT_MAX]; /* price_per_second x seconds */
+	/* What a second costs (an upgrade: the levels' difference); "" when absent (older brokers)
+	 */
+	char price_per_second[PF_AMOUNT_MAX];
 	uint64_t chain_id;
 	char pay_to[PF_ADDRESS_LEN + 1];
 	uint8_t client_key[PF_PUBKEY_BYTES];
 	uint64_t expires_at; /* unix seconds */
 	char extends[PF_ID_HEX + 1];
 	bool one_way;
+	char upgrades[PF_ID_HEX + 1]; /* the upgraded reservation, or "" */
+	uint64_t from_level;	      /* an upgrade: the level it raises (amount: the difference) */
 };
 
 struct pf_order {

@@ -64,6 +64,10 @@ static void build_menu(struct json_object *o, const struct pf_menu *m)
 		if (m->one_way && m->levels[i].price_per_second_one_way[0])
 			add_str(lv, "price_per_second_one_way",
 				m->levels[i].price_per_second_one_way);
+		if (m->levels[i].price_base[0]) {
+			add_str(lv, "price_base", m->levels[i].price_base);
+			add_str(lv, "price_max", m->levels[i].price_max);
+		}
 		json_object_array_add(levels, lv);
 	}
 	json_object_object_add(o, "levels", levels);
@@ -75,6 +79,11 @@ static void build_menu(struct json_object *o, const struct pf_menu *m)
 	add_u64(o, "min_seconds", m->min_seconds);
 	add_u64(o, "max_seconds", m->max_seconds);
 	add_u64(o, "quote_ttl", m->quote_ttl);
+	for (unsigned int i = 0; i < m->n_levels && i < PF_MAX_LEVELS; i++)
+		if (m->levels[i].price_base[0]) {
+			add_u64(o, "utilisation_ppm", m->utilisation_ppm);
+			break;
+		}
 }
 
 static void build_quote(struct json_object *o, const struct pf_quote *q)
@@ -85,12 +94,17 @@ static void build_quote(struct json_object *o, const struct pf_quote *q)
 	add_u64(o, "rate_bps", q->rate_bps);
 	add_u64(o, "seconds", q->seconds);
 	add_str(o, "amount", q->amount);
+	if (q->price_per_second[0])
+		add_str(o, "price_per_second", q->price_per_second);
 	add_u64(o, "chain_id", q->chain_id);
 	add_str(o, "pay_to", q->pay_to);
 	add_key(o, "client_key", q->client_key);
 	add_u64(o, "expires_at", q->expires_at);
 	add_opt_id(o, "extends", q->extends);
 	add_opt_true(o, "one_way", q->one_way);
+	add_opt_id(o, "upgrades", q->upgrades);
+	if (q->upgrades[0])
+		add_u64(o, "from_level", q->from_level);
 }
 
 static void build_confirm(struct json_object *o, const struct pf_confirm *c)
@@ -140,6 +154,7 @@ static struct json_object *build_data(const struct pf_msg *m)
 		add_key(o, "client_key", m->quote_request.client_key);
 		add_opt_id(o, "extends", m->quote_request.extends);
 		add_opt_true(o, "one_way", m->quote_request.one_way);
+		add_opt_id(o, "upgrades", m->quote_request.upgrades);
 		break;
 	case PF_MSG_ORDER:
 		add_str(o, "quote_id", m->order.quote_id);

@@ -241,14 +241,21 @@ static bool read_hello(struct reader *r, struct pf_hello *h)
 
 static bool read_quote_request(struct reader *r, struct pf_quote_request *q)
 {
-	static const char *const names[] = {"ip1",	  "ip2",     "level",	"seconds",
-					    "client_key", "extends", "one_way", NULL};
+	static const char *const names[] = {
+	    "ip1", "ip2", "level", "seconds", "client_key", "extends", "one_way", "upgrades", NULL};
 
-	return only_members(r, names) && get_pair(r, q->ip1, q->ip2) &&
-	       get_uint(r, "level", 0, PF_INT_MAX, &q->level) &&
-	       get_uint(r, "seconds", 0, PF_INT_MAX, &q->seconds) &&
-	       get_key(r, "client_key", q->client_key) && get_opt_id(r, "extends", q->extends) &&
-	       get_opt_bool(r, "one_way", &q->one_way);
+	if (!(only_members(r, names) && get_pair(r, q->ip1, q->ip2) &&
+	      get_uint(r, "level", 0, PF_INT_MAX, &q->level) &&
+	      get_uint(r, "seconds", 0, PF_INT_MAX, &q->seconds) &&
+	      get_key(r, "client_key", q->client_key) && get_opt_id(r, "extends", q->extends) &&
+	      get_opt_bool(r, "one_way", &q->one_way) && get_opt_id(r, "upgrades", q->upgrades)))
+		return false;
+	if (q->upgrades[0] && q->extends[0])
+		return rfail(r, PF_E_BAD_FIELD, "upgrades", "cannot go with extends");
+	if (q->upgrades[0] && q->seconds)
+		return rfail(r, PF_E_BAD_FIELD, "seconds",
+			     "must be 0 with upgrades: the broker counts what is left");
+	return true;
 }
 
 /* payer names the transaction's sender; an ORDER from the balance has none. */
@@ -350,8 +357,9 @@ static bool read_currency(struct reader *r, char out[PF_CURRENCY_MAX + 1])
 
 static bool read_levels(struct reader *r, struct pf_menu *m)
 {
-	static const char *const names[] = {"rate_bps", "price_per_second",
-					    "price_per_second_one_way", NULL};
+	static const char *const names[] = {
+	    "rate_bps",	  "price_per_second", "price_per_second_one_way",
+	    "price_base", "price_max",	      NULL};
 	struct json_object *arr = member(r, "levels", json_type_array, "must be an array");
 	size_t n;
 
@@ -372,8 +380,15 @@ static bool read_levels(struct reader *r, struct pf_menu *m)
 		    !get_amount(&sub, "price_per_second", m->levels[i].price_per_second) ||
 		    (has(&sub, "price_per_second_one_way") &&
 		     !get_amount(&sub, "price_per_second_one_way",
-				 m->levels[i].price_per_second_one_way)))
-			return false;
+				 m->levels[i].price_per_second_one_way)) ||
+		    has(&sub, "price_base") != has(&sub, "price_max") ||
+		    (has(&sub, "price_base") &&
+		     (!get_amount(&sub, "price_base", m->levels[i].price_base) ||
+		      !get_amount(&sub, "price_max", m->levels[i].price_max))))
+			return has(&sub, "price_base") != has(&sub, "price_max")
+				   ? rfail(r, PF_E_BAD_FIELD, "levels",
+					   "price_base and price_max go together")
+				   : false;
 	}
 	if (strcmp(m->levels[0].price_per_second, "0") || m->levels[0].price_per_second_one_way[0])
 		return rfail(r, PF_E_BAD_FIELD, "levels",
@@ -385,9 +400,9 @@ static bool read_levels(struct reader *r, struct pf_menu *m)
 
 static bool read_menu(struct reader *r, struct pf_menu *m)
 {
-	static const char *const names[] = {"levels",	 "currency",   "decimals",    "chain_id",
-					    "pay_to",	 "broker_key", "min_seconds", "max_seconds",
-					    "quote_ttl", NULL};
+	static const char *const names[] = {
+	    "levels",	   "currency",	  "decimals",  "chain_id",	  "pay_to", "broker_key",
+	    "min_seconds", "max_seconds", "quote_ttl", "utilisation_ppm", NULL};
 
 	if (!only_members(r, names) || !read_levels(r, m) || !read_currency(r, m->currency) ||
 	    !get_uint(r, "decimals", 0, PF_AMOUNT_DIGITS, &m->decimals) ||
@@ -395,7 +410,9 @@ static bool read_menu(struct reader *r, struct pf_menu *m)
 	    !get_address(r, "pay_to", m->pay_to) || !get_key(r, "broker_key", m->broker_key) ||
 	    !get_uint(r, "min_seconds", 1, PF_INT_MAX, &m->min_seconds) ||
 	    !get_uint(r, "max_seconds", 1, PF_INT_MAX, &m->max_seconds) ||
-	    !get_uint(r, "quote_ttl", 1, PF_INT_MAX, &m->quote_ttl))
+	    !get_uint(r, "quote_ttl", 1, PF_INT_MAX, &m->quote_ttl) ||
+	    (has(r, "utilisation_ppm") &&
+	     !get_uint(r, "utilisation_ppm", 0, 1000000, &m->utilisation_ppm)))
 		return false;
 	if (m->max_seconds < m->min_seconds)
 		return rfail(r, PF_E_BAD_FIELD, "max_seconds", "must be at least min_seconds");
@@ -405,8 +422,10 @@ static bool read_menu(struct reader *r, struct pf_menu *m)
 static bool read_quote(struct reader *r, struct pf_quote *q)
 {
 	static const char *const names[] = {
-	    "quote_id", "ip1",	  "ip2",	"level",      "rate_bps", "seconds", "amount",
-	    "chain_id", "pay_to", "client_key", "expires_at", "extends",  "one_way", NULL};
+	    "quote_id",		"ip1",	   "ip2",      "level",	   "rate_bps",
+	    "seconds",		"amount",  "chain_id", "pay_to",   "client_key",
+	    "expires_at",	"extends", "one_way",  "upgrades", "from_level",
+	    "price_per_second", NULL};
 
 	return only_members(r, names) && get_id(r, "quote_id", q->quote_id) &&
 	       get_pair(r, q->ip1, q->ip2) &&
@@ -414,10 +433,16 @@ static bool read_quote(struct reader *r, struct pf_quote *q)
 	       get_uint(r, "rate_bps", 1, PF_INT_MAX, &q->rate_bps) &&
 	       get_uint(r, "seconds", 1, PF_INT_MAX, &q->seconds) &&
 	       get_amount(r, "amount", q->amount) &&
+	       (!has(r, "price_per_second") ||
+		get_amount(r, "price_per_second", q->price_per_second)) &&
 	       get_uint(r, "chain_id", 1, PF_INT_MAX, &q->chain_id) &&
 	       get_address(r, "pay_to", q->pay_to) && get_key(r, "client_key", q->client_key) &&
 	       get_uint(r, "expires_at", 0, PF_INT_MAX, &q->expires_at) &&
-	       get_opt_id(r, "extends", q->extends) && get_opt_bool(r, "one_way", &q->one_way);
+	       get_opt_id(r, "extends", q->extends) && get_opt_bool(r, "one_way", &q->one_way) &&
+	       get_opt_id(r, "upgrades", q->upgrades) &&
+	       (q->upgrades[0] ? get_uint(r, "from_level", 1, PF_MAX_LEVELS - 1, &q->from_level)
+			       : !has(r, "from_level") || rfail(r, PF_E_BAD_FIELD, "from_level",
+								"goes only with upgrades"));
 }
 
 static bool read_confirm(struct reader *r, struct pf_confirm *c)
@@ -455,9 +480,9 @@ static bool read_pending(struct reader *r, struct pf_pending *p)
 
 static bool read_status_reply(struct reader *r, struct pf_status_reply *s)
 {
-	static const char *const names[] = {"reservation_id", "ip1",   "ip2",	  "level",
-					    "rate_bps",	      "start", "end",	  "now",
-					    "active",	      "bytes", "packets", "one_way", NULL};
+	static const char *const names[] = {
+	    "reservation_id", "ip1",   "ip2",	  "level",   "rate_bps", "start", "end", "now",
+	    "active",	      "bytes", "packets", "one_way", NULL};
 
 	if (!only_members(r, names) || !get_id(r, "reservation_id", s->reservation_id) ||
 	    !get_pair(r, s->ip1, s->ip2) ||

@@ -49,10 +49,20 @@ enum pf_err pf_check_quote_request(const struct pf_menu *menu, const struct pf_q
  */
 enum pf_err pf_quote_build(const struct pf_menu *menu, const struct pf_quote_request *req,
 			   uint64_t now, struct pf_quote *q, struct pf_err_msg *err);
+/*
+ * The same for seconds the broker decides: an upgrade (req->upgrades) of a
+ * reservation at from_level with seconds left pays (price of req->level -
+ * price of from_level) x seconds, exact; PF_E_LOWER_OR_SAME_LEVEL unless
+ * req->level > from_level, PF_E_NOT_UPGRADABLE unless it is dearer.
+ */
+enum pf_err pf_quote_build_for(const struct pf_menu *menu, const struct pf_quote_request *req,
+			       uint64_t from_level, uint64_t seconds, uint64_t now,
+			       struct pf_quote *q, struct pf_err_msg *err);
 
 /*
  * Client side: q answers req under menu (same pair, level, seconds, key,
- * extends, one_way; the menu's rate, chain and address; the right amount).
+ * extends, upgrades, one_way; the menu's rate, chain and address; the right
+ * amount: for an upgrade, the levels' difference x the quote's seconds).
  * PF_E_BAD_FIELD naming the first difference, else PF_OK.
  */
 enum pf_err pf_quote_matches(const struct pf_menu *menu, const struct pf_quote_request *req,

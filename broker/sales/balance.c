@@ -26,7 +26,7 @@ static int exec_text(struct pf_store *s, const char *sql, const char *what, cons
 	sqlite3_stmt *st;
 	int rc, n = 0;
 
-	if (sqlite3_prepare_v2(pf_store_db(s), sql, -1, &st, NULL))
+	if (pf_store_stmt(s, sql, &st))
 		return db_err(s, SQLITE_ERROR, what);
 
 	for (; args[n]; n++)
@@ -34,7 +34,7 @@ static int exec_text(struct pf_store *s, const char *sql, const char *what, cons
 	if (sqlite3_bind_parameter_count(st) > n)
 		sqlite3_bind_int64(st, n + 1, pf_wall_ns());
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	pf_store_stmt_done(s, st);
 	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : db_err(s, rc, what);
 }
 
@@ -44,9 +44,7 @@ int pf_balance_get(struct pf_store *s, const char *key_hex, struct pf_u256 *bala
 	sqlite3_stmt *st;
 	int rc, err = 0;
 
-	if (sqlite3_prepare_v2(pf_store_db(s),
-			       "SELECT balance, address FROM balances WHERE client_key = ?1", -1,
-			       &st, NULL))
+	if (pf_store_stmt(s, "SELECT balance, address FROM balances WHERE client_key = ?1", &st))
 		return db_err(s, SQLITE_ERROR, "read balance");
 	sqlite3_bind_text(st, 1, key_hex, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
@@ -62,7 +60,7 @@ int pf_balance_get(struct pf_store *s, const char *key_hex, struct pf_u256 *bala
 		err = rc == SQLITE_DONE ? pf_fail(-ENOENT, "key %s has no balance", key_hex)
 					: db_err(s, rc, "read balance");
 	}
-	sqlite3_finalize(st);
+	pf_store_stmt_done(s, st);
 	return err;
 }
 
@@ -122,10 +120,10 @@ int pf_balance_entry(struct pf_store *s, enum pf_money kind, const char *ref,
 	sqlite3_stmt *st;
 	int rc, err = 0;
 
-	if (sqlite3_prepare_v2(pf_store_db(s),
-			       "SELECT amount, client_key FROM balance_entries "
-			       "WHERE kind = ?1 AND ref = ?2",
-			       -1, &st, NULL))
+	if (pf_store_stmt(s,
+			  "SELECT amount, client_key FROM balance_entries "
+			  "WHERE kind = ?1 AND ref = ?2",
+			  &st))
 		return db_err(s, SQLITE_ERROR, "read a balance entry");
 	sqlite3_bind_text(st, 1, pf_money_name(kind), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, ref, -1, SQLITE_STATIC);
@@ -137,6 +135,6 @@ int pf_balance_entry(struct pf_store *s, enum pf_money kind, const char *ref,
 		err = rc == SQLITE_DONE ? pf_fail(-ENOENT, "no %s %s", pf_money_name(kind), ref)
 					: db_err(s, rc, "read a balance entry");
 	}
-	sqlite3_finalize(st);
+	pf_store_stmt_done(s, st);
 	return err;
 }

@@ -11,9 +11,8 @@
 #include "userspace/common/error.h"
 #include "userspace/common/hex.h"
 
-/* The signer paid for part of rid: PF_OK, else the refusal. */
-static enum pf_err paid_by(struct pfd *d, const char *rid, const char *key_hex,
-			   struct pf_err_msg *e)
+enum pf_err pfd_broker_paid_by(struct pfd *d, const char *rid, const char *key_hex,
+			       struct pf_err_msg *e)
 {
 	struct pf_bpayer payers[PF_BSTORE_MAX_PAYERS];
 	int n;
@@ -42,7 +41,7 @@ static enum pf_err cancel(struct pfd *d, const struct pf_cancel *cn, struct pf_u
 		return pf_err_set(e, err == -ENOENT ? PF_E_UNKNOWN_RESERVATION : PF_E_INTERNAL,
 				  err == -ENOENT ? "there is no reservation %s" : "%s",
 				  err == -ENOENT ? cn->reservation_id : pf_last_error());
-	if (paid_by(d, cn->reservation_id, key_hex, e) != PF_OK)
+	if (pfd_broker_paid_by(d, cn->reservation_id, key_hex, e) != PF_OK)
 		return e->code;
 	r = pfd_table_by_id(&d->table, id);
 	if (!r || r->state != PF_RS_ACTIVE || r->end_wall_ns <= pf_wall_ns())

@@ -107,6 +107,8 @@ static void on_frame(void *ctx, struct pf_srv_conn *c, const char *frame, size_t
 	}
 	switch (m.type) {
 	case PF_MSG_HELLO: /* a v1 HELLO ({}) gets the MENU without one-way prices */
+		if (d->broker->demand && pfd_broker_menu_encode(d, false))
+			pfd_logl(PFD_LOG_WARN, "broker: MENU: %s", pf_last_error());
 		if (m.hello.one_way)
 			pf_srv_send(c, d->broker->menu_frame_one_way, d->broker->menu_one_way_len);
 		else
@@ -247,7 +249,6 @@ static void log_listening(struct pfd *d, bool created)
 int pfd_broker_start(struct pfd *d)
 {
 	struct pfd_broker *b;
-	struct pf_msg m = {.type = PF_MSG_MENU};
 	bool created;
 	int err;
 
@@ -260,14 +261,10 @@ int pfd_broker_start(struct pfd *d)
 	if (err)
 		return pf_fail(err, "broker key %s: %s", d->conf.broker.key_file, pf_last_error());
 	build_menu(&d->conf, &b->menu);
-	m.menu = b->menu;
-	b->menu_frame = pf_msg_encode(&m, &b->key, &b->menu_len);
-	m.menu.one_way = true;
-	b->menu_frame_one_way = pf_msg_encode(&m, &b->key, &b->menu_one_way_len);
-	if (!b->menu_frame || !b->menu_frame_one_way)
-		return pf_fail(-EINVAL,
-			       "broker: the MENU from this config cannot be encoded "
-			       "(check levels, ledger.currency and ledger.payment_address)");
+	pfd_broker_demand_conf(b, &d->conf);
+	err = pfd_broker_menu_encode(d, true);
+	if (err)
+		return err;
 	raise_nofile();
 	err = pfd_broker_guard_start(d) ?: start_ledger(d) ?: pfd_broker_withdrawals_start(d) ?:
 	      start_server(d);
@@ -280,21 +277,24 @@ int pfd_broker_start(struct pfd *d)
 int pfd_broker_reload(struct pfd *d, const struct pf_conf *next)
 {
 	struct pfd_broker *b = d->broker;
-	struct pf_msg m = {.type = PF_MSG_MENU};
-	size_t len;
-	char *frame;
+	struct pf_menu old;
+	bool demand_old = b ? b->demand : false;
+	__u64 k_old[PF_MAX_LEVELS], cap_old[PF_MAX_LEVELS];
 
 	if (!b)
 		return 0;
-	build_menu(next, &m.menu);
-	frame = pf_msg_encode(&m, &b->key, &len);
-	if (!frame)
-		return pf_fail(-EINVAL, "broker: the MENU from the new config cannot be encoded "
-					"(check levels)");
-	free(b->menu_frame);
-	b->menu_frame = frame;
-	b->menu_len = len;
-	b->menu = m.menu;
+	old = b->menu;
+	memcpy(k_old, b->demand_k_ppm, sizeof(k_old));
+	memcpy(cap_old, b->demand_cap_ppm, sizeof(cap_old));
+	build_menu(next, &b->menu);
+	pfd_broker_demand_conf(b, next);
+	if (pfd_broker_menu_encode(d, true)) { /* keep selling from the old MENU */
+		b->menu = old;
+		b->demand = demand_old;
+		memcpy(b->demand_k_ppm, k_old, sizeof(k_old));
+		memcpy(b->demand_cap_ppm, cap_old, sizeof(cap_old));
+		return -EINVAL;
+	}
 	pfd_broker_guard_limits(b, &next->broker);
 	return 0;
 }

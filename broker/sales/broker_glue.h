@@ -15,7 +15,7 @@
 struct pfd_broker {
 	struct pf_keypair key;
 	struct pf_menu menu; /* MENU level i is config level i + 1 (level0 is not sold) */
-	char *menu_frame;    /* encoded once: HELLO is answered from here */
+	char *menu_frame;    /* HELLO is answered from here (re-encoded when demand prices move) */
 	size_t menu_len;
 	char *menu_frame_one_way; /* the same with one-way prices, for HELLO {"one_way": true} */
 	size_t menu_one_way_len;
@@ -25,7 +25,24 @@ struct pfd_broker {
 	struct pf_ethkey pay_key; /* the payment address's key (withdrawals) */
 	struct pf_wds *wds;	  /* the withdrawal sender, NULL without pay_key */
 	__u64 next_purge;	  /* CLOCK_MONOTONIC ns of the next housekeeping */
+	/* Demand pricing (broker_demand.c): per MENU level, k and cap in millionths. */
+	bool demand;
+	__u64 demand_k_ppm[PF_MAX_LEVELS], demand_cap_ppm[PF_MAX_LEVELS];
+	__u64 menu_u; /* the utilisation the MENU frames were priced for */
 };
+
+/* broker_demand.c: the levels' demand parameters from c. */
+void pfd_broker_demand_conf(struct pfd_broker *b, const struct pf_conf *c);
+/* b's MENU with each demand-priced level at utilisation u_ppm (price_per_second,
+ * price_base, price_max, utilisation_ppm); the fixed MENU without demand. */
+int pfd_broker_priced_menu(const struct pfd_broker *b, __u64 u_ppm, struct pf_menu *out);
+/* (Re-)encodes the MENU frames: always with force, else when demand pricing is on
+ * and the busiest link's utilisation changed since. */
+int pfd_broker_menu_encode(struct pfd *d, bool force);
+/* The utilisation (ppm) of the busiest link of what rq asks for, after its grant:
+ * the new reservation's path (its hold, hold_id, is charged already), or the
+ * extended or upgraded reservation's (with the upgrade's extra rate). */
+__u64 pfd_broker_quote_util(struct pfd *d, const struct pf_quote_request *rq, __u64 hold_id);
 
 /* Sends m signed by the broker; deferred = answering a parked connection. */
 void pfd_broker_reply(struct pfd *d, struct pf_srv_conn *c, bool deferred, const struct pf_msg *m);
@@ -104,5 +121,20 @@ int pfd_broker_withdrawals_start(struct pfd *d);
 void pfd_broker_withdraw(struct pfd *d, struct pf_srv_conn *c, const struct pf_withdraw *w);
 /* broker_cancel.c: CANCEL -> BALANCE_REPLY crediting the unused part. */
 void pfd_broker_cancel(struct pfd *d, struct pf_srv_conn *c, const struct pf_cancel *cn);
+/* The key paid for part of reservation rid (only its buyers may cancel or
+ * upgrade it): PF_OK, else not_your_reservation (or internal_error). */
+enum pf_err pfd_broker_paid_by(struct pfd *d, const char *rid, const char *key_hex,
+			       struct pf_err_msg *e);
+/* broker_upgrade.c: the reservation an upgrade QUOTE_REQUEST names, checked
+ * (owner, pair, direction, a higher level, capacity for the difference):
+ * its level and the whole seconds left (rounded up) to charge. */
+enum pf_err pfd_broker_upgrade_check(struct pfd *d, const struct pf_quote_request *rq,
+				     const struct pf_key *key, uint64_t *from_level,
+				     uint64_t *seconds, struct pf_err_msg *e);
+/* At the ORDER, in the grant's savepoint: raises the reservation q upgrades
+ * (still at q's from_level) to q's level on every hop; o->rid, start, end set,
+ * and the payment o->tx recorded as buying it. */
+enum pf_err pfd_broker_upgrade_grant(struct pfd *d, const struct pf_bquote *q, __u64 t_received,
+				     struct pf_border *o, struct pf_err_msg *e);
 
 #endif /* PFD_BROKER_GLUE_H */

@@ -67,8 +67,8 @@ int pfd_broker_hold_paid(struct pfd *d, const uint8_t peer[16], const uint8_t cl
 	__u8 dir;
 	int err;
 
-	if (q->extends[0])
-		return 0; /* an extension holds nothing */
+	if (q->extends[0] || q->upgrades[0])
+		return 0; /* an extension or upgrade holds nothing */
 	pf_guard_hold_paid(d->broker->guard, peer, client_key, q->hold_id);
 	if (pfd_broker_hold_live(d, q->hold_id))
 		return pfd_hold_extend(d, q->hold_id, paid_ttl(d, q));

@@ -284,6 +284,8 @@ static enum pf_err grant(struct pfd *d, struct order_job *j, struct pf_border *o
 	pf_addr_parse(q->ip1, ip1);
 	pf_addr_parse(q->ip2, ip2);
 	dir = pf_path_dir_of(pf_key_make(&key, ip1, ip2), q->one_way);
+	if (q->upgrades[0])
+		return pfd_broker_upgrade_grant(d, q, j->t_received, o, e);
 	if (q->extends[0]) {
 		snprintf(o->rid, sizeof(o->rid), "%s", q->extends);
 		if (!pf_bstore_rid_get(d->store, q->extends, &resv_id))
@@ -293,6 +295,13 @@ static enum pf_err grant(struct pfd *d, struct order_job *j, struct pf_border *o
 					  "reservation %s ended before the payment; the payment "
 					  "stays unused, buy a new reservation",
 					  q->extends);
+		/* An upgrade since the quote: the extension's price is the old level's. */
+		if (r->level != q->level)
+			return pf_err_set(
+			    e, PF_E_EXTEND_MISMATCH,
+			    "reservation %s is level %u now, the extension was quoted "
+			    "for level %u: ask for a new quote",
+			    q->extends, r->level, q->level);
 		err = pfd_extend_paid(d, r, q->seconds, j->t_received);
 	} else if ((r = pfd_table_by_key(&d->table, &key))) {
 		/* Another quote for the pair was ordered first: this one extends it. */

@@ -76,14 +76,16 @@ static enum pf_err hold(struct pfd *d, const uint8_t peer[16], const struct pf_q
 	return PF_OK;
 }
 
-static int save(struct pfd *d, const struct pf_quote *q, __u64 hold_id)
+static int save(struct pfd *d, const struct pf_quote *q, __u64 hold_id, __u64 u_ppm)
 {
 	struct pf_bquote b = {.level = q->level,
 			      .rate_bps = q->rate_bps,
 			      .seconds = q->seconds,
 			      .expires_at = q->expires_at,
 			      .hold_id = hold_id,
-			      .one_way = q->one_way};
+			      .one_way = q->one_way,
+			      .from_level = q->from_level,
+			      .utilisation_ppm = (__u32)u_ppm};
 
 	snprintf(b.quote_id, sizeof(b.quote_id), "%s", q->quote_id);
 	pf_hex_encode(q->client_key, PF_PUBKEY_BYTES, b.client_key);
@@ -91,17 +93,37 @@ static int save(struct pfd *d, const struct pf_quote *q, __u64 hold_id)
 	pf_addr_format(q->ip2, b.ip2, sizeof(b.ip2));
 	snprintf(b.amount, sizeof(b.amount), "%s", q->amount);
 	snprintf(b.extends, sizeof(b.extends), "%s", q->extends);
+	snprintf(b.upgrades, sizeof(b.upgrades), "%s", q->upgrades);
+	snprintf(b.price_per_second, sizeof(b.price_per_second), "%s", q->price_per_second);
 	return pfd_txn(d) ?: pf_bstore_quote_put(d->store, &b);
+}
+
+/* What the quote needs first: the upgraded or extended reservation checked,
+ * or a new reservation's capacity held; *from_level and *seconds to charge. */
+static enum pf_err prepare(struct pfd *d, const uint8_t peer[16], const struct pf_quote_request *rq,
+			   const struct pf_key *key, __u64 *hold_id, uint64_t *from_level,
+			   uint64_t *seconds, struct pf_err_msg *e)
+{
+	*from_level = 0;
+	*seconds = rq->seconds;
+	if (rq->upgrades[0])
+		return pfd_broker_upgrade_check(d, rq, key, from_level, seconds, e);
+	if (rq->extends[0])
+		return check_extends(d, rq, key, e);
+	return hold(d, peer, rq, key, hold_id, e);
 }
 
 void pfd_broker_quote(struct pfd *d, struct pf_srv_conn *c, const struct pf_quote_request *rq)
 {
 	struct pf_msg m = {.type = PF_MSG_QUOTE};
-	struct pf_err_msg e;
+	uint64_t from_level, seconds;
+	struct pf_menu priced;
+	__u64 u = 0;
+	struct pf_err_msg e = {.code = PF_OK};
 	struct pf_key key;
 	__u64 hold_id = 0;
 
-	if (pf_quote_build(&d->broker->menu, rq, pfd_unix_now(), &m.quote, &e) != PF_OK) {
+	if (pf_check_quote_request(&d->broker->menu, rq, &e) != PF_OK) {
 		pfd_broker_fail(d, c, false, &e);
 		return;
 	}
@@ -115,12 +137,22 @@ void pfd_broker_quote(struct pfd *d, struct pf_srv_conn *c, const struct pf_quot
 		return;
 	}
 	pf_key_make(&key, rq->ip1, rq->ip2);
-	if ((rq->extends[0] ? check_extends(d, rq, &key, &e)
-			    : hold(d, pf_srv_peer(c), rq, &key, &hold_id, &e)) != PF_OK) {
+	if (prepare(d, pf_srv_peer(c), rq, &key, &hold_id, &from_level, &seconds, &e) == PF_OK) {
+		/* Priced for its own path after the grant; bound until the quote expires. */
+		u = pfd_broker_quote_util(d, rq, hold_id);
+		if (pfd_broker_priced_menu(d->broker, u, &priced))
+			pf_err_set(&e, PF_E_INTERNAL, "%s", pf_last_error());
+		else
+			pf_quote_build_for(&priced, rq, from_level, seconds, pfd_unix_now(),
+					   &m.quote, &e);
+	}
+	if (e.code != PF_OK) {
+		if (hold_id)
+			pfd_hold_drop(d, hold_id);
 		pfd_broker_fail(d, c, false, &e);
 		return;
 	}
-	if (save(d, &m.quote, hold_id)) {
+	if (save(d, &m.quote, hold_id, u)) {
 		pf_err_set(&e, PF_E_INTERNAL, "cannot store the quote: %s", pf_last_error());
 		if (hold_id)
 			pfd_hold_drop(d, hold_id);

@@ -3,7 +3,8 @@
  * Refunds to the balance (docs/MONEY.md). A valid payment whose ORDER ends
  * refused after the ledger accepted it (paid after the quote expired, the
  * extended reservation ended, the pair got another level, capacity gone,
- * the quote granted with another payment) is credited in full to the
+ * the quote granted with another payment, an upgrade or extension of a
+ * reservation whose level changed since the quote) is credited in full to the
  * quote's key: the payments row (so the transaction is used, once) and the
  * refund entry (ref = the transaction) in one savepoint of the loop's batch.
  */
@@ -19,7 +20,8 @@ bool pfd_broker_refundable(enum pf_err code)
 {
 	return code == PF_E_QUOTE_EXPIRED || code == PF_E_QUOTE_USED ||
 	       code == PF_E_RESERVATION_ENDED || code == PF_E_PAIR_RESERVED ||
-	       code == PF_E_CAPACITY_EXHAUSTED;
+	       code == PF_E_CAPACITY_EXHAUSTED || code == PF_E_NOT_UPGRADABLE ||
+	       code == PF_E_EXTEND_MISMATCH;
 }
 
 int pfd_broker_refund_payment(struct pfd *d, const char *tx, const char *key_hex,
@@ -75,6 +77,28 @@ static void seconds_left(__s64 start_ns, __s64 end_ns, __u64 *left, __u64 *whole
 		*left = *whole;
 }
 
+/* What key p gets back: its purchases pro rata over the whole reservation, and each
+ * upgrade pro rata over the seconds it bought, [end_unix - seconds, end_unix). */
+static int unused_of(const struct pf_bpayer *p, __u64 left, __u64 whole, struct pf_u256 *out)
+{
+	__s64 now = pf_wall_ns();
+	struct pf_u256 part;
+	int err = pf_u256_prorata(&p->paid, left, whole, out);
+
+	for (int i = 0; i < p->n_up && !err; i++) {
+		const struct pf_bupgrade *u = &p->up[i];
+		__s64 end = (__s64)u->end_unix * NS;
+		__u64 rest = end > now ? (__u64)((end - now) / NS) : 0;
+
+		if (!u->seconds)
+			continue;
+		err = pf_u256_prorata(&u->amount, rest < u->seconds ? rest : u->seconds, u->seconds,
+				      &part)
+			  ?: pf_u256_add(out, &part, out);
+	}
+	return err;
+}
+
 int pfd_broker_refund_rest(struct pfd *d, const char *rid, __s64 start_ns, __s64 end_ns,
 			   const char *key_hex, struct pf_u256 *total, struct pf_u256 *mine)
 {
@@ -91,7 +115,7 @@ int pfd_broker_refund_rest(struct pfd *d, const char *rid, __s64 start_ns, __s64
 		return err ?: -EIO;
 	for (int i = 0; i < n && !err; i++) {
 		snprintf(ref, sizeof(ref), "end:%.32s:%.64s", rid, payers[i].key);
-		err = pf_u256_prorata(&payers[i].paid, left, whole, &part);
+		err = unused_of(&payers[i], left, whole, &part);
 		if (!err && !pf_u256_is_zero(&part))
 			err = pf_balance_move(d->store, payers[i].key, PF_MONEY_REFUND, &part, ref,
 					      NULL, &after)

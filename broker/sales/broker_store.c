@@ -9,7 +9,7 @@
 /* A fresh statement per call: these run a few times per order, not per packet. */
 static int prep(struct pf_store *s, const char *sql, sqlite3_stmt **st)
 {
-	if (sqlite3_prepare_v2(pf_store_db(s), sql, -1, st, NULL))
+	if (pf_store_stmt(s, sql, st))
 		return pf_fail(-EIO, "database: %s", sqlite3_errmsg(pf_store_db(s)));
 	return 0;
 }
@@ -21,7 +21,7 @@ static int finish(struct pf_store *s, sqlite3_stmt *st, int rc, const char *what
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
 		err = pf_fail((rc & 0xff) == SQLITE_CONSTRAINT ? -EEXIST : -EIO, "database: %s: %s",
 			      what, sqlite3_errmsg(pf_store_db(s)));
-	sqlite3_finalize(st);
+	pf_store_stmt_done(s, st);
 	return err;
 }
 
@@ -36,7 +36,7 @@ static int one_row(struct pf_store *s, sqlite3_stmt *st, const char *what)
 	if (rc == SQLITE_ROW)
 		return 1;
 	if (rc == SQLITE_DONE) {
-		sqlite3_finalize(st);
+		pf_store_stmt_done(s, st);
 		return -ENOENT;
 	}
 	return finish(s, st, rc, what);
@@ -55,8 +55,9 @@ int pf_bstore_quote_put(struct pf_store *s, const struct pf_bquote *q)
 
 	if (prep(s,
 		 "INSERT INTO broker_quotes (quote_id, client_key, ip1, ip2, level, rate_bps, "
-		 "seconds, amount, expires_at, hold_id, extends, created_wall_ns, one_way) VALUES "
-		 "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+		 "seconds, amount, expires_at, hold_id, extends, created_wall_ns, one_way, "
+		 "upgrades, from_level, price_per_second, utilisation_ppm) VALUES "
+		 "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
 		 &st))
 		return -EIO;
 	sqlite3_bind_text(st, 1, q->quote_id, -1, SQLITE_STATIC);
@@ -72,6 +73,10 @@ int pf_bstore_quote_put(struct pf_store *s, const struct pf_bquote *q)
 	sqlite3_bind_text(st, 11, q->extends, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 12, pf_wall_ns());
 	sqlite3_bind_int(st, 13, q->one_way);
+	sqlite3_bind_text(st, 14, q->upgrades, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 15, q->from_level);
+	sqlite3_bind_text(st, 16, q->price_per_second, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 17, q->utilisation_ppm);
 	return finish(s, st, sqlite3_step(st), "insert quote");
 }
 
@@ -82,7 +87,8 @@ int pf_bstore_quote_get(struct pf_store *s, const char *quote_id, struct pf_bquo
 
 	if (prep(s,
 		 "SELECT quote_id, client_key, ip1, ip2, level, rate_bps, seconds, amount, "
-		 "expires_at, hold_id, extends, one_way FROM broker_quotes WHERE quote_id = ?1",
+		 "expires_at, hold_id, extends, one_way, upgrades, from_level, price_per_second, "
+		 "utilisation_ppm FROM broker_quotes WHERE quote_id = ?1",
 		 &st))
 		return -EIO;
 	sqlite3_bind_text(st, 1, quote_id, -1, SQLITE_STATIC);
@@ -102,7 +108,11 @@ int pf_bstore_quote_get(struct pf_store *s, const char *quote_id, struct pf_bquo
 	q->hold_id = sqlite3_column_int64(st, 9);
 	copy_text(st, 10, q->extends, sizeof(q->extends));
 	q->one_way = sqlite3_column_int(st, 11);
-	sqlite3_finalize(st);
+	copy_text(st, 12, q->upgrades, sizeof(q->upgrades));
+	q->from_level = sqlite3_column_int64(st, 13);
+	copy_text(st, 14, q->price_per_second, sizeof(q->price_per_second));
+	q->utilisation_ppm = sqlite3_column_int64(st, 15);
+	pf_store_stmt_done(s, st);
 	return 0;
 }
 
@@ -143,7 +153,7 @@ int pf_bstore_order_by_quote(struct pf_store *s, const char *quote_id, struct pf
 	copy_text(st, 2, o->rid, sizeof(o->rid));
 	o->start = sqlite3_column_int64(st, 3);
 	o->end = sqlite3_column_int64(st, 4);
-	sqlite3_finalize(st);
+	pf_store_stmt_done(s, st);
 	return 0;
 }
 
@@ -162,31 +172,51 @@ int pf_bstore_tx_used(struct pf_store *s, const char *tx, char quote_id[33])
 	if (rc != 1)
 		return rc;
 	copy_text(st, 0, quote_id, 33);
-	sqlite3_finalize(st);
+	pf_store_stmt_done(s, st);
 	return 0;
 }
 
-/* Adds amount to key's entry in out[0..*n). */
-static int add_payer(struct pf_bpayer *out, int *n, const char *key, const char *amount)
+/* key's entry in out[0..*n), added if new. */
+static int payer_of(struct pf_bpayer *out, int *n, const char *key, struct pf_bpayer **p)
 {
-	struct pf_u256 v;
 	int i = 0;
 
-	if (pf_u256_parse_dec(amount, &v))
-		return pf_fail(-EIO, "database: a quoted amount '%s' is not a number", amount);
 	while (i < *n && strcmp(out[i].key, key))
 		i++;
 	if (i == *n) {
 		if (*n == PF_BSTORE_MAX_PAYERS)
 			return pf_fail(-E2BIG, "more than %d keys paid for one reservation",
 				       PF_BSTORE_MAX_PAYERS);
+		memset(&out[i], 0, sizeof(out[i]));
 		snprintf(out[i].key, sizeof(out[i].key), "%s", key);
-		pf_u256_from_u64(&out[i].paid, 0);
 		(*n)++;
 	}
-	return pf_u256_add(&out[i].paid, &v, &out[i].paid)
-		   ? pf_fail(-ERANGE, "the payments for one reservation overflow")
-		   : 0;
+	*p = &out[i];
+	return 0;
+}
+
+/* Adds one granted order (columns: key, amount, is an upgrade, seconds, end_unix). */
+static int add_payer(struct pf_bpayer *out, int *n, sqlite3_stmt *st)
+{
+	const char *amount = (const char *)sqlite3_column_text(st, 1);
+	struct pf_bpayer *p = NULL;
+	struct pf_u256 v;
+	int err = payer_of(out, n, (const char *)sqlite3_column_text(st, 0), &p);
+
+	if (err)
+		return err;
+	if (pf_u256_parse_dec(amount, &v))
+		return pf_fail(-EIO, "database: a quoted amount '%s' is not a number", amount);
+	if (!sqlite3_column_int(st, 2))
+		return pf_u256_add(&p->paid, &v, &p->paid)
+			   ? pf_fail(-ERANGE, "the payments for one reservation overflow")
+			   : 0;
+	if (p->n_up == PF_BSTORE_MAX_UPGRADES)
+		return pf_fail(-E2BIG, "more than %d upgrades by one key", PF_BSTORE_MAX_UPGRADES);
+	p->up[p->n_up++] = (struct pf_bupgrade){.amount = v,
+						.seconds = sqlite3_column_int64(st, 3),
+						.end_unix = sqlite3_column_int64(st, 4)};
+	return 0;
 }
 
 int pf_bstore_payers(struct pf_store *s, const char *rid, struct pf_bpayer *out, int *n)
@@ -196,16 +226,16 @@ int pf_bstore_payers(struct pf_store *s, const char *rid, struct pf_bpayer *out,
 
 	*n = 0;
 	if (prep(s,
-		 "SELECT q.client_key, q.amount FROM broker_orders o JOIN broker_quotes q "
-		 "ON q.quote_id = o.quote_id WHERE o.rid = ?1 ORDER BY o.granted_wall_ns",
+		 "SELECT q.client_key, q.amount, q.upgrades != '', q.seconds, o.end_unix "
+		 "FROM broker_orders o JOIN broker_quotes q ON q.quote_id = o.quote_id "
+		 "WHERE o.rid = ?1 ORDER BY o.granted_wall_ns",
 		 &st))
 		return -EIO;
 	sqlite3_bind_text(st, 1, rid, -1, SQLITE_STATIC);
 	while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW)
-		err = add_payer(out, n, (const char *)sqlite3_column_text(st, 0),
-				(const char *)sqlite3_column_text(st, 1));
+		err = add_payer(out, n, st);
 	if (err) {
-		sqlite3_finalize(st);
+		pf_store_stmt_done(s, st);
 		return err;
 	}
 	return finish(s, st, rc, "read the payers of a reservation");
@@ -234,7 +264,7 @@ int pf_bstore_rid_get(struct pf_store *s, const char *rid, __u64 *resv_id)
 	if (rc != 1)
 		return rc;
 	*resv_id = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	pf_store_stmt_done(s, st);
 	return 0;
 }
 
@@ -250,7 +280,7 @@ int pf_bstore_rid_of(struct pf_store *s, __u64 resv_id, char rid[33])
 	if (rc != 1)
 		return rc;
 	copy_text(st, 0, rid, 33);
-	sqlite3_finalize(st);
+	pf_store_stmt_done(s, st);
 	return 0;
 }
 

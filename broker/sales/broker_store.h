@@ -19,11 +19,15 @@ struct pf_bquote {
 	char ip1[46], ip2[46]; /* canonical text */
 	__u32 level;	       /* MENU index */
 	__u64 rate_bps, seconds;
-	char amount[80];  /* wei, decimal */
-	__u64 expires_at; /* unix seconds */
-	__u64 hold_id;	  /* payflowd hold, 0 for an extension */
-	char extends[33]; /* reservation id or "" */
-	bool one_way;	  /* ip1 -> ip2 only */
+	char amount[80];	   /* wei, decimal */
+	__u64 expires_at;	   /* unix seconds */
+	__u64 hold_id;		   /* payflowd hold, 0 for an extension */
+	char extends[33];	   /* reservation id or "" */
+	bool one_way;		   /* ip1 -> ip2 only */
+	char upgrades[33];	   /* reservation id raised to level, or "" */
+	__u32 from_level;	   /* an upgrade: the level it was quoted from */
+	char price_per_second[80]; /* what a second cost (an upgrade: the difference) */
+	__u32 utilisation_ppm;	   /* demand pricing: u of the busiest link, millionths */
 };
 
 struct pf_border {
@@ -51,12 +55,21 @@ int pf_bstore_tx_used(struct pf_store *s, const char *tx, char quote_id[33]);
 /* Sets the reservation a consumed payment bought (recorded as 0 before the grant). */
 int pf_bstore_payment_resv(struct pf_store *s, const char *tx, __u64 resv_id);
 /* A key that paid for a reservation and the quoted amounts it paid, in all. */
-#define PF_BSTORE_MAX_PAYERS 16
+#define PF_BSTORE_MAX_PAYERS   16
+#define PF_BSTORE_MAX_UPGRADES 15 /* one per level above the first, per key */
+/* An upgrade bought the seconds [end_unix - seconds, end_unix) at the higher level. */
+struct pf_bupgrade {
+	struct pf_u256 amount;
+	__u64 seconds, end_unix;
+};
 struct pf_bpayer {
 	char key[65];
-	struct pf_u256 paid;
+	struct pf_u256 paid; /* purchases and extensions */
+	struct pf_bupgrade up[PF_BSTORE_MAX_UPGRADES];
+	int n_up;
 };
-/* The keys whose orders bought or extended rid (at most PF_BSTORE_MAX_PAYERS), in order. */
+/* The keys whose orders bought, extended or upgraded rid (at most PF_BSTORE_MAX_PAYERS),
+ * in order. */
 int pf_bstore_payers(struct pf_store *s, const char *rid, struct pf_bpayer *out, int *n);
 int pf_bstore_rid_put(struct pf_store *s, const char *rid, __u64 resv_id);
 int pf_bstore_rid_get(struct pf_store *s, const char *rid, __u64 *resv_id);

@@ -17,6 +17,7 @@
  *   answers N                              reads N answers (after *-send)
  *   deposit PAYER TXHASH                   DEPOSIT
  *   balance                                BALANCE
+ *   upgrade IP1 IP2 LEVEL RID              QUOTE_REQUEST upgrading RID to LEVEL
  *   cancel RID                             CANCEL
  *   withdraw ID AMOUNT                     WITHDRAW (ID: 32 hex digits, the client's)
  *   shut-wr                                shut down our sending side (half-close)
@@ -397,8 +398,10 @@ static void bench_order(long count, char **a)
 		lat[n++] = now_ms() - t0;
 	}
 	qsort(lat, n, sizeof(double), cmp_double);
-	printf("{\"type\":\"BENCH_ORDER\",\"count\":%ld,\"p50_ms\":%.3f,\"p99_ms\":%.3f}\n", n,
-	       lat[(size_t)((n - 1) * 0.50 + 0.5)], lat[(size_t)((n - 1) * 0.99 + 0.5)]);
+	printf("{\"type\":\"BENCH_ORDER\",\"count\":%ld,\"p50_ms\":%.3f,\"p90_ms\":%.3f,"
+	       "\"p99_ms\":%.3f,\"max_ms\":%.3f}\n",
+	       n, lat[(size_t)((n - 1) * 0.50 + 0.5)], lat[(size_t)((n - 1) * 0.90 + 0.5)],
+	       lat[(size_t)((n - 1) * 0.99 + 0.5)], lat[n - 1]);
 	free(lat);
 	pf_jsonrpc_free(rpc);
 }
@@ -894,6 +897,17 @@ int main(int argc, char **argv)
 		} else if (!strcmp(c, "quote")) {
 			i += need(argc, i, 5);
 			make_quote(&m, argv + i - 4, argv[i]);
+			send_msg(&m);
+			answer();
+		} else if (!strcmp(c, "upgrade")) {
+			i += need(argc, i, 4);
+			memset(&m, 0, sizeof(m));
+			m.type = PF_MSG_QUOTE_REQUEST;
+			parse_ip(argv[i - 3], m.quote_request.ip1);
+			parse_ip(argv[i - 2], m.quote_request.ip2);
+			m.quote_request.level = strtoull(argv[i - 1], NULL, 10);
+			snprintf(m.quote_request.upgrades, sizeof(m.quote_request.upgrades), "%s",
+				 argv[i]);
 			send_msg(&m);
 			answer();
 		} else if (!strcmp(c, "order")) {

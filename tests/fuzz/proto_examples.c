@@ -60,9 +60,9 @@ static void emit(const char *who, const struct pf_msg *m, const struct pf_keypai
 static void menu(struct pf_menu *m)
 {
 	static const struct pf_level levels[] = {
-	    {10000000, "0", ""}, /* level 0: free best effort, not sold */
-	    {50000000, "5000000000000", "3000000000000"},
-	    {150000000, "20000000000000", ""}, /* not sold one way */
+	    {10000000, "0", "", "", ""}, /* level 0: free best effort, not sold */
+	    {50000000, "5000000000000", "3000000000000", "", ""},
+	    {150000000, "20000000000000", "", "", ""}, /* not sold one way, fixed prices */
 	};
 
 	memset(m, 0, sizeof(*m));

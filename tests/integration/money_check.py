@@ -11,6 +11,9 @@ violation on its own "# " line), 2 on bad usage.
   3. every deposit and every refunded payment is a consumed payment of the
      same amount; every consumed payment was granted, deposited or refunded;
      every debit paid exactly its quote, which was granted (broker_orders);
+     every quote that records its price per second has amount = price x
+     seconds, and a granted upgrade raised a bought reservation from a lower
+     level (its price: the levels' difference);
   4. with --rpc: every recorded payment is a successful transaction to the
      payment address (a deposit of exactly its amount, an order payment of at
      least its quote); every withdrawal entry has its signed transaction
@@ -93,6 +96,37 @@ def check_records(db, bad):
             bad(f"quote {qid} was granted from the balance without a debit")
 
 
+def has_column(db, table, column):
+    return any(r[1] == column for r in db.execute(f"PRAGMA table_info({table})"))
+
+
+def check_quotes(db, bad):
+    """Each quote that records its price per second charged price x seconds; a
+    granted upgrade raised a granted reservation from a lower level, and its
+    order names the reservation it upgraded."""
+    if not has_column(db, "broker_quotes", "price_per_second"):
+        return  # schema before version 4: no prices, no upgrades
+    for qid, amount, pps, secs in db.execute(
+            "SELECT quote_id, amount, price_per_second, seconds FROM broker_quotes "
+            "WHERE price_per_second != ''"):
+        if int(amount) != int(pps) * int(secs):
+            bad(f"quote {qid}: amount {amount} != price_per_second {pps} x seconds {secs}")
+    for qid, rid, level, frm, pps, rid_o in db.execute(
+            "SELECT q.quote_id, q.upgrades, q.level, q.from_level, q.price_per_second, o.rid "
+            "FROM broker_quotes q JOIN broker_orders o ON o.quote_id = q.quote_id "
+            "WHERE q.upgrades != ''"):
+        if not 1 <= frm < level:
+            bad(f"upgrade {qid} of {rid} goes from level {frm} to {level}")
+        if not pps or int(pps) <= 0:
+            bad(f"upgrade {qid} of {rid} charged {pps!r} a second")
+        if rid_o != rid:
+            bad(f"upgrade {qid} of {rid} was granted to reservation {rid_o}")
+        if not db.execute("SELECT 1 FROM broker_orders o JOIN broker_quotes q ON "
+                          "q.quote_id = o.quote_id WHERE o.rid = ? AND q.upgrades = ''",
+                          (rid,)).fetchone():
+            bad(f"upgrade {qid}: reservation {rid} was never bought")
+
+
 def check_chain(db, url, pay_to, strict, ignore, bad):
     pay_to = pay_to.lower()
     # Deposits and refunded payments are credited with exactly the value sent.
@@ -171,6 +205,7 @@ def main():
 
     per_key, balances = check_balances(db, bad)
     check_records(db, bad)
+    check_quotes(db, bad)
     if a.rpc:
         check_chain(db, a.rpc, a.pay_to, a.strict_chain, {t.lower() for t in a.ignore}, bad)
     total = sum(balances.values())

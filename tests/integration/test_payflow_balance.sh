@@ -101,5 +101,31 @@ pf h1 withdraw 999999999 >/dev/null 2>"$DDIR/err"
 rc=$?
 check "withdraw beyond the balance: exit 4 [withdrawal_exceeds_balance]" \
 	test $rc -eq 4 -a -n "$(grep -F '[withdrawal_exceeds_balance]' "$DDIR/err")"
+# --- upgrade (PROTOCOL.md 6.14): level 1 -> 2 from the balance, 3000 a second left
+out=$(pf h1 deposit 1000000 --account "$PAYER" --json 2>"$DDIR/err")
+check "a second deposit of 1000000" test $? -eq 0 || sed 's/^/    | /' "$DDIR/err"
+out=$(pf h1 buy --level 1 --seconds 30 --peer 10.77.0.3 --from-balance --yes --json 2>"$DDIR/err")
+rid2=$(jq -r .reservation_id <<<"$out")
+end2=$(jq -r .end <<<"$out")
+pf h1 upgrade "$rid2" --from-balance --yes >/dev/null 2>&1
+check "upgrade without --level: usage error (exit 2)" test $? -eq 2
+check "payflow upgrade --help names --level" bash -c "'$PF' upgrade --help | grep -q -- '--level N'"
+pf h3 keygen >/dev/null
+pf h3 upgrade "$rid2" --level 2 --from-balance --yes >/dev/null 2>"$DDIR/err"
+rc=$?
+check "upgrade by a key that did not pay (h3, in the pair): exit 4 [not_your_reservation]" \
+	test $rc -eq 4 -a -n "$(grep -F '[not_your_reservation]' "$DDIR/err")"
+pf h1 upgrade "$rid2" --level 1 --from-balance --yes >/dev/null 2>"$DDIR/err"
+rc=$?
+check "upgrade to its own level: exit 4 [lower_or_same_level]" \
+	test $rc -eq 4 -a -n "$(grep -F '[lower_or_same_level]' "$DDIR/err")"
+bal1=$(pf h1 balance --json 2>/dev/null | jq -r .balance)
+out=$(pf h1 upgrade "$rid2" --level 2 --from-balance --yes --json 2>"$DDIR/err")
+check "upgrade --level 2 --from-balance exits 0" test $? -eq 0 || sed 's/^/    | /' "$DDIR/err"
+paid=$(jq -r .amount <<<"$out")
+check "upgrade --json: same id and end, level 2, 50 Mbit/s, 3000 x whole seconds left ($paid)" \
+	test "$(jq -r '[.reservation_id, .end, .level, .rate_bps] | join(",")' <<<"$out")" = "$rid2,$end2,2,50000000" \
+	-a $((paid % 3000)) -eq 0 -a "$paid" -gt 0 -a "$paid" -le 90000
+check "balance: lower by exactly the upgrade" test "$(pf h1 balance --json 2>/dev/null | jq -r .balance)" = $((bal1 - paid))
 check "money invariant at the end" money
 finish

@@ -124,6 +124,43 @@ static void test_bad_values(void)
 		  "t.json: ports[1]: port lo is listed twice");
 }
 
+/* levels[].demand_k and demand_cap: decimals in millionths, each bad value named. */
+#define DEMAND(extra)                                                                              \
+	"{" PORT "," BE ", \"levels\": [{\"rate\": \"1m\", \"price_per_s\": \"0\"}, "              \
+	"{\"rate\": \"2m\", \"price_per_s\": \"9\"" extra "}]}"
+static void test_demand(void)
+{
+	CHECK_STR(parse(DEMAND(", \"demand_k\": \"4\", \"demand_cap\": \"2.5\"")), "ok");
+	CHECK_EQ(c.levels[1].demand_k_ppm, 4000000);
+	CHECK_EQ(c.levels[1].demand_cap_ppm, 2500000);
+	CHECK_STR(parse(DEMAND(", \"demand_k\": \"0.000001\", \"demand_cap\": \"1\"")), "ok");
+	CHECK_EQ(c.levels[1].demand_k_ppm, 1);
+	CHECK_STR(parse(DEMAND("")), "ok");
+	CHECK_EQ(c.levels[1].demand_k_ppm, 0); /* fixed by default */
+	CHECK_STR(parse(DEMAND(", \"demand_cap\": \"3\"")),
+		  "t.json: levels[1] (level1).demand_k: missing: demand_cap goes with demand_k");
+	CHECK_STR(parse(DEMAND(", \"demand_k\": \"4\"")),
+		  "t.json: levels[1] (level1).demand_cap: missing: the highest multiple of "
+		  "price_per_s, e.g. \"3\"");
+	CHECK_STR(parse(DEMAND(", \"demand_k\": \"4\", \"demand_cap\": \"0.5\"")),
+		  "t.json: levels[1] (level1).demand_cap: bad value '0.5': a decimal string of "
+		  "at most 1000 with up to 6 decimals, e.g. \"4\" or \"0.5\"");
+	CHECK_STR(parse(DEMAND(", \"demand_k\": \"1001\", \"demand_cap\": \"2\"")),
+		  "t.json: levels[1] (level1).demand_k: bad value '1001': a decimal string of "
+		  "at most 1000 with up to 6 decimals, e.g. \"4\" or \"0.5\"");
+	CHECK_STR(parse(DEMAND(", \"demand_k\": \"0.1234567\", \"demand_cap\": \"2\"")),
+		  "t.json: levels[1] (level1).demand_k: bad value '0.1234567': a decimal string "
+		  "of at most 1000 with up to 6 decimals, e.g. \"4\" or \"0.5\"");
+	CHECK_STR(parse(DEMAND(", \"demand_k\": 4, \"demand_cap\": \"2\"")),
+		  "t.json: levels[1] (level1).demand_k: bad value '4': a decimal string of at "
+		  "most 1000 with up to 6 decimals, e.g. \"4\" or \"0.5\"");
+	CHECK_STR(parse("{" PORT "," BE ", \"levels\": [{\"rate\": \"1m\", \"price_per_s\": "
+			"\"0\", \"demand_k\": \"1\", \"demand_cap\": \"2\"}, {\"rate\": \"2m\", "
+			"\"price_per_s\": \"9\"}]}"),
+		  "t.json: levels[0] (level0).demand_k: level0 is free best effort: its price is "
+		  "fixed at 0");
+}
+
 /* The token is a secret: kept as given, and no message ever quotes it. */
 static void test_metrics_token(void)
 {
@@ -186,6 +223,7 @@ static void test_port_of(void)
 int main(void)
 {
 	RUN(test_good_config);
+	RUN(test_demand);
 	RUN(test_bad_values);
 	RUN(test_metrics_token);
 	RUN(test_resolve);

@@ -260,11 +260,16 @@ static void test_schema_version(void)
 	CHECK_EQ(sql_int(p, "SELECT count(*) FROM sqlite_master WHERE name IN "
 			    "('balances', 'balance_entries', 'withdrawals')"),
 		 3);
+	/* Version 3 -> 4: quotes gain upgrades, from_level, price_per_second, utilisation. */
+	CHECK_EQ(sql_int(p, "SELECT count(*) FROM pragma_table_info('broker_quotes') WHERE name IN "
+			    "('upgrades', 'from_level', 'price_per_second', 'utilisation_ppm')"),
+		 4);
+	CHECK_EQ(sql_int(p, "SELECT from_level FROM broker_quotes WHERE quote_id = 'q'"), 0);
 	CHECK_EQ(sql_exec(p, "PRAGMA user_version = 7"), 0);
 	CHECK_EQ(pf_store_open(&s, p, false), -EPROTO);
 	snprintf(want, sizeof(want),
 		 "database %s has schema version 7, written by a newer payflowd; this one knows "
-		 "versions up to 3: run the newer payflowd or move the file away",
+		 "versions up to 4: run the newer payflowd or move the file away",
 		 p);
 	CHECK_STR(pf_last_error(), want);
 }

@@ -1041,6 +1041,95 @@ static void test_one_way(void)
 	free(back);
 }
 
+/* An upgrade's quote: the levels' difference x the seconds the broker counts. */
+static void test_upgrade_quote(void)
+{
+	struct pf_msg m = {.type = PF_MSG_QUOTE}, *back;
+	struct pf_quote_request req;
+	struct pf_menu menu;
+	struct pf_err_msg e;
+	char key[80];
+
+	sample_menu(&menu);
+	sample_request(&req);
+	req.level = 2;
+	req.seconds = 0;
+	strcpy(req.upgrades, RID);
+	CHECK_EQ(pf_quote_build_for(&menu, &req, 1, 37, 1000, &m.quote, &e), PF_OK);
+	/* (2e19 - 5e12) x 37 */
+	CHECK_STR(m.quote.price_per_second, "19999995000000000000");
+	CHECK_STR(m.quote.amount, "739999815000000000000");
+	CHECK_EQ(m.quote.from_level, 1);
+	CHECK_EQ(m.quote.seconds, 37);
+	CHECK_STR(m.quote.upgrades, RID);
+	CHECK_EQ(pf_quote_matches(&menu, &req, &m.quote, &e), PF_OK);
+	back = roundtrip(&m, &broker);
+	CHECK_STR(back->quote.upgrades, RID);
+	CHECK_EQ(back->quote.from_level, 1);
+	CHECK_STR(back->quote.price_per_second, "19999995000000000000");
+	free(back);
+	strcpy(m.quote.amount, "739999815000000000001");
+	CHECK_EQ(pf_quote_matches(&menu, &req, &m.quote, &e), PF_E_BAD_FIELD);
+	CHECK_EQ(pf_quote_build_for(&menu, &req, 2, 37, 1000, &m.quote, &e),
+		 PF_E_LOWER_OR_SAME_LEVEL);
+	req.level = 1;
+	CHECK_EQ(pf_quote_build_for(&menu, &req, 2, 37, 1000, &m.quote, &e),
+		 PF_E_LOWER_OR_SAME_LEVEL);
+	strcpy(menu.levels[2].price_per_second, "5000000000000"); /* not dearer */
+	req.level = 2;
+	CHECK_EQ(pf_quote_build_for(&menu, &req, 1, 37, 1000, &m.quote, &e), PF_E_NOT_UPGRADABLE);
+	/* The wire: seconds 0 with upgrades, never with extends; from_level only with upgrades. */
+	snprintf(key, sizeof(key), "\"%s\"", key_hex(&client));
+	CHECK_EQ(try_qr(&client, "\"10.0.0.1\"", "\"10.0.0.2\"", "2", "0", key,
+			",\"upgrades\":\"" RID "\""),
+		 PF_OK);
+	CHECK_EQ(try_qr(&client, "\"10.0.0.1\"", "\"10.0.0.2\"", "2", "60", key,
+			",\"upgrades\":\"" RID "\""),
+		 PF_E_BAD_FIELD);
+	CHECK_EQ(try_qr(&client, "\"10.0.0.1\"", "\"10.0.0.2\"", "2", "0", key,
+			",\"upgrades\":\"" RID "\",\"extends\":\"" RID "\""),
+		 PF_E_BAD_FIELD);
+}
+
+/* Demand-priced levels: the MENU carries price_base..price_max, and a client
+ * accepts a quote whose price per second lies within, amount = price x seconds. */
+static void test_demand_quote(void)
+{
+	struct pf_msg m = {.type = PF_MSG_MENU}, *back;
+	struct pf_quote_request req;
+	struct pf_err_msg e;
+	struct pf_quote q;
+
+	sample_menu(&m.menu);
+	strcpy(m.menu.levels[1].price_base, "5000000000000");
+	strcpy(m.menu.levels[1].price_max, "15000000000000");
+	strcpy(m.menu.levels[1].price_per_second, "6000000000000");
+	m.menu.utilisation_ppm = 250000;
+	back = roundtrip(&m, &broker);
+	CHECK_STR(back->menu.levels[1].price_base, "5000000000000");
+	CHECK_STR(back->menu.levels[1].price_max, "15000000000000");
+	CHECK_STR(back->menu.levels[2].price_base, "");
+	CHECK_EQ(back->menu.utilisation_ppm, 250000);
+	free(back);
+	sample_request(&req);
+	req.level = 1;
+	req.seconds = 10;
+	CHECK_EQ(pf_quote_build(&m.menu, &req, 1000, &q, &e), PF_OK);
+	strcpy(q.price_per_second, "9000000000000"); /* another u than the MENU's */
+	strcpy(q.amount, "90000000000000");
+	CHECK_EQ(pf_quote_matches(&m.menu, &req, &q, &e), PF_OK);
+	strcpy(q.amount, "90000000000001");
+	CHECK_EQ(pf_quote_matches(&m.menu, &req, &q, &e), PF_E_BAD_FIELD);
+	strcpy(q.price_per_second, "15000000000001"); /* above price_max */
+	strcpy(q.amount, "150000000000010");
+	CHECK_EQ(pf_quote_matches(&m.menu, &req, &q, &e), PF_E_BAD_FIELD);
+	strcpy(q.price_per_second, "4999999999999"); /* below price_base */
+	strcpy(q.amount, "49999999999990");
+	CHECK_EQ(pf_quote_matches(&m.menu, &req, &q, &e), PF_E_BAD_FIELD);
+	q.price_per_second[0] = 0; /* a demand price must be named */
+	CHECK_EQ(pf_quote_matches(&m.menu, &req, &q, &e), PF_E_BAD_FIELD);
+}
+
 int main(void)
 {
 	keys_init();
@@ -1065,5 +1154,7 @@ int main(void)
 	RUN(test_reader_to_decoder);
 	RUN(test_one_way);
 	RUN(test_balance_messages);
+	RUN(test_upgrade_quote);
+	RUN(test_demand_quote);
 	return unit_done();
 }

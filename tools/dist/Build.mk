@@ -12,7 +12,7 @@ UNITDIR    ?= $(PREFIX)/lib/systemd/system
 
 MAN_PAGES := $(BUILD)/man/payflow.1 $(BUILD)/man/payflowctl.8 $(BUILD)/man/payflowd.8 \
 	     $(BUILD)/man/payflowd.json.5
-PAYFLOW_CMDS := menu buy status extend resume watch keygen
+PAYFLOW_CMDS := menu buy status extend upgrade resume watch keygen
 
 all: $(MAN_PAGES)
 

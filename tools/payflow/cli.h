@@ -217,6 +217,7 @@ int cmd_menu(struct cli *c, int argc, char **argv);
 int cmd_buy(struct cli *c, int argc, char **argv);
 int cmd_status(struct cli *c, int argc, char **argv);
 int cmd_extend(struct cli *c, int argc, char **argv);
+int cmd_upgrade(struct cli *c, int argc, char **argv);
 int cmd_watch(struct cli *c, int argc, char **argv);
 int cmd_keygen(struct cli *c, int argc, char **argv);
 int cmd_resume(struct cli *c, int argc, char **argv);

@@ -64,7 +64,13 @@ static const struct refusal refusals[PF_E__COUNT] = {
 				     true},
     [PF_E_UNKNOWN_RESERVATION] = {"the broker has no such reservation", false},
     [PF_E_RESERVATION_ENDED] = {"the reservation has ended; buy a new one", false},
-    [PF_E_EXTEND_MISMATCH] = {"an extension must keep the reservation's pair and level", false},
+    [PF_E_EXTEND_MISMATCH] = {"an extension or upgrade must keep the reservation's pair and "
+			      "direction (an extension its level too)",
+			      false},
+    [PF_E_LOWER_OR_SAME_LEVEL] = {"an upgrade must name a level above the reservation's", false},
+    [PF_E_NOT_UPGRADABLE] = {"the reservation cannot be upgraded as quoted (the level is not "
+			     "dearer, or the reservation changed level: ask for a new quote)",
+			     false},
     [PF_E_RATE_LIMITED] = {"the broker is rate-limiting this host; try again later", false},
     [PF_E_INTERNAL] = {"the broker failed internally; try again later", true},
 };

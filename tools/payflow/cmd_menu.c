@@ -38,6 +38,13 @@ static void print_menu(struct cli *c, const struct session *s)
 				json_object_object_add(
 				    l, "price_per_second_one_way",
 				    json_object_new_string(m->levels[i].price_per_second_one_way));
+			if (m->levels[i].price_base[0]) {
+				json_object_object_add(
+				    l, "price_base",
+				    json_object_new_string(m->levels[i].price_base));
+				json_object_object_add(
+				    l, "price_max", json_object_new_string(m->levels[i].price_max));
+			}
 			json_object_array_add(levels, l);
 		}
 		json_object_object_add(o, "levels", levels);
@@ -61,8 +68,18 @@ static void print_menu(struct cli *c, const struct session *s)
 			 : "free best effort, not sold");
 		if (c->one_way && i)
 			printf(" %s", ow[0] ? fmt_amount(ow, m, price, sizeof(price)) : "not sold");
+		if (m->levels[i].price_base[0])
+			printf(" follows demand, up to %s",
+			       fmt_amount(m->levels[i].price_max, m, price, sizeof(price)));
 		printf("\n");
 	}
+	for (unsigned int i = 0; i < m->n_levels; i++)
+		if (m->levels[i].price_base[0]) {
+			printf("\nprices that follow demand are for the broker's busiest link now, "
+			       "%.1f%% reserved;\na quote is priced for its own path\n",
+			       (double)m->utilisation_ppm / 10000);
+			break;
+		}
 }
 
 int cmd_menu(struct cli *c, int argc, char **argv)

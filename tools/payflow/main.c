@@ -61,6 +61,7 @@ static const struct help {
      "    buy      buy a reservation: quote, confirm the price, pay, order\n"
      "    status   time left, rate, bytes and packets of a reservation\n"
      "    extend   buy more time for an active reservation\n"
+     "    upgrade  raise an active reservation to a higher level for its time left\n"
      "    resume   finish purchases that were interrupted after paying\n"
      "    deposit  prepay a balance at the broker with one transaction\n"
      "    balance  the prepaid balance of this client's key\n"
@@ -90,7 +91,9 @@ static const struct help {
      "JSON\n"
      "    {broker, broker_key, currency, decimals, chain_id, pay_to, min_seconds,\n"
      "     max_seconds, quote_ttl, levels: [{level, rate_bps, price_per_second,\n"
-     "     price_per_second_one_way (--one-way, when sold one way)}]}\n"
+     "     price_per_second_one_way (--one-way, when sold one way), price_base,\n"
+     "     price_max (a price that follows demand: price_per_second is the price\n"
+     "     for the broker's busiest link now; a quote's lies between the two)}]}\n"
      "    (amounts are decimal strings in the smallest unit, e.g. wei)\n"
      "\n",
      false},
@@ -168,6 +171,32 @@ static const struct help {
      "    seconds at its level, and then pays and orders exactly like buy. The\n"
      "    reservation keeps its id and start; its end moves by S seconds. Without\n"
      "    --broker, the broker of the local record is used.\n"
+     "\n"
+     "JSON\n"
+     "    as for buy\n"
+     "\n",
+     true},
+    {"upgrade",
+     "NAME\n"
+     "    payflow upgrade - raise an active reservation to a higher level\n"
+     "\n"
+     "SYNOPSIS\n"
+     "    payflow upgrade RESERVATION --level N [--yes] [--from-balance |\n"
+     "                    --rpc URL [--account ADDR | --key FILE]] [COMMON OPTIONS]\n"
+     "\n"
+     "DESCRIPTION\n"
+     "    Looks the reservation up (STATUS) and asks for a quote that upgrades it\n"
+     "    to level N for the seconds it has left: the price is (level N's price -\n"
+     "    its level's price) per second x the whole seconds left, a second that\n"
+     "    has begun counted whole. Then pays and orders exactly like buy (from the\n"
+     "    balance with --from-balance). Every hop of the reservation's path gets\n"
+     "    the new rate; the id, start and end stay. Only a key that paid for the\n"
+     "    reservation may upgrade it. Refusals: lower_or_same_level (N is not\n"
+     "    above its level), not_your_reservation, unknown_reservation,\n"
+     "    reservation_ended, capacity_exhausted (the difference does not fit on\n"
+     "    a link of its path), not_upgradable (N is not dearer, or the\n"
+     "    reservation changed level since the quote: a paid one is refunded to\n"
+     "    the balance).\n"
      "\n"
      "JSON\n"
      "    as for buy\n"
@@ -373,10 +402,10 @@ static const struct {
 	const char *name;
 	int (*fn)(struct cli *c, int argc, char **argv);
 } commands[] = {
-    {"menu", cmd_menu},	    {"buy", cmd_buy},		{"status", cmd_status},
-    {"extend", cmd_extend}, {"watch", cmd_watch},	{"keygen", cmd_keygen},
-    {"resume", cmd_resume}, {"deposit", cmd_deposit},	{"balance", cmd_balance},
-    {"cancel", cmd_cancel}, {"withdraw", cmd_withdraw},
+    {"menu", cmd_menu},	      {"buy", cmd_buy},		{"status", cmd_status},
+    {"extend", cmd_extend},   {"upgrade", cmd_upgrade}, {"watch", cmd_watch},
+    {"keygen", cmd_keygen},   {"resume", cmd_resume},	{"deposit", cmd_deposit},
+    {"balance", cmd_balance}, {"cancel", cmd_cancel},	{"withdraw", cmd_withdraw},
 };
 
 /* Home, config file and environment; the timeout default. */

@@ -74,10 +74,13 @@ bool purchase_confirm_price(struct cli *c, const struct session *s, const struct
 		"  price %s (%s smallest units), paid to %s on chain %llu from %s\n"
 		"  the quote holds until %s\n"
 		"Pay %s? [y/N] ",
-		q->extends[0] ? "Extend" : "Buy", (unsigned long long)q->level,
-		fmt_rate(q->rate_bps, rate, sizeof(rate)), q->one_way ? "one way from" : "between",
-		fmt_ip(q->ip1, a, sizeof(a)), q->one_way ? "to" : "and",
-		fmt_ip(q->ip2, b, sizeof(b)), fmt_duration(q->seconds, dur, sizeof(dur)),
+		q->upgrades[0]	? "Upgrade to"
+		: q->extends[0] ? "Extend"
+				: "Buy",
+		(unsigned long long)q->level, fmt_rate(q->rate_bps, rate, sizeof(rate)),
+		q->one_way ? "one way from" : "between", fmt_ip(q->ip1, a, sizeof(a)),
+		q->one_way ? "to" : "and", fmt_ip(q->ip2, b, sizeof(b)),
+		fmt_duration(q->seconds, dur, sizeof(dur)),
 		fmt_amount(q->amount, &s->menu, amount, sizeof(amount)), q->amount, q->pay_to,
 		(unsigned long long)q->chain_id, payer, fmt_time(q->expires_at, exp, sizeof(exp)),
 		amount);
@@ -141,7 +144,8 @@ static bool confirm_matches(const struct pf_confirm *cf, const struct pf_quote *
 	return !strcmp(cf->quote_id, q->quote_id) && !strcasecmp(cf->tx_hash, hash) &&
 	       !memcmp(&a, &b, sizeof(a)) && cf->level == q->level && cf->one_way == q->one_way &&
 	       (!q->one_way || !memcmp(cf->ip1, q->ip1, sizeof(cf->ip1))) &&
-	       (!q->extends[0] || !strcmp(cf->reservation_id, q->extends));
+	       (!q->extends[0] || !strcmp(cf->reservation_id, q->extends)) &&
+	       (!q->upgrades[0] || !strcmp(cf->reservation_id, q->upgrades));
 }
 
 /*

@@ -62,7 +62,8 @@ static int order(struct cli *c, struct session *s, const char *frame, size_t len
 		return cli_refused(c, &reply.error, &ctx);
 	if (reply.type != PF_MSG_CONFIRM || strcmp(reply.confirm.quote_id, q->quote_id) ||
 	    reply.confirm.tx_hash[0] || reply.confirm.level != q->level ||
-	    (q->extends[0] && strcmp(reply.confirm.reservation_id, q->extends)))
+	    (q->extends[0] && strcmp(reply.confirm.reservation_id, q->extends)) ||
+	    (q->upgrades[0] && strcmp(reply.confirm.reservation_id, q->upgrades)))
 		return cli_fail(c, PF_EXIT_FAILURE, NULL,
 				"the broker answered the ORDER from the balance for quote %s with "
 				"%s, not its CONFIRM",

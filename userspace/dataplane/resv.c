@@ -112,10 +112,15 @@ int pf_resv_install(const struct pf_maps *m, const struct pf_key *key, const str
 	if (err) {
 		struct pf_resv cur;
 
-		/* Roll back only classes that no entry was using before. */
-		if (pf_resv_lookup(m, key, &cur))
-			for (int i = 0; i < done; i++)
+		/* Roll back: classes no entry used before go; a raised one (an
+		 * upgrade) gets the entry's rate back, so every hop keeps one rate. */
+		bool had = !pf_resv_lookup(m, key, &cur);
+
+		for (int i = 0; i < done; i++)
+			if (!had)
 				pf_htb_class_del(ifindexes[i], r->classid & 0xffff);
+			else if (cur.rate_bps != r->rate_bps)
+				pf_htb_class_set(ifindexes[i], r->classid & 0xffff, cur.rate_bps);
 	}
 	free(all);
 	return err;

@@ -55,6 +55,24 @@ int pf_adm_check(const struct pf_adm *a, pf_portset set, __u64 add_bps)
 	return 0;
 }
 
+__u64 pf_adm_util_ppm(const struct pf_adm *a, pf_portset set, __u64 add_bps)
+{
+	__u64 worst = 0;
+
+	for (int i = 0; i < a->conf->n_ports; i++) {
+		unsigned __int128 used =
+		    (unsigned __int128)(a->ll.reserved_bps[i] + add_bps) * 1000000;
+		__u64 u =
+		    a->ll.reservable_bps[i] ? (__u64)(used / a->ll.reservable_bps[i]) : 1000000;
+
+		if (u > 1000000)
+			u = 1000000;
+		if ((set & (1ULL << i)) && u > worst)
+			worst = u;
+	}
+	return worst;
+}
+
 void pf_adm_charge(struct pf_adm *a, pf_portset set, __u64 bps)
 {
 	pf_ll_restore(&a->ll, set, bps);

@@ -32,6 +32,9 @@ void pf_adm_init(struct pf_adm *a, const struct pf_conf *c);
 int pf_adm_ports(const struct pf_adm *a, const struct pf_key *key, int dirs, pf_portset *out);
 /* Whether `add_bps` more fits on every port of the set; -ENOSPC names the link. */
 int pf_adm_check(const struct pf_adm *a, pf_portset set, __u64 add_bps);
+/* The reserved fraction of the busiest port of the set with add_bps more on each,
+ * in millionths rounded down, at most 10^6 (a port with nothing reservable: 10^6). */
+__u64 pf_adm_util_ppm(const struct pf_adm *a, pf_portset set, __u64 add_bps);
 void pf_adm_charge(struct pf_adm *a, pf_portset set, __u64 bps);
 void pf_adm_release(struct pf_adm *a, pf_portset set, __u64 bps);
 __u64 pf_adm_free(const struct pf_adm *a, int port);

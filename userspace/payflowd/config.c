@@ -201,10 +201,57 @@ static int get_price(const struct cx *x, const char *key, struct json_object *v,
 	return 0;
 }
 
+/* A decimal string ("4", "0.5") in [min, 1000] with at most 6 decimals, in millionths. */
+static int get_ppm(const struct cx *x, const char *key, struct json_object *v, __u64 min_ppm,
+		   __u64 *out)
+{
+	const char *s = json_object_get_string(v), *p;
+	__u64 whole = 0, frac = 0, scale = 1000000;
+
+	if (!json_object_is_type(v, json_type_string) || !*s || *s == '.')
+		goto bad;
+	for (p = s; *p >= '0' && *p <= '9' && whole <= 1000; p++)
+		whole = whole * 10 + (__u64)(*p - '0');
+	if (*p == '.' && p[1])
+		for (p++; *p >= '0' && *p <= '9' && scale > 1; p++)
+			frac += (__u64)(*p - '0') * (scale /= 10);
+	*out = whole * 1000000 + frac;
+	if (!*p && whole <= 1000 && *out >= min_ppm && *out <= 1000000000)
+		return 0;
+bad:
+	return bad(x, key,
+		   "bad value '%s': a decimal string of at most 1000 with up to 6 decimals, "
+		   "e.g. \"4\" or \"0.5\"",
+		   json_object_get_string(v));
+}
+
+/* demand_k with demand_cap (>= 1): the level's both-way price follows demand. */
+static int parse_demand(const struct cx *x, struct json_object *o, int i)
+{
+	struct pf_conf_level *l = &x->c->levels[i];
+	struct json_object *k, *cap;
+	char key[96];
+
+	snprintf(key, sizeof(key), "levels[%d] (%s).demand_k", i, l->name);
+	if (!json_object_object_get_ex(o, "demand_k", &k))
+		return json_object_object_get_ex(o, "demand_cap", &cap)
+			   ? bad(x, key, "%s", "missing: demand_cap goes with demand_k")
+			   : 0;
+	if (i == 0)
+		return bad(x, key, "%s", "level0 is free best effort: its price is fixed at 0");
+	if (get_ppm(x, key, k, 0, &l->demand_k_ppm))
+		return -EINVAL;
+	snprintf(key, sizeof(key), "levels[%d] (%s).demand_cap", i, l->name);
+	if (!json_object_object_get_ex(o, "demand_cap", &cap))
+		return bad(x, key, "%s",
+			   "missing: the highest multiple of price_per_s, e.g. \"3\"");
+	return get_ppm(x, key, cap, 1000000, &l->demand_cap_ppm);
+}
+
 static int parse_level(const struct cx *x, struct json_object *o, int i)
 {
-	static const char *const known[] = {"name", "rate", "price_per_s", "price_per_s_one_way",
-					    NULL};
+	static const char *const known[] = {
+	    "name", "rate", "price_per_s", "price_per_s_one_way", "demand_k", "demand_cap", NULL};
 	struct pf_conf_level *l = &x->c->levels[i];
 	struct json_object *v;
 	char key[64];
@@ -228,6 +275,8 @@ static int parse_level(const struct cx *x, struct json_object *o, int i)
 	if (i == 0 && strcmp(l->price_per_s, "0"))
 		return bad(x, key, "level0 is free best effort; its price must be \"0\", not %s",
 			   l->price_per_s);
+	if (parse_demand(x, o, i))
+		return -EINVAL;
 	snprintf(key, sizeof(key), "levels[%d] (%s).price_per_s_one_way", i, l->name);
 	if (!json_object_object_get_ex(o, "price_per_s_one_way", &v))
 		return 0; /* not sold one way */

@@ -55,6 +55,9 @@ struct pf_conf_level {
 	__u64 rate_bps;
 	char price_per_s[PF_AMOUNT_MAX];	 /* wei per second, canonical decimal */
 	char price_per_s_one_way[PF_AMOUNT_MAX]; /* one way (from ip1 to ip2); "" = not sold */
+	/* A both-way price that follows demand: price_per_s x (1 + k u^2), at most
+	 * price_per_s x cap (broker/sales/demand.h); in millionths, k 0 = fixed. */
+	__u64 demand_k_ppm, demand_cap_ppm;
 };
 
 #define PF_CONF_MAX_ALLOW      64
@@ -134,7 +137,7 @@ struct pf_conf {
 	struct pf_conf_broker broker;
 	struct pf_conf_ledger ledger;
 	struct pf_cluster_conf cluster; /* off without a "cluster" section */
-	struct pf_topo topo; /* built by pf_conf_resolve() */
+	struct pf_topo topo;		/* built by pf_conf_resolve() */
 };
 
 /* Parses and checks the JSON text; `origin` names it in messages. 0 or -EINVAL. */

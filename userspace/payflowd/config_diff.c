@@ -132,6 +132,8 @@ static int levels_diff(const struct pf_conf *a, const struct pf_conf *b, char *o
 			note(out, len, "levels[%d].price_per_s", i);
 		if (strcmp(l->name, m->name))
 			note(out, len, "levels[%d].name", i);
+		if (l->demand_k_ppm != m->demand_k_ppm || l->demand_cap_ppm != m->demand_cap_ppm)
+			note(out, len, "levels[%d].demand", i); /* the next MENU and quotes */
 	}
 	for (int i = a->n_levels; i < b->n_levels; i++)
 		note(out, len, "levels[%d] added", i);

@@ -561,6 +561,19 @@ int pfd_extend_paid(struct pfd *d, struct pfd_resv *r, __u64 seconds, __u64 t_re
 	return as_errno(merge_into(d, r, &g, t_received));
 }
 
+int pfd_upgrade_paid(struct pfd *d, struct pfd_resv *r, __u32 level, __u64 t_received)
+{
+	__u64 rate = d->conf.levels[level].rate_bps;
+	struct pf_grant g = {.rate_bps = rate,
+			     .level = level,
+			     .burst = pf_default_burst(rate),
+			     .end_wall_ns = r->end_wall_ns};
+
+	if (rate <= r->rate_bps)
+		return pf_fail(-EINVAL, "level %u is not above the reservation's rate", level);
+	return as_errno(merge_into(d, r, &g, t_received));
+}
+
 /* Ends r now (revoked) or on time (expired): database, data plane, memory. */
 static int end_resv(struct pfd *d, struct pfd_resv *r, enum pf_resv_state state)
 {

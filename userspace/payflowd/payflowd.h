@@ -142,6 +142,9 @@ int pfd_hold_place(struct pfd *d, const struct pf_key *key, __u8 dir, __u32 leve
 int pfd_grant_paid(struct pfd *d, __u64 hold_id, const struct pf_key *key, __u8 dir, __u32 level,
 		   __u64 seconds, __u64 t_received, struct pfd_resv **out);
 int pfd_extend_paid(struct pfd *d, struct pfd_resv *r, __u64 seconds, __u64 t_received);
+/* Raises the active r to config level `level` (a higher rate) until its end,
+ * on every port of its path and the map entry, all or nothing. */
+int pfd_upgrade_paid(struct pfd *d, struct pfd_resv *r, __u32 level, __u64 t_received);
 /* Keeps a live hold at least ttl_s from now; -ENOENT when it is gone. */
 int pfd_hold_extend(struct pfd *d, __u64 hold_id, __u32 ttl_s);
 /* Releases a live hold (its quote was answered another way). */

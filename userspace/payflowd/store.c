@@ -7,6 +7,12 @@
 #include <sqlite3.h>
 #include "userspace/payflowd/store.h"
 #include "userspace/payflowd/store_version.h"
+#include "userspace/payflowd/store_checkpoint.h"
+
+/* How often the WAL is checkpointed (store_checkpoint.h). */
+#define CKPT_MS 200
+/* Statements pf_store_stmt() keeps prepared: the broker's queries, a few dozen. */
+#define STMT_CACHE 64
 #include "userspace/common/error.h"
 
 enum stmt {
@@ -96,7 +102,11 @@ static const char schema[] =
     " hold_id INTEGER NOT NULL,"
     " extends TEXT NOT NULL,"
     " created_wall_ns INTEGER NOT NULL,"
-    " one_way INTEGER NOT NULL DEFAULT 0);"
+    " one_way INTEGER NOT NULL DEFAULT 0,"
+    " upgrades TEXT NOT NULL DEFAULT '',"
+    " from_level INTEGER NOT NULL DEFAULT 0,"
+    " price_per_second TEXT NOT NULL DEFAULT '',"
+    " utilisation_ppm INTEGER NOT NULL DEFAULT 0);"
     "CREATE TABLE IF NOT EXISTS broker_reservations ("
     " rid TEXT PRIMARY KEY,"
     " resv_id INTEGER NOT NULL UNIQUE);"
@@ -138,6 +148,12 @@ static const char schema[] =
 struct pf_store {
 	sqlite3 *db;
 	sqlite3_stmt *st[ST_MAX];
+	struct pf_ckpt *ckpt; /* WAL checkpoints off the loop (store_checkpoint.h) */
+	struct {
+		const char *sql;
+		sqlite3_stmt *st;
+	} cache[STMT_CACHE]; /* pf_store_stmt(): prepared once, reused */
+	int n_cache;
 };
 
 __s64 pf_wall_ns(void)
@@ -168,7 +184,7 @@ static int db_fail(struct pf_store *s, const char *what)
 int pf_store_open(struct pf_store **out, const char *path, bool sync_full)
 {
 	struct pf_store *s = calloc(1, sizeof(*s));
-	char pragmas[128];
+	char pragmas[256];
 	int is_new, err;
 
 	if (!s)
@@ -181,7 +197,11 @@ int pf_store_open(struct pf_store **out, const char *path, bool sync_full)
 		return err;
 	}
 	sqlite3_busy_timeout(s->db, 5000);
-	snprintf(pragmas, sizeof(pragmas), "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s;",
+	/* No temporary file per savepoint (the statement journal stays in memory), and
+	 * no checkpoint inside a commit: a thread of its own does them. */
+	snprintf(pragmas, sizeof(pragmas),
+		 "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; PRAGMA temp_store=MEMORY; "
+		 "PRAGMA wal_autocheckpoint=0;",
 		 sync_full ? "FULL" : "NORMAL");
 	if (sqlite3_exec(s->db, pragmas, NULL, NULL, NULL) || pf_store_is_new(s->db, &is_new) ||
 	    sqlite3_exec(s->db, schema, NULL, NULL, NULL)) {
@@ -191,7 +211,7 @@ int pf_store_open(struct pf_store **out, const char *path, bool sync_full)
 		pf_store_close(s);
 		return err;
 	}
-	err = pf_store_migrate(s->db, path, is_new);
+	err = pf_store_migrate(s->db, path, is_new) ?: pf_ckpt_start(&s->ckpt, path, CKPT_MS);
 	if (err) {
 		pf_store_close(s);
 		return err;
@@ -212,10 +232,42 @@ void pf_store_close(struct pf_store *s)
 {
 	if (!s)
 		return;
+	pf_ckpt_stop(s->ckpt);
 	for (int i = 0; i < ST_MAX; i++)
 		sqlite3_finalize(s->st[i]);
+	for (int i = 0; i < s->n_cache; i++)
+		sqlite3_finalize(s->cache[i].st);
 	sqlite3_close(s->db);
 	free(s);
+}
+
+int pf_store_stmt(struct pf_store *s, const char *sql, sqlite3_stmt **st)
+{
+	for (int i = 0; i < s->n_cache; i++)
+		if (s->cache[i].sql == sql && !strcmp(sqlite3_sql(s->cache[i].st), sql)) {
+			*st = s->cache[i].st;
+			sqlite3_reset(*st);
+			sqlite3_clear_bindings(*st);
+			return 0;
+		}
+	if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL))
+		return pf_fail(-EIO, "database: %s", sqlite3_errmsg(s->db));
+	if (s->n_cache < STMT_CACHE) {
+		s->cache[s->n_cache].sql = sql;
+		s->cache[s->n_cache++].st = *st;
+	}
+	return 0;
+}
+
+void pf_store_stmt_done(struct pf_store *s, sqlite3_stmt *st)
+{
+	for (int i = 0; i < s->n_cache; i++)
+		if (s->cache[i].st == st) {
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			return;
+		}
+	sqlite3_finalize(st);
 }
 
 /* Runs a statement that returns no rows, then resets it. */

@@ -71,6 +71,13 @@ int pf_store_payment_use(struct pf_store *s, const char *tx, __u64 resv_id, cons
 /* The connection, for the broker's tables (broker_store.h). */
 struct sqlite3;
 struct sqlite3 *pf_store_db(struct pf_store *s);
+/* A prepared statement for sql, a string that lives as long as the store (a
+ * literal): prepared on first use and kept, so a query of the broker's path
+ * is not parsed again per request. Hand it back with pf_store_stmt_done()
+ * (reset and unbound, or finalized when it was not kept). Not reentrant per sql. */
+struct sqlite3_stmt;
+int pf_store_stmt(struct pf_store *s, const char *sql, struct sqlite3_stmt **st);
+void pf_store_stmt_done(struct pf_store *s, struct sqlite3_stmt *st);
 /* The newest wall-clock time an event was recorded at (a reservation or hold
  * made, a payment used) into *out; 0 for an empty database. */
 int pf_store_newest_event(struct pf_store *s, __s64 *out);

@@ -43,11 +43,17 @@ static const char *const steps[PF_STORE_VERSION] = {
     "ALTER TABLE broker_quotes ADD COLUMN one_way INTEGER NOT NULL DEFAULT 0;",
     /* 2 -> 3: balances, balance_entries and withdrawals start empty. */
     "",
+    /* 3 -> 4: upgrades and the price per second (and utilisation) each quote charged;
+     * older quotes were never upgrades, and their price is not recorded (''). */
+    "ALTER TABLE broker_quotes ADD COLUMN upgrades TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE broker_quotes ADD COLUMN from_level INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE broker_quotes ADD COLUMN price_per_second TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE broker_quotes ADD COLUMN utilisation_ppm INTEGER NOT NULL DEFAULT 0;",
 };
 
 int pf_store_migrate(sqlite3 *db, const char *path, int is_new)
 {
-	char sql[512];
+	char sql[1024];
 	int v, n = 0, err = one_int(db, "PRAGMA user_version", &v);
 
 	if (err)

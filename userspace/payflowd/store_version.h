@@ -12,8 +12,10 @@
  * 1: broker_quotes.level is the config's level (was the MENU index, one less).
  * 2: one-way reservations: reservations.dir, broker_quotes.one_way.
  * 3: prepaid balances: tables balances, balance_entries, withdrawals (created empty).
+ * 4: broker_quotes.upgrades, from_level (level upgrades), price_per_second and
+ *    utilisation_ppm (what each quote charged a second, demand pricing).
  */
-#define PF_STORE_VERSION 3
+#define PF_STORE_VERSION 4
 
 /* Whether the database already has payflowd's tables (call before the schema). */
 int pf_store_is_new(sqlite3 *db, int *is_new);
