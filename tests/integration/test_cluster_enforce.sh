@@ -48,6 +48,8 @@ check "h1 -> h3 gets its 150 Mbit/s within 10% with a competing flow on the trun
 
 wait_until_gone() { local _; for _ in $(seq 250); do no_entry 1 && no_entry 2 && return 0; sleep 0.1; done; return 1; }
 check "the lease ends: both nodes remove the entry" wait_until_gone
+check "and etcd deletes the record (and its link debits) with the lease" \
+	wait_for '[ -z "$(etcdctl_ get "$CP/resv/r1" --print-value-only)$(etcdctl_ get --prefix "$CP/ledger/" --keys-only)" ]'
 check "and the classes" eval '[ -z "$(class_rates ${PFX}t12a)$(class_rates ${PFX}p1)$(class_rates ${PFX}p3)$(class_rates ${PFX}t12b)" ]'
 check "node 2 logs why" grep -qE "cluster: removed r1 \((deleted in etcd|its end passed)\)" "$(cenf_log 2)"
 

@@ -57,12 +57,13 @@ static int64_t list(struct pf_cl_mirror *m, struct pf_etcd *e)
 {
 	struct pf_etcd_kvs kvs = {0};
 	int err = pf_etcd_range(e, m->prefix, NULL, 0, 0, &kvs);
+	int64_t next = kvs.revision + 1; /* kvs_free clears it */
 
 	state(m, err, "list of");
 	if (!err)
 		m->ops.sync(m->ctx, &kvs);
 	pf_etcd_kvs_free(&kvs);
-	return err ? 0 : kvs.revision + 1;
+	return err ? 0 : next;
 }
 
 static int deliver(void *ctx, const struct pf_etcd_event *ev)
