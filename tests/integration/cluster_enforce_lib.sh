@@ -1,11 +1,14 @@
-# Two enforcement nodes on one kernel for cluster tests (source after lib.sh,
-# daemon_lib.sh and etcd_lib.sh):
+# Two enforcement nodes on one kernel for cluster tests (source it; it sources
+# lib.sh, daemon_lib.sh and etcd_lib.sh):
 #   h1, h2 -- s1 == s2 -- h3, h4
 # Node 1 is a payflowd owning bridge ${PFX}s1 (ports p1, p2 and the trunk end
 # t12a), node 2 another owning ${PFX}s2 (p3, p4, t12b); each has its own pin
 # root, state dir, socket and log under $DDIR/nI, and is stopped by its pid.
 # cenf_up CAP TRUNK_CAP FLOOR: etcd (3 members), the topology, both nodes,
 # and their links published; the test ends when any of it fails.
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/daemon_lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/etcd_lib.sh"
 CN_PID=() CN_PIN=("" "$PIN" "$PIN-b") CN_NAME=("" "a$ID" "b$ID") CN_SW=() CN_TRUNK=()
 CP=/pfe$ID
 GRANT=$BUILD/cluster_grant

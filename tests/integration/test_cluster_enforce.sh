@@ -10,9 +10,6 @@
 # the reservation keeps its rate and ends on time.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-. tests/integration/lib.sh
-. tests/integration/daemon_lib.sh
-. tests/integration/etcd_lib.sh
 . tests/integration/cluster_enforce_lib.sh
 RATE=150000000
 

@@ -10,9 +10,6 @@
 # $REL_OUT/cluster_enforce.json and one "cluster: ..." figure line.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-. tests/integration/lib.sh
-. tests/integration/daemon_lib.sh
-. tests/integration/etcd_lib.sh
 . tests/integration/cluster_enforce_lib.sh
 N=100
 

@@ -15,23 +15,11 @@
 #include <unistd.h>
 #include "tests/unit/etcd_fixture.h"
 #include "tests/unit/unit.h"
+#include "tests/unit/unit_log.h"
 #include "userspace/cluster/mirror.h"
 #include "userspace/common/error.h"
 
 static const char *endpoints;
-static char logged[4096]; /* the mirror's log lines (its log function has no context) */
-
-static void log_line(const char *fmt, ...)
-{
-	size_t n = strlen(logged);
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(logged + n, sizeof(logged) - n, fmt, ap);
-	va_end(ap);
-	n = strlen(logged);
-	snprintf(logged + n, sizeof(logged) - n, "\n");
-}
 
 /* What the mirror delivered, as text: "sync a,b" or "put k=v" or "del k". */
 struct record {
@@ -82,10 +70,18 @@ static void wait_count(struct record *r, int want)
 		usleep(100000);
 }
 
+/* The mirror delivered exactly want, in order. */
+static void expect(struct record *r, const char *const *want, int n)
+{
+	CHECK_EQ(r->n, n);
+	for (int i = 0; i < n && i < r->n; i++)
+		CHECK_STR(r->lines[i], want[i]);
+}
+
 static struct pf_cl_mirror *start(const char *prefix, struct record *r)
 {
 	struct pf_cluster_conf c = {.timeout_ms = 2000};
-	struct pf_cl_mirror_ops ops = {.sync = on_sync, .event = on_event, .log = log_line};
+	struct pf_cl_mirror_ops ops = {.sync = on_sync, .event = on_event, .log = unit_log};
 	struct pf_cl_mirror *m = NULL;
 
 	snprintf(c.endpoints, sizeof(c.endpoints), "%s", endpoints);
@@ -117,11 +113,7 @@ static void test_sync_then_changes(void)
 	CHECK_EQ(pf_etcd_delete(e, "/t/m1/b", false, &del), 0);
 	wait_count(&r, 4);
 	pf_cl_mirror_stop(m);
-	CHECK_EQ(r.n, 4);
-	CHECK_STR(r.lines[0], "sync a,b");
-	CHECK_STR(r.lines[1], "put c=3");
-	CHECK_STR(r.lines[2], "put a=4");
-	CHECK_STR(r.lines[3], "del b");
+	expect(&r, (const char *const[]){"sync a,b", "put c=3", "put a=4", "del b"}, 4);
 	pf_etcd_free(e);
 }
 
@@ -171,12 +163,10 @@ static void test_compacted_lists_again(void)
 	kill(pid, SIGCONT);
 	wait_count(&r, 3);
 	pf_cl_mirror_stop(m);
-	CHECK_EQ(r.n, 3);
-	CHECK_STR(r.lines[0], "sync a,b");
-	CHECK_STR(r.lines[1], "put c=3");
-	CHECK_STR(r.lines[2], "sync b,c,d");
-	CHECK(strstr(logged, "cluster: watch (compacted) of /t/m2/ failed (will list again): "));
-	CHECK(strstr(logged, "cluster: /t/m2/ listed again\n"));
+	expect(&r, (const char *const[]){"sync a,b", "put c=3", "sync b,c,d"}, 3);
+	CHECK(
+	    strstr(unit_logged, "cluster: watch (compacted) of /t/m2/ failed (will list again): "));
+	CHECK(strstr(unit_logged, "cluster: /t/m2/ listed again\n"));
 	pf_etcd_free(e);
 }
 

@@ -13,24 +13,13 @@
 #include <time.h>
 #include <unistd.h>
 #include "unit.h"
+#include "tests/unit/unit_log.h"
 #include "userspace/cluster/resv_id.h"
 #include "userspace/common/addr.h"
 #include "userspace/common/error.h"
 #include "userspace/dataplane/resv.h"
 #include "userspace/payflowd/cluster_enforce.h"
 #include "userspace/payflowd/path.h"
-
-static char logged[1024]; /* pf_cl_log_fn has no context */
-
-static void log_line(const char *fmt, ...)
-{
-	size_t n = strlen(logged);
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(logged + n, sizeof(logged) - n, fmt, ap);
-	va_end(ap);
-}
 
 static struct pf_cl_resv record(const char *state_hops, enum pf_cl_resv_state st, int64_t end)
 {
@@ -95,13 +84,13 @@ static void test_feed_keeps_what_this_node_enforces(void)
 	struct pf_etcd_kv kv[4] = {kv_of("r1", &mine, NULL), kv_of("r2", &other, NULL),
 				   kv_of("r3", &hold, NULL), kv_of("r4", NULL, "{\"v\": 2}")};
 	struct pf_etcd_kvs list = {.kv = kv, .n = 4};
-	struct pf_cl_mirror_ops ops = pfd_cfeed_ops(log_line);
+	struct pf_cl_mirror_ops ops = pfd_cfeed_ops(unit_log);
 	struct pfd_cfeed f;
 	struct pfd_cfeed_op got[8];
 	struct pf_etcd_event ev = {.type = PF_ETCD_PUT, .kv = &kv[2]};
 	__u64 ready = 0;
 
-	CHECK_EQ(pfd_cfeed_init(&f, "s1", log_line), 0);
+	CHECK_EQ(pfd_cfeed_init(&f, "s1", unit_log), 0);
 	CHECK(pfd_cfeed_mine(&mine, "s1") && pfd_cfeed_mine(&mine, "s2"));
 	CHECK(!pfd_cfeed_mine(&other, "s1"));
 	/* A list: only r1 is queued between the sync marks; the rest is swept. */
@@ -114,7 +103,7 @@ static void test_feed_keeps_what_this_node_enforces(void)
 	CHECK_STR(got[1].name, "r1");
 	CHECK_EQ(got[1].rec.rate_bps, 150000000);
 	CHECK_EQ(got[2].kind, PFD_CF_SYNC_END);
-	CHECK(strstr(logged, "cluster: record r4 refused: "));
+	CHECK(strstr(unit_logged, "cluster: record r4 refused: "));
 	/* Events: a hold, a deletion and a bad record each remove; r1 installs. */
 	ops.event(&f, &ev);
 	ev.type = PF_ETCD_DELETE;
