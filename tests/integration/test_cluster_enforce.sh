@@ -31,6 +31,11 @@ for i in 1 2; do
 	check "node $i: etcd and its maps agree" jqe '.etcd == 1 and .maps == 1 and .missing == 0 and .stale == 0' <<<"$(cenf_check $i)"
 done
 
+# Cluster hops count in the node's local link ledger: p1 (950 Mbit/s
+# reservable) has 800 left for local sales while r1 holds 150 of it.
+check "a local sale of 900 Mbit/s through p1 is refused while r1 holds 150 of it" \
+	eval "! cenf_ctl 1 grant 10.77.0.1 10.77.0.2 --rate 900mbit --seconds 5 2>$DDIR/err && grep -q capacity $DDIR/err"
+
 # h1 -> h3 at its rate while h2 -> h3 (unreserved) competes on the trunk.
 iperf_server h3
 ip netns exec "${PFX}h3" iperf3 -s -p 5202 --logfile /dev/null &
@@ -48,6 +53,8 @@ check "the lease ends: both nodes remove the entry" wait_until_gone
 check "and etcd deletes the record (and its link debits) with the lease" \
 	wait_for '[ -z "$(etcdctl_ get "$CP/resv/r1" --print-value-only)$(etcdctl_ get --prefix "$CP/ledger/" --keys-only)" ]'
 check "and the classes" eval '[ -z "$(class_rates ${PFX}t12a)$(class_rates ${PFX}p1)$(class_rates ${PFX}p3)$(class_rates ${PFX}t12b)" ]'
+check "r1 gone, the same local sale fits" cenf_ctl 1 grant 10.77.0.1 10.77.0.2 --rate 900mbit --seconds 5
+cenf_ctl 1 revoke 10.77.0.1 10.77.0.2 >/dev/null
 check "node 2 logs why" grep -qE "cluster: removed r1 \((deleted in etcd|its end passed)\)" "$(cenf_log 2)"
 
 # A local sale on node 2 (h3 <-> h4) must survive its restarts untouched.
