@@ -7,7 +7,8 @@
 # its lease ends -> both remove it. kill -9 of node 2 during a stream of
 # grants (and revokes while it is down) -> after its restart its maps match
 # etcd exactly, and its local reservation is untouched. etcd stopped ->
-# the reservation keeps its rate and ends on time.
+# the reservation keeps its rate and ends on time; etcd back -> the nodes
+# follow it again; a record changed in place -> both update it.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 . tests/integration/cluster_enforce_lib.sh
@@ -104,4 +105,25 @@ while [ "$(date +%s)" -lt $((end - 1)) ]; do sleep 0.2; done
 check "etcd down: still installed 1 s before its end" eval "has_entry 1 $RATE && has_entry 2 $RATE"
 check "etcd down: both nodes remove it at its end (within 2 s)" wait_for '[ "$(date +%s)" -le $((end + 2)) ] && no_entry 1 && no_entry 2'
 check "node 1 says its end passed" grep -q "cluster: removed r2 (its end passed)" "$(cenf_log 1)"
+
+# etcd back: the nodes follow it again without a restart (they listed again).
+for i in 1 2 3; do etcd_restart "$i"; done
+wait_for 'etcd_healthy 1'
+# etcd renews every lease when a leader is elected: r2's record is back in the
+# list for a while, ended, and is not installed again.
+sleep 2
+check "etcd back: the ended r2 is not installed again" eval \
+	'[ "$(grep -c "installed r2:" "$(cenf_log 1)")" = 1 ] && [ "$(grep -c "installed r2:" "$(cenf_log 2)")" = 1 ] && no_entry 1 && no_entry 2'
+"$GRANT" revoke "$CP" r2 >/dev/null # its debit on the trunk, as its broker would
+out=$("$GRANT" grant "$CP" r3 10.77.0.1 10.77.0.3 $RATE 30 "$HOPS13")
+wait_for "has_entry 1 $RATE && has_entry 2 $RATE" && ok "etcd back: a new grant is installed on both nodes" ||
+	{ not_ok "etcd back: a new grant is installed on both nodes";
+		echo "# grant: $out"; tail -n 5 "$(cenf_log 1)" "$(cenf_log 2)" | sed 's/^/# /'; }
+# A record changed in place (its rate): both nodes update entry and classes.
+etcdctl_ put --ignore-lease "$CP/resv/r3" \
+	"$(etcdctl_ get "$CP/resv/r3" --print-value-only | jq -c '.rate_bps = 100000000')" >/dev/null
+check "a changed rate is applied on both nodes" wait_for "has_entry 1 100000000 && has_entry 2 100000000"
+check "to the classes too (none left at 150 Mbit/s)" eval 'has_rate_class t12a 100Mbit && has_rate_class p3 100Mbit && ! { class_rates ${PFX}t12a; class_rates ${PFX}p3; } | grep -q 150Mbit'
+"$GRANT" revoke "$CP" r3 >/dev/null
+check "revoked: both nodes remove it" wait_for 'no_entry 1 && no_entry 2'
 finish
