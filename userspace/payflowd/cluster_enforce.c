@@ -76,8 +76,10 @@ static const char *what(const struct pfd_citem *it, char *buf, size_t len)
 	return buf;
 }
 
-/* A new item: its pair must be free on this node, and a minor too. */
-static void install_new(struct pfd *d, struct pfd_citem *want)
+/* A new item: its pair must be free on this node, and a minor too. Inside a
+ * list, a pair taken by another record is not refused yet (-EEXIST, quiet):
+ * that record may be one the sweep at the list's end removes. */
+static int install_new(struct pfd *d, struct pfd_citem *want)
 {
 	struct pf_resv cur;
 	char buf[192];
@@ -90,15 +92,18 @@ static void install_new(struct pfd *d, struct pfd_citem *want)
 		err = pf_fail(-ENOSPC, "no free HTB class id");
 	else if ((err = pfd_citem_install(d, want)))
 		pfd_minor_set(&d->table, want->minor, false);
+	if (err == -EEXIST && d->cenf->syncing)
+		return err;
 	if (err) {
 		d->cenf->refused++;
 		pfd_logl(PFD_LOG_WARN, "cluster: %s not installed: %s", want->name,
 			 pf_last_error());
-		return;
+		return err;
 	}
 	add(d, want);
 	d->cenf->installed++;
 	pfd_log("cluster: installed %s: %s", want->name, what(want, buf, sizeof(buf)));
+	return 0;
 }
 
 static bool same_place(const struct pfd_citem *a, const struct pfd_citem *b)
@@ -107,7 +112,30 @@ static bool same_place(const struct pfd_citem *a, const struct pfd_citem *b)
 	       a->ports == b->ports;
 }
 
-static void apply_put(struct pfd *d, const char *name, const struct pf_cl_resv *rec)
+/* The same pair and ports: a new rate or end is written in place. */
+static void update(struct pfd *d, struct pfd_citem *cur, struct pfd_citem *want)
+{
+	__s64 skew = (__s64)(cur->expires_mono - want->expires_mono);
+
+	want->minor = cur->minor;
+	want->next = cur->next;
+	if (cur->rate_bps == want->rate_bps && cur->level == want->level && skew < 10000000 &&
+	    skew > -10000000) { /* the same end, give or take the clocks */
+		cur->gen = want->gen;
+		snprintf(cur->name, sizeof(cur->name), "%s", want->name);
+		return;
+	}
+	if (pfd_citem_install(d, want)) {
+		pfd_logl(PFD_LOG_ERR, "cluster: %s not updated: %s", want->name, pf_last_error());
+		return;
+	}
+	account(d, cur, false);
+	*cur = *want;
+	account(d, cur, true);
+}
+
+/* 0, or install_new()'s -EEXIST inside a list (to try again after the sweep). */
+static int apply_put(struct pfd *d, const char *name, const struct pf_cl_resv *rec)
 {
 	struct pfd_cenf *c = d->cenf;
 	struct pfd_citem want, **slot = slot_of(c, pf_cl_resv_id(name)), *cur = *slot;
@@ -117,37 +145,21 @@ static void apply_put(struct pfd *d, const char *name, const struct pf_cl_resv *
 		c->refused++;
 		if (cur)
 			drop(d, slot, "its record is refused");
-		return;
+		return 0;
 	}
 	want.gen = c->gen;
 	if (!want.expires_mono) {
 		if (cur)
 			drop(d, slot, "ended");
-		return;
+		return 0;
 	}
-	if (cur && same_place(cur, &want)) { /* a new rate or end: in place */
-		want.minor = cur->minor;
-		__s64 skew = (__s64)(cur->expires_mono - want.expires_mono);
-
-		if (cur->rate_bps == want.rate_bps && cur->level == want.level && skew < 10000000 &&
-		    skew > -10000000) { /* the same end, give or take the clocks */
-			cur->gen = c->gen;
-			snprintf(cur->name, sizeof(cur->name), "%s", name);
-			return;
-		}
-		if (pfd_citem_install(d, &want)) {
-			pfd_logl(PFD_LOG_ERR, "cluster: %s not updated: %s", name, pf_last_error());
-			return;
-		}
-		account(d, cur, false);
-		want.next = cur->next;
-		*cur = want;
-		account(d, cur, true);
-		return;
+	if (cur && same_place(cur, &want)) {
+		update(d, cur, &want);
+		return 0;
 	}
 	if (cur)
 		drop(d, slot, "moved");
-	install_new(d, &want);
+	return install_new(d, &want);
 }
 
 /* Removes every item the last full list did not have. */
@@ -190,16 +202,36 @@ static void arm(struct pfd *d)
 		pfd_logl(PFD_LOG_ERR, "cluster: timerfd: %s", strerror(errno));
 }
 
-static void apply(struct pfd *d, const struct pfd_cfeed_op *op)
+static void apply_all(struct pfd *d, struct pfd_cfeed_op *op);
+
+/* The end of a list: sweep, then the records that waited for it. */
+static void sync_end(struct pfd *d)
+{
+	struct pfd_cfeed_op *again = d->cenf->retry;
+
+	sweep(d);
+	d->cenf->syncing = false;
+	d->cenf->retry = NULL;
+	apply_all(d, again);
+	pfd_log("cluster: reconciled with etcd: %zu reservations on this node", d->cenf->n);
+}
+
+/* Applies op; true when it was kept for after the sweep (not to be freed). */
+static bool apply(struct pfd *d, struct pfd_cfeed_op *op)
 {
 	struct pfd_citem **slot;
 
 	switch (op->kind) {
 	case PFD_CF_SYNC_BEGIN:
 		d->cenf->gen++;
+		d->cenf->syncing = true;
 		break;
 	case PFD_CF_PUT:
-		apply_put(d, op->name, &op->rec);
+		if (apply_put(d, op->name, &op->rec) == -EEXIST && d->cenf->syncing) {
+			op->next = d->cenf->retry;
+			d->cenf->retry = op;
+			return true;
+		}
 		break;
 	case PFD_CF_DEL:
 		slot = slot_of(d->cenf, pf_cl_resv_id(op->name));
@@ -207,9 +239,20 @@ static void apply(struct pfd *d, const struct pfd_cfeed_op *op)
 			drop(d, slot, "deleted in etcd");
 		break;
 	case PFD_CF_SYNC_END:
-		sweep(d);
-		pfd_log("cluster: reconciled with etcd: %zu reservations on this node", d->cenf->n);
+		sync_end(d);
 		break;
+	}
+	return false;
+}
+
+static void apply_all(struct pfd *d, struct pfd_cfeed_op *op)
+{
+	while (op) {
+		struct pfd_cfeed_op *next = op->next;
+
+		if (!apply(d, op))
+			free(op);
+		op = next;
 	}
 }
 
@@ -221,15 +264,7 @@ void pfd_cenf_event(struct pfd *d, enum pfd_src *src)
 		if (read(d->cenf->tfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
 			pfd_logl(PFD_LOG_ERR, "cluster: timerfd: %s", strerror(errno));
 	} else {
-		struct pfd_cfeed_op *op = pfd_cfeed_take(&d->cenf->feed);
-
-		while (op) {
-			struct pfd_cfeed_op *next = op->next;
-
-			apply(d, op);
-			free(op);
-			op = next;
-		}
+		apply_all(d, pfd_cfeed_take(&d->cenf->feed));
 	}
 	expire(d);
 	arm(d);
@@ -304,6 +339,12 @@ void pfd_cenf_stop(struct pfd *d)
 	if (!c)
 		return;
 	pf_cl_mirror_stop(c->mirror);
+	while (c->retry) {
+		struct pfd_cfeed_op *next = c->retry->next;
+
+		free(c->retry);
+		c->retry = next;
+	}
 	pfd_cfeed_close(&c->feed);
 	close(c->tfd);
 	for (size_t b = 0; b < PFD_CENF_BUCKETS; b++)

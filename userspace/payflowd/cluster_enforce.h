@@ -45,7 +45,9 @@ struct pfd_cenf {
 	enum pfd_src feed_tag, timer_tag; /* epoll tags */
 	struct pfd_citem *bucket[PFD_CENF_BUCKETS];
 	size_t n;
-	unsigned gen;
+	unsigned gen;		    /* the current or last list */
+	bool syncing;		    /* between a list's begin and end */
+	struct pfd_cfeed_op *retry; /* PUTs of the list whose pair another record held */
 	__u64 installed, removed, refused;
 };
 
