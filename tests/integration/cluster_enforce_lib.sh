@@ -9,7 +9,7 @@
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/daemon_lib.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/etcd_lib.sh"
-CN_PID=() CN_PIN=("" "$PIN" "$PIN-b") CN_NAME=("" "a$ID" "b$ID") CN_SW=() CN_TRUNK=()
+CN_PID=() CN_METRICS=() CN_PIN=("" "$PIN" "$PIN-b") CN_NAME=("" "a$ID" "b$ID") CN_SW=() CN_TRUNK=()
 CP=/pfe$ID
 GRANT=$BUILD/cluster_grant
 # The hops of h1 <-> h3: 1's trunk end and 2's port to h3, then the way back.
@@ -47,6 +47,7 @@ cenf_topo() {
 cenf_config() { # I CAP TRUNK_CAP FLOOR
 	local i=$1 d=$DDIR/n$1 a=$(($1 * 2 - 1)) eps
 	eps=$(sed 's/,/", "/g' <<<"\"$ETCD_ENDPOINTS\"")
+	CN_METRICS[$i]=127.0.0.1:$(free_port)
 	mkdir -p "$d"
 	cat >"$d/conf.json" <<JSON
 {
@@ -56,6 +57,7 @@ cenf_config() { # I CAP TRUNK_CAP FLOOR
   "best_effort": {"rate": "$4", "floor": "$4"},
   "levels": [{"rate": "$4", "price_per_s": "0"}, {"rate": "5mbit", "price_per_s": "1"}],
   "state_dir": "$d/state", "pin_root": "${CN_PIN[$i]}", "socket": "$d/ctl.sock",
+  "metrics": "${CN_METRICS[$i]}",
   "cluster": {"endpoints": [$eps], "node": "${CN_NAME[$i]}", "prefix": "$CP", "lease_ttl": 3}
 }
 JSON
@@ -104,6 +106,8 @@ cenf_up() { # CAP TRUNK_CAP FLOOR
 		{ not_ok "both nodes publish their links"; finish; }
 }
 
+# cenf_metric I SERIES: the value of one series on node I's /metrics.
+cenf_metric() { curl -s "http://${CN_METRICS[$1]}/metrics" | awk -v s="$2" '$1 == s { print $2 }'; }
 # cenf_check I: etcd against node I's maps (cluster_grant check).
 cenf_check() { "$GRANT" check "$CP" "${CN_NAME[$1]}" "${CN_PIN[$1]}"; }
 # The cluster entries of node I's map: "rate_bps flags" per line.

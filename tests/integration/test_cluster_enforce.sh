@@ -93,6 +93,7 @@ c=$(cenf_check 2)
 check "node 2 has every hop it owns and no stale one (29 of 29, n5 included: $c)" jqe '.etcd == 29 and .maps == 29 and .missing == 0 and .stale == 0' <<<"$c"
 check "with one class per hop on its ports" eval '[ "$(class_rates ${PFX}p3 | grep -c 1Mbit)" = 29 ] && [ "$(class_rates ${PFX}t12b | grep -c 1Mbit)" = 29 ]'
 check "node 1 (never stopped) agrees with etcd too" jqe '.etcd == 29 and .maps == 29 and .missing == 0 and .stale == 0' <<<"$(cenf_check 1)"
+check "node 2's metrics count them" '[' "$(cenf_metric 2 payflow_cluster_reservations)" = 29 ']'
 check "node 2's local reservation is untouched" '[' "$(local_id)" = "$lid" ']'
 for i in $(seq 0 29); do "$GRANT" revoke "$CP" "s-$i" >/dev/null; done
 "$GRANT" revoke "$CP" n5 >/dev/null

@@ -15,6 +15,7 @@
 #include "userspace/payflowd/cluster_enforce.h"
 #include "userspace/cluster/resv_id.h"
 #include "userspace/common/addr.h"
+#include "userspace/common/buf.h"
 #include "userspace/common/error.h"
 #include "userspace/dataplane/resv.h"
 #include "userspace/payflowd/path.h"
@@ -365,6 +366,27 @@ void pfd_cenf_after_reconcile(struct pfd *d)
 	for (size_t b = 0; b < PFD_CENF_BUCKETS; b++)
 		for (struct pfd_citem *it = d->cenf->bucket[b]; it; it = it->next)
 			account(d, it, true);
+}
+
+void pfd_cenf_metrics(const struct pfd *d, struct pf_buf *t)
+{
+	const struct pfd_cenf *c = d->cenf;
+
+	if (!c)
+		return;
+	pf_buf_printf(
+	    t,
+	    "# HELP payflow_cluster_reservations Cluster reservations installed on this "
+	    "node.\n# TYPE payflow_cluster_reservations gauge\n"
+	    "payflow_cluster_reservations %zu\n"
+	    "# HELP payflow_cluster_changes_total Cluster reservations installed, removed, "
+	    "and refused (not installed) on this node.\n"
+	    "# TYPE payflow_cluster_changes_total counter\n"
+	    "payflow_cluster_changes_total{change=\"installed\"} %llu\n"
+	    "payflow_cluster_changes_total{change=\"removed\"} %llu\n"
+	    "payflow_cluster_changes_total{change=\"refused\"} %llu\n",
+	    c->n, (unsigned long long)c->installed, (unsigned long long)c->removed,
+	    (unsigned long long)c->refused);
 }
 
 int pfd_cenf_pair_free(const struct pfd *d, const struct pf_key *key)

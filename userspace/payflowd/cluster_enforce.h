@@ -63,6 +63,9 @@ void pfd_cenf_after_reconcile(struct pfd *d);
 /* -EEXIST (with the message) when a cluster reservation holds the pair's map
  * entry: a local grant must not overwrite it. */
 int pfd_cenf_pair_free(const struct pfd *d, const struct pf_key *key);
+/* Its Prometheus series (none without cluster mode). */
+struct pf_buf;
+void pfd_cenf_metrics(const struct pfd *d, struct pf_buf *t);
 
 /* cluster_install.c: one item in the data plane. */
 /* The item rec is on this node; -EINVAL naming the field (a hop on a port
