@@ -8,7 +8,8 @@
 # grants (and revokes while it is down) -> after its restart its maps match
 # etcd exactly, and its local reservation is untouched. etcd stopped ->
 # the reservation keeps its rate and ends on time; etcd back -> the nodes
-# follow it again; a record changed in place -> both update it.
+# follow it again; a record changed in place -> both update it. A node
+# started without its cluster section removes what it had installed.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 . tests/integration/cluster_enforce_lib.sh
@@ -131,4 +132,13 @@ check "a changed rate is applied on both nodes" wait_for "has_entry 1 100000000 
 check "to the classes too (none left at 150 Mbit/s)" eval 'has_rate_class t12a 100Mbit && has_rate_class p3 100Mbit && ! { class_rates ${PFX}t12a; class_rates ${PFX}p3; } | grep -q 150Mbit'
 "$GRANT" revoke "$CP" r3 >/dev/null
 check "revoked: both nodes remove it" wait_for 'no_entry 1 && no_entry 2'
+
+# A node started without its cluster section removes what it had installed.
+"$GRANT" grant "$CP" r4 10.77.0.1 10.77.0.3 1000000 30 "$HOPS13" >/dev/null
+wait_for 'has_entry 1 1000000'
+cenf_stop 1
+jq 'del(.cluster)' "$DDIR/n1/conf.json" >"$DDIR/n1/plain.json" && mv "$DDIR/n1/plain.json" "$DDIR/n1/conf.json"
+cenf_start 1
+check "node 1 out of cluster mode: its cluster entry and classes are removed at start" \
+	eval 'no_entry 1 && [ -z "$(class_rates ${PFX}t12a)$(class_rates ${PFX}p1)" ]'
 finish
