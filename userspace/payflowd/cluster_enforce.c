@@ -39,20 +39,19 @@ static void account(struct pfd *d, const struct pfd_citem *it, bool on)
 		pf_adm_release(&d->adm, it->ports, it->rate_bps);
 }
 
-static void add(struct pfd *d, const struct pfd_citem *want)
+static int add(struct pfd *d, const struct pfd_citem *want)
 {
 	struct pfd_cenf *c = d->cenf;
 	struct pfd_citem *it = malloc(sizeof(*it));
 
-	if (!it) { /* not tracked: the next sync finds the entry unknown and removes it */
-		pfd_logl(PFD_LOG_ERR, "cluster: out of memory tracking %s", want->name);
-		return;
-	}
+	if (!it)
+		return pf_fail(-ENOMEM, "out of memory tracking %s", want->name);
 	*it = *want;
 	it->next = c->bucket[it->id % PFD_CENF_BUCKETS];
 	c->bucket[it->id % PFD_CENF_BUCKETS] = it;
 	c->n++;
 	account(d, it, true);
+	return 0;
 }
 
 static void drop(struct pfd *d, struct pfd_citem **slot, const char *why)
@@ -77,22 +76,29 @@ static const char *what(const struct pfd_citem *it, char *buf, size_t len)
 	return buf;
 }
 
-/* A new item: its pair must be free on this node, and a minor too. Inside a
- * list, a pair taken by another record is not refused yet (-EEXIST, quiet):
- * that record may be one the sweep at the list's end removes. */
-static int install_new(struct pfd *d, struct pfd_citem *want)
+/* Installs and tracks a new item: its pair must be free on this node, and an
+ * HTB minor too (marked used once tracked). */
+static int place(struct pfd *d, struct pfd_citem *want)
 {
 	struct pf_resv cur;
-	char buf[192];
-	int err = 0;
+	int err;
 
 	if (!pf_resv_lookup(&d->dp.maps, &want->key, &cur))
-		err = pf_fail(-EEXIST, "its pair already has a reservation on this node (id %llx)",
-			      (unsigned long long)cur.resv_id);
-	else if (pfd_minor_alloc(&d->table, &want->minor))
-		err = pf_fail(-ENOSPC, "no free HTB class id");
-	else if ((err = pfd_citem_install(d, want)))
-		pfd_minor_set(&d->table, want->minor, false);
+		return pf_fail(-EEXIST, "its pair already has a reservation on this node (id %llx)",
+			       (unsigned long long)cur.resv_id);
+	err = pfd_minor_alloc(&d->table, &want->minor) ?: pfd_citem_install(d, want);
+	if (!err && (err = add(d, want)))
+		pfd_citem_remove(d, want); /* untracked, it would never be removed */
+	return err;
+}
+
+/* Inside a list, a pair taken by another record is not refused yet (-EEXIST,
+ * quiet): that record may be one the sweep at the list's end removes. */
+static int install_new(struct pfd *d, struct pfd_citem *want)
+{
+	char buf[192];
+	int err = place(d, want);
+
 	if (err == -EEXIST && d->cenf->syncing)
 		return err;
 	if (err) {
@@ -101,7 +107,6 @@ static int install_new(struct pfd *d, struct pfd_citem *want)
 			 pf_last_error());
 		return err;
 	}
-	add(d, want);
 	d->cenf->installed++;
 	pfd_log("cluster: installed %s: %s", want->name, what(want, buf, sizeof(buf)));
 	return 0;
@@ -278,7 +283,8 @@ static void adopt(struct pfd *d, struct pfd_citem *it)
 			 it->name, it->minor);
 		return;
 	}
-	add(d, it);
+	if (add(d, it)) /* enforced until its end; removed at the next start */
+		pfd_logl(PFD_LOG_ERR, "cluster: %s", pf_last_error());
 }
 
 static int watch_fd(struct pfd *d, int fd, enum pfd_src *tag)
