@@ -72,7 +72,11 @@ def table($title; $rows):
      {label: "path admissions/s (holds), 4 egress ports per direction, baseline: 1",
       v: "path_admission_per_s_4hop", b: "path_admission_per_s_1hop", t: null, on: "value"})
     | select($all[.v] != null) ] as $path
-| ([($tcp + $ns + $rate + $path)[] | .v, .b, .r | select(. != null)]
+| [ ({label: "cluster: grant (admission commit) to the map entry on the enforcement node, p99 ms, baseline: p50",
+      v: "cluster_grant_to_enforced_p99_ms", b: "cluster_grant_to_enforced_p50_ms",
+      t: {op: "le", a: 50}, on: "value"})
+    | select($all[.v] != null) ] as $cluster
+| ([($tcp + $ns + $rate + $path + $cluster)[] | .v, .b, .r | select(. != null)]
    + [keys[] | select(test("^(machine_|bench_|git_)|_error$|^(dp_tcp|rate)_(rounds|seconds|reps)$|^dp_ns_(entries|repeat|runs)$|^rate_goodput_mbps_|^dp_tcp_(resv_loaded|payflow_packets_unreserved)$"))])
   as $shown
 | [keys[] | select(test("_(min|max)$") | not) | select(. as $k | $shown | index($k) | not)] as $other
@@ -86,6 +90,7 @@ def table($title; $rows):
   table("Data plane: ns per packet (BPF_PROG_TEST_RUN, 64-byte IPv4 TCP frame)"; $ns),
   (if ($rate | length) > 0 then table("Rate accuracy, IPv4 TCP h1 → h2 through a reservation"; $rate) else empty end),
   (if ($path | length) > 0 then table("Reservations along a path (bench/path_bench.sh)"; $path) else empty end),
+  (if ($cluster | length) > 0 then table("Cluster enforcement (bench/cluster_bench.sh)"; $cluster) else empty end),
   (if ($other | length) > 0 then
      "", "## Other figures", "", "| figure | value (median [min–max]) |", "|---|---|",
      ($other[] as $k | "| \($k) | \($all | spread($k)) |")

@@ -6,7 +6,9 @@
 #   quorum lost (two members killed) during a stream of one order per 100 ms:
 #   orders refused with etcd's reason, nothing written for them; quorum back:
 #   the same process sells again, with the time from the restart to its
-#   first grant; etcd then holds exactly the granted debits.
+#   first grant; etcd then holds exactly the granted debits;
+#   an enforcement node killed with kill -9 during a stream of grants
+#   (cluster_enforce.sh): after its restart it has every hop it owns.
 # Writes $REL_OUT/cluster.json and one "cluster: ..." figure line.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -69,5 +71,12 @@ jq -n --slurpfile b "$DIR/before" --slurpfile o "$DIR/onedown" --argjson refused
 	{cluster_admission_p99_ms_before: $b[0].p99_ms, cluster_admission_p99_ms_one_down: $o[0].p99_ms,
 	 cluster_quorum_lost_refused: $refused, cluster_resume_after_last_refusal_ms: $gap}' \
 	>"${REL_OUT:-$DIR}/cluster.json"
+# The enforcement side: an enforcement node killed with kill -9 during a
+# stream of grants (its own script, its own etcd and nodes).
+etcd_stop_all
+REL_OUT=$DIR bash tests/reliability/cluster_enforce.sh >"$DIR/enforce.log" 2>&1 || FAILED=1
+grep -E '^(ok|not ok) - |^cluster: ' "$DIR/enforce.log"
+jq -s add "${REL_OUT:-$DIR}/cluster.json" "$DIR/cluster_enforce.json" >"$DIR/merged" 2>/dev/null &&
+	mv "$DIR/merged" "${REL_OUT:-$DIR}/cluster.json" || { FAILED=1; not_ok "cluster: enforcement figures"; }
 echo "cluster: p99 admission $(jq .p99_ms "$DIR/before") ms with 3 members, $(jq .p99_ms "$DIR/onedown") ms with 2; quorum lost: $refused orders refused (\"${msg:0:80}\"), the next grant $((first_ok - last_err)) ms after the last refusal"
 exit "$FAILED"

@@ -21,3 +21,12 @@ cluster_probe_LIBS := cluster common
 
 UNIT_TESTS += test_cluster_record
 test_cluster_record_LIBS := cluster common
+
+UNIT_TESTS += test_cluster_mirror
+test_cluster_mirror_LIBS := cluster common
+
+# cluster_grant: plays the broker that sold a reservation (granted records
+# with hops), for tests/integration/test_cluster_enforce.sh and the bench.
+PROGS += cluster_grant
+cluster_grant_SRCS := tests/cluster/cluster_grant.c
+cluster_grant_LIBS := cluster dataplane common

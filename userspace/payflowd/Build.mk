@@ -18,6 +18,10 @@ test_payflowd_store_LIBS     := $(test_payflowd_admission_LIBS)
 test_payflowd_path_LIBS      := $(test_payflowd_admission_LIBS)
 test_payflowd_config_diff_LIBS := $(test_payflowd_admission_LIBS)
 
+# Cluster enforcement's feed and records (cluster_enforce.h), without etcd.
+UNIT_TESTS += test_payflowd_cluster
+test_payflowd_cluster_LIBS := $(test_payflowd_admission_LIBS)
+
 # The dashboard's page, script and style, embedded into the binary (http_api.c).
 PFD_DASHBOARD := $(sort $(wildcard userspace/payflowd/dashboard/*))
 $(BUILD)/userspace/payflowd/dashboard_assets.h: $(PFD_DASHBOARD) userspace/payflowd/embed_assets.sh

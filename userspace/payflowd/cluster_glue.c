@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include "userspace/cluster/node.h"
 #include "userspace/payflowd/payflowd.h"
+#include "userspace/payflowd/cluster_enforce.h"
 #include "userspace/common/error.h"
 
 int pfd_cluster_start(struct pfd *d)
@@ -29,11 +30,13 @@ int pfd_cluster_start(struct pfd *d)
 	}
 	pfd_log("cluster: node %s, etcd %s, prefix %s", c->cluster.node, c->cluster.endpoints,
 		c->cluster.prefix);
-	return pf_cl_node_start(&d->cluster, &c->cluster, links, c->n_ports, pfd_log);
+	return pf_cl_node_start(&d->cluster, &c->cluster, links, c->n_ports, pfd_log)
+		   ?: pfd_cenf_start(d);
 }
 
 void pfd_cluster_stop(struct pfd *d)
 {
+	pfd_cenf_stop(d);
 	pf_cl_node_stop(d->cluster);
 	d->cluster = NULL;
 }

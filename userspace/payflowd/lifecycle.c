@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/timerfd.h>
 #include "userspace/payflowd/payflowd.h"
+#include "userspace/payflowd/cluster_enforce.h"
 #include "userspace/common/addr.h"
 #include "userspace/payflowd/grant_rules.h"
 #include "userspace/payflowd/path.h"
@@ -315,6 +316,10 @@ static struct json_object *create(struct pfd *d, const struct grant_req *q, pf_p
 
 	if (!r)
 		return pf_ctl_error_reply(PF_CTL_E_INTERNAL, "out of memory");
+	if (pfd_cenf_pair_free(d, &q->key)) { /* its map entry is a cluster reservation's */
+		free(r);
+		return fail(d, PF_CTL_E_BAD_REQUEST, PFD_REF_BAD_REQUEST);
+	}
 	if (pfd_minor_alloc(&d->table, &r->minor)) {
 		free(r);
 		return fail(d, PF_CTL_E_NO_CLASS_ID, PFD_REF_NO_CLASS_ID);

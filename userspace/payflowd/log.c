@@ -38,11 +38,14 @@ static void prefix(enum pfd_log_level lv)
 	fprintf(stderr, "%s.%03ld payflowd: %s: ", when, ts.tv_nsec / 1000000, level_name[lv]);
 }
 
+/* One line at a time: the cluster threads log too (cluster_glue.c). */
 static void vlog(enum pfd_log_level lv, const char *fmt, va_list ap)
 {
+	flockfile(stderr);
 	prefix(lv);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
+	funlockfile(stderr);
 }
 
 void pfd_logl(enum pfd_log_level lv, const char *fmt, ...)

@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include "userspace/dataplane/clock.h"
 #include "userspace/payflowd/payflowd.h"
+#include "userspace/payflowd/cluster_enforce.h"
 #include "userspace/common/error.h"
 
 static enum pfd_src timer_tag = PFD_SRC_TIMER, signal_tag = PFD_SRC_SIGNAL;
@@ -159,6 +160,10 @@ int pfd_loop_run(struct pfd *d)
 				break;
 			case PFD_SRC_LEDGER:
 				pfd_broker_ledger(d);
+				break;
+			case PFD_SRC_CLUSTER_FEED:
+			case PFD_SRC_CLUSTER_TIMER:
+				pfd_cenf_event(d, src);
 				break;
 			}
 		}

@@ -14,6 +14,7 @@
 #include <sys/epoll.h>
 #include <microhttpd.h>
 #include "userspace/payflowd/payflowd.h"
+#include "userspace/payflowd/cluster_enforce.h"
 #include "userspace/common/addr.h"
 #include "userspace/dataplane/resv.h"
 #include "userspace/common/buf.h"
@@ -237,6 +238,7 @@ char *pfd_metrics_text(struct pfd *d)
 	port_metrics(d, &t);
 	counter_metrics(d, &t);
 	flow_metrics(d, &t);
+	pfd_cenf_metrics(d, &t);
 	if (d->broker && d->broker->lw) {
 		struct pf_ledger_health h[PF_LW_NODES_MAX];
 		int q, n = pf_lw_health(d->broker->lw, h, &q);

@@ -74,6 +74,7 @@ struct pfd_counters {
 };
 
 struct pf_cl_node;
+struct pfd_cenf;
 
 struct pfd {
 	struct pf_conf conf;
@@ -96,6 +97,7 @@ struct pfd {
 	struct pfd_events *events;  /* recent order outcomes (events.h) */
 	struct pfd_flowrate *rates; /* per-flow live rates for /api/state (flowrate.h) */
 	struct pf_cl_node *cluster; /* NULL without a "cluster" config section */
+	struct pfd_cenf *cenf;	    /* cluster enforcement (cluster_enforce.h), or NULL */
 };
 
 /* log.c: every line has a level; pfd_log() is PFD_LOG_INFO. */
@@ -270,6 +272,8 @@ enum pfd_src {
 	PFD_SRC_BROKER_CONN,
 	PFD_SRC_BROKER_TIMER,
 	PFD_SRC_LEDGER,
+	PFD_SRC_CLUSTER_FEED, /* cluster_enforce.h */
+	PFD_SRC_CLUSTER_TIMER,
 };
 
 #endif /* PFD_H */

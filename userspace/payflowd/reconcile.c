@@ -15,6 +15,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "userspace/payflowd/payflowd.h"
+#include "userspace/payflowd/cluster_enforce.h"
+#include "userspace/cluster/resv_id.h"
 #include "userspace/common/addr.h"
 #include "userspace/control/ctl_proto.h"
 #include "userspace/dataplane/htb.h"
@@ -242,10 +244,10 @@ static int sync_classes_add(struct pfd *d, int port, struct class_sync *c)
 	return 0;
 }
 
-static void sync_classes_del(struct pfd *d, struct class_sync *c)
+static void sync_classes_del(struct pfd *d, struct class_sync *c, const __u8 *keep)
 {
 	for (__u32 m = PF_HTB_MIN_MINOR; m <= PF_HTB_MAX_MINOR; m++)
-		if (c->rate[m]) {
+		if (c->rate[m] && !(keep[m / 8] & (1U << (m % 8)))) {
 			if (pf_htb_class_del(d->conf.ports[c->port].ifindex, m))
 				pfd_logl(PFD_LOG_ERR, "%s", pf_last_error());
 			else
@@ -258,6 +260,7 @@ struct map_sync {
 	struct pf_key *stale;
 	size_t n_stale, cap;
 	int written;
+	__u8 cluster_minors[(PF_HTB_MAX_MINOR + 1) / 8]; /* their classes are not stale */
 };
 
 static int note_entry(const struct pf_key *key, const struct pf_resv *e, void *arg)
@@ -267,6 +270,12 @@ static int note_entry(const struct pf_key *key, const struct pf_resv *e, void *a
 
 	if (r && r->id == e->resv_id)
 		return 0;
+	if (pf_cl_resv_id_is(e->resv_id) && m->d->conf.cluster.enabled) { /* cluster_enforce.h */
+		__u16 minor = e->classid & 0xffff;
+
+		m->cluster_minors[minor / 8] |= 1U << (minor % 8);
+		return 0;
+	}
 	if (m->n_stale == m->cap) {
 		struct pf_key *k = pf_grow(m->stale, &m->cap, m->n_stale + 1, sizeof(*k));
 
@@ -339,13 +348,14 @@ int pfd_reconcile(struct pfd *d)
 		bpf_map_delete_elem(d->dp.maps.reservations, &ms.stale[i]);
 	for (int i = 0; i < d->conf.n_ports; i++) {
 		if (!err)
-			sync_classes_del(d, &cs[i]);
+			sync_classes_del(d, &cs[i], ms.cluster_minors);
 		added += cs[i].added;
 		changed += cs[i].changed;
 		removed += cs[i].removed;
 		free(cs[i].rate);
 	}
 	free(ms.stale);
+	pfd_cenf_after_reconcile(d); /* the table and ledger were rebuilt without them */
 	if (err)
 		return err;
 	/* The timer may have been re-based on the data plane's expires_at. */
