@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "broker/sales/broker_glue.h"
+#include "broker/sales/cluster_sell.h"
 #include "broker/sales/guard.h"
 #include "userspace/common/addr.h"
 #include "userspace/payflowd/path.h"
@@ -76,7 +77,7 @@ static enum pf_err hold(struct pfd *d, const uint8_t peer[16], const struct pf_q
 	return PF_OK;
 }
 
-static int save(struct pfd *d, const struct pf_quote *q, __u64 hold_id)
+static void bquote_of(const struct pf_quote *q, __u64 hold_id, struct pf_bquote *out)
 {
 	struct pf_bquote b = {.level = q->level,
 			      .rate_bps = q->rate_bps,
@@ -91,7 +92,24 @@ static int save(struct pfd *d, const struct pf_quote *q, __u64 hold_id)
 	pf_addr_format(q->ip2, b.ip2, sizeof(b.ip2));
 	snprintf(b.amount, sizeof(b.amount), "%s", q->amount);
 	snprintf(b.extends, sizeof(b.extends), "%s", q->extends);
+	*out = b;
+}
+
+static int save(struct pfd *d, const struct pf_quote *q, __u64 hold_id)
+{
+	struct pf_bquote b;
+
+	bquote_of(q, hold_id, &b);
 	return pfd_txn(d) ?: pf_bstore_quote_put(d->store, &b);
+}
+
+/* Cluster mode: the hold is placed in etcd, over the path across machines. */
+static enum pf_err cluster_hold(struct pfd *d, const struct pf_quote *q, struct pf_err_msg *e)
+{
+	struct pf_bquote b;
+
+	bquote_of(q, 0, &b);
+	return pfd_csell_quote(d, &b, e);
 }
 
 void pfd_broker_quote(struct pfd *d, struct pf_srv_conn *c, const struct pf_quote_request *rq)
@@ -115,8 +133,9 @@ void pfd_broker_quote(struct pfd *d, struct pf_srv_conn *c, const struct pf_quot
 		return;
 	}
 	pf_key_make(&key, rq->ip1, rq->ip2);
-	if ((rq->extends[0] ? check_extends(d, rq, &key, &e)
-			    : hold(d, pf_srv_peer(c), rq, &key, &hold_id, &e)) != PF_OK) {
+	if ((d->csell	      ? cluster_hold(d, &m.quote, &e)
+	     : rq->extends[0] ? check_extends(d, rq, &key, &e)
+			      : hold(d, pf_srv_peer(c), rq, &key, &hold_id, &e)) != PF_OK) {
 		pfd_broker_fail(d, c, false, &e);
 		return;
 	}
@@ -124,6 +143,8 @@ void pfd_broker_quote(struct pfd *d, struct pf_srv_conn *c, const struct pf_quot
 		pf_err_set(&e, PF_E_INTERNAL, "cannot store the quote: %s", pf_last_error());
 		if (hold_id)
 			pfd_hold_drop(d, hold_id);
+		if (d->csell)
+			pfd_csell_drop(d, m.quote.quote_id);
 		pfd_broker_fail(d, c, false, &e);
 		return;
 	}
