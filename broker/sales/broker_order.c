@@ -379,7 +379,8 @@ static enum pf_err consume(struct pfd *d, struct order_job *j, struct pf_border 
 		/* Nothing of the data plane changed unless the database failed after
 		 * the grant; then the batch is rolled back and reconciled. */
 		pf_store_rollback_to(d->store);
-		if (e->code == PF_E_INTERNAL)
+		/* In cluster mode the grant is etcd's: the data plane did not change. */
+		if (e->code == PF_E_INTERNAL && !d->csell)
 			d->txn_failed = true;
 		return e->code;
 	}

@@ -1,0 +1,229 @@
+#!/usr/bin/env bash
+# payflowd's broker selling through etcd in cluster mode (docs/CLUSTER.md,
+# "Selling in cluster mode"), against a real three-member etcd, a real Anvil
+# and two payflowd ("machines" nA and nB, each with its own bridge, pin root,
+# state dir, socket and broker port). h1 is behind nA's bridge, h2 behind
+# nB's; the trunk tA (nA) <-> tB (nB) joins them, declared with peer_node.
+# Both brokers listen in the host "ctl" on nA's bridge; buyers use
+# broker_probe. Checked: the path across machines in etcd with a debit on
+# every link; the same ORDER at the other broker; one transaction at both at
+# once -> one grant; a broker killed after its grant and before its answer ->
+# the retry at the other broker gets the CONFIRM, once; quorum lost ->
+# internal_error and nothing written, sales resume without a restart; both
+# brokers hammering the trunk -> its reserved sum never exceeds it.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+. tests/integration/lib.sh
+. tests/integration/daemon_lib.sh
+. tests/integration/broker_lib.sh
+. tests/integration/etcd_lib.sh
+need_bins "$PROBE" "$PFD"
+EDIR=$(mktemp -d /tmp/pf-cluster-sell.XXXXXX)
+BRB="${PFX}bB"
+PIN_B="$PIN-b" STATE_B="$DDIR/state-b" SOCK_B="$DDIR/ctl-b.sock"
+CONF_B="$DDIR/payflowd-b.json" DLOG_B="$DDIR/payflowd-b.log" DPID_B=
+node_b_stop() { # SIGNAL
+	[ -n "$DPID_B" ] || return 0
+	kill -"${1:-TERM}" "$DPID_B" 2>/dev/null
+	wait "$DPID_B" 2>/dev/null
+	DPID_B=
+}
+cleanup() {
+	node_b_stop
+	[ -f "$CONF_B" ] && "$PFD" --config "$CONF_B" --detach >/dev/null 2>&1
+	rm -rf "$PIN_B"
+	ip link del "${PFX}tA" 2>/dev/null
+	ip link del "$BRB" 2>/dev/null
+	broker_cleanup
+	etcd_stop_all
+	rm -rf "$EDIR"
+}
+trap cleanup EXIT
+P=/pfs$ID
+A_ADDR=10.77.0.100:6113 B_ADDR=10.77.0.100:6114
+BROKER_NETNS=ctl
+
+# nA: h1 and ctl on $BR; nB: h2 on $BRB; the trunk between them.
+broker_topo 1
+ip link add "$BRB" type bridge && ip link set "$BRB" up
+add_host 2 "$BRB"
+ip link add "${PFX}tA" type veth peer name "${PFX}tB"
+ip link set "${PFX}tA" master "$BR" up
+ip link set "${PFX}tB" master "$BRB" up
+etcd_start 3 "$EDIR" || { not_ok "three-member etcd starts"; finish; }
+broker_anvil || { not_ok "anvil starts"; finish; }
+EPS=$(sed 's/,/", "/g' <<<"\"$ETCD_ENDPOINTS\"")
+
+node_config() { # FILE NODE BRIDGE PORTS STATE PIN SOCK LISTEN
+	cat >"$1" <<JSON
+{
+  "bridges": [{"name": "$3", "capacity": "100mbit", "exclude": ["${PFX}pc"]}],
+  "ports": [$4],
+  "best_effort": {"rate": "10mbit", "floor": "10mbit"},
+  "levels": [
+    {"name": "level0", "rate": "10mbit", "price_per_s": "0"},
+    {"name": "level1", "rate": "10mbit", "price_per_s": "1000"}
+  ],
+  "state_dir": "$5", "pin_root": "$6", "socket": "$7",
+  "broker": {"listen": "$8", "netns": "/run/netns/${PFX}ctl", "min_seconds": 10,
+             "max_seconds": 3600, "quote_ttl": 120, $LOOSE_LIMITS},
+  "ledger": {"rpc_url": "$RPC", "chain_id": $CHAIN_ID, "payment_address": "$PAY_TO",
+             "confirmations": 0},
+  "cluster": {"endpoints": [$EPS], "node": "$2", "prefix": "$P", "timeout_ms": 1000,
+              "lease_ttl": 3}
+}
+JSON
+}
+node_config "$CONF" nA "$BR" "{\"name\": \"${PFX}p1\", \"capacity\": \"100mbit\", \"hosts\": [\"10.77.0.1\"]},
+	{\"name\": \"${PFX}tA\", \"capacity\": \"100mbit\", \"peer\": \"${PFX}tB\", \"peer_node\": \"nB\"}" \
+	"$STATE" "$PIN" "$SOCK" "$A_ADDR"
+node_config "$CONF_B" nB "$BRB" "{\"name\": \"${PFX}p2\", \"capacity\": \"100mbit\", \"hosts\": [\"10.77.0.2\"]},
+	{\"name\": \"${PFX}tB\", \"capacity\": \"100mbit\", \"peer\": \"${PFX}tA\", \"peer_node\": \"nA\"}" \
+	"$STATE_B" "$PIN_B" "$SOCK_B" "$B_ADDR"
+node_b_start() {
+	"$PFD" --config "$CONF_B" >>"$DLOG_B" 2>&1 &
+	DPID_B=$!
+	for _ in $(seq 200); do
+		"$CTL" --socket "$SOCK_B" --pin-root "$PIN_B" stats >/dev/null 2>&1 && return 0
+		sleep 0.05
+	done
+	return 1
+}
+daemon_start || { cat "$DLOG"; not_ok "payflowd nA starts"; finish; }
+node_b_start || { cat "$DLOG_B"; not_ok "payflowd nB starts"; finish; }
+
+wait_for() { # CONDITION (shell text), at most 10 s
+	for _ in $(seq 100); do eval "$1" && return 0; sleep 0.1; done
+	return 1
+}
+ports_in_etcd() { etcdctl_ get --prefix "$P/topo/ports/" --keys-only | grep -c .; }
+check "both nodes publish their ports (4) in P/topo/ports/" wait_for '[ "$(ports_in_etcd)" = 4 ]'
+jqe() { jq -e "$@" >/dev/null; }
+check "the trunk's port names its far end on nB" \
+	jqe --arg p "nB:${PFX}tB" '.peer == $p and .bridge != "" and .hosts == []' \
+	<<<"$(etcdctl_ get "$P/topo/ports/nA:${PFX}tA" --print-value-only)"
+
+# at BROKER_ADDR PIN ARGS...: broker_probe from h1 against one broker.
+at() { local b=$1 pk=$2; shift 2; in_ns h1 "$PROBE" "$b" --seed "$SEED" --pin "$pk" "$@"; }
+PK_A=$(in_ns h1 "$PROBE" "$A_ADDR" hello | jq -r .broker_key)
+PK_B=$(in_ns h1 "$PROBE" "$B_ADDR" hello | jq -r .broker_key)
+A() { at "$A_ADDR" "$PK_A" "$@"; }
+B() { at "$B_ADDR" "$PK_B" "$@"; }
+record() { etcdctl_ get "$P/resv/$1" --print-value-only; }
+ledger_sum() { # LINK: its reserved sum in etcd
+	etcdctl_ get --prefix "$P/ledger/$1/" --print-value-only | awk '{ s += $1 } END { print s + 0 }'
+}
+TRUNK="nA:${PFX}tA"
+HOPS="[\"$TRUNK\",\"nB:${PFX}p2\",\"nB:${PFX}tB\",\"nA:${PFX}p1\"]"
+buy_quote() { A quote 10.77.0.1 10.77.0.2 1 120 -; } # level 1 (10 Mbit/s), 120 s
+
+# 1. A purchase at nA: the hold, then the grant, over the path across both machines.
+Q1=$(buy_quote)
+check "QUOTE at nA" is "$Q1" QUOTE
+Q1ID=$(field "$Q1" quote_id)
+check "the quote's hold is in etcd over the path across both machines" \
+	jqe --argjson h "$HOPS" '.state == "hold" and .hops == $h and .rate_bps == 10000000 and .broker == "nA"' \
+	<<<"$(record "$Q1ID")"
+TX1=$(pay "$Q1")
+C1=$(A order "$Q1ID" "$PAYER" "$TX1")
+check "ORDER at nA: CONFIRM" is "$C1" CONFIRM
+check "etcd holds the granted record with the tx and the same hops" \
+	jqe --argjson h "$HOPS" --arg tx "$TX1" '.state == "granted" and .tx == $tx and .hops == $h' \
+	<<<"$(record "$Q1ID")"
+debited=0
+for l in "$TRUNK" "nB:${PFX}p2" "nB:${PFX}tB" "nA:${PFX}p1"; do
+	[ "$(etcdctl_ get "$P/ledger/$l/$Q1ID" --print-value-only)" = 10000000 ] && debited=$((debited + 1))
+done
+check "every link of the path is debited 10 Mbit/s (4 of 4)" [ "$debited" = 4 ]
+check "the used payment is in etcd (P/tx/)" [ -n "$(etcdctl_ get "$P/tx/$TX1" --keys-only)" ]
+check "nA recorded the payment and the order" [ "$(db "SELECT count(*) FROM broker_orders WHERE tx = '$TX1'")" = 1 ]
+C1B=$(B order "$Q1ID" "$PAYER" "$TX1")
+check "CONFIRM names the quote's record (reservation_id = quote_id)" [ "$(field "$C1" reservation_id)" = "$Q1ID" ]
+check "the same ORDER at nB (quoted at nA): the same CONFIRM" \
+	all 'is "$C1B" CONFIRM && [ "$(field "$C1B" reservation_id)" = "$(field "$C1" reservation_id)" ] && [ "$(field "$C1B" end)" = "$(field "$C1" end)" ]'
+check "and still one debit on the trunk" [ "$(ledger_sum "$TRUNK")" = 10000000 ]
+
+# 2. One transaction sent to both brokers at once: one grant.
+Q2=$(buy_quote)
+Q2ID=$(field "$Q2" quote_id)
+TX2=$(pay "$Q2")
+A order "$Q2ID" "$PAYER" "$TX2" >"$EDIR/o2a" &
+oa=$!
+B order "$Q2ID" "$PAYER" "$TX2" >"$EDIR/o2b" &
+ob=$!
+wait "$oa" "$ob"
+grants=$(etcdctl_ get --prefix "$P/resv/" --print-value-only | jq -s --arg tx "$TX2" '[.[] | select(.tx == $tx)] | length')
+check "the same tx at both brokers at once: one granted record" [ "$grants" = 1 ]
+check "both answers are the one CONFIRM" \
+	all 'is "$(cat "$EDIR/o2a")" CONFIRM && is "$(cat "$EDIR/o2b")" CONFIRM && [ "$(field "$(cat "$EDIR/o2a")" reservation_id)" = "$(field "$(cat "$EDIR/o2b")" reservation_id)" ]'
+check "the trunk carries two debits (20 Mbit/s)" [ "$(ledger_sum "$TRUNK")" = 20000000 ]
+
+# 3. nA killed after its grant in etcd and before its answer (the test-only
+# delay PAYFLOW_TEST_GRANT_DELAY_MS holds the answer): the retry at nB gets it.
+daemon_stop TERM
+PAYFLOW_TEST_GRANT_DELAY_MS=5000 daemon_start || { cat "$DLOG"; not_ok "nA restarts"; finish; }
+Q3=$(buy_quote)
+Q3ID=$(field "$Q3" quote_id)
+TX3=$(pay "$Q3")
+A order "$Q3ID" "$PAYER" "$TX3" >"$EDIR/o3a" &
+oa=$!
+granted() { [ "$(record "$Q3ID" | jq -r .state)" = granted ]; }
+check "nA granted in etcd (its answer held back)" wait_for granted
+daemon_stop KILL
+wait "$oa"
+no_confirm() { ! grep -q '"type":"CONFIRM"' "$1"; }
+check "nA killed before it answered: the buyer got no CONFIRM" no_confirm "$EDIR/o3a"
+C3=$(B order "$Q3ID" "$PAYER" "$TX3")
+check "the retry at nB gets the CONFIRM" all 'is "$C3" CONFIRM && [ "$(field "$C3" reservation_id)" = "$Q3ID" ]'
+C3b=$(B order "$Q3ID" "$PAYER" "$TX3")
+check "once: again the same CONFIRM, and three debits on the trunk" \
+	all 'is "$C3b" CONFIRM && [ "$(field "$C3b" reservation_id)" = "$Q3ID" ] && [ "$(ledger_sum "$TRUNK")" = 30000000 ]'
+check "nB recorded that order once" [ "$(sqlite3 "$STATE_B/payflow.db" "SELECT count(*) FROM broker_orders WHERE tx = '$TX3'")" = 1 ]
+daemon_start || { cat "$DLOG"; not_ok "nA restarts"; finish; }
+
+# 4. Quorum lost: refused with internal_error, nothing written; back: sales resume.
+Q4=$(buy_quote)
+Q4ID=$(field "$Q4" quote_id)
+TX4=$(pay "$Q4")
+APID=$DPID
+etcd_kill 2
+etcd_kill 3
+t0=$(date +%s%N)
+QL=$(A quote 10.77.0.1 10.77.0.2 1 120 -)
+echo "# QUOTE refused after $((($(date +%s%N) - t0) / 1000000)) ms without quorum"
+check "no quorum: QUOTE refused with internal_error naming etcd" \
+	all 'is "$QL" ERROR internal_error && grep -q "etcd" <<<"$QL"'
+OL=$(A order "$Q4ID" "$PAYER" "$TX4")
+check "no quorum: ORDER refused with internal_error" is "$OL" ERROR internal_error
+check "nothing recorded for that payment at nA" [ "$(db "SELECT count(*) FROM broker_orders WHERE tx = '$TX4'")" = 0 ]
+etcd_restart 2
+etcd_restart 3
+check "quorum back" wait_for 'etcd_healthy 1'
+sleep 1
+C4=$(A order "$Q4ID" "$PAYER" "$TX4")
+check "quorum back: the same ORDER gets its CONFIRM, same payflowd (no restart)" \
+	all 'is "$C4" CONFIRM && [ "$DPID" = "$APID" ]'
+check "quorum back: a new QUOTE is sold" is "$(buy_quote)" QUOTE
+
+# 5. Both brokers hammering the trunk (reservable 90 Mbit/s; 40 granted, 10
+# held by the last QUOTE): 20 concurrent quotes, 4 fit.
+hammer=()
+for i in $(seq 10); do
+	A quote 10.77.0.1 10.77.0.2 1 120 - >"$EDIR/h-a$i" &
+	hammer+=($!)
+	B quote 10.77.0.1 10.77.0.2 1 120 - >"$EDIR/h-b$i" &
+	hammer+=($!)
+done
+wait "${hammer[@]}"
+sold=$(cat "$EDIR"/h-* | jq -s '[.[] | select(.type == "QUOTE")] | length')
+full=$(cat "$EDIR"/h-* | jq -s '[.[] | select(.code == "capacity_exhausted")] | length')
+sum=$(ledger_sum "$TRUNK")
+echo "# hammer: $sold quotes sold, $full capacity_exhausted, trunk sum $sum"
+check "hammer: 4 of 20 sold, 16 capacity_exhausted" [ "$sold/$full" = 4/16 ]
+check "the trunk's reserved sum in etcd is its reservable 90 Mbit/s, not above" [ "$sum" = 90000000 ]
+
+for db_file in "$STATE/payflow.db" "$STATE_B/payflow.db"; do
+	check "money invariant holds at $(basename "$(dirname "$(dirname "$db_file")")")/$(basename "$(dirname "$db_file")")" \
+		python3 tests/integration/money_check.py --db "$db_file" --rpc "$RPC" --pay-to "$PAY_TO"
+done
+finish
