@@ -17,102 +17,14 @@ cd "$(dirname "$0")/../.."
 . tests/integration/daemon_lib.sh
 . tests/integration/broker_lib.sh
 . tests/integration/etcd_lib.sh
-need_bins "$PROBE" "$PFD"
-EDIR=$(mktemp -d /tmp/pf-cluster-sell.XXXXXX)
-BRB="${PFX}bB"
-PIN_B="$PIN-b" STATE_B="$DDIR/state-b" SOCK_B="$DDIR/ctl-b.sock"
-CONF_B="$DDIR/payflowd-b.json" DLOG_B="$DDIR/payflowd-b.log" DPID_B=
-node_b_stop() { # SIGNAL
-	[ -n "$DPID_B" ] || return 0
-	kill -"${1:-TERM}" "$DPID_B" 2>/dev/null
-	wait "$DPID_B" 2>/dev/null
-	DPID_B=
-}
-cleanup() {
-	node_b_stop
-	[ -f "$CONF_B" ] && "$PFD" --config "$CONF_B" --detach >/dev/null 2>&1
-	rm -rf "$PIN_B"
-	ip link del "${PFX}tA" 2>/dev/null
-	ip link del "$BRB" 2>/dev/null
-	broker_cleanup
-	etcd_stop_all
-	rm -rf "$EDIR"
-}
-trap cleanup EXIT
-P=/pfs$ID
-A_ADDR=10.77.0.100:6113 B_ADDR=10.77.0.100:6114
-BROKER_NETNS=ctl
-
-# nA: h1 and ctl on $BR; nB: h2 on $BRB; the trunk between them.
-broker_topo 1
-ip link add "$BRB" type bridge && ip link set "$BRB" up
-add_host 2 "$BRB"
-ip link add "${PFX}tA" type veth peer name "${PFX}tB"
-ip link set "${PFX}tA" master "$BR" up
-ip link set "${PFX}tB" master "$BRB" up
-etcd_start 3 "$EDIR" || { not_ok "three-member etcd starts"; finish; }
-broker_anvil || { not_ok "anvil starts"; finish; }
-EPS=$(sed 's/,/", "/g' <<<"\"$ETCD_ENDPOINTS\"")
-
-node_config() { # FILE NODE BRIDGE PORTS STATE PIN SOCK LISTEN
-	cat >"$1" <<JSON
-{
-  "bridges": [{"name": "$3", "capacity": "100mbit", "exclude": ["${PFX}pc"]}],
-  "ports": [$4],
-  "best_effort": {"rate": "10mbit", "floor": "10mbit"},
-  "levels": [
-    {"name": "level0", "rate": "10mbit", "price_per_s": "0"},
-    {"name": "level1", "rate": "10mbit", "price_per_s": "1000"}
-  ],
-  "state_dir": "$5", "pin_root": "$6", "socket": "$7",
-  "broker": {"listen": "$8", "netns": "/run/netns/${PFX}ctl", "min_seconds": 10,
-             "max_seconds": 3600, "quote_ttl": 120, $LOOSE_LIMITS},
-  "ledger": {"rpc_url": "$RPC", "chain_id": $CHAIN_ID, "payment_address": "$PAY_TO",
-             "confirmations": 0},
-  "cluster": {"endpoints": [$EPS], "node": "$2", "prefix": "$P", "timeout_ms": 1000,
-              "lease_ttl": 3}
-}
-JSON
-}
-node_config "$CONF" nA "$BR" "{\"name\": \"${PFX}p1\", \"capacity\": \"100mbit\", \"hosts\": [\"10.77.0.1\"]},
-	{\"name\": \"${PFX}tA\", \"capacity\": \"100mbit\", \"peer\": \"${PFX}tB\", \"peer_node\": \"nB\"}" \
-	"$STATE" "$PIN" "$SOCK" "$A_ADDR"
-node_config "$CONF_B" nB "$BRB" "{\"name\": \"${PFX}p2\", \"capacity\": \"100mbit\", \"hosts\": [\"10.77.0.2\"]},
-	{\"name\": \"${PFX}tB\", \"capacity\": \"100mbit\", \"peer\": \"${PFX}tA\", \"peer_node\": \"nA\"}" \
-	"$STATE_B" "$PIN_B" "$SOCK_B" "$B_ADDR"
-node_b_start() {
-	"$PFD" --config "$CONF_B" >>"$DLOG_B" 2>&1 &
-	DPID_B=$!
-	for _ in $(seq 200); do
-		"$CTL" --socket "$SOCK_B" --pin-root "$PIN_B" stats >/dev/null 2>&1 && return 0
-		sleep 0.05
-	done
-	return 1
-}
-daemon_start || { cat "$DLOG"; not_ok "payflowd nA starts"; finish; }
-node_b_start || { cat "$DLOG_B"; not_ok "payflowd nB starts"; finish; }
-
-wait_for() { # CONDITION (shell text), at most 10 s
-	for _ in $(seq 100); do eval "$1" && return 0; sleep 0.1; done
-	return 1
-}
-ports_in_etcd() { etcdctl_ get --prefix "$P/topo/ports/" --keys-only | grep -c .; }
-check "both nodes publish their ports (4) in P/topo/ports/" wait_for '[ "$(ports_in_etcd)" = 4 ]'
+. tests/integration/cluster_sell_lib.sh
+cs_setup || { not_ok "two payflowd brokers on etcd and Anvil start"; finish; }
+ok "two payflowd brokers on etcd and Anvil start"
+check "both nodes publish their ports (4) in P/topo/ports/" [ "$(ports_in_etcd)" = 4 ]
 jqe() { jq -e "$@" >/dev/null; }
 check "the trunk's port names its far end on nB" \
 	jqe --arg p "nB:${PFX}tB" '.peer == $p and .bridge != "" and .hosts == []' \
 	<<<"$(etcdctl_ get "$P/topo/ports/nA:${PFX}tA" --print-value-only)"
-
-# at BROKER_ADDR PIN ARGS...: broker_probe from h1 against one broker.
-at() { local b=$1 pk=$2; shift 2; in_ns h1 "$PROBE" "$b" --seed "$SEED" --pin "$pk" "$@"; }
-PK_A=$(in_ns h1 "$PROBE" "$A_ADDR" hello | jq -r .broker_key)
-PK_B=$(in_ns h1 "$PROBE" "$B_ADDR" hello | jq -r .broker_key)
-A() { at "$A_ADDR" "$PK_A" "$@"; }
-B() { at "$B_ADDR" "$PK_B" "$@"; }
-record() { etcdctl_ get "$P/resv/$1" --print-value-only; }
-ledger_sum() { # LINK: its reserved sum in etcd
-	etcdctl_ get --prefix "$P/ledger/$1/" --print-value-only | awk '{ s += $1 } END { print s + 0 }'
-}
 TRUNK="nA:${PFX}tA"
 HOPS="[\"$TRUNK\",\"nB:${PFX}p2\",\"nB:${PFX}tB\",\"nA:${PFX}p1\"]"
 buy_quote() { A quote 10.77.0.1 10.77.0.2 1 120 -; } # level 1 (10 Mbit/s), 120 s
