@@ -10,6 +10,7 @@
 #include "broker/sales/broker_glue.h"
 #include "broker/sales/cluster_quote.h"
 #include "userspace/cluster/admit.h"
+#include "userspace/cluster/breaker.h"
 #include "userspace/cluster/resv_record.h"
 #include "userspace/payflowd/cluster_path.h"
 #include "userspace/common/addr.h"
@@ -17,9 +18,12 @@
 
 #define MAX_TRIES 4 /* the hold changed under us (lapsed, re-placed) */
 
+#define BREAKER_MIN_NS 1000000000LL /* fail fast for at least 1 s after etcd failed */
+
 struct pfd_csell {
 	struct pf_etcd *etcd;
 	struct pf_etcd_tls tls;
+	struct pf_cl_breaker brk; /* the loop does not wait on a dead etcd every request */
 };
 
 int pfd_csell_start(struct pfd *d)
@@ -35,6 +39,7 @@ int pfd_csell_start(struct pfd *d)
 	s->tls.ca_file = c->tls_ca[0] ? c->tls_ca : NULL;
 	s->tls.cert_file = c->tls_cert[0] ? c->tls_cert : NULL;
 	s->tls.key_file = c->tls_key[0] ? c->tls_key : NULL;
+	s->brk.min_ns = BREAKER_MIN_NS;
 	s->etcd = pf_etcd_new(c->endpoints, &s->tls, c->timeout_ms);
 	if (!s->etcd) {
 		free(s);
@@ -54,9 +59,18 @@ void pfd_csell_stop(struct pfd *d)
 	d->csell = NULL;
 }
 
-/* An etcd failure (no quorum...) or another error, said on the wire. */
-static enum pf_err fail(struct pf_err_msg *e, int err)
+/* Notes an etcd call's outcome (a transport error opens the breaker); err. */
+static int noted(struct pfd *d, int err)
 {
+	if (err)
+		pf_cl_breaker_note(&d->csell->brk, err, pf_last_error());
+	return err;
+}
+
+/* An etcd failure (no quorum...) or another error, said on the wire. */
+static enum pf_err fail(struct pfd *d, struct pf_err_msg *e, int err)
+{
+	noted(d, err);
 	if (err == -ENOSPC)
 		return pf_err_set(e, PF_E_CAPACITY_EXHAUSTED, "%s", pf_last_error());
 	if (err == -ENOENT || err == -EHOSTUNREACH)
@@ -171,13 +185,15 @@ enum pf_err pfd_csell_quote(struct pfd *d, const struct pf_bquote *q, struct pf_
 		return pf_err_set(e, PF_E_BAD_FIELD,
 				  "extends: extensions are not sold in cluster mode yet; buy a "
 				  "new reservation");
+	if ((err = pf_cl_breaker_pass(&d->csell->brk)))
+		return pf_err_set(e, PF_E_INTERNAL, "cluster: %s", pf_last_error());
 	err = record_of(d, q, PF_CL_HOLD, (int64_t)pfd_unix_now(), &r)
 		  ?: admit(d, q->quote_id, &r, bc->unpaid_hold_s < full ? bc->unpaid_hold_s : full,
 			   0, &res);
 	free(res.existing);
 	if (!err && (err = quote_put(d, q)))
 		pfd_csell_drop(d, q->quote_id);
-	return err ? fail(e, err) : PF_OK;
+	return err ? fail(d, e, err) : PF_OK;
 }
 
 int pfd_csell_quote_import(struct pfd *d, const char *quote_id, struct pf_bquote *q)
@@ -187,7 +203,7 @@ int pfd_csell_quote_import(struct pfd *d, const char *quote_id, struct pf_bquote
 	int err = pf_cl_key_dir(key, d->conf.cluster.prefix, "quotes");
 
 	strncat(key, quote_id, sizeof(key) - strlen(key) - 1);
-	err = err ?: pf_etcd_get(d->csell->etcd, key, &kvs);
+	err = err ?: pf_cl_breaker_pass(&d->csell->brk) ?: noted(d, pf_etcd_get(d->csell->etcd, key, &kvs));
 	if (!err && kvs.n != 1)
 		err = -ENOENT;
 	if (!err)
@@ -233,12 +249,12 @@ static int grant_once(struct pfd *d, const struct pf_bquote *q, const char *tx, 
 	int err = resv_read(d, q->quote_id, &now, &at);
 
 	if (err && err != -ENOENT)
-		return fail(e, err);
+		return fail(d, e, err);
 	if (!err && now.state == PF_CL_GRANTED)
 		return granted(q, tx, &now, o, e);
 	err = record_of(d, q, PF_CL_GRANTED, (int64_t)pfd_unix_now(), &r);
 	if (err)
-		return fail(e, err);
+		return fail(d, e, err);
 	snprintf(r.tx, sizeof(r.tx), "%s", tx);
 	err = admit(d, q->quote_id, &r, (int64_t)q->seconds, at.mod_rev, &res);
 	if (err == -EALREADY && res.existing && !pf_cl_resv_decode(res.existing, &now))
@@ -254,7 +270,7 @@ static int grant_once(struct pfd *d, const struct pf_bquote *q, const char *tx, 
 	if (err == -EPROTO)
 		return e->code;
 	if (err)
-		return fail(e, err);
+		return fail(d, e, err);
 	test_delay();
 	return PF_OK;
 }
@@ -262,6 +278,8 @@ static int grant_once(struct pfd *d, const struct pf_bquote *q, const char *tx, 
 enum pf_err pfd_csell_grant(struct pfd *d, const struct pf_bquote *q, const char *tx,
 			    struct pf_border *o, struct pf_err_msg *e)
 {
+	if (pf_cl_breaker_pass(&d->csell->brk))
+		return pf_err_set(e, PF_E_INTERNAL, "cluster: %s", pf_last_error());
 	for (int i = 0; i < MAX_TRIES; i++) {
 		int rc = grant_once(d, q, tx, o, e);
 
@@ -278,10 +296,10 @@ int pfd_csell_hold_paid(struct pfd *d, const struct pf_bquote *q, __u32 ttl_s)
 	struct pf_cl_resv r, now;
 	struct pf_etcd_kv at = {0};
 	struct pf_cl_admit_result res = {0};
-	int err = resv_read(d, q->quote_id, &now, &at);
+	int err = pf_cl_breaker_pass(&d->csell->brk) ?: resv_read(d, q->quote_id, &now, &at);
 
 	if (err && err != -ENOENT)
-		return err;
+		return noted(d, err);
 	if (!err && now.state == PF_CL_GRANTED)
 		return 0;
 	err = record_of(d, q, PF_CL_HOLD, (int64_t)pfd_unix_now(), &r)
@@ -289,7 +307,7 @@ int pfd_csell_hold_paid(struct pfd *d, const struct pf_bquote *q, __u32 ttl_s)
 	if (!err && at.lease)
 		pf_etcd_lease_revoke(d->csell->etcd, at.lease); /* the short lease; the key moved */
 	free(res.existing);
-	return err;
+	return noted(d, err);
 }
 
 void pfd_csell_drop(struct pfd *d, const char *quote_id)
@@ -297,6 +315,7 @@ void pfd_csell_drop(struct pfd *d, const char *quote_id)
 	struct pf_etcd_kv at = {0};
 	struct pf_cl_resv r;
 
-	if (!resv_read(d, quote_id, &r, &at) && r.state == PF_CL_HOLD && at.lease)
+	if (!pf_cl_breaker_pass(&d->csell->brk) && !noted(d, resv_read(d, quote_id, &r, &at)) &&
+	    r.state == PF_CL_HOLD && at.lease)
 		pf_etcd_lease_revoke(d->csell->etcd, at.lease);
 }

@@ -105,6 +105,12 @@ QL=$(A quote 10.77.0.1 10.77.0.2 1 120 -)
 echo "# QUOTE refused after $((($(date +%s%N) - t0) / 1000000)) ms without quorum"
 check "no quorum: QUOTE refused with internal_error naming etcd" \
 	all 'is "$QL" ERROR internal_error && grep -q "etcd" <<<"$QL"'
+t0=$(date +%s%N)
+QL2=$(A quote 10.77.0.1 10.77.0.2 1 120 -)
+ms2=$((($(date +%s%N) - t0) / 1000000))
+echo "# the next QUOTE refused after $ms2 ms (breaker open)"
+check "the next QUOTE is refused at once (${ms2} ms < 500), saying etcd is not asked again" \
+	all 'is "$QL2" ERROR internal_error && grep -q "etcd unreachable, not asked again" <<<"$QL2" && [ "$ms2" -lt 500 ]'
 OL=$(A order "$Q4ID" "$PAYER" "$TX4")
 check "no quorum: ORDER refused with internal_error" is "$OL" ERROR internal_error
 check "nothing recorded for that payment at nA" [ "$(db "SELECT count(*) FROM broker_orders WHERE tx = '$TX4'")" = 0 ]

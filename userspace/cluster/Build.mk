@@ -21,3 +21,6 @@ cluster_probe_LIBS := cluster common
 
 UNIT_TESTS += test_cluster_record
 test_cluster_record_LIBS := cluster common
+
+UNIT_TESTS += test_cluster_breaker
+test_cluster_breaker_LIBS := cluster common
