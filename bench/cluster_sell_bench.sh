@@ -14,10 +14,6 @@
 # order_p99_ms is ORDER -> CONFIRM (the ledger check and the grant).
 set -uo pipefail
 cd "$(dirname "$0")/.."
-. tests/integration/lib.sh
-. tests/integration/daemon_lib.sh
-. tests/integration/broker_lib.sh
-. tests/integration/etcd_lib.sh
 . tests/integration/cluster_sell_lib.sh
 exec 3>&1 1>&2
 N=${CLUSTER_SELL_N:-40}

@@ -1,6 +1,6 @@
 # Two payflowd brokers in cluster mode on a real three-member etcd and Anvil
-# (source after lib.sh, daemon_lib.sh, broker_lib.sh and etcd_lib.sh, from
-# the repository root): "machines" nA (h1 and the host ctl on $BR) and nB (h2
+# (source it from the repository root; it sources lib.sh, daemon_lib.sh,
+# broker_lib.sh and etcd_lib.sh): "machines" nA (h1 and the host ctl on $BR) and nB (h2
 # on $BRB), each with its own bridge, pin root, state dir, socket and broker
 # port (both listen in ctl), and the trunk ${PFX}tA (nA) <-> ${PFX}tB (nB)
 # declared with peer_node. h2's port also serves 10.79.0.0/16 (many pairs).
@@ -9,6 +9,10 @@
 #   CS_ANVIL_CTL=1      Anvil inside ctl (10.77.0.100), so buyers in h1 reach it
 #   A ARGS, B ARGS      broker_probe from h1 against nA's, nB's broker (pinned)
 #   record ID, ledger_sum LINK, wait_for COND, node_b_stop [SIGNAL]
+. tests/integration/lib.sh
+. tests/integration/daemon_lib.sh
+. tests/integration/broker_lib.sh
+. tests/integration/etcd_lib.sh
 EDIR=$(mktemp -d /tmp/pf-cluster-sell.XXXXXX)
 BRB="${PFX}bB"
 PIN_B="$PIN-b" STATE_B="$DDIR/state-b" SOCK_B="$DDIR/ctl-b.sock"

@@ -13,10 +13,6 @@
 # brokers hammering the trunk -> its reserved sum never exceeds it.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-. tests/integration/lib.sh
-. tests/integration/daemon_lib.sh
-. tests/integration/broker_lib.sh
-. tests/integration/etcd_lib.sh
 . tests/integration/cluster_sell_lib.sh
 cs_setup || { not_ok "two payflowd brokers on etcd and Anvil start"; finish; }
 ok "two payflowd brokers on etcd and Anvil start"
