@@ -73,7 +73,7 @@ static enum pf_err fail(struct pfd *d, struct pf_err_msg *e, int err)
 	noted(d, err);
 	if (err == -ENOSPC)
 		return pf_err_set(e, PF_E_CAPACITY_EXHAUSTED, "%s", pf_last_error());
-	if (err == -ENOENT || err == -EHOSTUNREACH)
+	if (err == -EADDRNOTAVAIL || err == -EHOSTUNREACH) /* the pair's path, from record_of */
 		return pf_err_set(e, PF_E_BAD_IP, "%s", pf_last_error());
 	return pf_err_set(e, PF_E_INTERNAL, "cluster: %s", pf_last_error());
 }
@@ -113,6 +113,8 @@ static int record_of(struct pfd *d, const struct pf_bquote *q, enum pf_cl_resv_s
 		return err;
 	err = pfd_cluster_path(&t, a, b, q->one_way, r->hops, &r->n_hops);
 	pf_cl_topo_free(&t);
+	if (err == -ENOENT) /* a host behind no port; admission's -ENOENT is a missing link */
+		err = -EADDRNOTAVAIL;
 	r->state = st;
 	snprintf(r->a, sizeof(r->a), "%s", q->ip1);
 	snprintf(r->b, sizeof(r->b), "%s", q->ip2);
