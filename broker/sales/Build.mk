@@ -8,3 +8,6 @@ test_broker_config_LIBS := daemon cluster sales ledger proto eth dataplane contr
 
 UNIT_TESTS += test_balance
 test_balance_LIBS := $(test_broker_config_LIBS)
+
+UNIT_TESTS += test_broker_cluster_quote
+test_broker_cluster_quote_LIBS := $(test_broker_config_LIBS)
