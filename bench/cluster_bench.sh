@@ -12,6 +12,7 @@
 #   cluster_grant_to_enforced_{p50,p99,max}_ms, _missing
 #       from an admission's commit to the enforcement node's map entry
 #       (bench/cluster_enforce.sh: one payflowd in cluster mode)
+#   cluster_sell_*  purchases through one and two payflowd brokers (bench/cluster_sell_bench.sh)
 # With BENCH_FULL=1, a simulation with etcd alone: SIM_SWITCHES (100)
 # switches of 8 edge links each plus an uplink and a downlink to a core, and
 # SIM_RESV (100000) live reservations between random hosts, admitted by 4
@@ -80,6 +81,9 @@ sim() {
 		 cluster_sim_etcd_rss_mb: ($rss / 1024 | floor), cluster_sim_db_mb: ($db / 1024 | floor)}' \
 		"$DIR"/sim.[1-4] >"$DIR/sim"
 }
+# Through payflowd: two brokers selling (bench/cluster_sell_bench.sh); needs its builds.
+echo "cluster_bench: purchases through payflowd" >&2
+bench/cluster_sell_bench.sh >"$DIR/sell" || echo '{}' >"$DIR/sell"
 echo '{}' >"$DIR/sim"
 if [ "${BENCH_FULL:-0}" = 1 ]; then
 	SIM_SWITCHES=${SIM_SWITCHES:-100} SIM_RESV=${SIM_RESV:-100000}
@@ -87,8 +91,8 @@ if [ "${BENCH_FULL:-0}" = 1 ]; then
 	sim
 fi
 jq -n --slurpfile one "$DIR/one" --slurpfile sh "$DIR/shared" --slurpfile dj "$DIR/disjoint" \
-	--slurpfile sim "$DIR/sim" --slurpfile enf "$DIR/enforce" '
+	--slurpfile sim "$DIR/sim" --slurpfile enf "$DIR/enforce" --slurpfile sell "$DIR/sell" '
 	{cluster_admission_per_s_1broker: $one[0].per_s, cluster_admission_p99_ms_1broker: $one[0].p99_ms,
 	 cluster_admission_per_s_2brokers: $sh[0].per_s, cluster_admission_p99_ms_2brokers: $sh[0].p99,
 	 cluster_admission_retries_2brokers: $sh[0].retries,
-	 cluster_admission_per_s_2brokers_disjoint: $dj[0].per_s} + $enf[0] + $sim[0]' >&3
+	 cluster_admission_per_s_2brokers_disjoint: $dj[0].per_s} + $enf[0] + $sell[0] + $sim[0]' >&3

@@ -11,3 +11,6 @@ test_balance_LIBS := $(test_broker_config_LIBS)
 
 UNIT_TESTS += test_demand
 test_demand_LIBS := sales eth common
+
+UNIT_TESTS += test_broker_cluster_quote
+test_broker_cluster_quote_LIBS := $(test_broker_config_LIBS)

@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include "broker/sales/broker_glue.h"
+#include "broker/sales/cluster_sell.h"
 #include "broker/sales/guard.h"
 #include "userspace/common/addr.h"
 #include "userspace/payflowd/path.h"
@@ -69,6 +70,8 @@ int pfd_broker_hold_paid(struct pfd *d, const uint8_t peer[16], const uint8_t cl
 
 	if (q->extends[0] || q->upgrades[0])
 		return 0; /* an extension or upgrade holds nothing */
+	if (d->csell)
+		return pfd_csell_hold_paid(d, q, paid_ttl(d, q));
 	pf_guard_hold_paid(d->broker->guard, peer, client_key, q->hold_id);
 	if (pfd_broker_hold_live(d, q->hold_id))
 		return pfd_hold_extend(d, q->hold_id, paid_ttl(d, q));

@@ -17,6 +17,7 @@
 #include <string.h>
 #include "broker/sales/balance.h"
 #include "broker/sales/broker_glue.h"
+#include "broker/sales/cluster_sell.h"
 #include "broker/sales/guard.h"
 #include "userspace/common/addr.h"
 #include "userspace/payflowd/path.h"
@@ -201,6 +202,8 @@ void pfd_broker_order(struct pfd *d, struct pf_srv_conn *c, const struct pf_orde
 	}
 	j->t_received = pf_now_ns();
 	err = pf_bstore_quote_get(d->store, o->quote_id, &j->quote);
+	if (err == -ENOENT && d->csell) /* quoted by another broker of the cluster */
+		err = pfd_csell_quote_import(d, o->quote_id, &j->quote);
 	if (err == -ENOENT)
 		pfd_broker_strike(d, pf_srv_peer(c), o->client_key, o->quote_id);
 	if (err) {
@@ -240,6 +243,12 @@ void pfd_broker_order(struct pfd *d, struct pf_srv_conn *c, const struct pf_orde
 		confirm(d, c, false, &j->quote, &done_order);
 		free(j);
 		return;
+	}
+	if (o->from_balance && d->csell) {
+		pf_err_set(&e, PF_E_BAD_FIELD,
+			   "from_balance: orders paid from the balance are not sold in cluster "
+			   "mode; pay the quote with a transaction");
+		goto refused;
 	}
 	if (o->from_balance) {
 		from_balance(d, c, j);
@@ -281,6 +290,8 @@ static enum pf_err grant(struct pfd *d, struct order_job *j, struct pf_border *o
 	__u8 dir;
 	int err;
 
+	if (d->csell) /* granted in etcd; the enforcement nodes install it */
+		return pfd_csell_grant(d, q, o->tx, o, e);
 	pf_addr_parse(q->ip1, ip1);
 	pf_addr_parse(q->ip2, ip2);
 	dir = pf_path_dir_of(pf_key_make(&key, ip1, ip2), q->one_way);
@@ -377,7 +388,8 @@ static enum pf_err consume(struct pfd *d, struct order_job *j, struct pf_border 
 		/* Nothing of the data plane changed unless the database failed after
 		 * the grant; then the batch is rolled back and reconciled. */
 		pf_store_rollback_to(d->store);
-		if (e->code == PF_E_INTERNAL)
+		/* In cluster mode the grant is etcd's: the data plane did not change. */
+		if (e->code == PF_E_INTERNAL && !d->csell)
 			d->txn_failed = true;
 		return e->code;
 	}
@@ -416,6 +428,8 @@ static void refuse_paid(struct pfd *d, struct order_job *j, struct pf_err_msg *e
 		/* Nothing can buy this quote any more: its capacity goes back. */
 		if (!err && j->quote.hold_id)
 			pfd_hold_drop(d, j->quote.hold_id);
+		if (!err && d->csell)
+			pfd_csell_drop(d, j->quote.quote_id);
 	}
 	refuse(d, j->conn, true, &j->quote, j->job.tx, e);
 }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "broker/sales/broker_glue.h"
+#include "broker/sales/cluster_sell.h"
 #include "broker/sales/guard.h"
 #include "userspace/common/addr.h"
 #include "userspace/payflowd/path.h"
@@ -76,7 +77,8 @@ static enum pf_err hold(struct pfd *d, const uint8_t peer[16], const struct pf_q
 	return PF_OK;
 }
 
-static int save(struct pfd *d, const struct pf_quote *q, __u64 hold_id, __u64 u_ppm)
+static void bquote_of(const struct pf_quote *q, __u64 hold_id, __u64 u_ppm,
+		      struct pf_bquote *out)
 {
 	struct pf_bquote b = {.level = q->level,
 			      .rate_bps = q->rate_bps,
@@ -95,6 +97,14 @@ static int save(struct pfd *d, const struct pf_quote *q, __u64 hold_id, __u64 u_
 	snprintf(b.extends, sizeof(b.extends), "%s", q->extends);
 	snprintf(b.upgrades, sizeof(b.upgrades), "%s", q->upgrades);
 	snprintf(b.price_per_second, sizeof(b.price_per_second), "%s", q->price_per_second);
+	*out = b;
+}
+
+static int save(struct pfd *d, const struct pf_quote *q, __u64 hold_id, __u64 u_ppm)
+{
+	struct pf_bquote b;
+
+	bquote_of(q, hold_id, u_ppm, &b);
 	return pfd_txn(d) ?: pf_bstore_quote_put(d->store, &b);
 }
 
@@ -111,6 +121,29 @@ static enum pf_err prepare(struct pfd *d, const uint8_t peer[16], const struct p
 	if (rq->extends[0])
 		return check_extends(d, rq, key, e);
 	return hold(d, peer, rq, key, hold_id, e);
+}
+
+/*
+ * Cluster mode: the hold is placed in etcd, over the path across machines.
+ * Prices are the fixed ones (demand pricing reads this node's link ledger,
+ * not the cluster's), and upgrades are not sold yet.
+ */
+static enum pf_err cluster_quote(struct pfd *d, const struct pf_quote_request *rq,
+				 struct pf_quote *q, struct pf_err_msg *e)
+{
+	struct pf_menu base;
+	struct pf_bquote b;
+
+	if (rq->upgrades[0])
+		return pf_err_set(e, PF_E_BAD_FIELD,
+				  "upgrades: upgrades are not sold in cluster mode yet; buy a "
+				  "new reservation");
+	if (pfd_broker_priced_menu(d->broker, 0, &base))
+		return pf_err_set(e, PF_E_INTERNAL, "%s", pf_last_error());
+	if (pf_quote_build_for(&base, rq, 0, rq->seconds, pfd_unix_now(), q, e) != PF_OK)
+		return e->code;
+	bquote_of(q, 0, 0, &b);
+	return pfd_csell_quote(d, &b, e);
 }
 
 void pfd_broker_quote(struct pfd *d, struct pf_srv_conn *c, const struct pf_quote_request *rq)
@@ -137,7 +170,10 @@ void pfd_broker_quote(struct pfd *d, struct pf_srv_conn *c, const struct pf_quot
 		return;
 	}
 	pf_key_make(&key, rq->ip1, rq->ip2);
-	if (prepare(d, pf_srv_peer(c), rq, &key, &hold_id, &from_level, &seconds, &e) == PF_OK) {
+	if (d->csell) {
+		cluster_quote(d, rq, &m.quote, &e);
+	} else if (prepare(d, pf_srv_peer(c), rq, &key, &hold_id, &from_level, &seconds, &e) ==
+		   PF_OK) {
 		/* Priced for its own path after the grant; bound until the quote expires. */
 		u = pfd_broker_quote_util(d, rq, hold_id);
 		if (pfd_broker_priced_menu(d->broker, u, &priced))
@@ -156,6 +192,8 @@ void pfd_broker_quote(struct pfd *d, struct pf_srv_conn *c, const struct pf_quot
 		pf_err_set(&e, PF_E_INTERNAL, "cannot store the quote: %s", pf_last_error());
 		if (hold_id)
 			pfd_hold_drop(d, hold_id);
+		if (d->csell)
+			pfd_csell_drop(d, m.quote.quote_id);
 		pfd_broker_fail(d, c, false, &e);
 		return;
 	}

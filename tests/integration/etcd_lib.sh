@@ -37,7 +37,22 @@ etcd_healthy() { # I
 		endpoint health >/dev/null 2>&1
 }
 
+# A member that dies at start (its port was taken between free_port and its
+# bind, by another test's connection) makes etcd_start try again on new ports,
+# up to three times, instead of waiting for a leader that cannot come.
 etcd_start() { # N DIR
+	local try
+	for try in 1 2 3; do
+		etcd_start_once "$@" && return 0
+		[ "$?" = 2 ] || return 1
+		etcd_stop_all
+		echo "# etcd: a member died at start (try $try): $(grep -ho '"error":"[^"]*"' "$2"/m*.log | head -1)"
+		rm -rf "$2"/m[0-9]*
+	done
+	return 1
+}
+
+etcd_start_once() { # N DIR; 2 when a member died at start
 	local n=$1 i cp pp urls=()
 	ETCD_DIR=$2
 	ETCD_CLUSTER=
@@ -53,6 +68,7 @@ etcd_start() { # N DIR
 	for i in $(seq 1 "$n"); do etcd_member "$i" new; done
 	for _ in $(seq 150); do # at most ~30 s
 		etcd_healthy 1 && return 0
+		for i in $(seq 1 "$n"); do kill -0 "${ETCD_PID[$i]}" 2>/dev/null || return 2; done
 		sleep 0.2
 	done
 	return 1

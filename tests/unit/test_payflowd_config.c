@@ -161,6 +161,22 @@ static void test_demand(void)
 		  "fixed at 0");
 }
 
+/* ports[].peer_node: a trunk's far end on another cluster node. */
+static void test_peer_node(void)
+{
+	CHECK_STR(parse("{\"ports\": [{\"name\": \"lo\", \"capacity\": \"1g\", \"peer\": "
+			"\"eth3\", \"peer_node\": \"sw2\"}]," BE "," LEVELS "}"),
+		  "ok");
+	CHECK_STR(c.ports[0].peer_node, "sw2");
+	CHECK_STR(parse("{\"ports\": [{\"name\": \"lo\", \"capacity\": \"1g\", \"peer\": "
+			"\"eth3\", \"peer_node\": \"a/b\"}]," BE "," LEVELS "}"),
+		  "t.json: ports[0] (lo).peer_node: expected a cluster node name (1 to 63 of A-Z "
+		  "a-z 0-9 . _ : -), got 'a/b'");
+	CHECK_STR(parse("{\"ports\": [{\"name\": \"lo\", \"capacity\": \"1g\", "
+			"\"peer_node\": \"sw2\"}]," BE "," LEVELS "}"),
+		  "t.json: ports[0] (lo).peer_node: needs \"peer\", the port at the far end");
+}
+
 /* The token is a secret: kept as given, and no message ever quotes it. */
 static void test_metrics_token(void)
 {
@@ -222,6 +238,7 @@ static void test_port_of(void)
 
 int main(void)
 {
+	RUN(test_peer_node);
 	RUN(test_good_config);
 	RUN(test_demand);
 	RUN(test_bad_values);

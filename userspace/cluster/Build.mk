@@ -30,3 +30,6 @@ test_cluster_mirror_LIBS := cluster common
 PROGS += cluster_grant
 cluster_grant_SRCS := tests/cluster/cluster_grant.c
 cluster_grant_LIBS := cluster dataplane common
+
+UNIT_TESTS += test_cluster_breaker
+test_cluster_breaker_LIBS := cluster common

@@ -43,7 +43,8 @@ static int publish(struct pf_cl_node *n, struct pf_etcd *e)
 		  ?: pf_etcd_put(e, key, val, strlen(val), n->lease, NULL);
 	for (int i = 0; !err && i < n->n_links; i++)
 		err = pf_cl_link_put(e, n->conf.prefix, n->links[i].name, n->conf.node,
-				     n->links[i].capacity_bps, n->links[i].floor_bps);
+				     n->links[i].capacity_bps, n->links[i].floor_bps)
+			  ?: pf_cl_port_put(e, n->conf.prefix, &n->links[i].port);
 	if (err) {
 		pf_etcd_lease_revoke(e, n->lease);
 		n->lease = 0;

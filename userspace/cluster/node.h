@@ -11,10 +11,12 @@
 
 #include <stdint.h>
 #include "userspace/cluster/cluster_config.h"
+#include "userspace/cluster/topo_port.h"
 
 struct pf_cl_link_desc {
 	char name[PF_CL_NAME_MAX]; /* NODE:IFNAME, the egress it names */
 	uint64_t capacity_bps, floor_bps;
+	struct pf_cl_port port; /* its place in the topology (P/topo/ports/) */
 };
 
 typedef void (*pf_cl_log_fn)(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -11,12 +11,13 @@ payflowd_SRCS := userspace/payflowd/main.c
 payflowd_LIBS := daemon cluster sales ledger proto eth dataplane control common
 
 UNIT_TESTS += test_payflowd_admission test_payflowd_config test_payflowd_store test_payflowd_path \
-	test_payflowd_config_diff
+	test_payflowd_config_diff test_payflowd_cluster_path
 test_payflowd_admission_LIBS := daemon cluster sales ledger proto eth dataplane control common
 test_payflowd_config_LIBS    := $(test_payflowd_admission_LIBS)
 test_payflowd_store_LIBS     := $(test_payflowd_admission_LIBS)
 test_payflowd_path_LIBS      := $(test_payflowd_admission_LIBS)
 test_payflowd_config_diff_LIBS := $(test_payflowd_admission_LIBS)
+test_payflowd_cluster_path_LIBS := $(test_payflowd_admission_LIBS)
 
 # Cluster enforcement's feed and records (cluster_enforce.h), without etcd.
 UNIT_TESTS += test_payflowd_cluster

@@ -139,9 +139,30 @@ static int parse_iface(const struct cx *x, const char *list, int i, struct json_
 	return get_rate(x, key, v, capacity_bps) ? -EINVAL : 0;
 }
 
+/* "peer_node": the trunk's far end "peer" is a port of that cluster node. */
+static int parse_peer_node(const struct cx *x, struct json_object *o, int i, struct pf_conf_port *p)
+{
+	struct json_object *v;
+	char key[64];
+
+	snprintf(key, sizeof(key), "ports[%d] (%s).peer_node", i, p->ifname);
+	if (!json_object_object_get_ex(o, "peer_node", &v))
+		return 0;
+	if (!json_object_is_type(v, json_type_string) ||
+	    pf_cl_check_name("node", json_object_get_string(v)))
+		return bad(
+		    x, key,
+		    "expected a cluster node name (1 to 63 of A-Z a-z 0-9 . _ : -), got '%s'",
+		    json_object_get_string(v));
+	if (!p->peer[0])
+		return bad(x, key, "%s", "needs \"peer\", the port at the far end");
+	snprintf(p->peer_node, sizeof(p->peer_node), "%s", json_object_get_string(v));
+	return 0;
+}
+
 static int parse_port(const struct cx *x, struct json_object *o, int i)
 {
-	static const char *const known[] = {"name", "capacity", "hosts", "peer", NULL};
+	static const char *const known[] = {"name", "capacity", "hosts", "peer", "peer_node", NULL};
 	struct pf_conf_port *p = &x->c->ports[x->c->n_ports];
 	struct json_object *v;
 	char key[64];
@@ -154,6 +175,8 @@ static int parse_port(const struct cx *x, struct json_object *o, int i)
 		return -EINVAL;
 	snprintf(key, sizeof(key), "ports[%d] (%s).peer", i, p->ifname);
 	if (json_object_object_get_ex(o, "peer", &v) && get_ifname(x, key, v, p->peer))
+		return -EINVAL;
+	if (parse_peer_node(x, o, i, p))
 		return -EINVAL;
 	snprintf(key, sizeof(key), "ports[%d]", i);
 	for (int j = 0; j < x->c->n_ports; j++)

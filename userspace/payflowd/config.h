@@ -39,6 +39,7 @@ struct pf_conf_port {
 	__u64 capacity_bps;
 	char bridge[PF_IFNAMSIZ]; /* the bridge it came from, or "" */
 	char peer[PF_IFNAMSIZ];	  /* "peer": the far end of a configured link, or "" */
+	char peer_node[64];	  /* "peer_node": the cluster node "peer" is on, or "" (this one) */
 	struct pf_prefix hosts[PF_CONF_MAX_HOSTS];
 	int n_hosts;
 };

@@ -98,6 +98,7 @@ struct pfd {
 	struct pfd_flowrate *rates; /* per-flow live rates for /api/state (flowrate.h) */
 	struct pf_cl_node *cluster; /* NULL without a "cluster" config section */
 	struct pfd_cenf *cenf;	    /* cluster enforcement (cluster_enforce.h), or NULL */
+	struct pfd_csell *csell;    /* the broker's sales through etcd (cluster mode), or NULL */
 };
 
 /* log.c: every line has a level; pfd_log() is PFD_LOG_INFO. */
@@ -225,6 +226,9 @@ void pfd_broker_stop(struct pfd *d);
 /* cluster_glue.c: cluster mode (docs/CLUSTER.md); both do nothing without it. */
 int pfd_cluster_start(struct pfd *d);
 void pfd_cluster_stop(struct pfd *d);
+/* broker/sales/cluster_sell.c: with a broker, its sales through etcd. */
+int pfd_csell_start(struct pfd *d);
+void pfd_csell_stop(struct pfd *d);
 void pfd_broker_event(struct pfd *d, void *tag, __u32 events);
 void pfd_broker_ledger(struct pfd *d);
 void pfd_broker_flush(struct pfd *d, bool committed);

@@ -160,10 +160,19 @@ static int declared_link(struct pf_conf *c, int i)
 	return add_link(c, ifx, br);
 }
 
+/* A trunk to another machine ("peer_node" names another node) is a link of
+ * the cluster's topology (cluster_glue.c publishes it), an edge port here. */
+static bool remote_peer(const struct pf_conf *c, int i)
+{
+	const char *node = c->ports[i].peer_node;
+
+	return node[0] && strcmp(node, c->cluster.node);
+}
+
 static int declared_links(struct pf_conf *c)
 {
 	for (int i = 0; i < c->n_ports; i++)
-		if (c->ports[i].peer[0] && declared_link(c, i))
+		if (c->ports[i].peer[0] && !remote_peer(c, i) && declared_link(c, i))
 			return -EINVAL;
 	return 0;
 }

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
+/*
+ * The broker in cluster mode (docs/CLUSTER.md, "Selling in cluster mode"):
+ * a quote's hold, a paid order's grant and the payment's replay protection
+ * go through etcd (pf_cl_admit over the path across machines), so any
+ * broker can sell any path and answer any ORDER. The local database still
+ * records the quotes, payments and orders of this broker (docs/MONEY.md).
+ * Functions here run on the loop thread with the loop's own etcd client.
+ */
+#ifndef PFD_CLUSTER_SELL_H
+#define PFD_CLUSTER_SELL_H
+
+#include "broker/sales/broker_store.h"
+#include "broker/proto/errors.h"
+
+struct pfd;
+
+/* With a "cluster" and a "broker" section: the etcd client of the sales. */
+int pfd_csell_start(struct pfd *d);
+void pfd_csell_stop(struct pfd *d);
+
+/* A new quote's hold: P/resv/QUOTE_ID in state hold under a lease of the
+ * unpaid-hold time, and the quote under P/quotes/. PF_OK or the refusal. */
+enum pf_err pfd_csell_quote(struct pfd *d, const struct pf_bquote *q, struct pf_err_msg *e);
+/* A quote made at another broker, read from etcd and stored here. 0,
+ * -ENOENT (no such quote in the cluster), -errno. */
+int pfd_csell_quote_import(struct pfd *d, const char *quote_id, struct pf_bquote *q);
+/* The paid quote's grant in etcd (the hold becomes the reservation, with
+ * tx); o gets the reservation id (the quote's), start and end. The same
+ * CONFIRM when tx already bought it, at any broker; quote_used or tx_reused
+ * when another payment or quote did. */
+enum pf_err pfd_csell_grant(struct pfd *d, const struct pf_bquote *q, const char *tx,
+			    struct pf_border *o, struct pf_err_msg *e);
+/* The ledger shows q paid: its hold lasts until the quote's expiry plus
+ * confirm_grace (placed again if it lapsed). */
+int pfd_csell_hold_paid(struct pfd *d, const struct pf_bquote *q, __u32 ttl_s);
+/* Frees q's hold now (its lease is revoked). */
+void pfd_csell_drop(struct pfd *d, const char *quote_id);
+
+#endif /* PFD_CLUSTER_SELL_H */
