@@ -77,5 +77,6 @@ check "payflowd starts with etcd down" daemon_start
 check "and says why it is not registered" wait_for 'grep -q "not registered in etcd (will retry)" "$DLOG"'
 for i in 1 2 3; do etcd_restart "$i"; done
 check "etcd back: the node registers without a restart" wait_for '[ "$(node_key | jq .pid)" = "$DPID" ]'
-check "the log says so" grep -q "registered in etcd again" "$DLOG"
+# The thread logs after its writes: the key can be seen first.
+check "the log says so" wait_for 'grep -q "registered in etcd again" "$DLOG"'
 finish
