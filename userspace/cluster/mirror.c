@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 #include "userspace/common/error.h"
+#include "userspace/common/worker.h"
 
 #define RETRY_S 1
 #define POLL_MS 200 /* how late a stop may be noticed */
@@ -19,28 +20,9 @@ struct pf_cl_mirror {
 	char *prefix;
 	struct pf_cl_mirror_ops ops;
 	void *ctx;
-	pthread_t thread;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	bool stop;
+	struct pf_worker w;
 	bool failing; /* logged once per change */
 };
-
-/* Sleeps up to s seconds; true when asked to stop. */
-static bool wait_stop(struct pf_cl_mirror *m, unsigned s)
-{
-	struct timespec until;
-	bool stop;
-
-	pthread_mutex_lock(&m->mu);
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += s;
-	while (!m->stop && pthread_cond_timedwait(&m->cv, &m->mu, &until) != ETIMEDOUT)
-		;
-	stop = m->stop;
-	pthread_mutex_unlock(&m->mu);
-	return stop;
-}
 
 static void state(struct pf_cl_mirror *m, int err, const char *what)
 {
@@ -79,12 +61,8 @@ static bool watch(struct pf_cl_mirror *m, struct pf_etcd_watch *w)
 {
 	for (;;) {
 		int n = pf_etcd_watch_poll(w, POLL_MS, deliver, m);
-		bool stop;
 
-		pthread_mutex_lock(&m->mu);
-		stop = m->stop;
-		pthread_mutex_unlock(&m->mu);
-		if (stop)
+		if (pf_worker_stopping(&m->w))
 			return true;
 		if (n < 0) {
 			state(m, n, n == -ESTALE ? "watch (compacted) of" : "watch of");
@@ -112,7 +90,7 @@ static void *run(void *arg)
 			if (watch(m, w))
 				break;
 		}
-		if (wait_stop(m, RETRY_S))
+		if (pf_worker_sleep(&m->w, RETRY_S * 1000))
 			break;
 	}
 	pf_etcd_watch_free(w);
@@ -136,12 +114,10 @@ int pf_cl_mirror_start(struct pf_cl_mirror **out, const struct pf_cluster_conf *
 	m->tls.key_file = m->conf.tls_key[0] ? m->conf.tls_key : NULL;
 	m->ops = *ops;
 	m->ctx = ctx;
-	pthread_mutex_init(&m->mu, NULL);
-	pthread_cond_init(&m->cv, NULL);
-	if (pthread_create(&m->thread, NULL, run, m)) {
+	if (pf_worker_start(&m->w, run, m, "cluster mirror")) {
 		free(m->prefix);
 		free(m);
-		return pf_fail(-EAGAIN, "cannot start the mirror thread of %s", prefix);
+		return -EAGAIN;
 	}
 	*out = m;
 	return 0;
@@ -151,13 +127,7 @@ void pf_cl_mirror_stop(struct pf_cl_mirror *m)
 {
 	if (!m)
 		return;
-	pthread_mutex_lock(&m->mu);
-	m->stop = true;
-	pthread_cond_signal(&m->cv);
-	pthread_mutex_unlock(&m->mu);
-	pthread_join(m->thread, NULL);
-	pthread_mutex_destroy(&m->mu);
-	pthread_cond_destroy(&m->cv);
+	pf_worker_stop(&m->w);
 	free(m->prefix);
 	free(m);
 }

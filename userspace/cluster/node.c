@@ -14,6 +14,7 @@
 #include "userspace/cluster/admit.h"
 #include "userspace/cluster/etcd.h"
 #include "userspace/common/error.h"
+#include "userspace/common/worker.h"
 
 #define RETRY_S 1
 
@@ -23,10 +24,7 @@ struct pf_cl_node {
 	struct pf_cl_link_desc *links;
 	int n_links;
 	pf_cl_log_fn log;
-	pthread_t thread;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	bool stop;
+	struct pf_worker w;
 	int64_t lease;
 	enum { UNKNOWN, REGISTERED, FAILING } state; /* logged once per change */
 };
@@ -81,20 +79,8 @@ static void *run(void *arg)
 		n->log("cluster: %s", pf_last_error());
 		return NULL;
 	}
-	pthread_mutex_lock(&n->mu);
-	while (!n->stop) {
-		struct timespec until;
-		unsigned wait;
-
-		pthread_mutex_unlock(&n->mu);
-		wait = round_once(n, e);
-		pthread_mutex_lock(&n->mu);
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += wait;
-		while (!n->stop && pthread_cond_timedwait(&n->cv, &n->mu, &until) != ETIMEDOUT)
-			;
-	}
-	pthread_mutex_unlock(&n->mu);
+	while (!pf_worker_sleep(&n->w, round_once(n, e) * 1000))
+		;
 	if (n->lease)
 		pf_etcd_lease_revoke(e, n->lease);
 	pf_etcd_free(e);
@@ -118,12 +104,10 @@ int pf_cl_node_start(struct pf_cl_node **out, const struct pf_cluster_conf *c,
 	memcpy(n->links, links, n_links * sizeof(*links));
 	n->n_links = n_links;
 	n->log = log;
-	pthread_mutex_init(&n->mu, NULL);
-	pthread_cond_init(&n->cv, NULL);
-	if (pthread_create(&n->thread, NULL, run, n)) {
+	if (pf_worker_start(&n->w, run, n, "cluster")) {
 		free(n->links);
 		free(n);
-		return pf_fail(-EAGAIN, "cannot start the cluster thread");
+		return -EAGAIN;
 	}
 	*out = n;
 	return 0;
@@ -133,13 +117,7 @@ void pf_cl_node_stop(struct pf_cl_node *n)
 {
 	if (!n)
 		return;
-	pthread_mutex_lock(&n->mu);
-	n->stop = true;
-	pthread_cond_signal(&n->cv);
-	pthread_mutex_unlock(&n->mu);
-	pthread_join(n->thread, NULL);
-	pthread_mutex_destroy(&n->mu);
-	pthread_cond_destroy(&n->cv);
+	pf_worker_stop(&n->w);
 	free(n->links);
 	free(n);
 }

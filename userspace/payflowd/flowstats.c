@@ -6,13 +6,12 @@
 #include <string.h>
 #include <time.h>
 #include "userspace/common/error.h"
+#include "userspace/common/worker.h"
 #include "userspace/payflowd/flowstats.h"
 
 struct pfd_flowstats {
-	pthread_t th;
-	pthread_mutex_t mu;
-	pthread_cond_t cv; /* signalled to stop */
-	bool stopping;
+	struct pf_worker w;
+	pthread_mutex_t mu; /* the current snapshot and its references */
 	int resv_fd, stats_fd;
 	unsigned period_ms;
 	struct pfd_flowsnap *cur;
@@ -69,37 +68,18 @@ static void *reader(void *arg)
 {
 	struct pfd_flowstats *fs = arg;
 
-	pthread_mutex_lock(&fs->mu);
-	while (!fs->stopping) {
-		struct timespec until;
-		struct pfd_flowsnap *s;
+	while (!pf_worker_sleep(&fs->w, fs->period_ms)) {
+		struct pfd_flowsnap *s = take(fs->resv_fd, fs->stats_fd);
 
-		clock_gettime(CLOCK_MONOTONIC, &until);
-		until.tv_sec += fs->period_ms / 1000;
-		until.tv_nsec += (long)(fs->period_ms % 1000) * 1000000L;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
-		while (!fs->stopping &&
-		       pthread_cond_timedwait(&fs->cv, &fs->mu, &until) != ETIMEDOUT)
-			;
-		if (fs->stopping)
-			break;
-		pthread_mutex_unlock(&fs->mu);
-		s = take(fs->resv_fd, fs->stats_fd);
 		if (s)
 			publish(fs, s);
-		pthread_mutex_lock(&fs->mu);
 	}
-	pthread_mutex_unlock(&fs->mu);
 	return NULL;
 }
 
 int pfd_flowstats_start(struct pfd_flowstats **out, int resv_fd, int stats_fd, unsigned period_ms)
 {
 	struct pfd_flowstats *fs = calloc(1, sizeof(*fs));
-	pthread_condattr_t ca;
 
 	if (!fs)
 		return pf_fail(-ENOMEM, "out of memory");
@@ -108,14 +88,9 @@ int pfd_flowstats_start(struct pfd_flowstats **out, int resv_fd, int stats_fd, u
 	fs->period_ms = period_ms ? period_ms : 1;
 	fs->cur = take(resv_fd, stats_fd);
 	pthread_mutex_init(&fs->mu, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&fs->cv, &ca);
-	pthread_condattr_destroy(&ca);
-	if (!fs->cur || pthread_create(&fs->th, NULL, reader, fs)) {
+	if (!fs->cur || pf_worker_start(&fs->w, reader, fs, "flow counter reader")) {
 		snap_free(fs->cur);
 		pthread_mutex_destroy(&fs->mu);
-		pthread_cond_destroy(&fs->cv);
 		free(fs);
 		return pf_fail(-ENOMEM, "cannot start the flow counter reader");
 	}
@@ -149,13 +124,8 @@ void pfd_flowstats_stop(struct pfd_flowstats *fs)
 {
 	if (!fs)
 		return;
-	pthread_mutex_lock(&fs->mu);
-	fs->stopping = true;
-	pthread_cond_signal(&fs->cv);
-	pthread_mutex_unlock(&fs->mu);
-	pthread_join(fs->th, NULL);
+	pf_worker_stop(&fs->w);
 	snap_free(fs->cur);
 	pthread_mutex_destroy(&fs->mu);
-	pthread_cond_destroy(&fs->cv);
 	free(fs);
 }
