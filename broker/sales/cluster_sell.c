@@ -36,9 +36,7 @@ int pfd_csell_start(struct pfd *d)
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return pf_fail(-ENOMEM, "out of memory");
-	s->tls.ca_file = c->tls_ca[0] ? c->tls_ca : NULL;
-	s->tls.cert_file = c->tls_cert[0] ? c->tls_cert : NULL;
-	s->tls.key_file = c->tls_key[0] ? c->tls_key : NULL;
+	s->tls = pf_cluster_conf_tls(c);
 	s->brk.min_ns = BREAKER_MIN_NS;
 	s->etcd = pf_etcd_new(c->endpoints, &s->tls, c->timeout_ms);
 	if (!s->etcd) {

@@ -155,3 +155,12 @@ int pf_cluster_conf_parse(const char *origin, struct json_object *root, struct p
 	c->enabled = true;
 	return 0;
 }
+
+struct pf_etcd_tls pf_cluster_conf_tls(const struct pf_cluster_conf *c)
+{
+	struct pf_etcd_tls t = {.ca_file = c->tls_ca[0] ? c->tls_ca : NULL,
+				.cert_file = c->tls_cert[0] ? c->tls_cert : NULL,
+				.key_file = c->tls_key[0] ? c->tls_key : NULL};
+
+	return t;
+}

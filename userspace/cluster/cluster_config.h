@@ -12,6 +12,7 @@
 
 #include <limits.h>
 #include <stdbool.h>
+#include "userspace/cluster/etcd.h"
 #include "userspace/cluster/keys.h"
 
 struct json_object;
@@ -31,5 +32,8 @@ struct pf_cluster_conf {
 /* Parses root's "cluster" member (absent: disabled). 0 or -EINVAL with a
  * message naming origin and the key. */
 int pf_cluster_conf_parse(const char *origin, struct json_object *root, struct pf_cluster_conf *c);
+/* The TLS files of c as the etcd client takes them (pointing into c, which
+ * must outlive the client). */
+struct pf_etcd_tls pf_cluster_conf_tls(const struct pf_cluster_conf *c);
 
 #endif /* PF_CLUSTER_CONFIG_H */

@@ -109,9 +109,7 @@ int pf_cl_mirror_start(struct pf_cl_mirror **out, const struct pf_cluster_conf *
 		return pf_fail(-ENOMEM, "out of memory");
 	}
 	m->conf = *c;
-	m->tls.ca_file = m->conf.tls_ca[0] ? m->conf.tls_ca : NULL;
-	m->tls.cert_file = m->conf.tls_cert[0] ? m->conf.tls_cert : NULL;
-	m->tls.key_file = m->conf.tls_key[0] ? m->conf.tls_key : NULL;
+	m->tls = pf_cluster_conf_tls(&m->conf);
 	m->ops = *ops;
 	m->ctx = ctx;
 	if (pf_worker_start(&m->w, run, m, "cluster mirror")) {

@@ -98,9 +98,7 @@ int pf_cl_node_start(struct pf_cl_node **out, const struct pf_cluster_conf *c,
 		return pf_fail(-ENOMEM, "out of memory");
 	}
 	n->conf = *c;
-	n->tls.ca_file = n->conf.tls_ca[0] ? n->conf.tls_ca : NULL;
-	n->tls.cert_file = n->conf.tls_cert[0] ? n->conf.tls_cert : NULL;
-	n->tls.key_file = n->conf.tls_key[0] ? n->conf.tls_key : NULL;
+	n->tls = pf_cluster_conf_tls(&n->conf);
 	memcpy(n->links, links, n_links * sizeof(*links));
 	n->n_links = n_links;
 	n->log = log;
