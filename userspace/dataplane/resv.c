@@ -9,6 +9,7 @@
 #include "userspace/dataplane/port.h"
 #include "userspace/dataplane/htb.h"
 #include "userspace/dataplane/slots.h"
+#include "userspace/dataplane/pool.h"
 #include "userspace/common/addr.h"
 #include "userspace/common/error.h"
 
@@ -97,6 +98,26 @@ int pf_resv_write(const struct pf_maps *m, const struct pf_key *key, const struc
 	return 0;
 }
 
+/* A grant on one port: a pooled leaf's rate change, or a class of 1: made or changed. */
+static int class_set(__u32 ifindex, __u32 classid, __u64 rate_bps)
+{
+	if (pf_classid_pooled(classid))
+		return pf_htb_leaf_rate(ifindex, classid, rate_bps);
+	return pf_htb_class_set(ifindex, classid & 0xffff, rate_bps);
+}
+
+static void class_rollback(const struct pf_maps *m, __u32 classid, const __u32 *ifindexes, int n)
+{
+	for (int i = 0; i < n; i++) {
+		if (pf_classid_pooled(classid))
+			pf_htb_leaf_rate(ifindexes[i], classid, PF_POOL_PARK_BPS);
+		else
+			pf_htb_class_del(ifindexes[i], classid & 0xffff);
+	}
+	if (pf_classid_pooled(classid))
+		pf_pool_forget(m, classid);
+}
+
 int pf_resv_install(const struct pf_maps *m, const struct pf_key *key, const struct pf_resv *r,
 		    const __u32 *ifindexes, int n_ifindexes)
 {
@@ -113,8 +134,10 @@ int pf_resv_install(const struct pf_maps *m, const struct pf_key *key, const str
 		ifindexes = all->ifindex;
 		n_ifindexes = all->n;
 	}
+	if (pf_classid_pooled(r->classid))
+		err = pf_pool_take(m, r->classid);
 	for (; done < n_ifindexes && !err; done++)
-		err = pf_htb_class_set(ifindexes[done], r->classid & 0xffff, r->rate_bps);
+		err = class_set(ifindexes[done], r->classid, r->rate_bps);
 	if (!err)
 		err = pf_resv_write(m, key, r);
 	if (err) {
@@ -122,8 +145,7 @@ int pf_resv_install(const struct pf_maps *m, const struct pf_key *key, const str
 
 		/* Roll back only classes that no entry was using before. */
 		if (pf_resv_lookup(m, key, &cur))
-			for (int i = 0; i < done; i++)
-				pf_htb_class_del(ifindexes[i], r->classid & 0xffff);
+			class_rollback(m, r->classid, ifindexes, done);
 	}
 	free(all);
 	return err;
@@ -132,6 +154,8 @@ int pf_resv_install(const struct pf_maps *m, const struct pf_key *key, const str
 /* The highest live rate per HTB minor: many entries may share one class. */
 struct sync_ctx {
 	__u64 now;
+	__u32 ifindex;
+	int err; /* of the first pooled leaf that could not be set */
 	__u64 rate[PF_HTB_MAX_MINOR + 1];
 };
 
@@ -141,6 +165,11 @@ static int note_class(const struct pf_key *key, const struct pf_resv *r, void *a
 	__u16 minor = r->classid & 0xffff;
 
 	(void)key;
+	if (pf_classid_pooled(r->classid)) {
+		if (r->expires_at > s->now && !s->err)
+			s->err = pf_htb_leaf_rate(s->ifindex, r->classid, r->rate_bps);
+		return 0;
+	}
 	if (r->expires_at > s->now && minor >= PF_HTB_MIN_MINOR && r->rate_bps > s->rate[minor])
 		s->rate[minor] = r->rate_bps;
 	return 0;
@@ -154,7 +183,11 @@ int pf_resv_sync_port(const struct pf_maps *m, __u32 ifindex)
 	if (!s)
 		return pf_fail(-ENOMEM, "out of memory");
 	s->now = pf_now_ns();
-	pf_resv_foreach(m, note_class, s);
+	s->ifindex = ifindex;
+	err = pf_pool_sync_port(m, ifindex);
+	if (!err)
+		pf_resv_foreach(m, note_class, s);
+	err = err ?: s->err;
 	for (__u32 minor = PF_HTB_MIN_MINOR; minor <= PF_HTB_MAX_MINOR && !err; minor++)
 		if (s->rate[minor])
 			err = pf_htb_class_set(ifindex, minor, s->rate[minor]);
@@ -176,6 +209,8 @@ int pf_resv_remove(const struct pf_maps *m, const struct pf_key *key)
 		return pf_fail(-errno, "cannot delete the reservation for %s: %s",
 			       pf_key_format(key, pair, sizeof(pair)), strerror(errno));
 	pf_slot_free(m, r.slot);
+	if (pf_classid_pooled(r.classid))
+		return pf_pool_put(m, r.classid);
 	all = calloc(1, sizeof(*all));
 	if (!all)
 		return pf_fail(-ENOMEM, "out of memory");
@@ -203,31 +238,6 @@ int pf_resv_foreach(const struct pf_maps *m,
 			break;
 	}
 	return 0;
-}
-
-static int mark_minor(const struct pf_key *key, const struct pf_resv *r, void *ctx)
-{
-	__u8 *used = ctx;
-	__u16 minor = r->classid & 0xffff;
-
-	(void)key;
-	used[minor / 8] |= 1 << (minor % 8);
-	return 0;
-}
-
-int pf_minor_alloc(const struct pf_maps *m, __u16 *minor)
-{
-	__u8 used[(PF_HTB_MAX_MINOR + 1) / 8] = {0};
-
-	pf_resv_foreach(m, mark_minor, used);
-	for (__u32 i = PF_HTB_MIN_MINOR; i <= PF_HTB_MAX_MINOR; i++) {
-		if (!(used[i / 8] & (1 << (i % 8)))) {
-			*minor = i;
-			return 0;
-		}
-	}
-	return pf_fail(-ENOSPC, "no free HTB class id: %u reservations hold them all",
-		       PF_HTB_MAX_MINOR - PF_HTB_MIN_MINOR + 1);
 }
 
 /* Sums the per-CPU values of `key` in a map of struct pf_stats. */
