@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <netlink/netlink.h>
 #include <netlink/route/class.h>
@@ -287,7 +288,7 @@ int pf_htb_class_del(int ifindex, __u16 minor)
 }
 
 struct foreach_ctx {
-	void (*cb)(__u16 minor, __u64 rate_bps, void *ctx);
+	void (*cb)(__u32 classid, __u64 rate_bps, void *ctx);
 	void *ctx;
 };
 
@@ -298,13 +299,18 @@ static void visit_class(struct nl_object *obj, void *arg)
 	__u32 handle = rtnl_tc_get_handle(TC_CAST(c));
 	uint64_t rate = 0;
 
-	if (TC_H_MAJ(handle) != PF_HANDLE(PF_HTB_MAJOR, 0) || TC_H_MIN(handle) < PF_HTB_MIN_MINOR)
+	bool own = TC_H_MAJ(handle) == PF_HANDLE(PF_HTB_MAJOR, 0) &&
+		   TC_H_MIN(handle) >= PF_HTB_MIN_MINOR;
+	bool leaf = (handle >> 16) >= PF_POOL_MAJOR_MIN && TC_H_MIN(handle) >= 1 &&
+		    TC_H_MIN(handle) <= PF_POOL_BLOCK;
+
+	if (!own && !leaf)
 		return;
 	rtnl_htb_get_rate64(c, &rate);
-	f->cb(TC_H_MIN(handle), rate * 8, f->ctx);
+	f->cb(handle, rate * 8, f->ctx);
 }
 
-int pf_htb_class_foreach(int ifindex, void (*cb)(__u16 minor, __u64 rate_bps, void *ctx), void *ctx)
+int pf_htb_class_foreach(int ifindex, void (*cb)(__u32 classid, __u64 rate_bps, void *ctx), void *ctx)
 {
 	struct foreach_ctx f = {cb, ctx};
 	struct nl_sock *sk = route_socket();

@@ -36,8 +36,9 @@ int pf_htb_teardown(int ifindex);
 int pf_htb_class_set(int ifindex, __u16 minor, __u64 rate_bps);
 /* Deletes 1:minor; a class that is already gone is not an error. */
 int pf_htb_class_del(int ifindex, __u16 minor);
-/* Calls cb for every reservation class (minor >= PF_HTB_MIN_MINOR). */
-int pf_htb_class_foreach(int ifindex, void (*cb)(__u16 minor, __u64 rate_bps, void *ctx),
+/* Calls cb for every reservation class: 1:N (N >= PF_HTB_MIN_MINOR) and the
+ * pooled leaves M:n, with the class's whole handle. */
+int pf_htb_class_foreach(int ifindex, void (*cb)(__u32 classid, __u64 rate_bps, void *ctx),
 			 void *ctx);
 
 /*

@@ -30,7 +30,7 @@ void pf_pool_free(struct pf_pool *p)
 	free(p);
 }
 
-static __u32 leaf_index(__u32 classid)
+__u32 pf_pool_leaf_index(__u32 classid)
 {
 	return ((classid >> 16) - PF_POOL_MAJOR_MIN) * PF_POOL_BLOCK + (classid & 0xffff) - 1;
 }
@@ -40,7 +40,7 @@ static __u32 leaf_classid(__u32 i)
 	return PF_HANDLE(PF_POOL_MAJOR_MIN + i / PF_POOL_BLOCK, 1 + i % PF_POOL_BLOCK);
 }
 
-static bool valid_leaf(__u32 classid)
+bool pf_pool_is_leaf(__u32 classid)
 {
 	__u32 minor = classid & 0xffff;
 
@@ -129,17 +129,18 @@ static int grow_to(const struct pf_maps *m, __u32 blocks)
 static int note_entry(const struct pf_key *key, const struct pf_resv *r, void *ctx)
 {
 	const struct pf_maps *m = ctx;
-	__u32 i = leaf_index(r->classid);
+	__u32 i = pf_pool_leaf_index(r->classid);
 
 	(void)key;
-	if (!valid_leaf(r->classid) || is_used(m->pool, i))
+	if (!pf_pool_is_leaf(r->classid) || is_used(m->pool, i))
 		return 0;
 	mark(m->pool, i, true);
 	return 0;
 }
 
-/* The blocks every shaped port has, completed and grown to hold the map's entries. */
-static int build(const struct pf_maps *m)
+/* The blocks every shaped port has, completed; with from_map, grown to hold
+ * the map's entries and their leaves marked used. */
+static int build(const struct pf_maps *m, bool from_map)
 {
 	struct pf_pool *p = m->pool;
 	struct shaped *s = shaped_ports(m);
@@ -162,7 +163,7 @@ static int build(const struct pf_maps *m)
 	if (!err && p->blocks)
 		err = block_add(s, p->blocks - 1);
 	free(s);
-	if (!err)
+	if (!err && from_map)
 		err = pf_resv_foreach(m, note_entry, (void *)m);
 	for (__u32 i = MAX_LEAVES / 8; !err && i > 0 && !want; i--)
 		if (p->used[i - 1])
@@ -174,7 +175,23 @@ static int ready(const struct pf_maps *m)
 {
 	if (!m->pool)
 		return pf_fail(-EINVAL, "the maps were opened without a class pool");
-	return m->pool->used ? 0 : build(m);
+	return m->pool->used ? 0 : build(m, true);
+}
+
+int pf_pool_reset(const struct pf_maps *m)
+{
+	if (!m->pool)
+		return pf_fail(-EINVAL, "the maps were opened without a class pool");
+	free(m->pool->used);
+	*m->pool = (struct pf_pool){0};
+	return build(m, false);
+}
+
+bool pf_pool_in_use(const struct pf_maps *m, __u32 classid)
+{
+	const struct pf_pool *p = m->pool;
+
+	return p && p->used && pf_pool_is_leaf(classid) && is_used(p, pf_pool_leaf_index(classid));
 }
 
 int pf_pool_blocks(const struct pf_maps *m, __u32 *blocks)
@@ -209,11 +226,11 @@ int pf_pool_alloc(const struct pf_maps *m, __u32 *classid)
 int pf_pool_take(const struct pf_maps *m, __u32 classid)
 {
 	int err = ready(m);
-	__u32 i = leaf_index(classid);
+	__u32 i = pf_pool_leaf_index(classid);
 
 	if (err)
 		return err;
-	if (!valid_leaf(classid))
+	if (!pf_pool_is_leaf(classid))
 		return pf_fail(-EINVAL, "class %x:%x is not a pooled class", classid >> 16,
 			       classid & 0xffff);
 	err = grow_to(m, i / PF_POOL_BLOCK + 1);
@@ -225,9 +242,9 @@ int pf_pool_take(const struct pf_maps *m, __u32 classid)
 void pf_pool_forget(const struct pf_maps *m, __u32 classid)
 {
 	struct pf_pool *p = m->pool;
-	__u32 i = leaf_index(classid);
+	__u32 i = pf_pool_leaf_index(classid);
 
-	if (p && p->used && valid_leaf(classid) && i < MAX_LEAVES && is_used(p, i))
+	if (p && p->used && pf_pool_is_leaf(classid) && i < MAX_LEAVES && is_used(p, i))
 		mark(p, i, false);
 }
 
@@ -267,7 +284,7 @@ int pf_pool_put(const struct pf_maps *m, __u32 classid)
 
 	if (err)
 		return err;
-	if (!valid_leaf(classid))
+	if (!pf_pool_is_leaf(classid))
 		return pf_fail(-EINVAL, "class %x:%x is not a pooled class", classid >> 16,
 			       classid & 0xffff);
 	s = shaped_ports(m);

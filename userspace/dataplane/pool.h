@@ -60,6 +60,17 @@ void pf_pool_forget(const struct pf_maps *m, __u32 classid);
 int pf_pool_sync_port(const struct pf_maps *m, __u32 ifindex);
 /* Grows the pool until `free` leaves are free (pre-creation at attach). */
 int pf_pool_reserve(const struct pf_maps *m, __u32 free);
+/*
+ * Rebuilds the set from the blocks present on the ports alone, no leaf in use:
+ * payflowd's reconcile then takes the leaves its database holds (the map may
+ * hold stale entries, so it is not the truth there).
+ */
+int pf_pool_reset(const struct pf_maps *m);
+/* Whether the set (already built) has the leaf in use. */
+bool pf_pool_in_use(const struct pf_maps *m, __u32 classid);
+/* A pooled leaf's class id (M:n, n in 1..PF_POOL_BLOCK), and its index. */
+bool pf_pool_is_leaf(__u32 classid);
+__u32 pf_pool_leaf_index(__u32 classid);
 /* The class as tc prints it ("10:1", "1:2a"). */
 const char *pf_class_format(__u32 classid, char *buf, unsigned long len);
 /* Blocks present on every shaped port; builds the set if needed. */

@@ -24,7 +24,7 @@ struct pfd_resv {
 	__u64 id;
 	struct pf_key key;
 	__u8 state; /* PF_RS_HOLD or PF_RS_ACTIVE */
-	__u16 minor;
+	__u32 classid; /* pooled HTB leaf (dataplane/pool.h); 0 for a hold */
 	__u8 dir; /* enum pf_path_dir: both ways, or one way */
 	__u32 level;
 	__u32 burst;
@@ -46,7 +46,6 @@ struct pfd_table {
 	size_t n_buckets, n_live, n_active;
 	struct pfd_heap_item *heap;
 	size_t heap_len, heap_cap;
-	__u8 minors[(PF_HTB_MAX_MINOR + 1) / 8];
 };
 
 enum pfd_refusal {
@@ -119,9 +118,6 @@ int pfd_table_schedule(struct pfd_table *t, const struct pfd_resv *r);
 __u64 pfd_table_next(const struct pfd_table *t);
 /* Pops the next item due by now; false when none. */
 bool pfd_table_pop_due(struct pfd_table *t, __u64 now, struct pfd_heap_item *out);
-int pfd_minor_alloc(struct pfd_table *t, __u16 *minor);
-void pfd_minor_set(struct pfd_table *t, __u16 minor, bool used);
-bool pfd_minor_used(const struct pfd_table *t, __u16 minor);
 void pfd_table_foreach(const struct pfd_table *t, void (*cb)(struct pfd_resv *r, void *ctx),
 		       void *ctx);
 
@@ -157,7 +153,7 @@ struct pf_resv pfd_map_entry(const struct pfd_resv *r);
 /* Wall-clock end to show: an active reservation's end, a hold's lapse. */
 __s64 pfd_resv_shown_end(const struct pfd_resv *r);
 struct json_object *pfd_resv_json(const struct pfd *d, const struct pf_key *key, __u8 dir, __u64 id,
-				  const char *state, __u64 rate, __u32 level, __u16 minor,
+				  const char *state, __u64 rate, __u32 level, __u32 classid,
 				  __s64 start_wall, __s64 end_wall, const char *ports);
 /* Opens the batch transaction if none is open (group commit, loop.c). */
 int pfd_txn(struct pfd *d);

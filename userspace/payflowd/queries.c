@@ -46,7 +46,7 @@ static void list_one(struct pfd_resv *r, void *arg)
 					l->d->conf.ports[i].ifname);
 	struct json_object *o =
 	    pfd_resv_json(l->d, &r->key, r->dir, r->id, pf_resv_state_name(r->state), r->rate_bps,
-			  r->level, r->minor, r->start_wall_ns, pfd_resv_shown_end(r), ports);
+			  r->level, r->classid, r->start_wall_ns, pfd_resv_shown_end(r), ports);
 
 	add_public_id(l->d, o, r->id);
 	json_object_array_add(l->rows, o);
@@ -119,7 +119,7 @@ struct json_object *pfd_show(struct pfd *d, struct json_object *req, struct json
 		return pf_ctl_error_reply(err == -ENOENT ? PF_CTL_E_NOT_FOUND : PF_CTL_E_INTERNAL,
 					  pf_last_error());
 	*result = pfd_resv_json(
-	    d, &s.key, s.dir, s.id, pf_resv_state_name(s.state), s.rate_bps, s.level, s.minor,
+	    d, &s.key, s.dir, s.id, pf_resv_state_name(s.state), s.rate_bps, s.level, s.classid,
 	    s.start_wall_ns, s.state == PF_RS_HOLD ? s.hold_until_wall_ns : s.end_wall_ns, s.ports);
 	add_public_id(d, *result, s.id);
 	if (s.state == PF_RS_ACTIVE && !pf_resv_stats_read(&d->dp.maps, &s.key, &st))

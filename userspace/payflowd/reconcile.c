@@ -4,8 +4,11 @@
  * classes agree with the database. The database wins: what it lacks is
  * stale and removed, what it has and the data plane lacks is reinstalled,
  * and a reservation whose wall-clock end has passed is expired, never
- * reinstalled. Classes are added before map entries point at them and
- * removed after, so no packet is steered into a missing class.
+ * reinstalled. Every reservation has a pooled HTB leaf (dataplane/pool.h):
+ * the pool's occupancy is rebuilt from the database alone, leaves are given
+ * their rates before map entries point at them and parked after stale
+ * entries are gone; classes 1:N of a payflowd older than the pool are moved
+ * into it and deleted.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,6 +21,7 @@
 #include "userspace/common/addr.h"
 #include "userspace/control/ctl_proto.h"
 #include "userspace/dataplane/htb.h"
+#include "userspace/dataplane/pool.h"
 #include "userspace/payflowd/grant_rules.h"
 #include "userspace/dataplane/port.h"
 #include "userspace/dataplane/resv.h"
@@ -130,7 +134,36 @@ struct load_ctx {
 	__s64 now_wall;
 	__u64 now_mono;
 	int active, holds;
+	__u64 *moved; /* ids of active rows given a new pooled leaf */
+	size_t n_moved, cap_moved;
 };
+
+/*
+ * The row's leaf, taken in the pool; a row without a usable one (a class 1:N
+ * of a payflowd older than the pool, or a leaf another row holds) gets the
+ * lowest free leaf and is rewritten after the scan.
+ */
+static int take_class(struct load_ctx *l, const struct pf_store_resv *s, __u32 *classid)
+{
+	const struct pf_maps *m = &l->d->dp.maps;
+	int err;
+
+	*classid = s->classid;
+	if (pf_pool_is_leaf(s->classid) && !pf_pool_in_use(m, s->classid))
+		return pf_pool_take(m, s->classid);
+	err = pf_pool_alloc(m, classid);
+	if (err)
+		return err;
+	if (l->n_moved == l->cap_moved) {
+		__u64 *ids = pf_grow(l->moved, &l->cap_moved, l->n_moved + 1, sizeof(*ids));
+
+		if (!ids)
+			return pf_fail(-ENOMEM, "out of memory");
+		l->moved = ids;
+	}
+	l->moved[l->n_moved++] = s->id;
+	return 0;
+}
 
 static int load_row(const struct pf_store_resv *s, void *arg)
 {
@@ -138,24 +171,23 @@ static int load_row(const struct pf_store_resv *s, void *arg)
 	struct pfd *d = l->d;
 	struct pfd_resv *r;
 	pf_portset ports;
+	__u32 classid = 0;
+	int err;
 
 	/* Ports follow the current config; endpoints it no longer knows keep the
 	 * ports recorded at grant time that still exist. */
 	if (pf_adm_ports(&d->adm, &s->key, s->dir, &ports))
 		ports = ports_from_text(&d->conf, s->ports);
-	if (s->state == PF_RS_ACTIVE &&
-	    (s->minor < PF_HTB_MIN_MINOR || pfd_minor_used(&d->table, s->minor))) {
-		pfd_logl(PFD_LOG_WARN, "reservation %llu has a bad HTB minor %u; skipped",
-			 (unsigned long long)s->id, s->minor);
-		return 0;
-	}
+	err = s->state == PF_RS_ACTIVE ? take_class(l, s, &classid) : 0;
+	if (err)
+		return err;
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return pf_fail(-ENOMEM, "out of memory");
 	*r = (struct pfd_resv){.id = s->id,
 			       .key = s->key,
 			       .state = s->state,
-			       .minor = s->minor,
+			       .classid = s->state == PF_RS_ACTIVE ? classid : 0,
 			       .dir = s->dir,
 			       .level = s->level,
 			       .burst = s->burst,
@@ -176,7 +208,32 @@ static int load_row(const struct pf_store_resv *s, void *arg)
 	return pfd_table_add(&d->table, r);
 }
 
-/* Rebuilds memory from the database, expiring what has ended. */
+/*
+ * Writes the new leaves of moved rows, the last moved first: a row can only
+ * have been given a leaf that a row scanned after it still holds in the
+ * database, and that row is rewritten before it (the unique index holds).
+ */
+static int store_moved(struct pfd *d, struct load_ctx *l)
+{
+	struct pf_store_resv s;
+	int err = 0;
+
+	for (size_t i = l->n_moved; i > 0 && !err; i--) {
+		const struct pfd_resv *r = pfd_table_by_id(&d->table, l->moved[i - 1]);
+
+		err = pf_store_get(d->store, r->id, &s);
+		if (!err) {
+			pfd_log("reservation %llu: class %x:%x moved to the pool's %x:%x",
+				(unsigned long long)r->id, s.classid >> 16, s.classid & 0xffff,
+				r->classid >> 16, r->classid & 0xffff);
+			s.classid = r->classid;
+			err = pf_store_update(d->store, &s);
+		}
+	}
+	return err;
+}
+
+/* Rebuilds memory (and the pool's occupancy) from the database, expiring what has ended. */
 static int load_db(struct pfd *d, int *expired, struct load_ctx *l)
 {
 	int err;
@@ -189,8 +246,11 @@ static int load_db(struct pfd *d, int *expired, struct load_ctx *l)
 	err = pf_store_begin(d->store);
 	if (err)
 		return err;
-	err = pf_store_expire(d->store, l->now_wall, expired)
-		  ?: pf_store_foreach(d->store, 1U << PF_RS_HOLD | 1U << PF_RS_ACTIVE, load_row, l);
+	err = pf_pool_reset(&d->dp.maps) ?: pf_store_expire(d->store, l->now_wall, expired)
+		  ?: pf_store_foreach(d->store, 1U << PF_RS_HOLD | 1U << PF_RS_ACTIVE, load_row, l)
+		  ?: store_moved(d, l);
+	free(l->moved);
+	l->moved = NULL;
 	if (err) {
 		pf_store_rollback(d->store);
 		return err;
@@ -201,56 +261,90 @@ static int load_db(struct pfd *d, int *expired, struct load_ctx *l)
 struct class_sync {
 	struct pfd *d;
 	int port;
-	__u64 *rate; /* bytes/s per minor present on the port, 0 = absent */
+	__u64 *leaf;	 /* bytes/s per pooled leaf present on the port, 0 = absent */
+	__u32 n_leaves;	 /* the pool's leaves when the sync began */
+	__u8 *legacy;	 /* classes 1:N present (a payflowd older than the pool) */
 	int added, changed, removed;
 };
 
-static void note_class(__u16 minor, __u64 rate_bps, void *ctx)
+static void note_class(__u32 classid, __u64 rate_bps, void *ctx)
 {
 	struct class_sync *c = ctx;
+	__u16 minor = classid & 0xffff;
 
-	c->rate[minor] = rate_bps / 8 ?: 1;
+	if (!pf_pool_is_leaf(classid))
+		c->legacy[minor / 8] |= 1 << (minor % 8);
+	else if (pf_pool_leaf_index(classid) < c->n_leaves)
+		c->leaf[pf_pool_leaf_index(classid)] = rate_bps / 8 ?: 1;
 }
 
 static void want_class(struct pfd_resv *r, void *ctx)
 {
 	struct class_sync *c = ctx;
 	__u32 ifindex = c->d->conf.ports[c->port].ifindex;
+	__u64 *have;
 
-	if (r->state != PF_RS_ACTIVE || !(r->ports & (1ULL << c->port)))
+	if (r->state != PF_RS_ACTIVE || !(r->ports & (1ULL << c->port)) ||
+	    pf_pool_leaf_index(r->classid) >= c->n_leaves)
 		return;
-	if (c->rate[r->minor] != r->rate_bps / 8) {
-		if (pf_htb_class_set(ifindex, r->minor, r->rate_bps))
+	have = &c->leaf[pf_pool_leaf_index(r->classid)];
+	if (*have != r->rate_bps / 8) {
+		if (pf_htb_leaf_rate(ifindex, r->classid, r->rate_bps))
 			pfd_logl(PFD_LOG_ERR, "%s", pf_last_error());
-		else if (c->rate[r->minor])
+		else if (*have > PF_POOL_PARK_BPS / 8)
 			c->changed++;
 		else
 			c->added++;
 	}
-	c->rate[r->minor] = 0; /* wanted: not stale */
+	*have = 0; /* wanted: not stale */
 }
 
-/* Adds missing classes now; returns the stale ones in c->rate for later. */
+/* Gives wanted leaves their rates now; returns the stale classes in c for later. */
 static int sync_classes_add(struct pfd *d, int port, struct class_sync *c)
 {
-	memset(c->rate, 0, (PF_HTB_MAX_MINOR + 1) * sizeof(*c->rate));
+	__u32 blocks;
+
 	c->d = d;
 	c->port = port;
+	if (pf_pool_blocks(&d->dp.maps, &blocks))
+		return -EIO;
+	c->n_leaves = blocks * PF_POOL_BLOCK;
+	c->leaf = calloc(c->n_leaves + 1, sizeof(*c->leaf));
+	c->legacy = calloc((PF_HTB_MAX_MINOR + 1) / 8, 1);
+	if (!c->leaf || !c->legacy)
+		return pf_fail(-ENOMEM, "out of memory");
 	if (pf_htb_class_foreach(d->conf.ports[port].ifindex, note_class, c))
 		return -EIO;
 	pfd_table_foreach(&d->table, want_class, c);
 	return 0;
 }
 
+/* Parks leaves no reservation wants on this port and deletes classes 1:N. */
 static void sync_classes_del(struct pfd *d, struct class_sync *c)
 {
-	for (__u32 m = PF_HTB_MIN_MINOR; m <= PF_HTB_MAX_MINOR; m++)
-		if (c->rate[m]) {
-			if (pf_htb_class_del(d->conf.ports[c->port].ifindex, m))
-				pfd_logl(PFD_LOG_ERR, "%s", pf_last_error());
-			else
-				c->removed++;
-		}
+	__u32 ifindex = d->conf.ports[c->port].ifindex;
+	int err;
+
+	for (__u32 i = 0; i < c->n_leaves; i++) {
+		if (c->leaf[i] <= PF_POOL_PARK_BPS / 8)
+			continue;
+		err = pf_htb_leaf_rate(ifindex,
+				       PF_HANDLE(PF_POOL_MAJOR_MIN + i / PF_POOL_BLOCK,
+						 1 + i % PF_POOL_BLOCK),
+				       PF_POOL_PARK_BPS);
+		if (err)
+			pfd_logl(PFD_LOG_ERR, "%s", pf_last_error());
+		else
+			c->removed++;
+	}
+	for (__u32 m = PF_HTB_MIN_MINOR; m <= PF_HTB_MAX_MINOR; m++) {
+		if (!(c->legacy[m / 8] & (1 << (m % 8))))
+			continue;
+		if (pf_htb_class_del(ifindex, m))
+			pfd_logl(PFD_LOG_ERR, "%s", pf_last_error());
+		else
+			c->removed++;
+	}
 }
 
 struct map_sync {
@@ -327,10 +421,8 @@ int pfd_reconcile(struct pfd *d)
 	err = pfd_clock_check(d->store, pf_wall_ns());
 	if (!err)
 		err = load_db(d, &expired, &l);
-	for (int i = 0; !err && i < d->conf.n_ports; i++) {
-		cs[i].rate = calloc(PF_HTB_MAX_MINOR + 1, sizeof(__u64));
-		err = cs[i].rate ? sync_classes_add(d, i, &cs[i]) : -ENOMEM;
-	}
+	for (int i = 0; !err && i < d->conf.n_ports; i++)
+		err = sync_classes_add(d, i, &cs[i]);
 	if (!err)
 		err = sync_maps(d, &ms);
 	/* A stale entry's stats slot needs no freeing: the slot set is rebuilt
@@ -343,7 +435,8 @@ int pfd_reconcile(struct pfd *d)
 		added += cs[i].added;
 		changed += cs[i].changed;
 		removed += cs[i].removed;
-		free(cs[i].rate);
+		free(cs[i].leaf);
+		free(cs[i].legacy);
 	}
 	free(ms.stale);
 	if (err)
@@ -354,7 +447,7 @@ int pfd_reconcile(struct pfd *d)
 	d->last_reconcile_s = (pf_now_ns() - t0) / 1e9;
 	pfd_log("reconciled %d active reservations and %d holds in %.3f s: %d expired in the "
 		"database; map entries %zu written, %zu stale removed; classes %d added, %d "
-		"changed, %d stale removed",
+		"changed, %d stale parked or removed",
 		l.active, l.holds, d->last_reconcile_s, expired, (size_t)ms.written, ms.n_stale,
 		added, changed, removed);
 	return 0;
