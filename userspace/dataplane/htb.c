@@ -299,8 +299,8 @@ static void visit_class(struct nl_object *obj, void *arg)
 	__u32 handle = rtnl_tc_get_handle(TC_CAST(c));
 	uint64_t rate = 0;
 
-	bool own = TC_H_MAJ(handle) == PF_HANDLE(PF_HTB_MAJOR, 0) &&
-		   TC_H_MIN(handle) >= PF_HTB_MIN_MINOR;
+	bool own =
+	    TC_H_MAJ(handle) == PF_HANDLE(PF_HTB_MAJOR, 0) && TC_H_MIN(handle) >= PF_HTB_MIN_MINOR;
 	bool leaf = (handle >> 16) >= PF_POOL_MAJOR_MIN && TC_H_MIN(handle) >= 1 &&
 		    TC_H_MIN(handle) <= PF_POOL_BLOCK;
 
@@ -310,7 +310,8 @@ static void visit_class(struct nl_object *obj, void *arg)
 	f->cb(handle, rate * 8, f->ctx);
 }
 
-int pf_htb_class_foreach(int ifindex, void (*cb)(__u32 classid, __u64 rate_bps, void *ctx), void *ctx)
+int pf_htb_class_foreach(int ifindex, void (*cb)(__u32 classid, __u64 rate_bps, void *ctx),
+			 void *ctx)
 {
 	struct foreach_ctx f = {cb, ctx};
 	struct nl_sock *sk = route_socket();
@@ -355,14 +356,21 @@ static int class_create(struct nl_sock *sk, int ifindex, __u32 parent, __u32 han
 
 int pf_htb_block_add(int ifindex, __u16 major, __u64 capacity_bps)
 {
+	return pf_htb_block_part(ifindex, major, capacity_bps, 1, PF_POOL_BLOCK);
+}
+
+int pf_htb_block_part(int ifindex, __u16 major, __u64 capacity_bps, __u32 first, __u32 last)
+{
 	struct nl_sock *sk = route_socket();
 	__u32 holder = PF_HANDLE(PF_POOL_QDISC_MAJOR, major);
-	int err;
+	int err = 0;
 
 	if (!sk)
 		return -EIO;
-	err = class_create(sk, ifindex, PF_HANDLE(PF_POOL_QDISC_MAJOR, 0), holder, capacity_bps);
-	if (!err) {
+	if (first <= 1)
+		err = class_create(sk, ifindex, PF_HANDLE(PF_POOL_QDISC_MAJOR, 0), holder,
+				   capacity_bps);
+	if (!err && first <= 1) {
 		err = htb_qdisc_put(sk, ifindex, holder, PF_HANDLE(major, 0), 0);
 		if (err && err != -NLE_EXIST)
 			err =
@@ -371,7 +379,7 @@ int pf_htb_block_add(int ifindex, __u16 major, __u64 capacity_bps)
 		else
 			err = 0;
 	}
-	for (__u32 n = 1; n <= PF_POOL_BLOCK && !err; n++)
+	for (__u32 n = first ? first : 1; n <= last && n <= PF_POOL_BLOCK && !err; n++)
 		err = class_create(sk, ifindex, PF_HANDLE(major, 0), PF_HANDLE(major, n),
 				   PF_POOL_PARK_BPS);
 	route_socket_put(sk);

@@ -49,6 +49,9 @@ int pf_htb_class_foreach(int ifindex, void (*cb)(__u32 classid, __u64 rate_bps, 
 /* Creates block `major` (holder 2:major, qdisc major:, parked leaves); what
  * exists already is kept, so it also completes a half-made block. */
 int pf_htb_block_add(int ifindex, __u16 major, __u64 capacity_bps);
+/* Part of pf_htb_block_add: leaves first..last (the holder and the qdisc with
+ * the first), so making a block can be spread over turns of a loop. */
+int pf_htb_block_part(int ifindex, __u16 major, __u64 capacity_bps, __u32 first, __u32 last);
 /* Deletes block `major` with all its leaves. */
 int pf_htb_block_del(int ifindex, __u16 major);
 /* Changes an existing leaf's rate: a grant (rate) or a return (PF_POOL_PARK_BPS). */

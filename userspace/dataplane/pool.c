@@ -182,8 +182,10 @@ int pf_pool_reset(const struct pf_maps *m)
 {
 	if (!m->pool)
 		return pf_fail(-EINVAL, "the maps were opened without a class pool");
+	__u32 spare = m->pool->spare;
+
 	free(m->pool->used);
-	*m->pool = (struct pf_pool){0};
+	*m->pool = (struct pf_pool){.spare = spare};
 	return build(m, false);
 }
 
@@ -262,8 +264,10 @@ static int shrink(const struct pf_maps *m, const struct shaped *s)
 	struct pf_pool *p = m->pool;
 	int err = 0;
 
-	while (!err && p->blocks > PF_POOL_SPARE_BLOCKS &&
-	       p->blocks * PF_POOL_BLOCK - p->count >= (PF_POOL_SPARE_BLOCKS + 1) * PF_POOL_BLOCK &&
+	__u32 spare = p->spare > PF_POOL_SPARE_BLOCKS ? p->spare : PF_POOL_SPARE_BLOCKS;
+
+	while (!err && p->blocks > spare &&
+	       p->blocks * PF_POOL_BLOCK - p->count >= (spare + 1) * PF_POOL_BLOCK &&
 	       block_free(p, p->blocks - 1)) {
 		for (int i = 0; i < s->n && !err; i++)
 			err = pf_htb_block_del(s->ifindex[i], PF_POOL_MAJOR_MIN + p->blocks - 1);
@@ -320,6 +324,61 @@ int pf_pool_reserve(const struct pf_maps *m, __u32 free)
 		return err;
 	p = m->pool;
 	return grow_to(m, (p->count + free + PF_POOL_BLOCK - 1) / PF_POOL_BLOCK);
+}
+
+/* Makes the next part of block p->blocks; counts the block when every port has it. */
+static int build_part(struct pf_pool *p, const struct shaped *s)
+{
+	__u32 last;
+	int err;
+
+	if (!s->n)
+		return pf_fail(-ENODEV, "no shaped port is attached: the pool has no classes");
+	if (p->build_block != p->blocks || p->build_port >= (__u32)s->n ||
+	    !p->build_leaf) { /* start the block over: the pool grew or shrank under this one */
+		p->build_block = p->blocks;
+		p->build_port = 0;
+		p->build_leaf = 1;
+	}
+	last = p->build_leaf + PF_POOL_STEP_LEAVES - 1;
+	err = pf_htb_block_part(s->ifindex[p->build_port], PF_POOL_MAJOR_MIN + p->blocks,
+				s->capacity[p->build_port], p->build_leaf, last);
+	if (err)
+		return err;
+	p->build_leaf = last + 1;
+	if (p->build_leaf <= PF_POOL_BLOCK)
+		return 0;
+	p->build_leaf = 1;
+	if (++p->build_port < (__u32)s->n)
+		return 0;
+	p->build_port = 0;
+	p->blocks++;
+	p->build_block = p->blocks;
+	return 0;
+}
+
+int pf_pool_ahead_step(const struct pf_maps *m, __u32 want, bool *more)
+{
+	struct shaped *s;
+	struct pf_pool *p;
+	int err = ready(m);
+
+	*more = false;
+	if (err)
+		return err;
+	p = m->pool;
+	p->spare = (want + PF_POOL_BLOCK - 1) / PF_POOL_BLOCK;
+	if (p->blocks * PF_POOL_BLOCK - p->count >= want)
+		return 0;
+	if (p->blocks >= MAX_BLOCKS)
+		return pf_fail(-ENOSPC, "the pool has all its %u blocks", MAX_BLOCKS);
+	s = shaped_ports(m);
+	if (!s)
+		return -ENOMEM;
+	err = build_part(p, s);
+	free(s);
+	*more = !err && p->blocks * PF_POOL_BLOCK - p->count < want;
+	return err;
 }
 
 const char *pf_class_format(__u32 classid, char *buf, unsigned long len)

@@ -29,7 +29,14 @@ struct pf_pool {
 	__u32 count;   /* leaves in use */
 	__u32 hint;    /* no free leaf below it */
 	__u32 shrinks; /* blocks given back so far (for tests and metrics) */
+	__u32 spare;   /* free blocks kept when shrinking, at least PF_POOL_SPARE_BLOCKS */
+	/* The block pf_pool_ahead_step() is making, a part at a time: on the
+	 * shaped port of index build_port, leaves from build_leaf on. */
+	__u32 build_block, build_port, build_leaf;
 };
+
+/* Leaves made per pf_pool_ahead_step(): about 50-100 ms with many classes on the host. */
+#define PF_POOL_STEP_LEAVES 64U
 
 /* Free blocks kept when shrinking: the next burst starts without a creation. */
 #define PF_POOL_SPARE_BLOCKS 1
@@ -60,6 +67,15 @@ void pf_pool_forget(const struct pf_maps *m, __u32 classid);
 int pf_pool_sync_port(const struct pf_maps *m, __u32 ifindex);
 /* Grows the pool until `free` leaves are free (pre-creation at attach). */
 int pf_pool_reserve(const struct pf_maps *m, __u32 free);
+/*
+ * One step of growing ahead of grants: if fewer than `free` leaves are free,
+ * makes the next PF_POOL_STEP_LEAVES leaves of the next block on one shaped
+ * port (the block counts once every port has it all); from now on keeps that
+ * many free when shrinking. *more says whether another step is needed.
+ * Between steps a caller serves its requests: a whole block is 258 class
+ * creations per shaped port, each walking every filter block on the host.
+ */
+int pf_pool_ahead_step(const struct pf_maps *m, __u32 want, bool *more);
 /*
  * Rebuilds the set from the blocks present on the ports alone, no leaf in use:
  * payflowd's reconcile then takes the leaves its database holds (the map may

@@ -184,7 +184,8 @@ static struct json_object *live_json(const struct pfd *d, const struct pfd_resv 
 
 	to_store(d, r, &s);
 	return pfd_resv_json(d, &r->key, r->dir, r->id, pf_resv_state_name(r->state), r->rate_bps,
-			     r->level, r->classid, r->start_wall_ns, pfd_resv_shown_end(r), s.ports);
+			     r->level, r->classid, r->start_wall_ns, pfd_resv_shown_end(r),
+			     s.ports);
 }
 
 int pfd_txn(struct pfd *d)

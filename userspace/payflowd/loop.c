@@ -96,10 +96,10 @@ static bool end_batch(struct pfd *d)
 int pfd_loop_run(struct pfd *d)
 {
 	struct epoll_event ev[64];
-	bool stop = false;
+	bool stop = false, more_pool = true;
 
 	while (!stop) {
-		int n = epoll_wait(d->epfd, ev, 64, pfd_metrics_timeout_ms(d));
+		int n = epoll_wait(d->epfd, ev, 64, more_pool ? 0 : pfd_metrics_timeout_ms(d));
 
 		if (n < 0 && errno != EINTR)
 			return pf_fail(-errno, "epoll_wait: %s", strerror(errno));
@@ -134,6 +134,7 @@ int pfd_loop_run(struct pfd *d)
 		}
 		pfd_metrics_run(d);
 		end_batch(d);
+		more_pool = pfd_pool_ahead(d);
 	}
 	return 0;
 }

@@ -23,9 +23,9 @@
 struct pfd_resv {
 	__u64 id;
 	struct pf_key key;
-	__u8 state; /* PF_RS_HOLD or PF_RS_ACTIVE */
+	__u8 state;    /* PF_RS_HOLD or PF_RS_ACTIVE */
 	__u32 classid; /* pooled HTB leaf (dataplane/pool.h); 0 for a hold */
-	__u8 dir; /* enum pf_path_dir: both ways, or one way */
+	__u8 dir;      /* enum pf_path_dir: both ways, or one way */
 	__u32 level;
 	__u32 burst;
 	__u64 rate_bps;
@@ -84,6 +84,7 @@ struct pfd {
 	struct pfd_counters cnt;
 	bool in_txn;
 	bool txn_failed;
+	bool pool_ahead_failed; /* logged once until a step succeeds (pool_ahead.c) */
 	int epfd, timerfd, sigfd, listenfd, lockfd;
 	struct pf_ls *ctl; /* the control socket's server */
 	struct MHD_Daemon *mhd;
@@ -120,6 +121,10 @@ __u64 pfd_table_next(const struct pfd_table *t);
 bool pfd_table_pop_due(struct pfd_table *t, __u64 now, struct pfd_heap_item *out);
 void pfd_table_foreach(const struct pfd_table *t, void (*cb)(struct pfd_resv *r, void *ctx),
 		       void *ctx);
+
+/* pool_ahead.c: one step of making pooled classes ahead of grants; true
+ * while more are wanted (the loop then does not sleep). */
+bool pfd_pool_ahead(struct pfd *d);
 
 /* lifecycle.c: each returns NULL on success with *result set, or an error reply. */
 struct json_object *pfd_grant(struct pfd *d, struct json_object *req, __u64 t_received,

@@ -261,9 +261,9 @@ static int load_db(struct pfd *d, int *expired, struct load_ctx *l)
 struct class_sync {
 	struct pfd *d;
 	int port;
-	__u64 *leaf;	 /* bytes/s per pooled leaf present on the port, 0 = absent */
-	__u32 n_leaves;	 /* the pool's leaves when the sync began */
-	__u8 *legacy;	 /* classes 1:N present (a payflowd older than the pool) */
+	__u64 *leaf;	/* bytes/s per pooled leaf present on the port, 0 = absent */
+	__u32 n_leaves; /* the pool's leaves when the sync began */
+	__u8 *legacy;	/* classes 1:N present (a payflowd older than the pool) */
 	int added, changed, removed;
 };
 
@@ -328,10 +328,10 @@ static void sync_classes_del(struct pfd *d, struct class_sync *c)
 	for (__u32 i = 0; i < c->n_leaves; i++) {
 		if (c->leaf[i] <= PF_POOL_PARK_BPS / 8)
 			continue;
-		err = pf_htb_leaf_rate(ifindex,
-				       PF_HANDLE(PF_POOL_MAJOR_MIN + i / PF_POOL_BLOCK,
-						 1 + i % PF_POOL_BLOCK),
-				       PF_POOL_PARK_BPS);
+		err = pf_htb_leaf_rate(
+		    ifindex,
+		    PF_HANDLE(PF_POOL_MAJOR_MIN + i / PF_POOL_BLOCK, 1 + i % PF_POOL_BLOCK),
+		    PF_POOL_PARK_BPS);
 		if (err)
 			pfd_logl(PFD_LOG_ERR, "%s", pf_last_error());
 		else

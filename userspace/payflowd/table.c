@@ -2,8 +2,8 @@
 /*
  * The live reservations in memory: chained hashes by id and by pair (active
  * only) and a min-heap of expiry times for the reaper's timer (the HTB classes
- * in use are the class pool's, dataplane/pool.h). Heap items go stale when a reservation is extended or
- * removed; the reaper checks each popped item against the table.
+ * in use are the class pool's, dataplane/pool.h). Heap items go stale when a reservation is
+ * extended or removed; the reaper checks each popped item against the table.
  */
 #include <errno.h>
 #include <stdlib.h>
