@@ -10,13 +10,17 @@
 # (e) 600 more grants grow the pool to 3 blocks, each its own leaf;
 # (f) after kill -9 the restart rebuilds the occupancy from the database: no
 #     leaf lost, none given twice, a stray leaf rate parked;
-# (g) when the 600 end the pool shrinks back to the live block and one spare.
+# (g) when the 600 end the pool shrinks back to the live block and one spare;
+# (h) pool_classes 1000 (by a reload) makes 1000 free classes ahead of grants.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/daemon_lib.sh"
 
 topo_bridge 2
 P1="${PFX}p1" P2="${PFX}p2"
 write_pair_config 1gbit 1gbit 20mbit 150mbit
+sed -i 's/"hosts": \["10.77.0.\([12]\)", /"hosts": ["10.77.0.\1", "fd77::\1", /' "$CONF"
+# No classes made ahead (pool_classes 0) until (h): the pool grows only by grants.
+sed -i '1s/{/{"pool_classes": 0,/' "$CONF"
 daemon_start || { cat "$DLOG"; not_ok "payflowd starts"; finish; }
 iperf_server h2
 
@@ -80,4 +84,10 @@ for _ in $(seq 1 60); do [ "$(blocks)" = 2 ] && break; sleep 0.5; done
 check "g: when the 600 ended the pool shrank to the live block and one spare" [ "$(blocks)" = 2 ]
 check "g: ... block 12: is gone from both ports" bash -c "! tc qdisc show dev '$P1' | grep -q 'qdisc htb 12:' && ! tc qdisc show dev '$P2' | grep -q 'qdisc htb 12:'"
 check "g: ... and the IPv6 reservation kept 10:1 at 100 Mbit/s" leaf_at 10:1 100Mbit
+
+sed -i '1s/"pool_classes": 0,/"pool_classes": 1000,/' "$CONF"
+kill -HUP "$DPID"
+for _ in $(seq 1 100); do [ "$(blocks)" = 4 ] && break; sleep 0.2; done
+check "h: pool_classes 1000 grows the pool ahead of grants to 4 blocks (1023 free)" [ "$(blocks)" = 4 ]
+check "h: ... block 13: is on both ports with its leaves parked" bash -c "tc class show dev '$P1' classid 13:100 | grep -q 'rate 8bit' && tc class show dev '$P2' classid 13:100 | grep -q 'rate 8bit'"
 finish
