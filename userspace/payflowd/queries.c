@@ -7,6 +7,7 @@
 #include "userspace/payflowd/payflowd.h"
 #include "userspace/common/addr.h"
 #include "userspace/dataplane/resv.h"
+#include "userspace/dataplane/pool.h"
 #include "userspace/common/error.h"
 #include "broker/sales/broker_store.h"
 #include "broker/sales/broker_glue.h"
@@ -158,6 +159,21 @@ static const char *const refusal_names[PFD_REF_MAX] = {
     [PFD_REF_INTERNAL] = "internal",
 };
 
+/* The class pool as payflowd holds it: blocks on every shaped port, leaves in use. */
+static struct json_object *pool_json(const struct pfd *d)
+{
+	const struct pf_pool *p = d->dp.maps.pool;
+	struct json_object *o = json_object_new_object();
+	__u64 classes = p ? (__u64)p->blocks * PF_POOL_BLOCK : 0, used = p ? p->count : 0;
+
+	json_object_object_add(o, "blocks", json_object_new_uint64(p ? p->blocks : 0));
+	json_object_object_add(o, "classes", json_object_new_uint64(classes));
+	json_object_object_add(o, "used", json_object_new_uint64(used));
+	json_object_object_add(o, "free", json_object_new_uint64(classes - used));
+	json_object_object_add(o, "target_free", json_object_new_uint64(d->conf.pool_classes));
+	return o;
+}
+
 struct json_object *pfd_stats(struct pfd *d, struct json_object *req, struct json_object **result)
 {
 	struct json_object *o = json_object_new_object(), *ref = json_object_new_object();
@@ -179,6 +195,7 @@ struct json_object *pfd_stats(struct pfd *d, struct json_object *req, struct jso
 		json_object_object_add(ref, refusal_names[i],
 				       json_object_new_uint64(d->cnt.refusals[i]));
 	json_object_object_add(o, "refusals", ref);
+	json_object_object_add(o, "pool", pool_json(d));
 	json_object_object_add(lat, "samples", json_object_new_uint64(d->cnt.lat_n));
 	if (pfd_latency(d, 50, &us))
 		json_object_object_add(lat, "p50_us", json_object_new_double(us));
