@@ -134,7 +134,9 @@ int pfd_loop_run(struct pfd *d)
 		}
 		pfd_metrics_run(d);
 		end_batch(d);
-		more_pool = pfd_pool_ahead(d);
+		/* Only when no request was waiting: a burst of grants is not slowed
+		 * by class creation (it grows the pool itself if it runs out). */
+		more_pool = n > 0 ? more_pool : pfd_pool_ahead(d);
 	}
 	return 0;
 }
