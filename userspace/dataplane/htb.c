@@ -2,7 +2,10 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <linux/rtnetlink.h>
 #include <netlink/netlink.h>
+#include <netlink/msg.h>
+#include <netlink/cache.h>
 #include <netlink/route/class.h>
 #include <netlink/route/qdisc.h>
 #include <netlink/route/qdisc/htb.h>
@@ -310,21 +313,44 @@ static void visit_class(struct nl_object *obj, void *arg)
 	f->cb(handle, rate * 8, f->ctx);
 }
 
+/* Adds the classes of qdisc `major`: to the cache: a dump filtered by parent
+ * (tcm_parent) costs the kernel that qdisc alone, where a dump of the port
+ * walks every qdisc of the port again for each chunk of the reply. */
+static int dump_qdisc_classes(struct nl_sock *sk, int ifindex, __u32 major, struct nl_cache *c)
+{
+	struct tcmsg t = {
+	    .tcm_family = AF_UNSPEC, .tcm_ifindex = ifindex, .tcm_parent = PF_HANDLE(major, 0)};
+	int err = nl_send_simple(sk, RTM_GETTCLASS, NLM_F_DUMP, &t, sizeof(t));
+
+	return err < 0 ? err : nl_cache_pickup(sk, c);
+}
+
 int pf_htb_class_foreach(int ifindex, void (*cb)(__u32 classid, __u64 rate_bps, void *ctx),
 			 void *ctx)
 {
 	struct foreach_ctx f = {cb, ctx};
 	struct nl_sock *sk = route_socket();
-	struct nl_cache *cache;
-	int err;
+	struct nl_cache *cache = NULL;
+	int err, n = 0;
 
 	if (!sk)
 		return -EIO;
-	err = rtnl_class_alloc_cache(sk, ifindex, &cache);
+	err = nl_cache_alloc_name("route/class", &cache);
+	if (!err)
+		err = dump_qdisc_classes(sk, ifindex, PF_HTB_MAJOR, cache);
+	/* Blocks are consecutive from PF_POOL_MAJOR_MIN: stop at the first empty one. */
+	for (__u32 m = PF_POOL_MAJOR_MIN; !err && m <= PF_POOL_MAJOR_MAX; m++) {
+		n = nl_cache_nitems(cache);
+		err = dump_qdisc_classes(sk, ifindex, m, cache);
+		if (!err && nl_cache_nitems(cache) == n)
+			break;
+	}
 	route_socket_put(sk);
-	if (err)
+	if (err) {
+		nl_cache_free(cache);
 		return pf_fail(nl_to_errno(err), "cannot list HTB classes on ifindex %d: %s",
 			       ifindex, nl_geterror(err));
+	}
 	nl_cache_foreach(cache, visit_class, &f);
 	nl_cache_free(cache);
 	return 0;

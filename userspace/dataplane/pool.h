@@ -35,8 +35,8 @@ struct pf_pool {
 	__u32 build_block, build_port, build_leaf;
 };
 
-/* Leaves made per pf_pool_ahead_step(): about 50-100 ms with many classes on the host. */
-#define PF_POOL_STEP_LEAVES 64U
+/* Leaves made per pf_pool_ahead_step(): about 3-40 ms, growing with the classes on the host. */
+#define PF_POOL_STEP_LEAVES 32U
 
 /* Free blocks kept when shrinking: the next burst starts without a creation. */
 #define PF_POOL_SPARE_BLOCKS 1

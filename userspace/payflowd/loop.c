@@ -99,7 +99,8 @@ int pfd_loop_run(struct pfd *d)
 	bool stop = false, more_pool = true;
 
 	while (!stop) {
-		int n = epoll_wait(d->epfd, ev, 64, more_pool ? 0 : pfd_metrics_timeout_ms(d));
+		int n = epoll_wait(d->epfd, ev, 64,
+				   more_pool ? PFD_POOL_QUIET_MS : pfd_metrics_timeout_ms(d));
 
 		if (n < 0 && errno != EINTR)
 			return pf_fail(-errno, "epoll_wait: %s", strerror(errno));
@@ -134,9 +135,11 @@ int pfd_loop_run(struct pfd *d)
 		}
 		pfd_metrics_run(d);
 		end_batch(d);
-		/* Only when no request was waiting: a burst of grants is not slowed
-		 * by class creation (it grows the pool itself if it runs out). */
-		more_pool = n > 0 ? more_pool : pfd_pool_ahead(d);
+		/* Only after PFD_POOL_QUIET_MS without a request: a stream of grants,
+		 * even one with short gaps, is not slowed by class creation (it
+		 * grows the pool itself if it runs out). After requests (grants, a
+		 * reload) the next quiet spell checks again. */
+		more_pool = n > 0 || pfd_pool_ahead(d);
 	}
 	return 0;
 }

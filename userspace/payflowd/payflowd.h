@@ -123,7 +123,9 @@ void pfd_table_foreach(const struct pfd_table *t, void (*cb)(struct pfd_resv *r,
 		       void *ctx);
 
 /* pool_ahead.c: one step of making pooled classes ahead of grants; true
- * while more are wanted (the loop then does not sleep). */
+ * while more are wanted (the loop then takes a step after each
+ * PFD_POOL_QUIET_MS without requests). */
+#define PFD_POOL_QUIET_MS 5
 bool pfd_pool_ahead(struct pfd *d);
 
 /* lifecycle.c: each returns NULL on success with *result set, or an error reply. */
