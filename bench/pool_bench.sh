@@ -57,7 +57,11 @@ active=$(ctl --json stats | jq .active)
 
 # Each entry its own class, and the port has exactly those classes at the rate.
 "$CTL" --pin-root "$PIN" --direct --json list | jq -r '.[].class' | sort >"$DDIR/map_classes"
-tc class show dev "${PFX}p1" | awk '$2 == "htb" && $3 ~ /^[0-9a-f][0-9a-f]+:/ && /rate 100Kbit / { print $3 }' |
+# One dump per block qdisc (tcm_parent): a dump of the whole port walks all its
+# qdiscs again for every chunk of the reply, quadratic at this size.
+blocks=$(ctl --json stats | jq .pool.blocks)
+for m in $(seq 16 $((15 + blocks))); do printf 'class show dev %s parent %x:\n' "${PFX}p1" "$m"; done |
+	tc -batch - | awk '$2 == "htb" && $3 ~ /^[0-9a-f][0-9a-f]+:/ && /rate 100Kbit / { print $3 }' |
 	sort >"$DDIR/port_classes"
 checked=$(wc -l <"$DDIR/map_classes")
 distinct=$(uniq "$DDIR/map_classes" | wc -l)

@@ -182,10 +182,10 @@ int pf_pool_reset(const struct pf_maps *m)
 {
 	if (!m->pool)
 		return pf_fail(-EINVAL, "the maps were opened without a class pool");
-	__u32 spare = m->pool->spare;
+	__u32 min_blocks = m->pool->min_blocks;
 
 	free(m->pool->used);
-	*m->pool = (struct pf_pool){.spare = spare};
+	*m->pool = (struct pf_pool){.min_blocks = min_blocks};
 	return build(m, false);
 }
 
@@ -258,16 +258,16 @@ static bool block_free(const struct pf_pool *p, __u32 b)
 	return true;
 }
 
-/* Deletes free blocks from the top while more than the spare ones are free. */
+/* Deletes free blocks from the top while more than the spare ones are free,
+ * never below min_blocks. */
 static int shrink(const struct pf_maps *m, const struct shaped *s)
 {
 	struct pf_pool *p = m->pool;
+	__u32 floor = p->min_blocks > PF_POOL_SPARE_BLOCKS ? p->min_blocks : PF_POOL_SPARE_BLOCKS;
 	int err = 0;
 
-	__u32 spare = p->spare > PF_POOL_SPARE_BLOCKS ? p->spare : PF_POOL_SPARE_BLOCKS;
-
-	while (!err && p->blocks > spare &&
-	       p->blocks * PF_POOL_BLOCK - p->count >= (spare + 1) * PF_POOL_BLOCK &&
+	while (!err && p->blocks > floor &&
+	       p->blocks * PF_POOL_BLOCK - p->count >= (PF_POOL_SPARE_BLOCKS + 1) * PF_POOL_BLOCK &&
 	       block_free(p, p->blocks - 1)) {
 		for (int i = 0; i < s->n && !err; i++)
 			err = pf_htb_block_del(s->ifindex[i], PF_POOL_MAJOR_MIN + p->blocks - 1);
@@ -357,6 +357,13 @@ static int build_part(struct pf_pool *p, const struct shaped *s)
 	return 0;
 }
 
+/* Fewer blocks than asked for, or (once asked for any) less than a block free. */
+static bool ahead_wanted(const struct pf_pool *p)
+{
+	return p->blocks < p->min_blocks ||
+	       (p->min_blocks && p->blocks * PF_POOL_BLOCK - p->count < PF_POOL_BLOCK);
+}
+
 int pf_pool_ahead_step(const struct pf_maps *m, __u32 want, bool *more)
 {
 	struct shaped *s;
@@ -367,8 +374,8 @@ int pf_pool_ahead_step(const struct pf_maps *m, __u32 want, bool *more)
 	if (err)
 		return err;
 	p = m->pool;
-	p->spare = (want + PF_POOL_BLOCK - 1) / PF_POOL_BLOCK;
-	if (p->blocks * PF_POOL_BLOCK - p->count >= want)
+	p->min_blocks = (want + PF_POOL_BLOCK - 1) / PF_POOL_BLOCK;
+	if (!ahead_wanted(p))
 		return 0;
 	if (p->blocks >= MAX_BLOCKS)
 		return pf_fail(-ENOSPC, "the pool has all its %u blocks", MAX_BLOCKS);
@@ -377,7 +384,7 @@ int pf_pool_ahead_step(const struct pf_maps *m, __u32 want, bool *more)
 		return -ENOMEM;
 	err = build_part(p, s);
 	free(s);
-	*more = !err && p->blocks * PF_POOL_BLOCK - p->count < want;
+	*more = !err && ahead_wanted(p);
 	return err;
 }
 

@@ -24,12 +24,12 @@
 struct pf_maps;
 
 struct pf_pool {
-	__u8 *used;    /* bitmap over leaf indexes, NULL until built */
-	__u32 blocks;  /* blocks present on every shaped port */
-	__u32 count;   /* leaves in use */
-	__u32 hint;    /* no free leaf below it */
-	__u32 shrinks; /* blocks given back so far (for tests and metrics) */
-	__u32 spare;   /* free blocks kept when shrinking, at least PF_POOL_SPARE_BLOCKS */
+	__u8 *used;	  /* bitmap over leaf indexes, NULL until built */
+	__u32 blocks;	  /* blocks present on every shaped port */
+	__u32 count;	  /* leaves in use */
+	__u32 hint;	  /* no free leaf below it */
+	__u32 shrinks;	  /* blocks given back so far (for tests and metrics) */
+	__u32 min_blocks; /* made ahead and never shrunk below (pf_pool_ahead_step) */
 	/* The block pf_pool_ahead_step() is making, a part at a time: on the
 	 * shaped port of index build_port, leaves from build_leaf on. */
 	__u32 build_block, build_port, build_leaf;
@@ -68,12 +68,13 @@ int pf_pool_sync_port(const struct pf_maps *m, __u32 ifindex);
 /* Grows the pool until `free` leaves are free (pre-creation at attach). */
 int pf_pool_reserve(const struct pf_maps *m, __u32 free);
 /*
- * One step of growing ahead of grants: if fewer than `free` leaves are free,
- * makes the next PF_POOL_STEP_LEAVES leaves of the next block on one shaped
- * port (the block counts once every port has it all); from now on keeps that
- * many free when shrinking. *more says whether another step is needed.
- * Between steps a caller serves its requests: a whole block is 258 class
- * creations per shaped port, each walking every filter block on the host.
+ * One step of growing ahead of grants: while the pool has fewer than `want`
+ * classes, or (want > 0) less than a block free, makes the next
+ * PF_POOL_STEP_LEAVES leaves of the next block on one shaped port (the block
+ * counts once every port has it all). Shrinking never goes below `want`.
+ * *more says whether another step is needed. Between steps a caller serves
+ * its requests: a whole block is 258 class creations per shaped port, each
+ * walking every filter block on the host.
  */
 int pf_pool_ahead_step(const struct pf_maps *m, __u32 want, bool *more);
 /*

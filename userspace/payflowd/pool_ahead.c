@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
 /*
- * The class pool made ahead of grants (config "pool_classes"): one block per
- * turn of the loop, between batches of requests, so start-up and grants do
- * not wait for thousands of class creations (each walks every filter block on
- * the host). A grant that finds the pool empty still grows it itself.
+ * The class pool made ahead of grants (config "pool_classes", and one free
+ * block beyond it): a part of a block at a time, when no request waits, so
+ * start-up and grants do not wait for thousands of class creations (each
+ * walks every filter block on the host). A grant that finds the pool empty
+ * still grows it itself.
  */
 #include "userspace/payflowd/payflowd.h"
 #include "userspace/dataplane/pool.h"
