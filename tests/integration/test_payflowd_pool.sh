@@ -4,7 +4,8 @@
 # (b) an IPv4 reservation at 150 Mbit/s carries its rate within 10 % (the
 #     reverted pool merge was blamed for payflowd's classes giving 81 of
 #     143.5 Mbit/s) and its port counts the flow in that leaf;
-# (c) revoke parks the leaf on both ports;
+# (c) revoke parks the leaf on both ports, emptied: a flow goes on at best
+#     effort after a revoke in its midst;
 # (d) the next reservation (IPv6) takes the same leaf at its own rate, with
 #     zeroed counters, and carries its rate within 10 %;
 # (e) 600 more grants grow the pool to 3 blocks, each its own leaf;
@@ -49,6 +50,23 @@ check "b: h2's port counted the flow in 10:1 ($sent bytes)" [ "$sent" -gt 500000
 
 ctl revoke 10.77.0.1 10.77.0.2 >/dev/null
 check "c: revoke parks 10:1 at 8 bit/s on both ports" leaf_at 10:1 8bit
+
+# A revoke during a flow: the leaf's queue is emptied as it is parked, so the
+# flow goes on at best effort (TCP never retransmits a segment still queued on
+# the host: one left in a parked leaf stalled the flow for good).
+ctl grant 10.77.0.1 10.77.0.2 --rate 10mbit --seconds 120 >/dev/null
+in_ns h1 iperf3 -c 10.77.0.2 -t 8 -i 1 -J >"$DDIR/revoke.json" 2>&1 &
+IPERF=$!
+PIDS+=($IPERF)
+sleep 3
+ctl revoke 10.77.0.1 10.77.0.2 >/dev/null
+backlog() { tc -s class show dev "$1" classid 10:1 | grep -oE 'backlog [^ ]+ [0-9]+p'; }
+check "c: a revoke during a flow leaves no packet in the parked leaf ($(backlog "$P2"), $(backlog "$P1"))" \
+	eval '[ "$(backlog "$P2")" = "backlog 0b 0p" ] && [ "$(backlog "$P1")" = "backlog 0b 0p" ]'
+wait "$IPERF"
+after=$(jq '[.intervals[5:][] | .sum.bits_per_second] | min' "$DDIR/revoke.json")
+check "c: ... and the flow goes on at best effort (the slowest second after it: $(ratio "${after:-0}" 1000000) Mbit/s)" \
+	awk -v v="${after:-0}" 'BEGIN { exit !(v >= 5000000) }'
 
 ctl grant fd77::1 fd77::2 --rate 100mbit --seconds 120 >/dev/null
 show=$(ctl --json show fd77::1 fd77::2)

@@ -9,6 +9,7 @@
 #include <netlink/route/class.h>
 #include <netlink/route/qdisc.h>
 #include <netlink/route/qdisc/htb.h>
+#include <netlink/route/qdisc/fifo.h>
 #include <netlink/route/tc.h>
 #include "bpf/payflow.h"
 #include "userspace/dataplane/htb.h"
@@ -451,6 +452,52 @@ int pf_htb_leaf_rate(int ifindex, __u32 classid, __u64 rate_bps)
 	err = class_put_flags(sk, ifindex, TC_H_MAJ(classid), classid, rate_bps, 0);
 	route_socket_put(sk);
 	return err;
+}
+
+/* The handle of the qdisc a flush grafts under a leaf for a moment: free on
+ * every port (below the pool's blocks, above its qdisc 2:). */
+#define FLUSH_MAJOR 0xfU
+_Static_assert(FLUSH_MAJOR > PF_POOL_QDISC_MAJOR && FLUSH_MAJOR < PF_POOL_MAJOR_MIN,
+	       "the flush qdisc's handle is no pool qdisc's");
+
+/* Grafting a qdisc under the leaf purges the one it replaces (and its
+ * packets); deleting it grafts a default one back. */
+static int leaf_flush(struct nl_sock *sk, int ifindex, __u32 classid)
+{
+	struct rtnl_qdisc *q = rtnl_qdisc_alloc();
+	int err;
+
+	if (!q)
+		return pf_fail(-ENOMEM, "out of memory");
+	rtnl_tc_set_ifindex(TC_CAST(q), ifindex);
+	rtnl_tc_set_parent(TC_CAST(q), classid);
+	rtnl_tc_set_handle(TC_CAST(q), PF_HANDLE(FLUSH_MAJOR, 0));
+	err = rtnl_tc_set_kind(TC_CAST(q), "pfifo");
+	if (!err)
+		err = rtnl_qdisc_fifo_set_limit(q, 1);
+	if (!err)
+		err = rtnl_qdisc_add(sk, q, NLM_F_CREATE | NLM_F_REPLACE);
+	if (!err)
+		err = rtnl_qdisc_delete(sk, q);
+	rtnl_qdisc_put(q);
+	if (err)
+		return pf_fail(nl_to_errno(err), "cannot empty HTB class %x:%x on ifindex %d: %s",
+			       TC_H_MAJ(classid) >> 16, TC_H_MIN(classid), ifindex,
+			       nl_geterror(err));
+	return 0;
+}
+
+int pf_htb_leaf_park(int ifindex, __u32 classid)
+{
+	struct nl_sock *sk = route_socket();
+	int err, flushed;
+
+	if (!sk)
+		return -EIO;
+	flushed = leaf_flush(sk, ifindex, classid);
+	err = class_put_flags(sk, ifindex, TC_H_MAJ(classid), classid, PF_POOL_PARK_BPS, 0);
+	route_socket_put(sk);
+	return err ?: flushed;
 }
 
 struct qdisc_walk {

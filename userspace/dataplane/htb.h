@@ -56,6 +56,14 @@ int pf_htb_block_part(int ifindex, __u16 major, __u64 capacity_bps, __u32 first,
 int pf_htb_block_del(int ifindex, __u16 major);
 /* Changes an existing leaf's rate: a grant (rate) or a return (PF_POOL_PARK_BPS). */
 int pf_htb_leaf_rate(int ifindex, __u32 classid, __u64 rate_bps);
+/*
+ * Returns a leaf: its queue emptied, then its rate PF_POOL_PARK_BPS. Packets
+ * left in a parked leaf would wait there for ever, and TCP never retransmits
+ * a segment whose clone is still queued on the host (skb_still_in_host_queue):
+ * the flow stalled after its reservation ended (test_demo_quick, 0 bit/s in
+ * its best-effort window).
+ */
+int pf_htb_leaf_park(int ifindex, __u32 classid);
 /* The number of consecutive blocks from PF_POOL_MAJOR_MIN present on a port. */
 int pf_htb_blocks_count(int ifindex, __u32 *count);
 /* Attaches a cls_bpf classifier (not direct-action) on the qdisc `parent`. */

@@ -295,7 +295,7 @@ int pf_pool_put(const struct pf_maps *m, __u32 classid)
 	if (!s)
 		return -ENOMEM;
 	for (int i = 0; i < s->n; i++)
-		err = pf_htb_leaf_rate(s->ifindex[i], classid, PF_POOL_PARK_BPS) ?: err;
+		err = pf_htb_leaf_park(s->ifindex[i], classid) ?: err;
 	pf_pool_forget(m, classid);
 	err = shrink(m, s) ?: err;
 	free(s);

@@ -377,10 +377,8 @@ static void sync_classes_del(struct pfd *d, struct class_sync *c)
 	for (__u32 i = 0; i < c->n_leaves; i++) {
 		if (c->leaf[i] <= PF_POOL_PARK_BPS / 8)
 			continue;
-		err = pf_htb_leaf_rate(
-		    ifindex,
-		    PF_HANDLE(PF_POOL_MAJOR_MIN + i / PF_POOL_BLOCK, 1 + i % PF_POOL_BLOCK),
-		    PF_POOL_PARK_BPS);
+		err = pf_htb_leaf_park(ifindex, PF_HANDLE(PF_POOL_MAJOR_MIN + i / PF_POOL_BLOCK,
+							  1 + i % PF_POOL_BLOCK));
 		if (err)
 			pfd_logl(PFD_LOG_ERR, "%s", pf_last_error());
 		else
