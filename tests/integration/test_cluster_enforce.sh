@@ -116,10 +116,12 @@ etcd_stop_all
 got=$(iperf_rate h1 10.77.0.3 4 "$want" 10 | goodput_bps)
 check "etcd down: h1 -> h3 keeps its rate ($(ratio "$got" "$want"))" within "$got" "$want" 10
 while [ "$(date +%s)" -lt $((end - 1)) ]; do sleep 0.2; done
-check "etcd down: still installed 1 s before its end" eval "has_entry 1 $RATE && has_entry 2 $RATE"
+check "etcd down: still installed 1 s before its end" eval "has_entry 1 $RATE && has_entry 2 $RATE" ||
+	{ echo "# now $(date +%s), end $end"; grep -h "r2" "$(cenf_log 1)" "$(cenf_log 2)" | sed 's/^/# /'; }
 check "etcd down: both nodes remove it at its end (within 2 s)" wait_for '[ "$(date +%s)" -le $((end + 2)) ] && no_entry 1 && no_entry 2'
 # The line follows the entry's removal (after its leaf is parked on every port).
-check "node 1 says its end passed" wait_for "grep -q 'cluster: removed r2 (its end passed)' '$(cenf_log 1)'"
+check "node 1 says its end passed" wait_for "grep -q 'cluster: removed r2 (its end passed)' '$(cenf_log 1)'" ||
+	grep -h "r2" "$(cenf_log 1)" | sed 's/^/# node 1: /'
 
 # etcd back: the nodes follow it again without a restart (they listed again).
 for i in 1 2 3; do etcd_restart "$i"; done
