@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Rate accuracy of a reservation h1 -> h2: goodput / expected goodput and the
-# retransmit share, in shape and police modes, next to plain tc HTB (no BPF)
-# measured in the same run, rate by rate. Expected goodput for IPv4 TCP is
+# retransmit share, in shape and police modes (police: hosts without ECN;
+# police_ecn: hosts with net.ipv4.tcp_ecn=1, so the policer marks CE before it
+# drops), next to plain tc HTB (no BPF) measured in the same run, rate by rate. Expected goodput for IPv4 TCP is
 # rate x 1448/1514 (HTB counts whole frames). Prints one flat JSON object.
 #
 #   env: RATE_LIST ("10 50 150 500 1000") Mbit/s, RATE_REPS (3) repetitions,
@@ -13,7 +14,7 @@ source "$HERE/../tests/integration/lib.sh"
 RATES=${RATE_LIST:-10 50 150 500 1000}
 REPS=${RATE_REPS:-3}
 SECS=${RATE_SECS:-5}
-MODES=(htb shape police)
+MODES=(htb shape police police_ecn)
 H1=10.77.0.1
 H2=10.77.0.2
 
@@ -43,6 +44,14 @@ setup_police() {
 		>/dev/null && pfctl grant "$H1" "$H2" --rate "${1}mbit" --seconds 60 >/dev/null
 }
 teardown_police() { teardown_shape; }
+
+# ECN asked for by both hosts (tcp_ecn=1); 2, the kernel default, only answers.
+hosts_ecn() { in_ns h1 sysctl -qw "net.ipv4.tcp_ecn=$1" && in_ns h2 sysctl -qw "net.ipv4.tcp_ecn=$1"; }
+setup_police_ecn() { hosts_ecn 1 && setup_police "$1"; }
+teardown_police_ecn() {
+	hosts_ecn 2
+	teardown_police
+}
 
 # PayFlow modes must have classified the test traffic as the reservation.
 check_hits() {
@@ -75,8 +84,8 @@ say "rates: $RATES Mbit/s; modes: ${MODES[*]}; $REPS reps of ${SECS}s"
 for rep in $(seq 1 "$REPS"); do
 	for rate in $RATES; do
 		# Rotate the mode order each repetition so no mode always goes first.
-		for i in 0 1 2; do
-			mode=${MODES[$(((i + rep - 1) % 3))]}
+		for i in "${!MODES[@]}"; do
+			mode=${MODES[$(((i + rep - 1) % ${#MODES[@]}))]}
 			read -r a r g <<<"$(measure "$mode" "$rate")" || exit 1
 			[ -n "$g" ] || exit 1
 			acc[$mode.$rate]+=" $a"

@@ -15,7 +15,7 @@ FAILED=0
 for tool in jq iperf3 tc; do
 	command -v "$tool" >/dev/null || { echo "bench: $tool is not installed" >&2; exit 1; }
 done
-for prog in payflowctl dp_ns load_resv; do
+for prog in payflowctl dp_ns load_resv pool_fill; do
 	[ -x "$BUILD/$prog" ] || { echo "bench: $BUILD/$prog is missing: make first" >&2; exit 1; }
 done
 
@@ -58,9 +58,10 @@ start=$(date +%s)
 machine_facts >"$PARTS/00-machine.json"
 part dp_ns "$BUILD/dp_ns"
 part dp_tcp "$HERE/dp_tcp.sh"
+part dp_pps "$HERE/dp_pps.sh"
 part rate_accuracy "$HERE/rate_accuracy.sh"
 # Figures other parts of PayFlow add later, when their scripts exist.
-for extra in daemon broker path cluster; do
+for extra in daemon broker path pool cluster; do
 	[ -x "$HERE/${extra}_bench.sh" ] && part "$extra" "$HERE/${extra}_bench.sh"
 done
 jq -cn --argjson s $(($(date +%s) - start)) --arg load "$(cut -d' ' -f1-3 /proc/loadavg)" \

@@ -91,3 +91,25 @@ int pf_tc_ingress(struct __sk_buff *skb)
 }
 
 char _license[] SEC("license") = "Dual BSD/GPL";
+
+/*
+ * The class selectors, cls_bpf filters (not direct-action: the return value
+ * is the class) on the HTB qdiscs 1: and 2:. HTB matches skb->priority only
+ * against its own classes, so a pooled leaf M:n set by pf_tc_egress is reached
+ * through 1:3 (which holds 2:) and 2:M (which holds M:). 0: no match.
+ */
+SEC("tc")
+int pf_sel_root(struct __sk_buff *skb)
+{
+	__u32 major = skb->priority >> 16;
+
+	return major >= PF_POOL_MAJOR_MIN ? PF_HANDLE(PF_HTB_MAJOR, PF_POOL_HOLDER_MINOR) : 0;
+}
+
+SEC("tc")
+int pf_sel_pool(struct __sk_buff *skb)
+{
+	__u32 major = skb->priority >> 16;
+
+	return major >= PF_POOL_MAJOR_MIN ? PF_HANDLE(PF_POOL_QDISC_MAJOR, major) : 0;
+}

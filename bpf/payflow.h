@@ -169,6 +169,19 @@ struct pf_src_key {
 #define PF_HTB_MAX_MINOR    0xffffU
 #define PF_HANDLE(maj, min) (((maj) << 16) | (min))
 
+/*
+ * The class pool (docs in userspace/dataplane/pool.h): class 1:3 holds the
+ * pool qdisc 2:, whose class 2:M holds the block qdisc M: of PF_POOL_BLOCK
+ * leaves M:1..M:PF_POOL_BLOCK. A reservation's classid is its leaf; the
+ * selectors (pf_sel_root on 1:, pf_sel_pool on 2:) lead a packet there.
+ */
+#define PF_POOL_HOLDER_MINOR 0x3U
+#define PF_POOL_QDISC_MAJOR  0x2U
+#define PF_POOL_MAJOR_MIN    0x10U
+#define PF_POOL_MAJOR_MAX    0xffffU
+#define PF_POOL_BLOCK	     256U
+#define PF_POOL_PARK_BPS     8ULL /* idle leaves: HTB refuses a rate of 0 */
+
 /* The 8 bytes at p as a big-endian number: bytewise order is numeric order. */
 static inline __attribute__((always_inline)) __u64 pf_be64(const __u8 *p)
 {

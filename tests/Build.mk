@@ -55,3 +55,10 @@ all: $(BUILD)/vlan_tag.bpf.o
 $(BUILD)/vlan_tag.bpf.o: tests/vlan/vlan_tag.bpf.c
 	@mkdir -p $(@D)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+# pool_fill: many shaped reservations through the class pool
+# (tests/integration/test_dp_pool.sh, bench/pool_bench.sh).
+PROGS += pool_fill
+pool_fill_SRCS := tests/pool/pool_fill.c
+pool_fill_LIBS := dataplane common
+SKEL_USERS += tests/pool/pool_fill.c

@@ -85,6 +85,6 @@ daemon_stop() { # SIGNAL (default TERM)
 
 # Number of entries in our pinned reservations map.
 map_count() { bpftool -j map dump pinned "$PIN/reservations" 2>/dev/null | jq 'length'; }
-# Reservation classes (minor >= 0x10) on a port.
-class_count() { tc class show dev "$1" | grep -oE 'class htb 1:[0-9a-f]+' | awk -F: 'length($2) >= 2 { n++ } END { print n + 0 }'; }
+# Reservation classes on a port: pooled leaves (M:n, M >= 0x10) not parked at 8 bit/s.
+class_count() { tc class show dev "$1" | awk '$2 == "htb" && $3 ~ /^[0-9a-f][0-9a-f]+:/ && !/rate 8bit/ { n++ } END { print n + 0 }'; }
 db() { sqlite3 "$STATE/payflow.db" "$@"; }

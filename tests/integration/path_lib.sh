@@ -69,7 +69,8 @@ expect_refusal() {
 	if grep -qF "$2" "$DDIR/out"; then ok "$1"; else not_ok "$1"; cat "$DDIR/out"; fi
 }
 
-# The HTB minors (hex) of the reservation classes on a port, one per line.
-class_minors() { tc class show dev "$1" | grep -oE 'class htb 1:[0-9a-f]{2,}' | cut -d: -f2 | sort; }
-# has_class PORT MINOR
-has_class() { class_minors "$PFX$1" | grep -qx "$2"; }
+# The reservation classes on a port, one per line: pooled leaves (M:n, M >= 0x10)
+# not parked at 8 bit/s (userspace/dataplane/pool.h).
+live_classes() { tc class show dev "$1" | awk '$2 == "htb" && $3 ~ /^[0-9a-f][0-9a-f]+:/ && !/rate 8bit/ { print $3 }' | sort; }
+# has_class PORT CLASS: the port has CLASS (as `show` prints it) at a rate.
+has_class() { live_classes "$PFX$1" | grep -qx "$2"; }

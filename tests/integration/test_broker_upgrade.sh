@@ -24,8 +24,8 @@ entry() {
 	"$CTL" --pin-root "$PIN" --direct --json list |
 		jq -r --arg p "$1 <-> $2" --arg q "$2 <-> $1" "first(.[] | select(.pair == \$p or .pair == \$q)) | .$3"
 }
-# class_rate DEV MINOR: the HTB class 1:MINOR's rate on DEV, as tc prints it.
-class_rate() { tc class show dev "$PFX$1" | awk -v c="1:$2" '$3 == c { for (i = 1; i < NF; i++) if ($i == "rate") { print $(i + 1); exit } }'; }
+# class_rate DEV CLASS: the HTB class's rate on DEV (CLASS as tc prints it: a pooled leaf M:n).
+class_rate() { tc class show dev "$PFX$1" | awk -v c="$2" '$3 == c { for (i = 1; i < NF; i++) if ($i == "rate") { print $(i + 1); exit } }'; }
 both_hops() { [ "$(class_rate p1 "$1")" = "$2" ] && [ "$(class_rate p2 "$1")" = "$2" ] || { echo "# p1 $(class_rate p1 "$1"), p2 $(class_rate p2 "$1")"; return 1; }; }
 
 B=$(probe h1 balance)
@@ -38,9 +38,9 @@ C=$(probe h1 order-balance "$(qid "$(quote h1 10.77.0.1 10.78.2.1 1 600 -)")")
 check "level 1 for 600 s from the balance" is "$C" CONFIRM
 RID=$(field "$C" reservation_id)
 END=$(field "$C" end)
-MINOR=$(printf %x "$(entry 10.77.0.1 10.78.2.1 classid)")
+CLS=$(entry 10.77.0.1 10.78.2.1 class)
 check "the map entry has 10 Mbit/s" [ "$(entry 10.77.0.1 10.78.2.1 rate_bps)" = 10000000 ]
-check "the class 1:$MINOR has 10Mbit on both hops" both_hops "$MINOR" 10Mbit
+check "the class $CLS has 10Mbit on both hops" both_hops "$CLS" 10Mbit
 # A second level-1 reservation (p1 and p3), and a quote to upgrade it, taken
 # while its difference still fits on p1.
 C2=$(probe h1 order-balance "$(qid "$(quote h1 10.77.0.1 10.78.3.1 1 600 -)")")
@@ -65,7 +65,7 @@ check "ORDER from the balance -> CONFIRM: same reservation, level 2, 50 Mbit/s, 
 check "the balance is debited exactly the quoted amount" [ "$(bal)" = $((BEFORE - 3000 * SECS)) ]
 check "the map entry has 50 Mbit/s, level 2" \
 	all '[ "$(entry 10.77.0.1 10.78.2.1 rate_bps)" = 50000000 ] && [ "$(entry 10.77.0.1 10.78.2.1 level)" = 2 ]'
-check "the class 1:$MINOR has 50Mbit on both hops" both_hops "$MINOR" 50Mbit
+check "the class $CLS has 50Mbit on both hops" both_hops "$CLS" 50Mbit
 check "the upgrade is recorded: quote upgrades $RID from level 1 at 3000 a second" \
 	[ "$(db "SELECT q.upgrades || ' ' || q.from_level || ' ' || q.price_per_second || ' ' || o.rid FROM broker_quotes q JOIN broker_orders o USING (quote_id) WHERE q.quote_id = '$(qid "$U")'")" = "$RID 1 3000 $RID" ]
 check "money invariant after an upgrade" money
@@ -73,7 +73,7 @@ check "the same ORDER again -> the same CONFIRM, debited once" \
 	all '[ "$(jq -c "del(.verified)" <<<"$(probe h1 order-balance "$(qid "$U")")")" = "$(jq -c "del(.verified)" <<<"$UC")" ] && [ "$(bal)" = $((BEFORE - 3000 * SECS)) ]'
 
 # --- refusals change nothing
-snapshot() { echo "$(bal) $(entry 10.77.0.1 10.78.2.1 rate_bps) $(class_rate p1 "$MINOR") $(class_rate p2 "$MINOR") $(db "SELECT count(*) FROM balance_entries")"; }
+snapshot() { echo "$(bal) $(entry 10.77.0.1 10.78.2.1 rate_bps) $(class_rate p1 "$CLS") $(class_rate p2 "$CLS") $(db "SELECT count(*) FROM balance_entries")"; }
 S0=$(snapshot)
 check "level 3 needs 50 Mbit/s more on p1 and p2 (40 free) -> capacity_exhausted" \
 	is "$(probe h1 upgrade 10.77.0.1 10.78.2.1 3 "$RID")" ERROR capacity_exhausted

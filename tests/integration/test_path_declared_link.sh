@@ -63,12 +63,12 @@ check "h2 <-> h3 60 Mbit/s is granted across the wire" ctl grant 10.77.0.2 10.77
 ctl grant 10.77.0.1 10.77.0.3 --rate 30mbit --seconds 300 2>"$DDIR/err"
 check "h1 <-> h3 30 Mbit/s more is refused, naming the declared link" \
 	grep -qx "payflowctl: capacity: link ${PFX}s1->${PFX}s2 (port ${PFX}wa) has 20 Mbit/s free of 80 Mbit/s reservable (capacity minus the best-effort floor); 30 Mbit/s more was asked" "$DDIR/err"
-minor=$(ctl --json show 10.77.0.2 10.77.0.3 | jq -r '.class | split(":")[1]')
-check "the reservation's class 1:$minor is on wa and wb" has_class wa "$minor" && has_class wb "$minor"
+cls=$(ctl --json show 10.77.0.2 10.77.0.3 | jq -r .class)
+check "the reservation's class $cls is on wa and wb" has_class wa "$cls" && has_class wb "$cls"
 iperf_server h3
 sleep 0.3
 in_ns h2 iperf3 -c 10.77.0.3 -t 2 >/dev/null 2>&1
-sent=$(tc -s class show dev "${PFX}wa" | awk -v c="1:$minor" '$3 == c { getline; print $2; exit }')
+sent=$(tc -s class show dev "${PFX}wa" | awk -v c="$cls" '$3 == c { getline; print $2; exit }')
 check "h2 -> h3 went through its class on wa ($sent bytes)" [ "${sent:-0}" -gt 5000000 ]
 daemon_stop TERM
 

@@ -26,9 +26,9 @@ check "t12a, t23a and p3 carry 150 Mbit/s for it" \
 	[ "$(for p in t12a t23a p3; do reserved $p; done | xargs)" = "150000000 150000000 150000000" ]
 show=$(ctl --json show 10.77.0.1 10.77.0.3)
 check "show says direction 10.77.0.1 -> 10.77.0.3" [ "$(jq -r .direction <<<"$show")" = "10.77.0.1 -> 10.77.0.3" ]
-minor=$(jq -r '.class | split(":")[1]' <<<"$show")
-for p in t12a t23a p3; do check "its class 1:$minor is on $p (h1 -> h3)" has_class "$p" "$minor"; done
-for p in t23b t12b p1; do check "no class 1:$minor on $p (h3 -> h1)" bash -c "! tc class show dev $PFX$p | grep -q 'class htb 1:$minor '"; done
+cls=$(jq -r .class <<<"$show")
+for p in t12a t23a p3; do check "its class $cls is on $p (h1 -> h3)" has_class "$p" "$cls"; done
+for p in t23b t12b p1; do check "no class $cls on $p (h3 -> h1)" bash -c "! tc class show dev $PFX$p classid $cls | grep -qv 'rate 8bit '"; done
 # The map entry's flags: 10.77.0.1 is the key's lo, so PF_RESV_F_LO_TO_HI (2).
 flags=$(bpftool -j map dump pinned "$PIN/reservations" | jq -r --argjson id "$(jq .id <<<"$show")" '.[].formatted.value | select(.resv_id == $id) | .flags')
 check "the map entry says lo -> hi only (flags $flags)" [ "$flags" = 2 ]

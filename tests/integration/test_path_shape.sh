@@ -27,8 +27,8 @@ against_three() {
 
 check "h1 <-> h3 150 Mbit/s is granted across both trunks" ctl grant 10.77.0.1 10.77.0.3 --rate 150mbit --seconds 120
 against_three "IPv4 across the trunk against 3 unreserved flows" 4 10.77.0.3 10.77.0.4
-minor=$(ctl --json show 10.77.0.1 10.77.0.3 | jq -r '.class | split(":")[1]')
-sent=$(tc -s class show dev "${PFX}t12a" | awk -v c="1:$minor" '$3 == c { getline; print $2; exit }')
+cls=$(ctl --json show 10.77.0.1 10.77.0.3 | jq -r .class)
+sent=$(tc -s class show dev "${PFX}t12a" | awk -v c="$cls" '$3 == c { getline; print $2; exit }')
 check "the paid bytes went through its class on the s1 -> s2 trunk port ($sent bytes)" [ "${sent:-0}" -gt 50000000 ]
 check "the IPv4 reservation is revoked" ctl revoke 10.77.0.1 10.77.0.3
 check "fd77::1 <-> fd77::3 150 Mbit/s is granted across both trunks" ctl grant fd77::1 fd77::3 --rate 150mbit --seconds 120

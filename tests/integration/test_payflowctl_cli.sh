@@ -56,7 +56,7 @@ expect "stats of a pair" 0 "reserved" -- stats 10.77.0.1 10.77.0.2
 expect "unknown command" 2 "unknown command 'frobnicate'" -- frobnicate
 expect "--help" 0 "EXIT STATUS" -- --help
 expect "revoke" 0 "revoked 10.77.0.1 <-> 10.77.0.2" -- revoke 10.77.0.1 10.77.0.2
-check "revoke removed the class" bash -c "! tc class show dev '$P1' | grep -q '1:10 '"
+check "revoke parked its pooled class" bash -c "tc class show dev '$P1' classid 10:1 | grep -q 'rate 8bit ceil 8bit'"
 expect "detach" 0 "detached ${PFX}p2" -- detach "${PFX}p2"
 expect "detach of a port not attached" 1 "${PFX}p2 is not attached" -- detach "${PFX}p2"
 expect "detach" 0 "detached $P1" -- detach "$P1"

@@ -85,6 +85,7 @@ check "no grant was acknowledged twice with different ids" \
 
 active=$(db 'SELECT count(*) FROM reservations WHERE state = 1')
 check "180 reservations are active in the database ($active)" [ "$active" -eq 180 ]
+# The column minor holds each reservation's pooled class as a number, as the map does.
 map_ok() { [ "$(jq '[.[] | select(.state == "active")] | length' "$MAP")" -eq "$active" ] && [ "$(jq -r '.[] | "\(.id) \(.classid)"' "$MAP" | sort)" = "$(db "SELECT id || ' ' || minor FROM reservations WHERE state = 1" | sort)" ]; }
 check "the map holds exactly the database's active reservations" map_ok
 classes_ok() { [ "$(class_count "$P1")" -eq "$active" ] && [ "$(class_count "$P2")" -eq "$active" ]; }

@@ -45,14 +45,20 @@ check "and never ran faster than the grant" within "$high" "$expected" 15
 # Lose a map entry and a class behind the daemon's back, add a stale entry, restart.
 daemon_stop TERM
 id=$(db "SELECT id FROM reservations WHERE state = 1 ORDER BY id LIMIT 1")
-minor=$(db "SELECT printf('%x', minor) FROM reservations WHERE id = $id")
+cls=$(db "SELECT printf('%x:%x', minor >> 16, minor & 65535) FROM reservations WHERE id = $id")
+classid=$(db "SELECT minor FROM reservations WHERE id = $id")
+# at 100 kbit/s in its pooled class (pfd_load.py's rate)
+has_rate() { tc class show dev "$P1" classid "$cls" | grep -q 'rate 100Kbit '; }
 "$CTL" --pin-root "$PIN" --direct revoke 10.78.0.1 10.79.0.1 >/dev/null
-"$CTL" --pin-root "$PIN" --direct grant 10.77.0.1 10.77.0.3 --rate 1mbit --seconds 60 >/dev/null
-check "the data plane lost reservation $id and gained a stale one" [ "$(map_count)" -eq 10000 ] && ! tc class show dev "$P1" | grep -q "htb 1:$minor "
+stale=$("$CTL" --pin-root "$PIN" --direct --json grant 10.77.0.1 10.77.0.3 --rate 1mbit --seconds 60 | jq -r .class)
+check "the data plane lost reservation $id and gained a stale one" [ "$(map_count)" -eq 10000 ] && ! has_rate
+check "the stale entry took the lost reservation's class $cls behind the daemon's back ($stale)" [ "$stale" = "$cls" ]
 daemon_start || { cat "$DLOG"; not_ok "payflowd restarts"; finish; }
 grep -o 'reconciled .*' "$DLOG" | tail -1 | sed 's/^/# /'
 check "reconcile reinstalled the lost entry and its classes" \
-	[ "$("$CTL" --pin-root "$PIN" --direct --json list | jq --argjson id "$id" '[.[] | select(.id == $id)] | length')" -eq 1 ] && tc class show dev "$P1" | grep -q "htb 1:$minor "
+	[ "$("$CTL" --pin-root "$PIN" --direct --json list | jq --argjson id "$id" '[.[] | select(.id == $id)] | length')" -eq 1 ] && has_rate
+check "and its class $cls is held by that entry alone" \
+	[ "$("$CTL" --pin-root "$PIN" --direct --json list | jq -r --argjson c "$classid" '[.[] | select(.classid == $c) | .id] | tostring')" = "[$id]" ]
 check "and removed the stale entry" [ "$(map_count)" -eq 10000 ] && ! "$CTL" --pin-root "$PIN" --direct list | grep -q '10.77.0.3'
 check "each port has one class per active reservation" [ "$(class_count "$P1")" -eq 10000 ] && [ "$(class_count "$P2")" -eq 10000 ]
 finish

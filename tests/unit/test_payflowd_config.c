@@ -48,6 +48,12 @@ static void test_good_config(void)
 	CHECK_EQ(c.max_reservations, PF_MAX_RESERVATIONS);
 	CHECK_STR(parse("{" PORT "," BE "," LEVELS ", \"max_reservations\": 64}"), "ok");
 	CHECK_EQ(c.max_reservations, 64);
+	CHECK_STR(parse("{" PORT "," BE "," LEVELS "}"), "ok");
+	CHECK_EQ(c.pool_classes, PF_CONF_DEFAULT_POOL_CLASSES);
+	CHECK_STR(parse("{" PORT "," BE "," LEVELS ", \"pool_classes\": 0}"), "ok");
+	CHECK_EQ(c.pool_classes, 0);
+	CHECK_STR(parse("{" PORT "," BE "," LEVELS ", \"pool_classes\": 1000000}"), "ok");
+	CHECK_EQ(c.pool_classes, 1000000);
 }
 
 static void test_bad_values(void)
@@ -119,6 +125,12 @@ static void test_bad_values(void)
 		  "t.json: max_reservations: bad value '0': a whole number, 1 to 1048576");
 	CHECK_STR(parse("{" PORT "," BE "," LEVELS ", \"max_reservations\": 1048577}"),
 		  "t.json: max_reservations: bad value '1048577': a whole number, 1 to 1048576");
+	CHECK_STR(parse("{" PORT "," BE "," LEVELS ", \"pool_classes\": -1}"),
+		  "t.json: pool_classes: bad value '-1': a whole number, 0 to 1000000");
+	CHECK_STR(parse("{" PORT "," BE "," LEVELS ", \"pool_classes\": 1000001}"),
+		  "t.json: pool_classes: bad value '1000001': a whole number, 0 to 1000000");
+	CHECK_STR(parse("{" PORT "," BE "," LEVELS ", \"pool_classes\": \"512\"}"),
+		  "t.json: pool_classes: bad value '512': a whole number, 0 to 1000000");
 	CHECK_STR(parse("{\"ports\": [{\"name\": \"lo\", \"capacity\": \"1g\"}, {\"name\": \"lo\", "
 			"\"capacity\": \"1g\"}]," BE "," LEVELS "}"),
 		  "t.json: ports[1]: port lo is listed twice");

@@ -20,7 +20,7 @@ static struct pf_store_resv sample(const char *a, const char *b, enum pf_resv_st
 				  .rate_bps = 5000000,
 				  .level = 2,
 				  .burst = 65536,
-				  .minor = 0x10,
+				  .classid = 0x10,
 				  .start_wall_ns = 100,
 				  .end_wall_ns = 2000,
 				  .hold_until_wall_ns = 0,
@@ -55,7 +55,7 @@ static void test_round_trip(void)
 	CHECK_EQ(back.rate_bps, 5000000);
 	CHECK_EQ(back.level, 2);
 	CHECK_EQ(back.burst, 65536);
-	CHECK_EQ(back.minor, 0x10);
+	CHECK_EQ(back.classid, 0x10);
 	CHECK_STR(back.ports, "p1,p2");
 	CHECK_EQ(back.start_wall_ns, 100);
 	CHECK_EQ(back.end_wall_ns, 2000);
@@ -90,11 +90,11 @@ static void test_one_active_per_pair(void)
 	struct pf_store_resv h = sample("10.0.0.1", "fd00::2", PF_RS_HOLD);
 
 	CHECK_EQ(pf_store_open(&s, path, false), 0);
-	r.minor = 0x11;
+	r.classid = 0x11;
 	CHECK_EQ(pf_store_insert(s, &r), -EEXIST);
 	r = sample("10.0.0.3", "10.0.0.4", PF_RS_ACTIVE); /* same minor as id 1 */
 	CHECK_EQ(pf_store_insert(s, &r), -EEXIST);
-	h.minor = 0;
+	h.classid = 0;
 	CHECK_EQ(pf_store_insert(s, &h), 0); /* a hold may sit on an active pair */
 	CHECK_EQ(h.id, 2);
 	pf_store_close(s);
@@ -109,7 +109,7 @@ static void test_savepoint_rollback(void)
 	CHECK_EQ(pf_store_open(&s, path, false), 0);
 	CHECK_EQ(pf_store_begin(s), 0);
 	CHECK_EQ(pf_store_savepoint(s), 0);
-	r.minor = 0x20;
+	r.classid = 0x20;
 	CHECK_EQ(pf_store_insert(s, &r), 0);
 	pf_store_rollback_to(s); /* this request undone, the batch goes on */
 	CHECK_EQ(pf_store_commit(s), 0);
@@ -126,7 +126,7 @@ static void test_expire(void)
 
 	CHECK_EQ(pf_store_open(&s, path, false), 0);
 	r = sample("10.0.0.7", "10.0.0.8", PF_RS_HOLD);
-	r.minor = 0;
+	r.classid = 0;
 	r.hold_until_wall_ns = 5000;
 	CHECK_EQ(pf_store_insert(s, &r), 0);
 	CHECK_EQ(pf_store_set_state(s, 2, PF_RS_REVOKED), 0);

@@ -14,6 +14,7 @@
 #include "payflow.skel.h"
 #include "userspace/dataplane/dataplane.h"
 #include "userspace/dataplane/slots.h"
+#include "userspace/dataplane/pool.h"
 #include "userspace/common/error.h"
 
 /* Every pinned map, in struct pf_maps order. */
@@ -131,7 +132,8 @@ int pf_dp_load(struct pf_dp *dp, const char *root, __u32 max_resv)
 	}
 	snprintf(dp->maps.root, sizeof(dp->maps.root), "%s", root);
 	dp->maps.slots = pf_slots_new();
-	if (!dp->maps.slots) {
+	dp->maps.pool = pf_pool_new();
+	if (!dp->maps.slots || !dp->maps.pool) {
 		pf_dp_close(dp);
 		return -ENOMEM;
 	}
@@ -145,6 +147,8 @@ void pf_dp_close(struct pf_dp *dp)
 	dp->skel = NULL;
 	pf_slots_free(dp->maps.slots);
 	dp->maps.slots = NULL;
+	pf_pool_free(dp->maps.pool);
+	dp->maps.pool = NULL;
 }
 
 int pf_maps_open(struct pf_maps *m, const char *root)
@@ -172,7 +176,8 @@ int pf_maps_open(struct pf_maps *m, const char *root)
 		*map_fd_slot(m, i) = fd;
 	}
 	m->slots = pf_slots_new();
-	if (!m->slots) {
+	m->pool = pf_pool_new();
+	if (!m->slots || !m->pool) {
 		pf_maps_close(m);
 		return -ENOMEM;
 	}
@@ -190,6 +195,8 @@ void pf_maps_close(struct pf_maps *m)
 	}
 	pf_slots_free(m->slots);
 	m->slots = NULL;
+	pf_pool_free(m->pool);
+	m->pool = NULL;
 }
 
 int pf_unpin_all(const char *root)

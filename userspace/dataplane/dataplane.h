@@ -14,6 +14,7 @@
 
 struct payflow_bpf;
 struct pf_slots;
+struct pf_pool;
 
 struct pf_maps {
 	int reservations;
@@ -24,6 +25,7 @@ struct pf_maps {
 	int ports;
 	int src_allow;
 	struct pf_slots *slots; /* stats slots of new entries (slots.h) */
+	struct pf_pool *pool;	/* pooled HTB classes (pool.h) */
 	char root[PATH_MAX];
 };
 

@@ -152,6 +152,20 @@ static void undo(int ifindex, __u32 flags)
 		pf_htb_teardown(ifindex);
 }
 
+/* The cls_bpf selectors that lead a pooled class id through 1: and 2: (htb.h). */
+static int attach_selectors(struct pf_dp *dp, int ifindex, const char *ifname)
+{
+	int err =
+	    pf_htb_selector_attach(ifindex, PF_HANDLE(PF_HTB_MAJOR, 0),
+				   bpf_program__fd(dp->skel->progs.pf_sel_root), "pf_sel_root");
+
+	if (!err)
+		err = pf_htb_selector_attach(ifindex, PF_HANDLE(PF_POOL_QDISC_MAJOR, 0),
+					     bpf_program__fd(dp->skel->progs.pf_sel_pool),
+					     "pf_sel_pool");
+	return err ? pf_fail(err, "%s: %s", ifname, pf_last_error()) : 0;
+}
+
 static int setup_port(struct pf_dp *dp, int ifindex, const char *ifname,
 		      const struct pf_attach_opts *o, struct pf_port *port)
 {
@@ -160,8 +174,11 @@ static int setup_port(struct pf_dp *dp, int ifindex, const char *ifname,
 	if (err)
 		return pf_fail(err, "%s: %s", ifname, pf_last_error());
 	port->flags |= PF_PORT_HTB;
-	err = tc_attach(ifindex, BPF_TC_EGRESS, bpf_program__fd(dp->skel->progs.pf_tc_egress),
-			ifname, &port->flags);
+	err = attach_selectors(dp, ifindex, ifname);
+	if (!err)
+		err =
+		    tc_attach(ifindex, BPF_TC_EGRESS, bpf_program__fd(dp->skel->progs.pf_tc_egress),
+			      ifname, &port->flags);
 	if (!err && o->src_guard)
 		err =
 		    tc_attach(ifindex, BPF_TC_INGRESS,

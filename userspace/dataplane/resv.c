@@ -9,6 +9,7 @@
 #include "userspace/dataplane/port.h"
 #include "userspace/dataplane/htb.h"
 #include "userspace/dataplane/slots.h"
+#include "userspace/dataplane/pool.h"
 #include "userspace/common/addr.h"
 #include "userspace/common/error.h"
 
@@ -89,6 +90,39 @@ int pf_resv_write(const struct pf_maps *m, const struct pf_key *key, const struc
 	return 0;
 }
 
+/* A grant on one port: a pooled leaf's rate change, or a class of 1: made or changed. */
+static int class_set(__u32 ifindex, __u32 classid, __u64 rate_bps)
+{
+	if (pf_classid_pooled(classid))
+		return pf_htb_leaf_rate(ifindex, classid, rate_bps);
+	return pf_htb_class_set(ifindex, classid & 0xffff, rate_bps);
+}
+
+/*
+ * Undoes the first n hops of a failed install. Without an entry before, the
+ * class was new: parked (and its leaf freed) or deleted. With one (an upgrade
+ * raising it), a changed class gets the entry's rate back, so every hop keeps
+ * one rate.
+ */
+static void class_rollback(const struct pf_maps *m, const struct pf_resv *r,
+			   const struct pf_resv *had, const __u32 *ifindexes, int n)
+{
+	bool pooled = pf_classid_pooled(r->classid);
+
+	for (int i = 0; i < n; i++) {
+		if (had && had->rate_bps != r->rate_bps)
+			class_set(ifindexes[i], r->classid, had->rate_bps);
+		else if (had)
+			continue;
+		else if (pooled)
+			pf_htb_leaf_rate(ifindexes[i], r->classid, PF_POOL_PARK_BPS);
+		else
+			pf_htb_class_del(ifindexes[i], r->classid & 0xffff);
+	}
+	if (pooled && !had)
+		pf_pool_forget(m, r->classid);
+}
+
 int pf_resv_install(const struct pf_maps *m, const struct pf_key *key, const struct pf_resv *r,
 		    const __u32 *ifindexes, int n_ifindexes)
 {
@@ -105,22 +139,17 @@ int pf_resv_install(const struct pf_maps *m, const struct pf_key *key, const str
 		ifindexes = all->ifindex;
 		n_ifindexes = all->n;
 	}
+	if (pf_classid_pooled(r->classid))
+		err = pf_pool_take(m, r->classid);
 	for (; done < n_ifindexes && !err; done++)
-		err = pf_htb_class_set(ifindexes[done], r->classid & 0xffff, r->rate_bps);
+		err = class_set(ifindexes[done], r->classid, r->rate_bps);
 	if (!err)
 		err = pf_resv_write(m, key, r);
 	if (err) {
 		struct pf_resv cur;
-
-		/* Roll back: classes no entry used before go; a raised one (an
-		 * upgrade) gets the entry's rate back, so every hop keeps one rate. */
 		bool had = !pf_resv_lookup(m, key, &cur);
 
-		for (int i = 0; i < done; i++)
-			if (!had)
-				pf_htb_class_del(ifindexes[i], r->classid & 0xffff);
-			else if (cur.rate_bps != r->rate_bps)
-				pf_htb_class_set(ifindexes[i], r->classid & 0xffff, cur.rate_bps);
+		class_rollback(m, r, had ? &cur : NULL, ifindexes, done);
 	}
 	free(all);
 	return err;
@@ -129,6 +158,8 @@ int pf_resv_install(const struct pf_maps *m, const struct pf_key *key, const str
 /* The highest live rate per HTB minor: many entries may share one class. */
 struct sync_ctx {
 	__u64 now;
+	__u32 ifindex;
+	int err; /* of the first pooled leaf that could not be set */
 	__u64 rate[PF_HTB_MAX_MINOR + 1];
 };
 
@@ -138,6 +169,11 @@ static int note_class(const struct pf_key *key, const struct pf_resv *r, void *a
 	__u16 minor = r->classid & 0xffff;
 
 	(void)key;
+	if (pf_classid_pooled(r->classid)) {
+		if (r->expires_at > s->now && !s->err)
+			s->err = pf_htb_leaf_rate(s->ifindex, r->classid, r->rate_bps);
+		return 0;
+	}
 	if (r->expires_at > s->now && minor >= PF_HTB_MIN_MINOR && r->rate_bps > s->rate[minor])
 		s->rate[minor] = r->rate_bps;
 	return 0;
@@ -151,7 +187,11 @@ int pf_resv_sync_port(const struct pf_maps *m, __u32 ifindex)
 	if (!s)
 		return pf_fail(-ENOMEM, "out of memory");
 	s->now = pf_now_ns();
-	pf_resv_foreach(m, note_class, s);
+	s->ifindex = ifindex;
+	err = pf_pool_sync_port(m, ifindex);
+	if (!err)
+		pf_resv_foreach(m, note_class, s);
+	err = err ?: s->err;
 	for (__u32 minor = PF_HTB_MIN_MINOR; minor <= PF_HTB_MAX_MINOR && !err; minor++)
 		if (s->rate[minor])
 			err = pf_htb_class_set(ifindex, minor, s->rate[minor]);
@@ -173,6 +213,8 @@ int pf_resv_remove(const struct pf_maps *m, const struct pf_key *key)
 		return pf_fail(-errno, "cannot delete the reservation for %s: %s",
 			       pf_key_format(key, pair, sizeof(pair)), strerror(errno));
 	pf_slot_free(m, r.slot);
+	if (pf_classid_pooled(r.classid))
+		return pf_pool_put(m, r.classid);
 	all = calloc(1, sizeof(*all));
 	if (!all)
 		return pf_fail(-ENOMEM, "out of memory");
@@ -200,31 +242,6 @@ int pf_resv_foreach(const struct pf_maps *m,
 			break;
 	}
 	return 0;
-}
-
-static int mark_minor(const struct pf_key *key, const struct pf_resv *r, void *ctx)
-{
-	__u8 *used = ctx;
-	__u16 minor = r->classid & 0xffff;
-
-	(void)key;
-	used[minor / 8] |= 1 << (minor % 8);
-	return 0;
-}
-
-int pf_minor_alloc(const struct pf_maps *m, __u16 *minor)
-{
-	__u8 used[(PF_HTB_MAX_MINOR + 1) / 8] = {0};
-
-	pf_resv_foreach(m, mark_minor, used);
-	for (__u32 i = PF_HTB_MIN_MINOR; i <= PF_HTB_MAX_MINOR; i++) {
-		if (!(used[i / 8] & (1 << (i % 8)))) {
-			*minor = i;
-			return 0;
-		}
-	}
-	return pf_fail(-ENOSPC, "no free HTB class id: %u reservations hold them all",
-		       PF_HTB_MAX_MINOR - PF_HTB_MIN_MINOR + 1);
 }
 
 /* Sums the per-CPU values of `key` in a map of struct pf_stats. */

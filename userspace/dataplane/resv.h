@@ -35,8 +35,6 @@ int pf_resv_remove(const struct pf_maps *m, const struct pf_key *key);
 int pf_resv_foreach(const struct pf_maps *m,
 		    int (*cb)(const struct pf_key *key, const struct pf_resv *r, void *ctx),
 		    void *ctx);
-/* The lowest HTB minor no entry uses. -ENOSPC when all are taken. */
-int pf_minor_alloc(const struct pf_maps *m, __u16 *minor);
 /* Sums a pair's per-CPU stats entry of be_stats. -ENOENT if absent. */
 int pf_stats_read(int map_fd, const struct pf_key *key, struct pf_stats *sum);
 /* Sums the counters of a pair's reservation (its slot of resv_stats). -ENOENT

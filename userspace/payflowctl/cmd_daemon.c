@@ -397,6 +397,12 @@ static void print_stats(struct json_object *o)
 	if (json_object_object_get_ex(o, "grant_to_enforced", &v))
 		printf("grant to enforced: p50 %.1f us, p99 %.1f us (%llu samples)\n",
 		       dbl(v, "p50_us"), dbl(v, "p99_us"), (unsigned long long)u64(v, "samples"));
+	if (json_object_object_get_ex(o, "pool", &v))
+		printf("class pool: %llu blocks, %llu classes, %llu in use, %llu free (keeps %llu "
+		       "free)\n",
+		       (unsigned long long)u64(v, "blocks"), (unsigned long long)u64(v, "classes"),
+		       (unsigned long long)u64(v, "used"), (unsigned long long)u64(v, "free"),
+		       (unsigned long long)u64(v, "target_free"));
 	printf("last reconcile: %.3f s\ndata plane:", dbl(o, "last_reconcile_s"));
 	if (json_object_object_get_ex(o, "dataplane", &v)) {
 		json_object_object_foreach(v, k, n)

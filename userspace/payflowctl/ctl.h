@@ -45,6 +45,8 @@ int cmd_blocks(struct ctl *c, int argc, char **argv);
 int cmd_reload(struct ctl *c, int argc, char **argv);
 int cmd_ledger(struct ctl *c, int argc, char **argv);
 int cmd_unblock(struct ctl *c, int argc, char **argv);
+/* The class pool, straight on the pins (cmd_pool.c). */
+int cmd_pool(struct ctl *c, int argc, char **argv);
 /* Straight on the pinned maps, with --direct (direct_resv.c, direct_show.c). */
 int direct_grant(struct ctl *c, int argc, char **argv);
 int direct_revoke(struct ctl *c, int argc, char **argv);

@@ -8,6 +8,7 @@
 #include "userspace/common/addr.h"
 #include "userspace/dataplane/dataplane.h"
 #include "userspace/dataplane/resv.h"
+#include "userspace/dataplane/pool.h"
 #include "userspace/common/units.h"
 #include "userspace/common/error.h"
 
@@ -94,7 +95,6 @@ static int build_resv(const struct pf_maps *m, const struct grant_args *g, struc
 {
 	__u64 now = pf_now_ns();
 	struct pf_resv cur;
-	__u16 minor;
 
 	memset(r, 0, sizeof(*r));
 	r->rate_bps = g->rate_bps;
@@ -105,9 +105,8 @@ static int build_resv(const struct pf_maps *m, const struct grant_args *g, struc
 		merge_live(r, &cur, now);
 		return 0;
 	}
-	if (pf_minor_alloc(m, &minor))
+	if (pf_pool_alloc(m, &r->classid))
 		return -1;
-	r->classid = PF_HANDLE(PF_HTB_MAJOR, minor);
 	if (getrandom(&r->resv_id, sizeof(r->resv_id), 0) != sizeof(r->resv_id))
 		return pf_fail(-1, "no randomness for a reservation id");
 	r->resv_id >>= 1; /* stays positive where a signed 64-bit id is used */
@@ -116,7 +115,7 @@ static int build_resv(const struct pf_maps *m, const struct grant_args *g, struc
 
 int direct_grant(struct ctl *c, int argc, char **argv)
 {
-	char pair[PF_PAIR_STRLEN], rate[32];
+	char pair[PF_PAIR_STRLEN], rate[32], cls[16];
 	__s64 boot_offset = PF_CLOCK_UNKNOWN;
 	struct grant_args g;
 	struct pf_maps m;
@@ -145,14 +144,17 @@ int direct_grant(struct ctl *c, int argc, char **argv)
 		    o, "seconds_left",
 		    json_object_new_uint64((r.expires_at - pf_now_ns()) / 1000000000ULL));
 		json_object_object_add(o, "expires_at_ns", json_object_new_uint64(r.expires_at));
-		json_object_object_add(o, "classid", json_object_new_int(r.classid & 0xffff));
+		json_object_object_add(o, "classid", json_object_new_int64(r.classid));
+		json_object_object_add(
+		    o, "class",
+		    json_object_new_string(pf_class_format(r.classid, cls, sizeof(cls))));
 		ctl_print_json(o);
 	} else {
-		printf("granted %s at %s until +%llus (id %llu, class 1:%x)\n", pair,
+		printf("granted %s at %s until +%llus (id %llu, class %s)\n", pair,
 		       pf_rate_format(r.rate_bps, rate, sizeof(rate)),
 		       (unsigned long long)((r.expires_at - pf_now_ns() + 500000000ULL) /
 					    1000000000ULL),
-		       (unsigned long long)r.resv_id, r.classid & 0xffff);
+		       (unsigned long long)r.resv_id, pf_class_format(r.classid, cls, sizeof(cls)));
 	}
 	return CTL_OK;
 }

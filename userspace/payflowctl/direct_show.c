@@ -8,6 +8,7 @@
 #include "userspace/dataplane/dataplane.h"
 #include "userspace/dataplane/port.h"
 #include "userspace/dataplane/resv.h"
+#include "userspace/dataplane/pool.h"
 #include "userspace/common/units.h"
 #include "userspace/common/error.h"
 
@@ -31,7 +32,7 @@ static int add_row(const struct pf_key *key, const struct pf_resv *r, void *arg)
 {
 	struct list_ctx *l = arg;
 	struct json_object *o = json_object_new_object();
-	char pair[PF_PAIR_STRLEN];
+	char pair[PF_PAIR_STRLEN], cls[16];
 	struct pf_stats s;
 	bool live = r->expires_at > l->now;
 
@@ -42,7 +43,9 @@ static int add_row(const struct pf_key *key, const struct pf_resv *r, void *arg)
 	json_object_object_add(o, "state", json_object_new_string(live ? "active" : "expired"));
 	json_object_object_add(o, "rate_bps", json_object_new_uint64(r->rate_bps));
 	json_object_object_add(o, "level", json_object_new_int(r->level));
-	json_object_object_add(o, "classid", json_object_new_int(r->classid & 0xffff));
+	json_object_object_add(o, "classid", json_object_new_int64(r->classid));
+	json_object_object_add(
+	    o, "class", json_object_new_string(pf_class_format(r->classid, cls, sizeof(cls))));
 	json_object_object_add(o, "burst", json_object_new_uint64(r->burst));
 	json_object_object_add(o, "seconds_left",
 			       json_object_new_double(live ? (r->expires_at - l->now) / 1e9 : 0));
@@ -61,7 +64,7 @@ static void print_rows(struct json_object *rows)
 
 		json_object_object_get_ex(o, "stats", &st);
 #define FIELD(obj, name) (json_object_object_get_ex(obj, name, &v), v)
-		snprintf(cls, sizeof(cls), "1:%x", json_object_get_int(FIELD(o, "classid")));
+		snprintf(cls, sizeof(cls), "%s", json_object_get_string(FIELD(o, "class")));
 		printf("%-42s %-8s %12s %6s %8.1fs %14llu %8llu\n",
 		       json_object_get_string(FIELD(o, "pair")),
 		       json_object_get_string(FIELD(o, "state")),

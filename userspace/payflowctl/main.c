@@ -33,12 +33,14 @@ static const char usage[] =
     "    revoke IP1 IP2 | revoke ID\n"
     "        End a reservation now.\n"
     "    list\n"
-    "        Active reservations and holds.\n"
+    "        Active reservations and holds, each with its pooled HTB class (10:1).\n"
     "    show ID | show IP1 IP2\n"
-    "        One reservation (any state, from the database) with its traffic.\n"
+    "        One reservation (any state, from the database) with its class and its\n"
+    "        own traffic (counters zeroed at its grant).\n"
     "    stats\n"
     "        Grants, refusals, expiries, grant-to-enforced latency, data-plane counters,\n"
-    "        and each ledger node's health (ok or failing, retries, last error).\n"
+    "        the class pool (blocks, classes, in use, free) and each ledger node's\n"
+    "        health (ok or failing, retries, last error).\n"
     "    ports\n"
     "        Capacity, reservable, reserved and free rate per enforced port.\n"
     "    blocks\n"
@@ -62,7 +64,8 @@ static const char usage[] =
     "    attach IFNAME... [--mode shape|police] [--capacity RATE] [--be-rate RATE]\n"
     "                     [--xdp] [--xdp-native] [--hard-police]\n"
     "        Build the HTB tree on each port (root 1:1 at the capacity, best effort\n"
-    "        1:2) and attach the tc egress classifier; with --xdp (police mode only)\n"
+    "        1:2, the class pool under 1:3 with its two cls_bpf selectors) and\n"
+    "        attach the tc egress classifier; with --xdp (police mode only)\n"
     "        also police at XDP ingress, generic mode unless --xdp-native. Defaults:\n"
     "        shape, 1gbit, 50mbit. The mode is shared by all ports. Police mode\n"
     "        drops early, RED-like, in the upper half of each bucket so TCP repairs\n"
@@ -70,7 +73,14 @@ static const char usage[] =
     "        buckets default to 300 ms of the rate (at least 1 MiB): TCP through\n"
     "        a policer needs a bucket that outlasts a retransmission timeout.\n"
     "        payflowd attaches its configured ports itself; this is for use\n"
-    "        without it.\n"
+    "        without it. With --direct, a grant takes a free class of the pool\n"
+    "        (shown as M:n, e.g. 10:1; --json gives \"class\" and the handle\n"
+    "        \"classid\") and sets its rate on every port; revoke parks it.\n"
+    "    pool [--reserve N]\n"
+    "        The class pool of the attached ports: blocks, classes, in use, free.\n"
+    "        --reserve grows it until N classes are free, so the grants that\n"
+    "        follow are rate changes (making a class is slow: run it in the\n"
+    "        background after attach, e.g. `payflowctl pool --reserve 60000 &`).\n"
     "    detach IFNAME... | detach --all\n"
     "        Remove programs, qdiscs and classes; the last port also removes the pins.\n"
     "\n"
@@ -120,7 +130,7 @@ static const struct {
     {"list", cmd_list},	    {"show", cmd_show},		{"stats", cmd_stats},
     {"ports", cmd_ports},   {"topology", cmd_topology}, {"path", cmd_path},
     {"blocks", cmd_blocks}, {"unblock", cmd_unblock},	{"reload", cmd_reload},
-    {"ledger", cmd_ledger},
+    {"ledger", cmd_ledger}, {"pool", cmd_pool},
 };
 
 int main(int argc, char **argv)

@@ -17,6 +17,7 @@
 #include "userspace/common/addr.h"
 #include "userspace/common/buf.h"
 #include "userspace/common/error.h"
+#include "userspace/dataplane/pool.h"
 #include "userspace/dataplane/resv.h"
 #include "userspace/payflowd/path.h"
 
@@ -29,10 +30,9 @@ static struct pfd_citem **slot_of(struct pfd_cenf *c, __u64 id)
 	return p;
 }
 
-/* Marks its minor and charges its ports (on), or the reverse. */
+/* Charges its ports (on), or the reverse; its leaf is the pool's business. */
 static void account(struct pfd *d, const struct pfd_citem *it, bool on)
 {
-	pfd_minor_set(&d->table, it->minor, on);
 	if (on)
 		pf_adm_charge(&d->adm, it->ports, it->rate_bps);
 	else
@@ -76,8 +76,8 @@ static const char *what(const struct pfd_citem *it, char *buf, size_t len)
 	return buf;
 }
 
-/* Installs and tracks a new item: its pair must be free on this node, and an
- * HTB minor too (marked used once tracked). */
+/* Installs and tracks a new item: its pair must be free on this node; it
+ * takes a free pooled leaf, as a local grant does. */
 static int place(struct pfd *d, struct pfd_citem *want)
 {
 	struct pf_resv cur;
@@ -86,8 +86,14 @@ static int place(struct pfd *d, struct pfd_citem *want)
 	if (!pf_resv_lookup(&d->dp.maps, &want->key, &cur))
 		return pf_fail(-EEXIST, "its pair already has a reservation on this node (id %llx)",
 			       (unsigned long long)cur.resv_id);
-	err = pfd_minor_alloc(&d->table, &want->minor) ?: pfd_citem_install(d, want);
-	if (!err && (err = add(d, want)))
+	err = pf_pool_alloc(&d->dp.maps, &want->classid);
+	if (err)
+		return err;
+	err = pfd_citem_install(d, want);
+	if (err)
+		pf_pool_forget(&d->dp.maps,
+			       want->classid); /* install parked it if it got that far */
+	else if ((err = add(d, want)))
 		pfd_citem_remove(d, want); /* untracked, it would never be removed */
 	return err;
 }
@@ -123,7 +129,7 @@ static void update(struct pfd *d, struct pfd_citem *cur, struct pfd_citem *want)
 {
 	__s64 skew = (__s64)(cur->expires_mono - want->expires_mono);
 
-	want->minor = cur->minor;
+	want->classid = cur->classid;
 	want->next = cur->next;
 	if (cur->rate_bps == want->rate_bps && cur->level == want->level && skew < 10000000 &&
 	    skew > -10000000) { /* the same end, give or take the clocks */
@@ -276,13 +282,10 @@ void pfd_cenf_event(struct pfd *d, enum pfd_src *src)
 	arm(d);
 }
 
+/* Its leaf is already taken: pfd_reconcile(), run before, took every cluster
+ * entry's leaf ahead of the database's rows. */
 static void adopt(struct pfd *d, struct pfd_citem *it)
 {
-	if (pfd_minor_used(&d->table, it->minor)) { /* a local one has it: not ours */
-		pfd_logl(PFD_LOG_WARN, "cluster: entry %s uses a local HTB minor %u; left alone",
-			 it->name, it->minor);
-		return;
-	}
 	if (add(d, it)) /* enforced until its end; removed at the next start */
 		pfd_logl(PFD_LOG_ERR, "cluster: %s", pf_last_error());
 }

@@ -10,8 +10,9 @@
  * They are not in SQLite: the map entry's resv_id carries the cluster bit
  * (userspace/cluster/resv_id.h), so a restart finds them in the data plane,
  * keeps them enforced, and reconciles them with etcd's list. They take
- * their HTB minors from the same pool as local reservations and count in
- * the local link ledger on their ports (so a local sale cannot oversell a
+ * their HTB leaves from the same class pool as local reservations
+ * (dataplane/pool.h; reconcile takes them back first after a restart) and
+ * count in the local link ledger on their ports (so a local sale cannot oversell a
  * port they use); one pair has one reservation on a node, local or cluster.
  */
 #ifndef PFD_CLUSTER_ENFORCE_H
@@ -30,7 +31,7 @@ struct pfd_citem {
 	char name[PF_CL_NAME_MAX];
 	struct pf_key key;
 	__u8 dir;
-	__u16 minor;
+	__u32 classid;	  /* its pooled HTB leaf (a class 1:N if installed before the pool) */
 	pf_portset ports; /* its hops on this node, as config ports */
 	__u64 rate_bps;
 	__u32 level;
@@ -57,8 +58,8 @@ int pfd_cenf_start(struct pfd *d);
 void pfd_cenf_stop(struct pfd *d);
 /* The feed's eventfd or the timer is readable. */
 void pfd_cenf_event(struct pfd *d, enum pfd_src *src);
-/* After pfd_reconcile() rebuilt the table and ledger from SQLite: marks
- * the cluster minors used and charges their rates again. */
+/* After pfd_reconcile() rebuilt the table and ledger from SQLite (and took
+ * the cluster leaves in the pool): charges their rates again. */
 void pfd_cenf_after_reconcile(struct pfd *d);
 /* -EEXIST (with the message) when a cluster reservation holds the pair's map
  * entry: a local grant must not overwrite it. */
@@ -74,10 +75,10 @@ int pfd_citem_from(const struct pfd *d, const char *name, const struct pf_cl_res
 		   struct pfd_citem *it);
 /* Its classes on its ports, then its map entry; nothing left on failure. */
 int pfd_citem_install(struct pfd *d, const struct pfd_citem *it);
-/* Removes its map entry (if still its own) and its classes. */
+/* Removes its map entry (if still its own), parking its leaf. */
 void pfd_citem_remove(struct pfd *d, const struct pfd_citem *it);
 /* Calls cb for every cluster entry in the maps, as an item (gen 0, its
- * ports found from the HTB classes). */
+ * ports found from the HTB classes: those where its leaf has a rate). */
 int pfd_citem_adopt_all(struct pfd *d, void (*cb)(struct pfd *d, struct pfd_citem *it));
 
 #endif /* PFD_CLUSTER_ENFORCE_H */

@@ -11,8 +11,10 @@
 #include "userspace/payflowd/cluster_enforce.h"
 #include "userspace/cluster/resv_id.h"
 #include "userspace/common/addr.h"
+#include "userspace/common/buf.h"
 #include "userspace/common/error.h"
 #include "userspace/dataplane/htb.h"
+#include "userspace/dataplane/pool.h"
 #include "userspace/dataplane/resv.h"
 #include "userspace/payflowd/grant_rules.h"
 #include "userspace/payflowd/path.h"
@@ -70,7 +72,7 @@ int pfd_citem_install(struct pfd *d, const struct pfd_citem *it)
 	struct pfd_resv r = {.id = it->id,
 			     .key = it->key,
 			     .dir = it->dir,
-			     .minor = it->minor,
+			     .classid = it->classid,
 			     .level = it->level,
 			     .rate_bps = it->rate_bps,
 			     .burst = pf_default_burst(it->rate_bps),
@@ -92,60 +94,85 @@ void pfd_citem_remove(struct pfd *d, const struct pfd_citem *it)
 			pfd_logl(PFD_LOG_ERR, "cluster: %s", pf_last_error());
 		return;
 	}
-	n = pfd_ifindexes(d, it->ports, ifx); /* the entry is gone: its classes only */
+	/* The entry is gone: whoever removed it parked its leaf (pf_resv_remove),
+	 * which may be another reservation's by now; a class 1:N of a node
+	 * older than the pool is its own. */
+	if (pf_classid_pooled(it->classid))
+		return;
+	n = pfd_ifindexes(d, it->ports, ifx);
 	for (int i = 0; i < n; i++)
-		if (pf_htb_class_del(ifx[i], it->minor))
+		if (pf_htb_class_del(ifx[i], it->classid & 0xffff))
 			pfd_logl(PFD_LOG_ERR, "cluster: %s", pf_last_error());
 }
 
+/* The cluster entries of the maps, as items, sorted by class; each port where
+ * its class has a rate (a pooled leaf is on every port, parked where unused)
+ * is one of its hops. */
 struct adopt {
-	struct pfd *d;
-	void (*cb)(struct pfd *d, struct pfd_citem *it);
-	__u8 (*has)[(PF_HTB_MAX_MINOR + 1) / 8]; /* per config port: its classes */
+	struct pfd_citem *items;
+	size_t n, cap;
+	int port;
 };
 
-static void note_class(__u16 minor, __u64 rate_bps, void *ctx)
+static int by_class(const void *a, const void *b)
 {
-	__u8 *has = ctx;
+	__u32 x = ((const struct pfd_citem *)a)->classid,
+	      y = ((const struct pfd_citem *)b)->classid;
 
-	(void)rate_bps;
-	has[minor / 8] |= 1U << (minor % 8);
+	return x < y ? -1 : x > y;
 }
 
-static int adopt_one(const struct pf_key *key, const struct pf_resv *e, void *ctx)
+static void note_class(__u32 classid, __u64 rate_bps, void *ctx)
 {
 	struct adopt *a = ctx;
-	struct pfd_citem it = {.id = e->resv_id,
-			       .key = *key,
-			       .minor = e->classid & 0xffff,
-			       .rate_bps = e->rate_bps,
-			       .level = e->level,
-			       .expires_mono = e->expires_at};
+	struct pfd_citem want = {.classid = classid}, *it;
+
+	if (pf_pool_is_leaf(classid) && rate_bps <= PF_POOL_PARK_BPS)
+		return;
+	it = bsearch(&want, a->items, a->n, sizeof(*it), by_class);
+	if (it)
+		it->ports |= 1ULL << a->port;
+}
+
+static int note_entry(const struct pf_key *key, const struct pf_resv *e, void *ctx)
+{
+	struct adopt *a = ctx;
+	struct pfd_citem *it;
 
 	if (!pf_cl_resv_id_is(e->resv_id))
 		return 0;
-	it.dir = e->flags & PF_RESV_F_LO_TO_HI	 ? PF_DIR_LO_HI
-		 : e->flags & PF_RESV_F_HI_TO_LO ? PF_DIR_HI_LO
-						 : PF_DIR_BOTH;
-	snprintf(it.name, sizeof(it.name), "(id %llx)", (unsigned long long)e->resv_id);
-	for (int i = 0; i < a->d->conf.n_ports; i++)
-		if (a->has[i][it.minor / 8] & (1U << (it.minor % 8)))
-			it.ports |= 1ULL << i;
-	a->cb(a->d, &it);
+	if (a->n == a->cap) {
+		it = pf_grow(a->items, &a->cap, a->n + 1, sizeof(*it));
+		if (!it)
+			return pf_fail(-ENOMEM, "out of memory");
+		a->items = it;
+	}
+	it = &a->items[a->n++];
+	*it = (struct pfd_citem){.id = e->resv_id,
+				 .key = *key,
+				 .classid = e->classid,
+				 .rate_bps = e->rate_bps,
+				 .level = e->level,
+				 .expires_mono = e->expires_at};
+	it->dir = e->flags & PF_RESV_F_LO_TO_HI	  ? PF_DIR_LO_HI
+		  : e->flags & PF_RESV_F_HI_TO_LO ? PF_DIR_HI_LO
+						  : PF_DIR_BOTH;
+	snprintf(it->name, sizeof(it->name), "(id %llx)", (unsigned long long)e->resv_id);
 	return 0;
 }
 
 int pfd_citem_adopt_all(struct pfd *d, void (*cb)(struct pfd *d, struct pfd_citem *it))
 {
-	struct adopt a = {.d = d, .cb = cb};
-	int err;
+	struct adopt a = {0};
+	int err = pf_resv_foreach(&d->dp.maps, note_entry, &a);
 
-	a.has = calloc(PF_CONF_MAX_PORTS, sizeof(*a.has));
-	if (!a.has)
-		return pf_fail(-ENOMEM, "out of memory");
-	for (int i = 0; i < d->conf.n_ports; i++)
-		pf_htb_class_foreach(d->conf.ports[i].ifindex, note_class, a.has[i]);
-	err = pf_resv_foreach(&d->dp.maps, adopt_one, &a);
-	free(a.has);
+	if (!err && a.n) {
+		qsort(a.items, a.n, sizeof(*a.items), by_class);
+		for (a.port = 0; a.port < d->conf.n_ports; a.port++)
+			pf_htb_class_foreach(d->conf.ports[a.port].ifindex, note_class, &a);
+		for (size_t i = 0; i < a.n; i++)
+			cb(d, &a.items[i]);
+	}
+	free(a.items);
 	return err;
 }

@@ -426,6 +426,16 @@ static int parse_scalars(const struct cx *x, struct json_object *root)
 				   json_object_get_string(v));
 		c->max_reservations = json_object_get_int64(v);
 	}
+	_Static_assert(PF_CONF_MAX_POOL_CLASSES == 1000000,
+		       "the pool_classes message says 1000000");
+	if (json_object_object_get_ex(root, "pool_classes", &v)) {
+		if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0 ||
+		    json_object_get_int64(v) > PF_CONF_MAX_POOL_CLASSES)
+			return bad(x, "pool_classes",
+				   "bad value '%s': a whole number, 0 to 1000000",
+				   json_object_get_string(v));
+		c->pool_classes = json_object_get_int64(v);
+	}
 	if (json_object_object_get_ex(root, "state_dir", &v) &&
 	    get_string(x, "state_dir", v, c->state_dir, sizeof(c->state_dir)))
 		return -EINVAL;
@@ -511,6 +521,7 @@ static void set_defaults(struct pf_conf *c)
 	c->mode = PF_MODE_SHAPE;
 	c->hold_ttl_s = PF_CONF_DEFAULT_HOLD_TTL;
 	c->max_reservations = PF_MAX_RESERVATIONS;
+	c->pool_classes = PF_CONF_DEFAULT_POOL_CLASSES;
 	snprintf(c->state_dir, sizeof(c->state_dir), "%s", PF_CONF_DEFAULT_STATE_DIR);
 	snprintf(c->pin_root, sizeof(c->pin_root), "%s", PF_PIN_ROOT_DEFAULT);
 	snprintf(c->socket_path, sizeof(c->socket_path), "%s", PF_CONF_DEFAULT_SOCKET);
@@ -519,11 +530,11 @@ static void set_defaults(struct pf_conf *c)
 static int parse_root(const struct cx *x, struct json_object *root)
 {
 	static const char *const known[] = {
-	    "ports",	     "bridges", "best_effort", "levels",
-	    "mode",	     "xdp",	"state_dir",   "pin_root",
-	    "socket",	     "metrics", "hold_ttl",    "unknown_endpoint",
-	    "sync",	     "broker",	"ledger",      "max_reservations",
-	    "metrics_token", "cluster", NULL};
+	    "ports",	     "bridges", "best_effort",	"levels",
+	    "mode",	     "xdp",	"state_dir",	"pin_root",
+	    "socket",	     "metrics", "hold_ttl",	"unknown_endpoint",
+	    "sync",	     "broker",	"ledger",	"max_reservations",
+	    "metrics_token", "cluster", "pool_classes", NULL};
 	struct json_object *v;
 
 	if (!json_object_is_type(root, json_type_object))

@@ -26,6 +26,10 @@ struct json_object;
 #define PF_CONF_DEFAULT_STATE_DIR "/var/lib/payflow"
 #define PF_CONF_DEFAULT_SOCKET	  "/run/payflow/payflowd.sock"
 #define PF_CONF_DEFAULT_HOLD_TTL  30
+/* Pooled classes made ahead of grants: two blocks, so a grant rarely waits for
+ * a block's creation; the ceiling stays within the pool's (pool.h). */
+#define PF_CONF_DEFAULT_POOL_CLASSES 512
+#define PF_CONF_MAX_POOL_CLASSES     1000000
 
 /* An address prefix in the 16-byte key space (IPv4 /n is stored as /96+n). */
 struct pf_prefix {
@@ -129,6 +133,7 @@ struct pf_conf {
 	bool sync_full;		     /* "sync": "full": fsync every commit */
 	__u32 hold_ttl_s;
 	__u32 max_reservations; /* entries of the reservations and resv_stats maps */
+	__u32 pool_classes;	/* pooled HTB classes made ahead of grants (pool.h) */
 	char state_dir[PATH_MAX];
 	char pin_root[PATH_MAX];
 	char socket_path[108]; /* sun_path */

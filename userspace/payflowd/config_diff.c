@@ -46,6 +46,7 @@ static const struct field live[] = {
     F("best_effort.rate", be_rate_bps),
     F("best_effort.floor", be_floor_bps),
     F("hold_ttl", hold_ttl_s),
+    F("pool_classes", pool_classes),
     F("unknown_endpoint", allow_unknown_endpoint),
     F("metrics_token", metrics_token),
     F("broker.min_seconds", broker.min_seconds),

@@ -17,6 +17,7 @@
 #include "userspace/payflowd/path.h"
 #include "userspace/payflowd/traffic.h"
 #include "userspace/dataplane/resv.h"
+#include "userspace/dataplane/pool.h"
 #include "userspace/common/units.h"
 #include "userspace/common/error.h"
 
@@ -110,7 +111,7 @@ struct pf_resv pfd_map_entry(const struct pfd_resv *r)
 	    .resv_id = r->id,
 	    .burst = r->burst,
 	    .level = r->level,
-	    .classid = PF_HANDLE(PF_HTB_MAJOR, r->minor),
+	    .classid = r->classid,
 	};
 }
 
@@ -123,7 +124,7 @@ static void to_store(const struct pfd *d, const struct pfd_resv *r, struct pf_st
 	s->rate_bps = r->rate_bps;
 	s->level = r->level;
 	s->burst = r->burst;
-	s->minor = r->minor;
+	s->classid = r->classid;
 	s->dir = r->dir;
 	ports_text(d, r->ports, s->ports, sizeof(s->ports));
 	s->start_wall_ns = r->start_wall_ns;
@@ -145,7 +146,7 @@ static const char *dir_text(const struct pf_key *key, __u8 dir, char *buf, size_
 }
 
 struct json_object *pfd_resv_json(const struct pfd *d, const struct pf_key *key, __u8 dir, __u64 id,
-				  const char *state, __u64 rate, __u32 level, __u16 minor,
+				  const char *state, __u64 rate, __u32 level, __u32 classid,
 				  __s64 start_wall, __s64 end_wall, const char *ports)
 {
 	struct json_object *o = json_object_new_object(), *pl = json_object_new_array();
@@ -167,8 +168,9 @@ struct json_object *pfd_resv_json(const struct pfd *d, const struct pf_key *key,
 	json_object_object_add(o, "state", json_object_new_string(state));
 	json_object_object_add(o, "rate_bps", json_object_new_uint64(rate));
 	json_object_object_add(o, "level", json_object_new_int(level));
-	snprintf(cls, sizeof(cls), "1:%x", minor);
-	json_object_object_add(o, "class", minor ? json_object_new_string(cls) : NULL);
+	json_object_object_add(
+	    o, "class",
+	    classid ? json_object_new_string(pf_class_format(classid, cls, sizeof(cls))) : NULL);
 	json_object_object_add(o, "start_unix", json_object_new_double(start_wall / 1e9));
 	json_object_object_add(o, "end_unix", json_object_new_double(end_wall / 1e9));
 	json_object_object_add(o, "seconds_left",
@@ -183,7 +185,8 @@ static struct json_object *live_json(const struct pfd *d, const struct pfd_resv 
 
 	to_store(d, r, &s);
 	return pfd_resv_json(d, &r->key, r->dir, r->id, pf_resv_state_name(r->state), r->rate_bps,
-			     r->level, r->minor, r->start_wall_ns, pfd_resv_shown_end(r), s.ports);
+			     r->level, r->classid, r->start_wall_ns, pfd_resv_shown_end(r),
+			     s.ports);
 }
 
 int pfd_txn(struct pfd *d)
@@ -320,9 +323,13 @@ static struct json_object *create(struct pfd *d, const struct grant_req *q, pf_p
 		free(r);
 		return fail(d, PF_CTL_E_BAD_REQUEST, PFD_REF_BAD_REQUEST);
 	}
-	if (pfd_minor_alloc(&d->table, &r->minor)) {
+	err = pf_pool_alloc(&d->dp.maps, &r->classid);
+	if (err) {
 		free(r);
-		return fail(d, PF_CTL_E_NO_CLASS_ID, PFD_REF_NO_CLASS_ID);
+		if (err == -ENOSPC)
+			return fail(d, PF_CTL_E_NO_CLASS_ID, PFD_REF_NO_CLASS_ID);
+		pfd_logl(PFD_LOG_ERR, "no pooled class: %s", pf_last_error());
+		return fail(d, PF_CTL_E_INTERNAL, PFD_REF_INTERNAL);
 	}
 	r->key = q->key;
 	r->dir = q->dir;
@@ -344,6 +351,7 @@ static struct json_object *create(struct pfd *d, const struct grant_req *q, pf_p
 	}
 	if (err) {
 		pf_store_rollback_to(d->store);
+		pf_pool_forget(&d->dp.maps, r->classid); /* install parked it if it got that far */
 		free(r);
 		/* A full reservations map refuses like full capacity; a HASH map
 		 * never evicts, so every earlier entry stays. */

@@ -125,10 +125,11 @@ static int loop_timeout_ms(struct pfd *d)
 int pfd_loop_run(struct pfd *d)
 {
 	struct epoll_event ev[64];
-	bool stop = false;
+	bool stop = false, more_pool = true;
 
 	while (!stop) {
-		int n = epoll_wait(d->epfd, ev, 64, loop_timeout_ms(d));
+		int n =
+		    epoll_wait(d->epfd, ev, 64, more_pool ? PFD_POOL_QUIET_MS : loop_timeout_ms(d));
 
 		sync_clock(d);
 
@@ -169,6 +170,11 @@ int pfd_loop_run(struct pfd *d)
 		}
 		pfd_metrics_run(d);
 		end_batch(d);
+		/* Only after PFD_POOL_QUIET_MS without a request: a stream of grants,
+		 * even one with short gaps, is not slowed by class creation (it
+		 * grows the pool itself if it runs out). After requests (grants, a
+		 * reload) the next quiet spell checks again. */
+		more_pool = n > 0 || pfd_pool_ahead(d);
 	}
 	return 0;
 }

@@ -23,9 +23,9 @@
 struct pfd_resv {
 	__u64 id;
 	struct pf_key key;
-	__u8 state; /* PF_RS_HOLD or PF_RS_ACTIVE */
-	__u16 minor;
-	__u8 dir; /* enum pf_path_dir: both ways, or one way */
+	__u8 state;    /* PF_RS_HOLD or PF_RS_ACTIVE */
+	__u32 classid; /* pooled HTB leaf (dataplane/pool.h); 0 for a hold */
+	__u8 dir;      /* enum pf_path_dir: both ways, or one way */
 	__u32 level;
 	__u32 burst;
 	__u64 rate_bps;
@@ -46,7 +46,6 @@ struct pfd_table {
 	size_t n_buckets, n_live, n_active;
 	struct pfd_heap_item *heap;
 	size_t heap_len, heap_cap;
-	__u8 minors[(PF_HTB_MAX_MINOR + 1) / 8];
 };
 
 enum pfd_refusal {
@@ -86,6 +85,7 @@ struct pfd {
 	struct pfd_counters cnt;
 	bool in_txn;
 	bool txn_failed;
+	bool pool_ahead_failed; /* logged once until a step succeeds (pool_ahead.c) */
 	int epfd, timerfd, sigfd, listenfd, lockfd;
 	struct pf_ls *ctl; /* the control socket's server */
 	struct MHD_Daemon *mhd;
@@ -123,11 +123,14 @@ int pfd_table_schedule(struct pfd_table *t, const struct pfd_resv *r);
 __u64 pfd_table_next(const struct pfd_table *t);
 /* Pops the next item due by now; false when none. */
 bool pfd_table_pop_due(struct pfd_table *t, __u64 now, struct pfd_heap_item *out);
-int pfd_minor_alloc(struct pfd_table *t, __u16 *minor);
-void pfd_minor_set(struct pfd_table *t, __u16 minor, bool used);
-bool pfd_minor_used(const struct pfd_table *t, __u16 minor);
 void pfd_table_foreach(const struct pfd_table *t, void (*cb)(struct pfd_resv *r, void *ctx),
 		       void *ctx);
+
+/* pool_ahead.c: one step of making pooled classes ahead of grants; true
+ * while more are wanted (the loop then takes a step after each
+ * PFD_POOL_QUIET_MS without requests). */
+#define PFD_POOL_QUIET_MS 5
+bool pfd_pool_ahead(struct pfd *d);
 
 /* lifecycle.c: each returns NULL on success with *result set, or an error reply. */
 struct json_object *pfd_grant(struct pfd *d, struct json_object *req, __u64 t_received,
@@ -164,7 +167,7 @@ struct pf_resv pfd_map_entry(const struct pfd_resv *r);
 /* Wall-clock end to show: an active reservation's end, a hold's lapse. */
 __s64 pfd_resv_shown_end(const struct pfd_resv *r);
 struct json_object *pfd_resv_json(const struct pfd *d, const struct pf_key *key, __u8 dir, __u64 id,
-				  const char *state, __u64 rate, __u32 level, __u16 minor,
+				  const char *state, __u64 rate, __u32 level, __u32 classid,
 				  __s64 start_wall, __s64 end_wall, const char *ports);
 /* Opens the batch transaction if none is open (group commit, loop.c). */
 int pfd_txn(struct pfd *d);

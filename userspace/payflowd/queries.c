@@ -7,6 +7,7 @@
 #include "userspace/payflowd/payflowd.h"
 #include "userspace/common/addr.h"
 #include "userspace/dataplane/resv.h"
+#include "userspace/dataplane/pool.h"
 #include "userspace/common/error.h"
 #include "broker/sales/broker_store.h"
 #include "broker/sales/broker_glue.h"
@@ -46,7 +47,7 @@ static void list_one(struct pfd_resv *r, void *arg)
 					l->d->conf.ports[i].ifname);
 	struct json_object *o =
 	    pfd_resv_json(l->d, &r->key, r->dir, r->id, pf_resv_state_name(r->state), r->rate_bps,
-			  r->level, r->minor, r->start_wall_ns, pfd_resv_shown_end(r), ports);
+			  r->level, r->classid, r->start_wall_ns, pfd_resv_shown_end(r), ports);
 
 	add_public_id(l->d, o, r->id);
 	json_object_array_add(l->rows, o);
@@ -119,7 +120,7 @@ struct json_object *pfd_show(struct pfd *d, struct json_object *req, struct json
 		return pf_ctl_error_reply(err == -ENOENT ? PF_CTL_E_NOT_FOUND : PF_CTL_E_INTERNAL,
 					  pf_last_error());
 	*result = pfd_resv_json(
-	    d, &s.key, s.dir, s.id, pf_resv_state_name(s.state), s.rate_bps, s.level, s.minor,
+	    d, &s.key, s.dir, s.id, pf_resv_state_name(s.state), s.rate_bps, s.level, s.classid,
 	    s.start_wall_ns, s.state == PF_RS_HOLD ? s.hold_until_wall_ns : s.end_wall_ns, s.ports);
 	add_public_id(d, *result, s.id);
 	if (s.state == PF_RS_ACTIVE && !pf_resv_stats_read(&d->dp.maps, &s.key, &st))
@@ -158,6 +159,21 @@ static const char *const refusal_names[PFD_REF_MAX] = {
     [PFD_REF_INTERNAL] = "internal",
 };
 
+/* The class pool as payflowd holds it: blocks on every shaped port, leaves in use. */
+static struct json_object *pool_json(const struct pfd *d)
+{
+	const struct pf_pool *p = d->dp.maps.pool;
+	struct json_object *o = json_object_new_object();
+	__u64 classes = p ? (__u64)p->blocks * PF_POOL_BLOCK : 0, used = p ? p->count : 0;
+
+	json_object_object_add(o, "blocks", json_object_new_uint64(p ? p->blocks : 0));
+	json_object_object_add(o, "classes", json_object_new_uint64(classes));
+	json_object_object_add(o, "used", json_object_new_uint64(used));
+	json_object_object_add(o, "free", json_object_new_uint64(classes - used));
+	json_object_object_add(o, "target_free", json_object_new_uint64(d->conf.pool_classes));
+	return o;
+}
+
 struct json_object *pfd_stats(struct pfd *d, struct json_object *req, struct json_object **result)
 {
 	struct json_object *o = json_object_new_object(), *ref = json_object_new_object();
@@ -179,6 +195,7 @@ struct json_object *pfd_stats(struct pfd *d, struct json_object *req, struct jso
 		json_object_object_add(ref, refusal_names[i],
 				       json_object_new_uint64(d->cnt.refusals[i]));
 	json_object_object_add(o, "refusals", ref);
+	json_object_object_add(o, "pool", pool_json(d));
 	json_object_object_add(lat, "samples", json_object_new_uint64(d->cnt.lat_n));
 	if (pfd_latency(d, 50, &us))
 		json_object_object_add(lat, "p50_us", json_object_new_double(us));

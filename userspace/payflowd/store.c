@@ -320,7 +320,7 @@ static void bind_resv(sqlite3_stmt *st, const struct pf_store_resv *r)
 	sqlite3_bind_int64(st, 4, r->rate_bps);
 	sqlite3_bind_int64(st, 5, r->level);
 	sqlite3_bind_int64(st, 6, r->burst);
-	sqlite3_bind_int(st, 7, r->minor);
+	sqlite3_bind_int64(st, 7, r->classid);
 	sqlite3_bind_text(st, 8, r->ports, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 9, r->start_wall_ns);
 	sqlite3_bind_int64(st, 10, r->end_wall_ns);
@@ -368,7 +368,7 @@ static void read_row(sqlite3_stmt *st, struct pf_store_resv *r)
 	r->rate_bps = sqlite3_column_int64(st, 4);
 	r->level = sqlite3_column_int64(st, 5);
 	r->burst = sqlite3_column_int64(st, 6);
-	r->minor = sqlite3_column_int(st, 7);
+	r->classid = (__u32)sqlite3_column_int64(st, 7);
 	snprintf(r->ports, sizeof(r->ports), "%s", ports ? (const char *)ports : "");
 	r->start_wall_ns = sqlite3_column_int64(st, 9);
 	r->end_wall_ns = sqlite3_column_int64(st, 10);

@@ -28,8 +28,11 @@ struct pf_store_resv {
 	__u64 rate_bps;
 	__u32 level;
 	__u32 burst;
-	__u16 minor; /* HTB class 1:minor; 0 for a hold */
-	__u8 dir;    /* enum pf_path_dir: both ways, or one way (from lo or from hi) */
+	/* The pooled HTB leaf M:n as a number (column `minor`); 0 for a hold. A
+	 * value below 0x100000 is a class 1:N of a payflowd older than the pool,
+	 * moved into the pool at the next start (reconcile.c). */
+	__u32 classid;
+	__u8 dir; /* enum pf_path_dir: both ways, or one way (from lo or from hi) */
 	char ports[PF_STORE_PORTS_MAX];
 	__s64 start_wall_ns;
 	__s64 end_wall_ns;	  /* active: when it ends */

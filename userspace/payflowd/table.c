@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
 /*
  * The live reservations in memory: chained hashes by id and by pair (active
- * only), a min-heap of expiry times for the reaper's timer, and the bitmap of
- * HTB minors in use. Heap items go stale when a reservation is extended or
- * removed; the reaper checks each popped item against the table.
+ * only) and a min-heap of expiry times for the reaper's timer (the HTB classes
+ * in use are the class pool's, dataplane/pool.h). Heap items go stale when a reservation is
+ * extended or removed; the reaper checks each popped item against the table.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -55,7 +55,6 @@ void pfd_table_clear(struct pfd_table *t)
 		t->by_id[i] = t->by_key[i] = NULL;
 	}
 	t->n_live = t->n_active = t->heap_len = 0;
-	memset(t->minors, 0, sizeof(t->minors));
 }
 
 void pfd_table_free(struct pfd_table *t)
@@ -80,7 +79,6 @@ int pfd_table_add(struct pfd_table *t, struct pfd_resv *r)
 		r->next_key = t->by_key[b];
 		t->by_key[b] = r;
 		t->n_active++;
-		pfd_minor_set(t, r->minor, true);
 	}
 	return pfd_table_schedule(t, r);
 }
@@ -105,7 +103,6 @@ void pfd_table_del(struct pfd_table *t, struct pfd_resv *r)
 		*pp = r->next_key;
 		t->n_active--;
 	}
-	pfd_minor_set(t, r->minor, false);
 }
 
 struct pfd_resv *pfd_table_by_id(const struct pfd_table *t, __u64 id)
@@ -191,29 +188,4 @@ bool pfd_table_pop_due(struct pfd_table *t, __u64 now, struct pfd_heap_item *out
 		i = m;
 	}
 	return true;
-}
-
-void pfd_minor_set(struct pfd_table *t, __u16 minor, bool used)
-{
-	if (used)
-		t->minors[minor / 8] |= 1 << (minor % 8);
-	else
-		t->minors[minor / 8] &= ~(1 << (minor % 8));
-}
-
-bool pfd_minor_used(const struct pfd_table *t, __u16 minor)
-{
-	return t->minors[minor / 8] & (1 << (minor % 8));
-}
-
-int pfd_minor_alloc(struct pfd_table *t, __u16 *minor)
-{
-	for (__u32 i = PF_HTB_MIN_MINOR; i <= PF_HTB_MAX_MINOR; i++) {
-		if (!pfd_minor_used(t, i)) {
-			*minor = i;
-			return 0;
-		}
-	}
-	return pf_fail(-ENOSPC, "no free HTB class id: %u reservations hold them all",
-		       PF_HTB_MAX_MINOR - PF_HTB_MIN_MINOR + 1);
 }
