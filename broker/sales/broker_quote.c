@@ -77,8 +77,7 @@ static enum pf_err hold(struct pfd *d, const uint8_t peer[16], const struct pf_q
 	return PF_OK;
 }
 
-static void bquote_of(const struct pf_quote *q, __u64 hold_id, __u64 u_ppm,
-		      struct pf_bquote *out)
+static void bquote_of(const struct pf_quote *q, __u64 hold_id, __u64 u_ppm, struct pf_bquote *out)
 {
 	struct pf_bquote b = {.level = q->level,
 			      .rate_bps = q->rate_bps,

@@ -91,7 +91,7 @@ struct pfd {
 	struct MHD_Daemon *mhd;
 	struct pfd_flowstats *flows; /* per-flow counters for the metrics, read off the loop */
 	double last_reconcile_s;
-	__s64 boot_offset; /* config.boot_offset_ns as last synced (dataplane/clock.h) */
+	__s64 boot_offset;	    /* config.boot_offset_ns as last synced (dataplane/clock.h) */
 	__u64 timer_at;		    /* when the timerfd fires (CLOCK_BOOTTIME ns), 0 = disarmed */
 	struct pfd_broker *broker;  /* NULL without a "broker" config section */
 	struct pfd_events *events;  /* recent order outcomes (events.h) */
