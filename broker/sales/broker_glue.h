@@ -134,6 +134,10 @@ enum pf_err pfd_broker_upgrade_check(struct pfd *d, const struct pf_quote_reques
 /* At the ORDER, in the grant's savepoint: raises the reservation q upgrades
  * (still at q's from_level) to q's level on every hop; o->rid, start, end set,
  * and the payment o->tx recorded as buying it. */
+/* The end of a paid grant, extension or upgrade of r: err (its outcome) on the
+ * wire, else the ORDER's times and its payment tied to r. */
+enum pf_err pfd_order_bind(struct pfd *d, int err, const struct pfd_resv *r, struct pf_border *o,
+			   struct pf_err_msg *e);
 enum pf_err pfd_broker_upgrade_grant(struct pfd *d, const struct pf_bquote *q, __u64 t_received,
 				     struct pf_border *o, struct pf_err_msg *e);
 

@@ -331,15 +331,23 @@ static enum pf_err grant(struct pfd *d, struct order_job *j, struct pf_border *o
 				     &r);
 		fresh = true;
 	}
-	if (err == -ENOSPC)
-		return pf_err_set(e, PF_E_CAPACITY_EXHAUSTED, "%s", pf_last_error());
-	if (err)
-		return pf_err_set(e, PF_E_INTERNAL, "%s", pf_last_error());
+	if (pfd_order_bind(d, err, r, o, e) != PF_OK)
+		return e->code;
 	if (fresh) {
 		pf_id_new(o->rid);
 		if (pf_bstore_rid_put(d->store, o->rid, r->id))
 			return pf_err_set(e, PF_E_INTERNAL, "%s", pf_last_error());
 	}
+	return PF_OK;
+}
+
+enum pf_err pfd_order_bind(struct pfd *d, int err, const struct pfd_resv *r, struct pf_border *o,
+			   struct pf_err_msg *e)
+{
+	if (err == -ENOSPC)
+		return pf_err_set(e, PF_E_CAPACITY_EXHAUSTED, "%s", pf_last_error());
+	if (err)
+		return pf_err_set(e, PF_E_INTERNAL, "%s", pf_last_error());
 	o->start = r->start_wall_ns / NS;
 	o->end = r->end_wall_ns / NS;
 	if (pf_bstore_payment_resv(d->store, o->tx, r->id))

@@ -89,7 +89,6 @@ enum pf_err pfd_broker_upgrade_grant(struct pfd *d, const struct pf_bquote *q, _
 {
 	struct pfd_resv *r;
 	__u64 raise = 0;
-	int err;
 
 	snprintf(o->rid, sizeof(o->rid), "%s", q->upgrades);
 	if (active(d, q->upgrades, &r, e) != PF_OK)
@@ -101,14 +100,5 @@ enum pf_err pfd_broker_upgrade_grant(struct pfd *d, const struct pf_bquote *q, _
 				  q->upgrades, r->level, q->from_level);
 	if (raise_of(d, r, q->level, &raise, e) != PF_OK)
 		return e->code;
-	err = pfd_upgrade_paid(d, r, q->level, t_received);
-	if (err == -ENOSPC)
-		return pf_err_set(e, PF_E_CAPACITY_EXHAUSTED, "%s", pf_last_error());
-	if (err)
-		return pf_err_set(e, PF_E_INTERNAL, "%s", pf_last_error());
-	o->start = r->start_wall_ns / NS;
-	o->end = r->end_wall_ns / NS;
-	if (pf_bstore_payment_resv(d->store, o->tx, r->id))
-		return pf_err_set(e, PF_E_INTERNAL, "%s", pf_last_error());
-	return PF_OK;
+	return pfd_order_bind(d, pfd_upgrade_paid(d, r, q->level, t_received), r, o, e);
 }
