@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "broker/sales/broker_glue.h"
+#include "broker/sales/cluster_status.h"
 #include "userspace/common/addr.h"
 #include "userspace/payflowd/path.h"
 #include "broker/sales/order.h"
@@ -64,6 +65,8 @@ void pfd_broker_status(struct pfd *d, struct pf_srv_conn *c, const struct pf_sta
 		pfd_broker_not_owned(d, c, false, s->ip1, s->ip2);
 		return;
 	}
+	if (d->csell && pfd_cstatus(d, c, s)) /* a reservation in etcd */
+		return;
 	if (find(d, s, &row, sr->reservation_id, &e) != PF_OK) {
 		pfd_broker_fail(d, c, false, &e);
 		return;

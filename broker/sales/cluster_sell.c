@@ -319,3 +319,19 @@ void pfd_csell_drop(struct pfd *d, const char *quote_id)
 	    r.state == PF_CL_HOLD && at.lease)
 		pf_etcd_lease_revoke(d->csell->etcd, at.lease);
 }
+
+int pfd_csell_begin(struct pfd *d, struct pf_etcd **etcd)
+{
+	*etcd = d->csell->etcd;
+	return pf_cl_breaker_pass(&d->csell->brk);
+}
+
+int pfd_csell_noted(struct pfd *d, int err)
+{
+	return noted(d, err);
+}
+
+int pfd_csell_resv_read(struct pfd *d, const char *id, struct pf_cl_resv *r, struct pf_etcd_kv *at)
+{
+	return noted(d, resv_read(d, id, r, at));
+}

@@ -14,6 +14,9 @@
 #include "broker/proto/errors.h"
 
 struct pfd;
+struct pf_etcd;
+struct pf_etcd_kv;
+struct pf_cl_resv;
 
 /* With a "cluster" and a "broker" section: the etcd client of the sales. */
 int pfd_csell_start(struct pfd *d);
@@ -36,5 +39,13 @@ enum pf_err pfd_csell_grant(struct pfd *d, const struct pf_bquote *q, const char
 int pfd_csell_hold_paid(struct pfd *d, const struct pf_bquote *q, __u32 ttl_s);
 /* Frees q's hold now (its lease is revoked). */
 void pfd_csell_drop(struct pfd *d, const char *quote_id);
+
+/* For the other cluster requests (cluster_status.c): the loop's etcd client
+ * in *etcd, 0 or -EIO with the reason while the breaker is open (etcd failed
+ * just before); then report each etcd call's outcome with pfd_csell_noted. */
+int pfd_csell_begin(struct pfd *d, struct pf_etcd **etcd);
+int pfd_csell_noted(struct pfd *d, int err);
+/* P/resv/ID (decoded) and its key's revision and lease; -ENOENT when absent. */
+int pfd_csell_resv_read(struct pfd *d, const char *id, struct pf_cl_resv *r, struct pf_etcd_kv *at);
 
 #endif /* PFD_CLUSTER_SELL_H */
