@@ -134,17 +134,15 @@ int pf_bstore_order_put(struct pf_store *s, const struct pf_border *o)
 	return finish(s, st, sqlite3_step(st), "record order");
 }
 
-int pf_bstore_order_by_quote(struct pf_store *s, const char *quote_id, struct pf_border *o)
+/* One broker_orders row: the first of sql's answer for its one parameter. */
+static int order_row(struct pf_store *s, const char *sql, const char *arg, struct pf_border *o)
 {
 	sqlite3_stmt *st;
 	int rc;
 
-	if (prep(s,
-		 "SELECT quote_id, tx, rid, start_unix, end_unix FROM broker_orders "
-		 "WHERE quote_id = ?1",
-		 &st))
+	if (prep(s, sql, &st))
 		return -EIO;
-	sqlite3_bind_text(st, 1, quote_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
 	rc = one_row(s, st, "get order");
 	if (rc != 1)
 		return rc;
@@ -155,6 +153,22 @@ int pf_bstore_order_by_quote(struct pf_store *s, const char *quote_id, struct pf
 	o->end = sqlite3_column_int64(st, 4);
 	pf_store_stmt_done(s, st);
 	return 0;
+}
+
+int pf_bstore_order_by_quote(struct pf_store *s, const char *quote_id, struct pf_border *o)
+{
+	return order_row(s,
+			 "SELECT quote_id, tx, rid, start_unix, end_unix FROM broker_orders "
+			 "WHERE quote_id = ?1",
+			 quote_id, o);
+}
+
+int pf_bstore_order_last_of(struct pf_store *s, const char *rid, struct pf_border *o)
+{
+	return order_row(s,
+			 "SELECT quote_id, tx, rid, start_unix, end_unix FROM broker_orders "
+			 "WHERE rid = ?1 ORDER BY end_unix DESC LIMIT 1",
+			 rid, o);
 }
 
 int pf_bstore_tx_used(struct pf_store *s, const char *tx, char quote_id[33])

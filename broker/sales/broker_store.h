@@ -50,6 +50,9 @@ int pf_bstore_quote_set_hold(struct pf_store *s, const char *quote_id, __u64 hol
 int pf_bstore_purge(struct pf_store *s, __u64 before_unix, int *n_quotes, int *n_holds);
 int pf_bstore_order_put(struct pf_store *s, const struct pf_border *o);
 int pf_bstore_order_by_quote(struct pf_store *s, const char *quote_id, struct pf_border *o);
+/* The order of reservation rid that confirmed its latest end (its purchase or
+ * an extension); -ENOENT when this broker answered none. */
+int pf_bstore_order_last_of(struct pf_store *s, const char *rid, struct pf_border *o);
 /* The quote a transaction paid for, if any (payments or granted orders). */
 int pf_bstore_tx_used(struct pf_store *s, const char *tx, char quote_id[33]);
 /* Sets the reservation a consumed payment bought (recorded as 0 before the grant). */

@@ -26,6 +26,8 @@ int pfd_cquote_encode(const struct pf_bquote *q, char **out)
 		json_object_object_add(o, "amount", json_object_new_string(q->amount));
 		json_object_object_add(o, "expires_at", json_object_new_uint64(q->expires_at));
 		json_object_object_add(o, "one_way", json_object_new_boolean(q->one_way));
+		if (q->extends[0]) /* an extension's quote: the reservation it extends */
+			json_object_object_add(o, "extends", json_object_new_string(q->extends));
 		*out = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	}
 	json_object_put(o);
@@ -65,7 +67,7 @@ static int number(const char *id, struct json_object *o, const char *key, __u64 
 
 static int fields(const char *id, struct json_object *o, struct pf_bquote *q)
 {
-	struct json_object *v;
+	struct json_object *v, *x;
 	__u64 level;
 	__u8 ip[16];
 	int err = text(id, o, "quote_id", q->quote_id, sizeof(q->quote_id))
@@ -78,6 +80,8 @@ static int fields(const char *id, struct json_object *o, struct pf_bquote *q)
 		      ?: number(id, o, "expires_at", &q->expires_at)
 		      ?: member(id, o, "one_way", json_type_boolean, &v);
 
+	if (!err && json_object_object_get_ex(o, "extends", &x)) /* optional */
+		err = text(id, o, "extends", q->extends, sizeof(q->extends));
 	if (err)
 		return err;
 	q->level = (__u32)level;

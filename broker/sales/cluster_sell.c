@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "broker/sales/broker_glue.h"
+#include "broker/sales/cluster_extend.h"
 #include "broker/sales/cluster_quote.h"
 #include "userspace/cluster/admit.h"
 #include "userspace/cluster/breaker.h"
@@ -181,12 +182,14 @@ enum pf_err pfd_csell_quote(struct pfd *d, const struct pf_bquote *q, struct pf_
 	struct pf_cl_resv r;
 	int err;
 
-	if (q->extends[0])
-		return pf_err_set(e, PF_E_BAD_FIELD,
-				  "extends: extensions are not sold in cluster mode yet; buy a "
-				  "new reservation");
 	if ((err = pf_cl_breaker_pass(&d->csell->brk)))
 		return pf_err_set(e, PF_E_INTERNAL, "cluster: %s", pf_last_error());
+	if (q->extends[0]) { /* no hold: the reservation keeps its debit, longer */
+		if (pfd_cext_check(d, q, &r, NULL, e) != PF_OK)
+			return e->code;
+		err = quote_put(d, q);
+		return err ? fail(d, e, err) : PF_OK;
+	}
 	err = record_of(d, q, PF_CL_HOLD, (int64_t)pfd_unix_now(), &r)
 		  ?: admit(d, q->quote_id, &r, bc->unpaid_hold_s < full ? bc->unpaid_hold_s : full,
 			   0, &res);
@@ -224,7 +227,7 @@ static enum pf_err granted(const struct pf_bquote *q, const char *tx, const stru
 	    r->rate_bps != q->rate_bps || r->level != (int)q->level)
 		return pf_err_set(e, PF_E_TX_REUSED, "transaction %s already paid for %s <-> %s",
 				  tx, r->a, r->b);
-	snprintf(o->rid, sizeof(o->rid), "%s", q->quote_id);
+	snprintf(o->rid, sizeof(o->rid), "%s", q->extends[0] ? q->extends : q->quote_id);
 	o->start = (__u64)r->start;
 	o->end = (__u64)r->end;
 	return PF_OK;
@@ -250,6 +253,10 @@ static int grant_once(struct pfd *d, const struct pf_bquote *q, const char *tx, 
 
 	if (err && err != -ENOENT)
 		return fail(d, e, err);
+	/* Extended since (its tx names the latest payment): what tx bought then. */
+	if (!err && now.state == PF_CL_GRANTED && strcmp(now.tx, tx) &&
+	    !pfd_cext_bought(d, tx, &now))
+		return granted(q, tx, &now, o, e);
 	if (!err && now.state == PF_CL_GRANTED)
 		return granted(q, tx, &now, o, e);
 	err = record_of(d, q, PF_CL_GRANTED, (int64_t)pfd_unix_now(), &r);
@@ -281,7 +288,8 @@ enum pf_err pfd_csell_grant(struct pfd *d, const struct pf_bquote *q, const char
 	if (pf_cl_breaker_pass(&d->csell->brk))
 		return pf_err_set(e, PF_E_INTERNAL, "cluster: %s", pf_last_error());
 	for (int i = 0; i < MAX_TRIES; i++) {
-		int rc = grant_once(d, q, tx, o, e);
+		int rc = q->extends[0] ? pfd_cext_grant_once(d, q, tx, o, e)
+				       : grant_once(d, q, tx, o, e);
 
 		if (rc != 1)
 			return (enum pf_err)rc;
@@ -296,8 +304,11 @@ int pfd_csell_hold_paid(struct pfd *d, const struct pf_bquote *q, __u32 ttl_s)
 	struct pf_cl_resv r, now;
 	struct pf_etcd_kv at = {0};
 	struct pf_cl_admit_result res = {0};
-	int err = pf_cl_breaker_pass(&d->csell->brk) ?: resv_read(d, q->quote_id, &now, &at);
+	int err;
 
+	if (q->extends[0]) /* an extension holds nothing (pfd_csell_quote) */
+		return 0;
+	err = pf_cl_breaker_pass(&d->csell->brk) ?: resv_read(d, q->quote_id, &now, &at);
 	if (err && err != -ENOENT)
 		return noted(d, err);
 	if (!err && now.state == PF_CL_GRANTED)
@@ -334,4 +345,21 @@ int pfd_csell_noted(struct pfd *d, int err)
 int pfd_csell_resv_read(struct pfd *d, const char *id, struct pf_cl_resv *r, struct pf_etcd_kv *at)
 {
 	return noted(d, resv_read(d, id, r, at));
+}
+
+int pfd_csell_admit(struct pfd *d, const char *id, const struct pf_cl_resv *r, int64_t ttl_s,
+		    int64_t expect_rev, struct pf_cl_admit_result *res)
+{
+	return admit(d, id, r, ttl_s, expect_rev, res);
+}
+
+enum pf_err pfd_csell_granted(const struct pf_bquote *q, const char *tx, const struct pf_cl_resv *r,
+			      struct pf_border *o, struct pf_err_msg *e)
+{
+	return granted(q, tx, r, o, e);
+}
+
+enum pf_err pfd_csell_fail(struct pfd *d, struct pf_err_msg *e, int err)
+{
+	return fail(d, e, err);
 }

@@ -47,5 +47,15 @@ int pfd_csell_begin(struct pfd *d, struct pf_etcd **etcd);
 int pfd_csell_noted(struct pfd *d, int err);
 /* P/resv/ID (decoded) and its key's revision and lease; -ENOENT when absent. */
 int pfd_csell_resv_read(struct pfd *d, const char *id, struct pf_cl_resv *r, struct pf_etcd_kv *at);
+/* For cluster_extend.c: admits r as id's record under a fresh lease of ttl_s
+ * (revoked on failure), expecting id's key at expect_rev; the CONFIRM of the
+ * record r that tx bought (quote_used, tx_reused when it is not q's); an etcd
+ * failure said on the wire. */
+struct pf_cl_admit_result;
+int pfd_csell_admit(struct pfd *d, const char *id, const struct pf_cl_resv *r, int64_t ttl_s,
+		    int64_t expect_rev, struct pf_cl_admit_result *res);
+enum pf_err pfd_csell_granted(const struct pf_bquote *q, const char *tx, const struct pf_cl_resv *r,
+			      struct pf_border *o, struct pf_err_msg *e);
+enum pf_err pfd_csell_fail(struct pfd *d, struct pf_err_msg *e, int err);
 
 #endif /* PFD_CLUSTER_SELL_H */

@@ -40,11 +40,15 @@ static int ended(struct pfd *d, const char *rid, struct seen *v)
 {
 	struct pf_border o;
 	struct pf_bquote q;
-	int err =
-	    pf_bstore_order_by_quote(d->store, rid, &o) ?: pf_bstore_quote_get(d->store, rid, &q);
+	__u64 local;
+	int err = pf_bstore_rid_get(d->store, rid, &local);
 
-	if (!err && strcmp(o.rid, rid)) /* a local order of that quote, not a cluster one */
-		err = -ENOENT;
+	if (!err) /* a reservation of this node's own: the local STATUS answers */
+		return -ENOENT;
+	/* Its latest order here: the purchase or an extension, with the end it confirmed. */
+	err = err == -ENOENT ? pf_bstore_order_last_of(d->store, rid, &o) : err;
+	if (!err)
+		err = pf_bstore_quote_get(d->store, o.quote_id, &q);
 	if (err)
 		return err;
 	snprintf(v->a, sizeof(v->a), "%s", q.ip1);

@@ -125,9 +125,9 @@ before=$(etcdctl_ get --prefix "$P/resv/" --keys-only | grep -c .)
 QU=$(A quote 10.77.0.1 10.77.0.9 1 120 -)
 check "a host behind no port of the cluster: bad_ip naming it" \
 	all 'is "$QU" ERROR bad_ip && grep -q "host 10.77.0.9 is behind no port of the cluster" <<<"$QU"'
-QX=$(A quote 10.77.0.1 10.77.0.2 1 120 "$Q1ID")
-check "an extension in cluster mode: bad_field saying so" \
-	all 'is "$QX" ERROR bad_field && grep -q "not sold in cluster mode" <<<"$QX"'
+QX=$(A quote 10.77.0.1 10.77.0.2 1 120 00112233445566778899aabbccddeeff)
+check "an extension of a reservation the cluster does not know: unknown_reservation" \
+	all 'is "$QX" ERROR unknown_reservation && grep -q "no live reservation" <<<"$QX"'
 check "an ORDER from the balance in cluster mode: bad_field saying so" \
 	all 'OB=$(A order-balance "$(field "$QB" quote_id)"); is "$OB" ERROR bad_field && grep -q "not sold in cluster mode" <<<"$OB"'
 check "and none of them wrote a record" [ "$(etcdctl_ get --prefix "$P/resv/" --keys-only | grep -c .)" = "$before" ]

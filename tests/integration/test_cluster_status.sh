@@ -5,7 +5,9 @@
 # pair: the record's end, level and rate; each node's own counters of its hop
 # after a ping; a non-owner gets pair_not_owned; after the end, the broker that
 # sold it says it ended (active false, its end) and the other one
-# unknown_reservation; quorum lost: internal_error naming etcd.
+# unknown_reservation; an extension bought at nB moves the end in etcd and in
+# both nodes' maps, and both ORDERs retried get their own CONFIRMs; quorum lost:
+# internal_error naming etcd.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 . tests/integration/cluster_sell_lib.sh
@@ -57,6 +59,70 @@ check "an id that no broker sold: unknown_reservation" \
 QH=$(A quote 10.77.0.1 10.77.0.2 1 "$SECS" -)
 check "a quote's hold (not paid) is no reservation: unknown_reservation" \
 	is "$(B status "$(field "$QH" quote_id)")" ERROR unknown_reservation
+
+# An extension bought at nB of a reservation bought at nA (pair h1 <-> 10.79.0.5,
+# behind nB's p2): the record's end moves in etcd and in both nodes' map entries;
+# each ORDER retried at either broker gets its own CONFIRM.
+EP="10.79.0.5"
+left() { # PIN: seconds left of the pair's map entry on that node (payflowctl reads the map)
+	"$CTL" --pin-root "$1" --direct --json list |
+		jq -r --arg p "10.77.0.1 <-> $EP" --arg q "$EP <-> 10.77.0.1" \
+			'[.[] | select(.pair == $p or .pair == $q) | .seconds_left][0] // 0'
+}
+QE=$(A quote 10.77.0.1 "$EP" 1 60 -)
+QEID=$(field "$QE" quote_id)
+TXE=$(pay "$QE")
+CE=$(A order "$QEID" "$PAYER" "$TXE")
+check "a 60 s reservation bought at nA" is "$CE" CONFIRM
+END_E=$(field "$CE" end)
+has() { awk -v v="$(left "$1")" 'BEGIN { exit !(v > 0) }'; }
+check "both nodes installed it" wait_for 'has "$PIN" && has "$PIN_B"'
+L0A=$(left "$PIN")
+L0B=$(left "$PIN_B")
+check "an extension of another pair's reservation: extend_mismatch" \
+	is "$(B quote 10.77.0.1 10.77.0.2 1 30 "$QEID")" ERROR extend_mismatch
+check "an extension of an id the cluster does not know: unknown_reservation" \
+	is "$(B quote 10.77.0.1 "$EP" 1 30 00112233445566778899aabbccddeeff)" ERROR unknown_reservation
+QX=$(B quote 10.77.0.1 "$EP" 1 30 "$QEID")
+check "QUOTE for a 30 s extension at nB" all 'is "$QX" QUOTE && [ "$(field "$QX" extends)" = "$QEID" ]'
+QXID=$(field "$QX" quote_id)
+TXX=$(pay "$QX")
+CX=$(B order "$QXID" "$PAYER" "$TXX")
+check "ORDER of the extension at nB: CONFIRM of the same reservation, end + 30 s" \
+	all 'is "$CX" CONFIRM && [ "$(field "$CX" reservation_id)" = "$QEID" ] && [ "$(field "$CX" end)" = $((END_E + 30)) ]'
+check "etcd's record: end + 30 s, the extension's tx, start unchanged" \
+	jqe --argjson e $((END_E + 30)) --argjson s "$(field "$CE" start)" --arg tx "$TXX" \
+	'.state == "granted" and .end == $e and .start == $s and .tx == $tx' <<<"$(record "$QEID")"
+check "the extension's payment is claimed in etcd (P/tx/)" [ -n "$(etcdctl_ get "$P/tx/$TXX" --keys-only)" ]
+check "and the reservation keeps its one 10 Mbit/s debit on the trunk" \
+	[ "$(etcdctl_ get "$P/ledger/nA:${PFX}tA/$QEID" --print-value-only)" = 10000000 ]
+lease_left() { # RESV: the remaining seconds of its record's lease in etcd
+	local lease
+	lease=$(etcdctl_ get "$P/resv/$1" -w fields | awk -F' : ' '$1 == "\"Lease\"" { print $2 }')
+	lease=$(printf '%x' "$lease") # in bash: awk and jq would round the 64-bit id
+	etcdctl_ lease timetolive "$lease" | grep -oE 'remaining\(-?[0-9]+s\)' | grep -oE -- '-?[0-9]+'
+}
+LL=$(lease_left "$QEID")
+check "the record's new lease runs to the new end ($LL s left, > the old end's $((END_E - $(date +%s))) s + 25)" \
+	[ "$LL" -gt $((END_E - $(date +%s) + 25)) ]
+moved() { awk -v a="$(left "$1")" -v b="$2" 'BEGIN { exit !(a > b + 25) }'; }
+check "nA's map entry ends 30 s later (updated in place)" wait_for 'moved "$PIN" "$L0A"'
+check "nB's map entry ends 30 s later too" wait_for 'moved "$PIN_B" "$L0B"'
+echo "# seconds left before/after: nA $L0A/$(left "$PIN"), nB $L0B/$(left "$PIN_B")"
+RB=$(B order "$QEID" "$PAYER" "$TXE")
+check "the first ORDER retried at nB (its record now names the extension's tx): its own CONFIRM, the first end" \
+	all 'is "$RB" CONFIRM && [ "$(field "$RB" end)" = "$END_E" ] && [ "$(field "$RB" tx_hash)" = "$TXE" ]'
+RA=$(A order "$QEID" "$PAYER" "$TXE")
+check "and at nA: the first CONFIRM" all 'is "$RA" CONFIRM && [ "$(field "$RA" end)" = "$END_E" ]'
+XA=$(A order "$QXID" "$PAYER" "$TXX")
+check "the extension's ORDER retried at nA (quoted at nB): its CONFIRM, end + 30 s" \
+	all 'is "$XA" CONFIRM && [ "$(field "$XA" reservation_id)" = "$QEID" ] && [ "$(field "$XA" end)" = $((END_E + 30)) ]'
+XB=$(B order "$QXID" "$PAYER" "$TXX")
+check "and at nB: the same" all 'is "$XB" CONFIRM && [ "$(field "$XB" end)" = $((END_E + 30)) ]'
+check "and still end + 30 s in etcd (no second extension)" \
+	[ "$(record "$QEID" | jq .end)" = $((END_E + 30)) ]
+check "STATUS at nA gives the new end" \
+	jqe --argjson e $((END_E + 30)) '.type == "STATUS_REPLY" and .end == $e' <<<"$(A status "$QEID")"
 
 # After the end: the key goes with its lease.
 gone() { [ -z "$(record "$QID")" ]; }

@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+/* Extensions of a cluster reservation; see cluster_extend.h. */
+#include "broker/sales/cluster_extend.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "bpf/payflow.h"
+#include "broker/sales/broker_glue.h"
+#include "broker/sales/cluster_sell.h"
+#include "userspace/cluster/admit.h"
+#include "userspace/cluster/resv_record.h"
+#include "userspace/common/addr.h"
+#include "userspace/common/error.h"
+
+/* The record gone or a hold: ended if this broker confirmed it, else unknown. */
+static enum pf_err missing(struct pfd *d, const char *rid, struct pf_err_msg *e)
+{
+	struct pf_border o;
+
+	if (!pf_bstore_order_last_of(d->store, rid, &o))
+		return pf_err_set(e, PF_E_RESERVATION_ENDED,
+				  "reservation %s has ended; buy a new one", rid);
+	return pf_err_set(e, PF_E_UNKNOWN_RESERVATION,
+			  "there is no live reservation %s in the cluster", rid);
+}
+
+/* Same pair, level and direction (ip1 -> ip2 of a one-way one) as the quote. */
+static enum pf_err matches(const struct pf_bquote *q, const struct pf_cl_resv *r,
+			   struct pf_err_msg *e)
+{
+	__u8 qa[16], qb[16], ra[16], rb[16];
+	struct pf_key qk, rk;
+
+	if (pf_addr_parse(q->ip1, qa) || pf_addr_parse(q->ip2, qb) || pf_addr_parse(r->a, ra) ||
+	    pf_addr_parse(r->b, rb))
+		return pf_err_set(e, PF_E_INTERNAL, "reservation %s has a bad pair", q->extends);
+	pf_key_make(&qk, qa, qb);
+	pf_key_make(&rk, ra, rb);
+	if (memcmp(&qk, &rk, sizeof(qk)))
+		return pf_err_set(e, PF_E_EXTEND_MISMATCH, "reservation %s is for another pair",
+				  q->extends);
+	if (r->level != (int)q->level)
+		return pf_err_set(e, PF_E_EXTEND_MISMATCH, "reservation %s is level %d, not %u",
+				  q->extends, r->level, q->level);
+	if (r->one_way != q->one_way || (r->one_way && memcmp(qa, ra, 16)))
+		return pf_err_set(e, PF_E_EXTEND_MISMATCH,
+				  "reservation %s covers another direction: ask with the same "
+				  "one_way and ip1 -> ip2",
+				  q->extends);
+	return PF_OK;
+}
+
+enum pf_err pfd_cext_check(struct pfd *d, const struct pf_bquote *q, struct pf_cl_resv *r,
+			   struct pf_etcd_kv *at, struct pf_err_msg *e)
+{
+	struct pf_etcd_kv kv = {0};
+	int err = pfd_csell_resv_read(d, q->extends, r, at ? at : &kv);
+
+	if (err == -ENOENT || (!err && r->state != PF_CL_GRANTED)) /* a hold is no reservation */
+		return missing(d, q->extends, e);
+	if (err)
+		return pfd_csell_fail(d, e, err);
+	if (r->end <= (int64_t)pfd_unix_now())
+		return pf_err_set(e, PF_E_RESERVATION_ENDED,
+				  "reservation %s has ended; buy a new one", q->extends);
+	return matches(q, r, e);
+}
+
+int pfd_cext_bought(struct pfd *d, const char *tx, struct pf_cl_resv *r)
+{
+	char key[PF_CL_KEY_MAX];
+	struct pf_etcd_kvs kvs = {0};
+	struct pf_etcd *etcd;
+	int err = pfd_csell_begin(d, &etcd) ?: pf_cl_key_tx(key, d->conf.cluster.prefix, tx);
+
+	if (!err)
+		err = pfd_csell_noted(d, pf_etcd_get(etcd, key, &kvs));
+	if (!err && kvs.n != 1)
+		err = -ENOENT;
+	if (!err && pf_cl_resv_decode(kvs.kv[0].value, r))
+		err = pf_fail(-ENOENT, "transaction %s bought no reservation", tx);
+	pf_etcd_kvs_free(&kvs);
+	return err;
+}
+
+/* Admits the record again with its new end under a new lease; revokes the old one after. */
+static int extend(struct pfd *d, const struct pf_bquote *q, const struct pf_cl_resv *r,
+		  const struct pf_etcd_kv *at, struct pf_cl_admit_result *res)
+{
+	int64_t ttl = r->end - (int64_t)pfd_unix_now();
+	struct pf_etcd *etcd;
+	int err = pfd_csell_admit(d, q->extends, r, ttl > 0 ? ttl : 1, at->mod_rev, res);
+
+	/* The new lease holds every key now; the old one holds none (it would
+	 * delete nothing), so a failed revoke only leaves it to expire. */
+	if (!err && at->lease && !pfd_csell_begin(d, &etcd))
+		pfd_csell_noted(d, pf_etcd_lease_revoke(etcd, at->lease));
+	return err;
+}
+
+int pfd_cext_grant_once(struct pfd *d, const struct pf_bquote *q, const char *tx,
+			struct pf_border *o, struct pf_err_msg *e)
+{
+	struct pf_cl_admit_result res = {0};
+	struct pf_etcd_kv at = {0};
+	struct pf_cl_resv r, was;
+	int err = pfd_cext_bought(d, tx, &was);
+
+	/* A retry: tx extended it already (the ledger tied tx to this quote). */
+	if (!err)
+		return pfd_csell_granted(q, tx, &was, o, e);
+	if (err != -ENOENT)
+		return pfd_csell_fail(d, e, err);
+	if (pfd_cext_check(d, q, &r, &at, e) != PF_OK)
+		return e->code == PF_E_RESERVATION_ENDED || e->code == PF_E_UNKNOWN_RESERVATION
+			   ? pf_err_set(e, PF_E_RESERVATION_ENDED,
+					"reservation %s ended before the payment; the payment "
+					"stays unused, buy a new reservation",
+					q->extends)
+			   : e->code;
+	r.end += (int64_t)q->seconds;
+	snprintf(r.tx, sizeof(r.tx), "%s", tx);
+	snprintf(r.broker, sizeof(r.broker), "%s", d->conf.cluster.node);
+	err = extend(d, q, &r, &at, &res);
+	if (err == -EALREADY && res.existing && !pf_cl_resv_decode(res.existing, &was))
+		err = 0, r = was; /* the same tx at another broker at once: its record */
+	free(res.existing);
+	switch (err) {
+	case 0:
+		return pfd_csell_granted(q, tx, &r, o, e);
+	case -EEXIST: /* extended or ended meanwhile: read it again */
+		return 1;
+	case -EALREADY:
+		return pf_err_set(e, PF_E_TX_REUSED, "transaction %s bought another record", tx);
+	default:
+		return pfd_csell_fail(d, e, err);
+	}
+}
