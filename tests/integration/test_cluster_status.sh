@@ -5,7 +5,7 @@
 # pair: the record's end, level and rate; each node's own counters of its hop
 # after a ping; a non-owner gets pair_not_owned; after the end, the broker that
 # sold it says it ended (active false, its end) and the other one
-# unknown_reservation; an extension bought at nB moves the end in etcd and in
+# unknown_reservation, an extension paid after the end is refused and credited; an extension bought at nB moves the end in etcd and in
 # both nodes' maps, and both ORDERs retried get their own CONFIRMs; quorum lost:
 # internal_error naming etcd.
 set -uo pipefail
@@ -31,6 +31,8 @@ same() { # STATUS_REPLY matches the CONFIRM and the record
 			'.reservation_id == $id and .start == $s and .end == $e and .level == 1 and
 			 .rate_bps == 10000000 and .active == true and .ip1 == "10.77.0.1" and .ip2 == "10.77.0.2"' <<<"$1"
 }
+QL=$(B quote 10.77.0.1 10.77.0.2 1 10 "$QID") # paid only after the end (below)
+check "an extension quoted at nB while it runs" is "$QL" QUOTE
 SB=$(B status "$QID")
 check "STATUS by id at nB (sold at nA): the record's start, end, level 1, 10 Mbit/s, active" same "$SB"
 check "and its end is the record's in etcd" [ "$(record "$QID" | jq .end)" = "$END" ]
@@ -135,6 +137,15 @@ check "after the end, nB (no order of it): unknown_reservation" \
 	is "$(B status "$QID")" ERROR unknown_reservation
 check "after the end, by pair: unknown_reservation (no active reservation)" \
 	is "$(A status-pair 10.77.0.1 10.77.0.2)" ERROR unknown_reservation
+check "after the end, an extension quoted at nA (it sold it): reservation_ended" \
+	is "$(A quote 10.77.0.1 10.77.0.2 1 10 "$QID")" ERROR reservation_ended
+check "and at nB: unknown_reservation" \
+	is "$(B quote 10.77.0.1 10.77.0.2 1 10 "$QID")" ERROR unknown_reservation
+OL=$(B order "$(field "$QL" quote_id)" "$PAYER" "$(pay "$QL")")
+check "the extension quoted before the end, paid after it: reservation_ended" is "$OL" ERROR reservation_ended
+check "and its payment is credited to the key at nB (balance = its amount)" \
+	[ "$(field "$(B balance)" balance)" = "$(field "$QL" amount)" ]
+check "and the ended record was not brought back" gone
 
 # Quorum lost: internal_error naming etcd, then back.
 Q2=$(A quote 10.77.0.1 10.77.0.2 1 120 -)

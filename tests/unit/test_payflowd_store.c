@@ -8,6 +8,7 @@
 #include "userspace/payflowd/store.h"
 #include "userspace/payflowd/store_version.h"
 #include "userspace/payflowd/payflowd.h"
+#include "broker/sales/broker_store.h"
 #include "userspace/common/addr.h"
 #include "userspace/common/error.h"
 
@@ -157,6 +158,30 @@ static void test_payment_once(void)
 	pf_store_close(s);
 	CHECK_EQ(pf_store_open(&s, path, false), 0);
 	CHECK_EQ(pf_store_payment_use(s, "0xabc", 3, "1000"), -EEXIST); /* across restarts */
+	pf_store_close(s);
+}
+
+/* A reservation's latest order: its purchase, then each extension (cluster STATUS). */
+static void test_order_last_of(void)
+{
+	struct pf_border a = {.quote_id = "q1", .tx = "0x01", .rid = "r1", .start = 10, .end = 70},
+			 b = {.quote_id = "q2", .tx = "0x02", .rid = "r1", .start = 10, .end = 100},
+			 c = {.quote_id = "q3", .tx = "0x03", .rid = "r2", .start = 10, .end = 500},
+			 got;
+	struct pf_store *s;
+
+	CHECK_EQ(pf_store_open(&s, path, false), 0);
+	CHECK_EQ(pf_bstore_order_last_of(s, "r1", &got), -ENOENT);
+	CHECK_EQ(pf_bstore_order_put(s, &b), 0); /* the extension first: order by end, not by row */
+	CHECK_EQ(pf_bstore_order_put(s, &a), 0);
+	CHECK_EQ(pf_bstore_order_put(s, &c), 0);
+	CHECK_EQ(pf_bstore_order_last_of(s, "r1", &got), 0);
+	CHECK_STR(got.quote_id, "q2");
+	CHECK_EQ(got.end, 100);
+	CHECK_EQ(got.start, 10);
+	CHECK_EQ(pf_bstore_order_by_quote(s, "q1", &got), 0);
+	CHECK_EQ(got.end, 70);
+	CHECK_EQ(pf_bstore_order_last_of(s, "q1", &got), -ENOENT); /* a quote id is no rid here */
 	pf_store_close(s);
 }
 
@@ -335,6 +360,7 @@ int main(void)
 	RUN(test_savepoint_rollback);
 	RUN(test_expire);
 	RUN(test_payment_once);
+	RUN(test_order_last_of);
 	RUN(test_unopenable);
 	RUN(test_schema_version);
 	RUN(test_clock_behind_newest_event_refused);
