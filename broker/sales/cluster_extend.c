@@ -72,6 +72,7 @@ int pfd_cext_bought(struct pfd *d, const char *tx, struct pf_cl_resv *r)
 {
 	char key[PF_CL_KEY_MAX];
 	struct pf_etcd_kvs kvs = {0};
+	struct pf_cl_resv got;
 	struct pf_etcd *etcd;
 	int err = pfd_csell_begin(d, &etcd) ?: pf_cl_key_tx(key, d->conf.cluster.prefix, tx);
 
@@ -79,10 +80,19 @@ int pfd_cext_bought(struct pfd *d, const char *tx, struct pf_cl_resv *r)
 		err = pfd_csell_noted(d, pf_etcd_get(etcd, key, &kvs));
 	if (!err && kvs.n != 1)
 		err = -ENOENT;
-	if (!err && pf_cl_resv_decode(kvs.kv[0].value, r))
+	if (!err && pf_cl_resv_decode(kvs.kv[0].value, &got))
 		err = pf_fail(-ENOENT, "transaction %s bought no reservation", tx);
+	if (!err)
+		*r = got;
 	pf_etcd_kvs_free(&kvs);
 	return err;
+}
+
+int pfd_cext_as_bought(struct pfd *d, const char *tx, struct pf_cl_resv *now)
+{
+	int err = strcmp(now->tx, tx) ? pfd_cext_bought(d, tx, now) : 0;
+
+	return err == -ENOENT ? 0 : err; /* bought nothing: quote_used, from *now */
 }
 
 /* Admits the record again with its new end under a new lease; revokes the old one after. */

@@ -32,5 +32,9 @@ int pfd_cext_grant_once(struct pfd *d, const struct pf_bquote *q, const char *tx
 /* The record tx bought (P/tx/TX), whatever the record is now: 0, -ENOENT
  * when tx bought nothing (or what it holds is no record), -errno. */
 int pfd_cext_bought(struct pfd *d, const char *tx, struct pf_cl_resv *r);
+/* A granted record whose tx is another payment (a later extension's): *now
+ * becomes what tx bought, if it bought anything (its CONFIRM is that one's);
+ * 0, or -errno when etcd fails. */
+int pfd_cext_as_bought(struct pfd *d, const char *tx, struct pf_cl_resv *now);
 
 #endif /* PFD_CLUSTER_EXTEND_H */

@@ -253,12 +253,10 @@ static int grant_once(struct pfd *d, const struct pf_bquote *q, const char *tx, 
 
 	if (err && err != -ENOENT)
 		return fail(d, e, err);
-	/* Extended since (its tx names the latest payment): what tx bought then. */
-	if (!err && now.state == PF_CL_GRANTED && strcmp(now.tx, tx) &&
-	    !pfd_cext_bought(d, tx, &now))
-		return granted(q, tx, &now, o, e);
-	if (!err && now.state == PF_CL_GRANTED)
-		return granted(q, tx, &now, o, e);
+	if (!err && now.state == PF_CL_GRANTED) { /* extended since: what tx bought then */
+		err = pfd_cext_as_bought(d, tx, &now);
+		return err ? fail(d, e, err) : granted(q, tx, &now, o, e);
+	}
 	err = record_of(d, q, PF_CL_GRANTED, (int64_t)pfd_unix_now(), &r);
 	if (err)
 		return fail(d, e, err);
