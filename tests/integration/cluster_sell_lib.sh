@@ -48,7 +48,8 @@ node_config() { # FILE NODE BRIDGE PORTS STATE PIN SOCK LISTEN
   "best_effort": {"rate": "10mbit", "floor": "10mbit"},
   "levels": [
     {"name": "level0", "rate": "10mbit", "price_per_s": "0"},
-    {"name": "level1", "rate": "10mbit", "price_per_s": "1000"}
+    {"name": "level1", "rate": "10mbit", "price_per_s": "1000"},
+    {"name": "level2", "rate": "60mbit", "price_per_s": "3000"}
   ],
   "state_dir": "$5", "pin_root": "$6", "socket": "$7",
   "broker": {"listen": "$8", "netns": "/run/netns/${PFX}ctl", "min_seconds": 10,
