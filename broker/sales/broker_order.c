@@ -18,6 +18,7 @@
 #include "broker/sales/balance.h"
 #include "broker/sales/broker_glue.h"
 #include "broker/sales/cluster_sell.h"
+#include "broker/sales/cluster_tx.h"
 #include "broker/sales/guard.h"
 #include "userspace/common/addr.h"
 #include "userspace/payflowd/path.h"
@@ -419,20 +420,48 @@ static void pending(struct pfd *d, struct order_job *j)
 }
 
 /*
+ * A refundable refusal in cluster mode: the tx claimed for this node's refund
+ * (PFD_CTX_MINE: go on), else answered here: the CONFIRM of the record the tx
+ * bought at another broker, or why nothing is credited (refunded or used
+ * elsewhere, etcd unreachable).
+ */
+static enum pfd_ctx_verdict cluster_refund(struct pfd *d, struct order_job *j, struct pf_err_msg *e,
+					   int64_t *claim)
+{
+	enum pfd_ctx_verdict v =
+	    pfd_ctx_refund(d, &j->quote, j->job.verdict.txhash, &j->job.facts.value, e, claim);
+	struct pf_border o;
+
+	if (v == PFD_CTX_GRANT && consume(d, j, &o, e) == PF_OK) {
+		d->cnt.revenue_wei[j->quote.level] += strtod(j->quote.amount, NULL);
+		confirm(d, j->conn, true, &j->quote, &o);
+	} else if (v != PFD_CTX_MINE)
+		refuse(d, j->conn, true, &j->quote, j->job.tx, e);
+	return v;
+}
+
+/*
  * A refusal after the ledger's checks: when the payment itself is valid (a
  * refundable code), it is credited to the quote's key so no valid payment is
  * left neither granted nor refunded.
  */
 static void refuse_paid(struct pfd *d, struct order_job *j, struct pf_err_msg *e)
 {
+	int64_t claim = 0;
 	int err;
 
+	/* In cluster mode the refund first claims the tx in etcd (cluster_tx.h). */
+	if (pfd_broker_refundable(e->code) && d->csell &&
+	    cluster_refund(d, j, e, &claim) != PFD_CTX_MINE)
+		return;
 	if (pfd_broker_refundable(e->code)) {
 		err = pfd_broker_refund_payment(d, j->job.verdict.txhash, j->quote.client_key,
 						&j->job.facts.value, j->job.facts.from, e);
 		if (err && err != -EEXIST)
 			pfd_log("broker: cannot refund %s: %s", j->job.verdict.txhash,
 				pf_last_error());
+		if (err && err != -EEXIST && claim)
+			pfd_ctx_release(d, j->job.verdict.txhash, claim);
 		/* Nothing can buy this quote any more: its capacity goes back. */
 		if (!err && j->quote.hold_id)
 			pfd_hold_drop(d, j->quote.hold_id);
