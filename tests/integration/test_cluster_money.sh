@@ -8,8 +8,10 @@
 # holds (90 Mbit/s reservable, nine 10 Mbit/s quotes) before it arrives.
 # Checked: refunded at nA, then the same ORDER at nB once the trunk is free ->
 # payment_refunded, no grant; the same refused ORDER at nA and nB -> one
-# refund; one DEPOSIT at nA and nB -> credited once; the money invariant at
-# each broker and across both (money_check.py --cluster-db).
+# refund; one DEPOSIT at nA and nB -> credited once; a DEPOSIT while etcd has
+# no quorum -> internal_error, nothing credited, credited once quorum is back;
+# the money invariant at each broker and across both (money_check.py
+# --cluster-db).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 CS_BROKER='"unpaid_hold": 6'
@@ -17,7 +19,12 @@ CS_BROKER='"unpaid_hold": 6'
 cs_setup || { not_ok "two payflowd brokers on etcd and Anvil start"; finish; }
 ok "two payflowd brokers on etcd and Anvil start"
 TRUNK="nA:${PFX}tA"
-jqe() { jq -e "$@" >/dev/null; }
+jqe() { # jq -e on stdin, which must not be empty
+	local in
+	in=$(cat)
+	[ -n "$in" ] || { echo "# empty input"; return 1; }
+	jq -e "$@" >/dev/null <<<"$in"
+}
 buy_quote() { A quote 10.77.0.1 10.77.0.2 1 120 -; } # level 1 (10 Mbit/s), 120 s
 db_b() { sqlite3 "$STATE_B/payflow.db" "$@"; }
 credited() { # DB_FUNCTION TX: the refunds and deposits credited for TX there
@@ -25,6 +32,10 @@ credited() { # DB_FUNCTION TX: the refunds and deposits credited for TX there
 }
 txval() { etcdctl_ get "$P/tx/$1" --print-value-only; }
 KEY=$(field "$(A balance)" client_key)
+deposit_tx() { # VALUE: a DEPOSIT transaction for KEY; its hash
+	"$CAST" send --rpc-url "$RPC" --unlocked --from "$PAYER" "$PAY_TO" --value "$1" \
+		"0x$DEPOSIT_MARKER$KEY" --json | jq -r .transactionHash
+}
 
 # Two paid quotes whose holds lapse unpaid, then the trunk filled by holds.
 QA=$(buy_quote) QB=$(buy_quote)
@@ -63,8 +74,7 @@ check "... and nothing credited at nB" [ "$(credited db_b "$TXA")" = 0 ]
 check "... the ORDER again at nA: payment_refunded" is "$(A order "$QAID" "$PAYER" "$TXA")" ERROR payment_refunded
 
 # (c) One DEPOSIT transaction at nA and nB: credited once.
-TXD=$("$CAST" send --rpc-url "$RPC" --unlocked --from "$PAYER" "$PAY_TO" --value 500000 \
-	"0x$DEPOSIT_MARKER$KEY" --json | jq -r .transactionHash)
+TXD=$(deposit_tx 500000)
 D1=$(A deposit "$PAYER" "$TXD")
 check "DEPOSIT at nA: credited 500000" jqe '.type == "BALANCE_REPLY" and .credited == "500000"' <<<"$D1"
 check "etcd records the tx as deposited at nA for the key" \
@@ -77,6 +87,22 @@ check "the DEPOSIT again at nA: the same BALANCE_REPLY" \
 	jqe '.type == "BALANCE_REPLY" and .credited == "500000"' <<<"$(A deposit "$PAYER" "$TXD")"
 check "a deposit's tx cannot pay an ORDER at nB: refused, no grant" \
 	all '! is "$(B order "$(field "$(buy_quote)" quote_id)" "$PAYER" "$TXD")" CONFIRM'
+
+# (e) etcd without quorum: nothing credited, the payment stays usable.
+TXQ=$(deposit_tx 300000)
+etcd_kill 2
+etcd_kill 3
+D3=$(B deposit "$PAYER" "$TXQ")
+check "(e) no quorum: DEPOSIT at nB refused with internal_error naming etcd, nothing credited" \
+	all 'is "$D3" ERROR internal_error && grep -q "etcd" <<<"$D3" && [ "$(credited db_b "$TXQ")" = 0 ] &&
+	[ "$(db_b "SELECT count(*) FROM payments WHERE tx = '"'$TXQ'"'")" = 0 ]'
+etcd_restart 2
+etcd_restart 3
+check "quorum back" wait_for 'etcd_healthy 1'
+sleep 1.5 # the breaker's window
+check "quorum back: the same DEPOSIT at nB is credited, once" \
+	all 'jqe '"'"'.type == "BALANCE_REPLY" and .credited == "300000"'"'"' <<<"$(B deposit "$PAYER" "$TXQ")" &&
+	[ "$(credited db_b "$TXQ")" = 300000 ] && [ "$(credited db "$TXQ")" = 0 ]'
 
 # (d) The money invariant at each broker and across the cluster.
 for db_file in "$STATE/payflow.db" "$STATE_B/payflow.db"; do
