@@ -380,20 +380,18 @@ static enum pf_err pay(struct pfd *d, struct order_job *j, const char *tx, struc
 			  "%s", pf_last_error());
 }
 
-/* Consumes the payment and grants, all or nothing. */
-static enum pf_err consume(struct pfd *d, struct order_job *j, struct pf_border *o,
-			   struct pf_err_msg *e)
+/* Consumes the payment and, with grant_it, grants (else o is a grant made
+ * already: in cluster mode, at another broker); all or nothing. */
+static enum pf_err take(struct pfd *d, struct order_job *j, struct pf_border *o, bool grant_it,
+			struct pf_err_msg *e)
 {
-	memset(o, 0, sizeof(*o));
-	snprintf(o->quote_id, sizeof(o->quote_id), "%s", j->quote.quote_id);
-	snprintf(o->tx, sizeof(o->tx), "%s", j->job.verdict.txhash);
 	if (pfd_txn(d) || pf_store_savepoint(d->store))
 		return pf_err_set(e, PF_E_INTERNAL, "%s", pf_last_error());
 	if (pay(d, j, o->tx, e) != PF_OK) {
 		pf_store_rollback_to(d->store);
 		return e->code;
 	}
-	if (grant(d, j, o, e) != PF_OK) {
+	if (grant_it && grant(d, j, o, e) != PF_OK) {
 		/* Nothing of the data plane changed unless the database failed after
 		 * the grant; then the batch is rolled back and reconciled. */
 		pf_store_rollback_to(d->store);
@@ -409,6 +407,16 @@ static enum pf_err consume(struct pfd *d, struct order_job *j, struct pf_border 
 	}
 	pf_store_release(d->store);
 	return PF_OK;
+}
+
+/* Consumes the payment and grants, all or nothing. */
+static enum pf_err consume(struct pfd *d, struct order_job *j, struct pf_border *o,
+			   struct pf_err_msg *e)
+{
+	memset(o, 0, sizeof(*o));
+	snprintf(o->quote_id, sizeof(o->quote_id), "%s", j->quote.quote_id);
+	snprintf(o->tx, sizeof(o->tx), "%s", j->job.verdict.txhash);
+	return take(d, j, o, true, e);
 }
 
 static void pending(struct pfd *d, struct order_job *j)
@@ -428,11 +436,11 @@ static void pending(struct pfd *d, struct order_job *j)
 static enum pfd_ctx_verdict cluster_refund(struct pfd *d, struct order_job *j, struct pf_err_msg *e,
 					   int64_t *claim)
 {
-	enum pfd_ctx_verdict v =
-	    pfd_ctx_refund(d, &j->quote, j->job.verdict.txhash, &j->job.facts.value, e, claim);
 	struct pf_border o;
+	enum pfd_ctx_verdict v =
+	    pfd_ctx_refund(d, &j->quote, j->job.verdict.txhash, &j->job.facts.value, &o, e, claim);
 
-	if (v == PFD_CTX_GRANT && consume(d, j, &o, e) == PF_OK) {
+	if (v == PFD_CTX_GRANT && take(d, j, &o, false, e) == PF_OK) {
 		d->cnt.revenue_wei[j->quote.level] += strtod(j->quote.amount, NULL);
 		confirm(d, j->conn, true, &j->quote, &o);
 	} else if (v != PFD_CTX_MINE)

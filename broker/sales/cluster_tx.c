@@ -167,8 +167,8 @@ static bool bought(const struct pf_bquote *q, const char *tx, const struct pfd_c
 }
 
 enum pfd_ctx_verdict pfd_ctx_refund(struct pfd *d, const struct pf_bquote *q, const char *tx,
-				    const struct pf_u256 *value, struct pf_err_msg *e,
-				    int64_t *claim_rev)
+				    const struct pf_u256 *value, struct pf_border *o,
+				    struct pf_err_msg *e, int64_t *claim_rev)
 {
 	struct pfd_ctx_use mine = {.kind = PFD_CTX_REFUNDED}, found;
 	int err;
@@ -180,8 +180,15 @@ enum pfd_ctx_verdict pfd_ctx_refund(struct pfd *d, const struct pf_bquote *q, co
 	err = claim(d, tx, &mine, &found, e, claim_rev);
 	if (!err)
 		return PFD_CTX_MINE;
-	if (err == -EALREADY && bought(q, tx, &found))
+	if (err == -EALREADY && bought(q, tx, &found)) {
+		memset(o, 0, sizeof(*o));
+		snprintf(o->quote_id, sizeof(o->quote_id), "%s", q->quote_id);
+		snprintf(o->rid, sizeof(o->rid), "%s", q->quote_id); /* as cluster_sell.c */
+		snprintf(o->tx, sizeof(o->tx), "%s", tx);
+		o->start = (__u64)found.r.start;
+		o->end = (__u64)found.r.end;
 		return PFD_CTX_GRANT;
+	}
 	if (err == -EALREADY)
 		used(tx, &found, e);
 	return PFD_CTX_REFUSED;

@@ -47,12 +47,12 @@ int pfd_ctx_encode(const struct pfd_ctx_use *u, char **out);
 /* What a refund of q's payment tx (value) may do: */
 enum pfd_ctx_verdict {
 	PFD_CTX_MINE,	 /* claimed for this node: credit it (*claim_rev to release) */
-	PFD_CTX_GRANT,	 /* the tx bought this quote's record: answer its CONFIRM */
+	PFD_CTX_GRANT,	 /* the tx bought this quote's record: o is its CONFIRM's */
 	PFD_CTX_REFUSED, /* e is the answer, nothing is credited */
 };
 enum pfd_ctx_verdict pfd_ctx_refund(struct pfd *d, const struct pf_bquote *q, const char *tx,
-				    const struct pf_u256 *value, struct pf_err_msg *e,
-				    int64_t *claim_rev);
+				    const struct pf_u256 *value, struct pf_border *o,
+				    struct pf_err_msg *e, int64_t *claim_rev);
 /* The same for a deposit of tx (value) to key_hex: PF_OK (claimed, *claim_rev)
  * or the refusal in e. */
 enum pf_err pfd_ctx_deposit(struct pfd *d, const char *tx, const char *key_hex,

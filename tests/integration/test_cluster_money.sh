@@ -10,6 +10,8 @@
 # payment_refunded, no grant; the same refused ORDER at nA and nB -> one
 # refund; one DEPOSIT at nA and nB -> credited once; a DEPOSIT while etcd has
 # no quorum -> internal_error, nothing credited, credited once quorum is back;
+# a payment granted at nB whose reservation ended, sent to nA while the trunk is
+# full -> the same CONFIRM, not a refund;
 # the money invariant at each broker and across both (money_check.py
 # --cluster-db).
 set -uo pipefail
@@ -87,6 +89,22 @@ check "the DEPOSIT again at nA: the same BALANCE_REPLY" \
 	jqe '.type == "BALANCE_REPLY" and .credited == "500000"' <<<"$(A deposit "$PAYER" "$TXD")"
 check "a deposit's tx cannot pay an ORDER at nB: refused, no grant" \
 	all '! is "$(B order "$(field "$(buy_quote)" quote_id)" "$PAYER" "$TXD")" CONFIRM'
+
+# (f) Granted at nB, ended; the same ORDER at nA while the trunk is full: the
+# grant's CONFIRM again, never a refund of a payment that bought a reservation.
+QC=$(A quote 10.77.0.1 10.77.0.2 1 10 -) # 10 s
+QCID=$(field "$QC" quote_id)
+TXC=$(pay "$QC")
+C1=$(B order "$QCID" "$PAYER" "$TXC")
+check "a 10 s reservation bought at nB" is "$C1" CONFIRM
+ended() { [ -z "$(record "$QCID")" ] && [ "$(ledger_sum "$TRUNK")" = 0 ]; }
+check "it ends: its record leaves etcd" all 'wait_for ended || wait_for ended'
+for i in $(seq 9); do buy_quote >/dev/null; done
+C2=$(A order "$QCID" "$PAYER" "$TXC")
+check "(f) the same ORDER at nA, trunk full: nB's CONFIRM (same reservation and times), nothing credited" \
+	all 'is "$C2" CONFIRM && [ "$(field "$C2" reservation_id)" = "$QCID" ] &&
+	[ "$(field "$C2" start)/$(field "$C2" end)" = "$(field "$C1" start)/$(field "$C1" end)" ] &&
+	[ "$(credited db "$TXC")" = 0 ] && [ "$(credited db_b "$TXC")" = 0 ]'
 
 # (e) etcd without quorum: nothing credited, the payment stays usable.
 TXQ=$(deposit_tx 300000)
