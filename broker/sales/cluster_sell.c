@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include "broker/sales/broker_glue.h"
 #include "broker/sales/cluster_quote.h"
+#include "broker/sales/cluster_tx.h"
 #include "userspace/cluster/admit.h"
 #include "userspace/cluster/breaker.h"
 #include "userspace/cluster/resv_record.h"
@@ -257,7 +258,9 @@ static int grant_once(struct pfd *d, const struct pf_bquote *q, const char *tx, 
 		return fail(d, e, err);
 	snprintf(r.tx, sizeof(r.tx), "%s", tx);
 	err = admit(d, q->quote_id, &r, (int64_t)q->seconds, at.mod_rev, &res);
-	if (err == -EALREADY && res.existing && !pf_cl_resv_decode(res.existing, &now))
+	if (err == -EALREADY && res.existing && pfd_ctx_not_granted(tx, res.existing, e))
+		err = -EPROTO; /* refunded or deposited elsewhere: e says so */
+	else if (err == -EALREADY && res.existing && !pf_cl_resv_decode(res.existing, &now))
 		err = granted(q, tx, &now, o, e) == PF_OK ? 0 : -EPROTO;
 	else if (!err)
 		granted(q, tx, &r, o, e);
@@ -318,4 +321,14 @@ void pfd_csell_drop(struct pfd *d, const char *quote_id)
 	if (!pf_cl_breaker_pass(&d->csell->brk) && !noted(d, resv_read(d, quote_id, &r, &at)) &&
 	    r.state == PF_CL_HOLD && at.lease)
 		pf_etcd_lease_revoke(d->csell->etcd, at.lease);
+}
+
+struct pf_etcd *pfd_csell_etcd(struct pfd *d)
+{
+	return d->csell->etcd;
+}
+
+struct pf_cl_breaker *pfd_csell_breaker(struct pfd *d)
+{
+	return &d->csell->brk;
 }

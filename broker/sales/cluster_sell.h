@@ -14,6 +14,8 @@
 #include "broker/proto/errors.h"
 
 struct pfd;
+struct pf_etcd;
+struct pf_cl_breaker;
 
 /* With a "cluster" and a "broker" section: the etcd client of the sales. */
 int pfd_csell_start(struct pfd *d);
@@ -36,5 +38,8 @@ enum pf_err pfd_csell_grant(struct pfd *d, const struct pf_bquote *q, const char
 int pfd_csell_hold_paid(struct pfd *d, const struct pf_bquote *q, __u32 ttl_s);
 /* Frees q's hold now (its lease is revoked). */
 void pfd_csell_drop(struct pfd *d, const char *quote_id);
+/* The sales' etcd client and breaker, for cluster_tx.c. */
+struct pf_etcd *pfd_csell_etcd(struct pfd *d);
+struct pf_cl_breaker *pfd_csell_breaker(struct pfd *d);
 
 #endif /* PFD_CLUSTER_SELL_H */
