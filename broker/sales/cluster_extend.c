@@ -9,6 +9,8 @@
 #include "bpf/payflow.h"
 #include "broker/sales/broker_glue.h"
 #include "broker/sales/cluster_sell.h"
+#include "broker/sales/cluster_tx.h"
+#include "userspace/cluster/breaker.h"
 #include "userspace/cluster/admit.h"
 #include "userspace/cluster/resv_record.h"
 #include "userspace/common/addr.h"
@@ -73,11 +75,11 @@ int pfd_cext_bought(struct pfd *d, const char *tx, struct pf_cl_resv *r)
 	char key[PF_CL_KEY_MAX];
 	struct pf_etcd_kvs kvs = {0};
 	struct pf_cl_resv got;
-	struct pf_etcd *etcd;
-	int err = pfd_csell_begin(d, &etcd) ?: pf_cl_key_tx(key, d->conf.cluster.prefix, tx);
+	int err = pf_cl_breaker_pass(pfd_csell_breaker(d))
+		      ?: pf_cl_key_tx(key, d->conf.cluster.prefix, tx);
 
 	if (!err)
-		err = pfd_csell_noted(d, pf_etcd_get(etcd, key, &kvs));
+		err = pfd_csell_noted(d, pf_etcd_get(pfd_csell_etcd(d), key, &kvs));
 	if (!err && kvs.n != 1)
 		err = -ENOENT;
 	if (!err && pf_cl_resv_decode(kvs.kv[0].value, &got))
@@ -100,14 +102,38 @@ static int extend(struct pfd *d, const struct pf_bquote *q, const struct pf_cl_r
 		  const struct pf_etcd_kv *at, struct pf_cl_admit_result *res)
 {
 	int64_t ttl = r->end - (int64_t)pfd_unix_now();
-	struct pf_etcd *etcd;
 	int err = pfd_csell_admit(d, q->extends, r, ttl > 0 ? ttl : 1, at->mod_rev, res);
 
 	/* The new lease holds every key now; the old one holds none (it would
 	 * delete nothing), so a failed revoke only leaves it to expire. */
-	if (!err && at->lease && !pfd_csell_begin(d, &etcd))
-		pfd_csell_noted(d, pf_etcd_lease_revoke(etcd, at->lease));
+	if (!err && at->lease && !pf_cl_breaker_pass(pfd_csell_breaker(d)))
+		pfd_csell_noted(d, pf_etcd_lease_revoke(pfd_csell_etcd(d), at->lease));
 	return err;
+}
+
+/* The CONFIRM of the extension that record r (bought with tx) is: the
+ * reservation's id, start and end. The pair may be in either order. */
+static enum pf_err confirmed(const struct pf_bquote *q, const char *tx, const struct pf_cl_resv *r,
+			     struct pf_border *o, struct pf_err_msg *e)
+{
+	if (strcmp(r->tx, tx) || r->rate_bps != q->rate_bps || matches(q, r, e) != PF_OK)
+		return pf_err_set(e, PF_E_TX_REUSED, "transaction %s already paid for %s <-> %s",
+				  tx, r->a, r->b);
+	snprintf(o->rid, sizeof(o->rid), "%s", q->extends);
+	o->start = (__u64)r->start;
+	o->end = (__u64)r->end;
+	return PF_OK;
+}
+
+/* A refusal of the check at the ORDER: the reservation ended before the payment. */
+static enum pf_err too_late(const struct pf_bquote *q, struct pf_err_msg *e)
+{
+	if (e->code != PF_E_RESERVATION_ENDED && e->code != PF_E_UNKNOWN_RESERVATION)
+		return e->code;
+	return pf_err_set(e, PF_E_RESERVATION_ENDED,
+			  "reservation %s ended before the payment; the payment stays unused, buy "
+			  "a new reservation",
+			  q->extends);
 }
 
 int pfd_cext_grant_once(struct pfd *d, const struct pf_bquote *q, const char *tx,
@@ -115,35 +141,35 @@ int pfd_cext_grant_once(struct pfd *d, const struct pf_bquote *q, const char *tx
 {
 	struct pf_cl_admit_result res = {0};
 	struct pf_etcd_kv at = {0};
-	struct pf_cl_resv r, was;
-	int err = pfd_cext_bought(d, tx, &was);
+	struct pf_cl_resv r;
+	int err = pfd_cext_bought(d, tx, &r);
 
 	/* A retry: tx extended it already (the ledger tied tx to this quote). */
 	if (!err)
-		return pfd_csell_granted(q, tx, &was, o, e);
+		return confirmed(q, tx, &r, o, e);
 	if (err != -ENOENT)
 		return pfd_csell_fail(d, e, err);
 	if (pfd_cext_check(d, q, &r, &at, e) != PF_OK)
-		return e->code == PF_E_RESERVATION_ENDED || e->code == PF_E_UNKNOWN_RESERVATION
-			   ? pf_err_set(e, PF_E_RESERVATION_ENDED,
-					"reservation %s ended before the payment; the payment "
-					"stays unused, buy a new reservation",
-					q->extends)
-			   : e->code;
+		return too_late(q, e);
 	r.end += (int64_t)q->seconds;
 	snprintf(r.tx, sizeof(r.tx), "%s", tx);
 	snprintf(r.broker, sizeof(r.broker), "%s", d->conf.cluster.node);
 	err = extend(d, q, &r, &at, &res);
-	if (err == -EALREADY && res.existing && !pf_cl_resv_decode(res.existing, &was))
-		err = 0, r = was; /* the same tx at another broker at once: its record */
+	if (err == -EALREADY && res.existing && pfd_ctx_not_granted(tx, res.existing, e))
+		err = -EPROTO; /* refunded or deposited meanwhile: e says so */
+	else if (err == -EALREADY && res.existing && !pf_cl_resv_decode(res.existing, &r))
+		err = 0; /* the same tx at another broker at once: its record */
 	free(res.existing);
 	switch (err) {
 	case 0:
-		return pfd_csell_granted(q, tx, &r, o, e);
+		return confirmed(q, tx, &r, o, e);
 	case -EEXIST: /* extended or ended meanwhile: read it again */
 		return 1;
+	case -EPROTO:
+		return e->code;
 	case -EALREADY:
-		return pf_err_set(e, PF_E_TX_REUSED, "transaction %s bought another record", tx);
+		return pf_err_set(e, PF_E_TX_REUSED,
+				  "transaction %s was already used in the cluster", tx);
 	default:
 		return pfd_csell_fail(d, e, err);
 	}

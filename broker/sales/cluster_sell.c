@@ -10,6 +10,7 @@
 #include "broker/sales/broker_glue.h"
 #include "broker/sales/cluster_extend.h"
 #include "broker/sales/cluster_quote.h"
+#include "broker/sales/cluster_tx.h"
 #include "userspace/cluster/admit.h"
 #include "userspace/cluster/breaker.h"
 #include "userspace/cluster/resv_record.h"
@@ -262,7 +263,9 @@ static int grant_once(struct pfd *d, const struct pf_bquote *q, const char *tx, 
 		return fail(d, e, err);
 	snprintf(r.tx, sizeof(r.tx), "%s", tx);
 	err = admit(d, q->quote_id, &r, (int64_t)q->seconds, at.mod_rev, &res);
-	if (err == -EALREADY && res.existing && !pf_cl_resv_decode(res.existing, &now))
+	if (err == -EALREADY && res.existing && pfd_ctx_not_granted(tx, res.existing, e))
+		err = -EPROTO; /* refunded or deposited elsewhere: e says so */
+	else if (err == -EALREADY && res.existing && !pf_cl_resv_decode(res.existing, &now))
 		err = granted(q, tx, &now, o, e) == PF_OK ? 0 : -EPROTO;
 	else if (!err)
 		granted(q, tx, &r, o, e);
@@ -329,10 +332,14 @@ void pfd_csell_drop(struct pfd *d, const char *quote_id)
 		pf_etcd_lease_revoke(d->csell->etcd, at.lease);
 }
 
-int pfd_csell_begin(struct pfd *d, struct pf_etcd **etcd)
+struct pf_etcd *pfd_csell_etcd(struct pfd *d)
 {
-	*etcd = d->csell->etcd;
-	return pf_cl_breaker_pass(&d->csell->brk);
+	return d->csell->etcd;
+}
+
+struct pf_cl_breaker *pfd_csell_breaker(struct pfd *d)
+{
+	return &d->csell->brk;
 }
 
 int pfd_csell_noted(struct pfd *d, int err)
@@ -349,12 +356,6 @@ int pfd_csell_admit(struct pfd *d, const char *id, const struct pf_cl_resv *r, i
 		    int64_t expect_rev, struct pf_cl_admit_result *res)
 {
 	return admit(d, id, r, ttl_s, expect_rev, res);
-}
-
-enum pf_err pfd_csell_granted(const struct pf_bquote *q, const char *tx, const struct pf_cl_resv *r,
-			      struct pf_border *o, struct pf_err_msg *e)
-{
-	return granted(q, tx, r, o, e);
 }
 
 enum pf_err pfd_csell_fail(struct pfd *d, struct pf_err_msg *e, int err)

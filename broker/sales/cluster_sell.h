@@ -17,6 +17,7 @@ struct pfd;
 struct pf_etcd;
 struct pf_etcd_kv;
 struct pf_cl_resv;
+struct pf_cl_breaker;
 
 /* With a "cluster" and a "broker" section: the etcd client of the sales. */
 int pfd_csell_start(struct pfd *d);
@@ -39,23 +40,22 @@ enum pf_err pfd_csell_grant(struct pfd *d, const struct pf_bquote *q, const char
 int pfd_csell_hold_paid(struct pfd *d, const struct pf_bquote *q, __u32 ttl_s);
 /* Frees q's hold now (its lease is revoked). */
 void pfd_csell_drop(struct pfd *d, const char *quote_id);
+/* The sales' etcd client and breaker, for cluster_tx.c, cluster_status.c, cluster_extend.c. */
+struct pf_etcd *pfd_csell_etcd(struct pfd *d);
+struct pf_cl_breaker *pfd_csell_breaker(struct pfd *d);
 
-/* For the other cluster requests (cluster_status.c): the loop's etcd client
- * in *etcd, 0 or -EIO with the reason while the breaker is open (etcd failed
- * just before); then report each etcd call's outcome with pfd_csell_noted. */
-int pfd_csell_begin(struct pfd *d, struct pf_etcd **etcd);
+/* For the other cluster requests (cluster_status.c, cluster_extend.c): pass
+ * pfd_csell_breaker() before calling etcd, then report each call's outcome
+ * with pfd_csell_noted (a transport error opens the breaker); err. */
 int pfd_csell_noted(struct pfd *d, int err);
 /* P/resv/ID (decoded) and its key's revision and lease; -ENOENT when absent. */
 int pfd_csell_resv_read(struct pfd *d, const char *id, struct pf_cl_resv *r, struct pf_etcd_kv *at);
 /* For cluster_extend.c: admits r as id's record under a fresh lease of ttl_s
- * (revoked on failure), expecting id's key at expect_rev; the CONFIRM of the
- * record r that tx bought (quote_used, tx_reused when it is not q's); an etcd
- * failure said on the wire. */
+ * (revoked on failure), expecting id's key at expect_rev; an etcd failure
+ * said on the wire. */
 struct pf_cl_admit_result;
 int pfd_csell_admit(struct pfd *d, const char *id, const struct pf_cl_resv *r, int64_t ttl_s,
 		    int64_t expect_rev, struct pf_cl_admit_result *res);
-enum pf_err pfd_csell_granted(const struct pf_bquote *q, const char *tx, const struct pf_cl_resv *r,
-			      struct pf_border *o, struct pf_err_msg *e);
 enum pf_err pfd_csell_fail(struct pfd *d, struct pf_err_msg *e, int err);
 
 #endif /* PFD_CLUSTER_SELL_H */

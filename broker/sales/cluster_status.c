@@ -8,6 +8,7 @@
 #include "broker/sales/broker_glue.h"
 #include "broker/sales/cluster_pair.h"
 #include "broker/sales/cluster_sell.h"
+#include "userspace/cluster/breaker.h"
 #include "broker/sales/order.h"
 #include "userspace/cluster/resv_id.h"
 #include "userspace/cluster/resv_record.h"
@@ -24,15 +25,14 @@ struct seen {
 };
 
 /* The reservation's id: the one asked, or the pair's live record. -ENOENT: none. */
-static int rid_of(struct pfd *d, struct pf_etcd *etcd, const struct pf_status_request *s,
-		  char rid[PF_CL_NAME_MAX])
+static int rid_of(struct pfd *d, const struct pf_status_request *s, char rid[PF_CL_NAME_MAX])
 {
 	if (s->reservation_id[0]) {
 		snprintf(rid, PF_CL_NAME_MAX, "%s", s->reservation_id);
 		return 0;
 	}
-	return pfd_csell_noted(d, pfd_cpair_find(etcd, d->conf.cluster.prefix, s->ip1, s->ip2,
-						 (int64_t)pfd_unix_now(), rid));
+	return pfd_csell_noted(d, pfd_cpair_find(pfd_csell_etcd(d), d->conf.cluster.prefix, s->ip1,
+						 s->ip2, (int64_t)pfd_unix_now(), rid));
 }
 
 /* The record gone from etcd: what this broker's own order row says. -ENOENT: none. */
@@ -130,10 +130,9 @@ static void reply(struct pfd *d, struct pf_srv_conn *c, const char *rid, const s
 bool pfd_cstatus(struct pfd *d, struct pf_srv_conn *c, const struct pf_status_request *s)
 {
 	char rid[PF_CL_NAME_MAX];
-	struct pf_etcd *etcd;
 	struct pf_err_msg e;
 	struct seen v;
-	int err = pfd_csell_begin(d, &etcd) ?: rid_of(d, etcd, s, rid);
+	int err = pf_cl_breaker_pass(pfd_csell_breaker(d)) ?: rid_of(d, s, rid);
 
 	if (!err)
 		err = look(d, rid, &v);
