@@ -85,8 +85,8 @@ check "an extension of another pair's reservation: extend_mismatch" \
 	is "$(B quote 10.77.0.1 10.77.0.2 1 30 "$QEID")" ERROR extend_mismatch
 check "an extension of an id the cluster does not know: unknown_reservation" \
 	is "$(B quote 10.77.0.1 "$EP" 1 30 00112233445566778899aabbccddeeff)" ERROR unknown_reservation
-QX=$(B quote 10.77.0.1 "$EP" 1 30 "$QEID")
-check "QUOTE for a 30 s extension at nB" all 'is "$QX" QUOTE && [ "$(field "$QX" extends)" = "$QEID" ]'
+QX=$(B quote "$EP" 10.77.0.1 1 30 "$QEID") # the pair in the other order: the same two-way pair
+check "QUOTE for a 30 s extension at nB (the pair named the other way round)" all 'is "$QX" QUOTE && [ "$(field "$QX" extends)" = "$QEID" ]'
 QXID=$(field "$QX" quote_id)
 TXX=$(pay "$QX")
 CX=$(B order "$QXID" "$PAYER" "$TXX")
