@@ -81,6 +81,12 @@ has() { awk -v v="$(left "$1")" 'BEGIN { exit !(v > 0) }'; }
 check "both nodes installed it" wait_for 'has "$PIN" && has "$PIN_B"'
 L0A=$(left "$PIN")
 L0B=$(left "$PIN_B")
+exp_ns() { # PIN: the latest end (CLOCK_BOOTTIME ns) of the node's cluster map entries: this one's
+	bpftool -j map dump pinned "$1/reservations" 2>/dev/null |
+		jq '[.[].formatted.value | select(.resv_id >= 9223372036854775808) | .expires_at] | max // 0'
+}
+X0A=$(exp_ns "$PIN")
+X0B=$(exp_ns "$PIN_B")
 check "an extension of another pair's reservation: extend_mismatch" \
 	is "$(B quote 10.77.0.1 10.77.0.2 1 30 "$QEID")" ERROR extend_mismatch
 check "an extension of an id the cluster does not know: unknown_reservation" \
@@ -111,6 +117,10 @@ moved() { awk -v a="$(left "$1")" -v b="$2" 'BEGIN { exit !(a > b + 25) }'; }
 check "nA's map entry ends 30 s later (updated in place)" wait_for 'moved "$PIN" "$L0A"'
 check "nB's map entry ends 30 s later too" wait_for 'moved "$PIN_B" "$L0B"'
 echo "# seconds left before/after: nA $L0A/$(left "$PIN"), nB $L0B/$(left "$PIN_B")"
+later30() { awk -v d="$(($(exp_ns "$1") - $2))" 'BEGIN { exit !(d > 29e9 && d < 31e9) }'; }
+check "bpftool: nA's entry's expires_at moved by 30 s (within 1 s)" wait_for 'later30 "$PIN" "$X0A"'
+check "bpftool: nB's entry's expires_at moved by 30 s (within 1 s)" wait_for 'later30 "$PIN_B" "$X0B"'
+echo "# expires_at moved by $(($(exp_ns "$PIN") - X0A)) ns at nA, $(($(exp_ns "$PIN_B") - X0B)) ns at nB"
 RB=$(B order "$QEID" "$PAYER" "$TXE")
 check "the first ORDER retried at nB (its record now names the extension's tx): its own CONFIRM, the first end" \
 	all 'is "$RB" CONFIRM && [ "$(field "$RB" end)" = "$END_E" ] && [ "$(field "$RB" tx_hash)" = "$TXE" ]'
