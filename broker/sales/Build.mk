@@ -17,3 +17,6 @@ test_broker_cluster_quote_LIBS := $(test_broker_config_LIBS)
 
 UNIT_TESTS += test_broker_cluster_tx
 test_broker_cluster_tx_LIBS := $(test_broker_config_LIBS)
+
+UNIT_TESTS += test_broker_cluster_pair
+test_broker_cluster_pair_LIBS := $(test_broker_config_LIBS)
