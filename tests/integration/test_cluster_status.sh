@@ -135,6 +135,26 @@ check "and still end + 30 s in etcd (no second extension)" \
 	[ "$(record "$QEID" | jq .end)" = $((END_E + 30)) ]
 check "STATUS at nA gives the new end" \
 	jqe --argjson e $((END_E + 30)) '.type == "STATUS_REPLY" and .end == $e' <<<"$(A status "$QEID")"
+# Two more extensions at once, one at each broker (10 s and 20 s): one admission
+# wins, the other reads the moved record again and adds its seconds on top.
+Q10=$(A quote 10.77.0.1 "$EP" 1 10 "$QEID")
+Q20=$(B quote 10.77.0.1 "$EP" 1 20 "$QEID")
+T10=$(pay "$Q10")
+T20=$(pay "$Q20")
+A order "$(field "$Q10" quote_id)" "$PAYER" "$T10" >"$EDIR/x10" &
+x10=$!
+B order "$(field "$Q20" quote_id)" "$PAYER" "$T20" >"$EDIR/x20" &
+x20=$!
+wait "$x10" "$x20"
+E10=$(field "$(cat "$EDIR/x10")" end)
+E20=$(field "$(cat "$EDIR/x20")" end)
+echo "# concurrent extensions: +10 s confirmed end $E10, +20 s confirmed end $E20 (base $((END_E + 30)))"
+check "two extensions at once: both CONFIRM" \
+	all 'is "$(cat "$EDIR/x10")" CONFIRM && is "$(cat "$EDIR/x20")" CONFIRM'
+check "both applied: etcd's end is + 30 + 10 + 20 s, the later CONFIRM's end" \
+	all '[ "$(record "$QEID" | jq .end)" = $((END_E + 60)) ] && [ $((E10 > E20 ? E10 : E20)) = $((END_E + 60)) ]'
+check "and still one 10 Mbit/s debit on the trunk for it" \
+	[ "$(etcdctl_ get "$P/ledger/nA:${PFX}tA/$QEID" --print-value-only)" = 10000000 ]
 
 # After the end: the key goes with its lease.
 gone() { [ -z "$(record "$QID")" ]; }
