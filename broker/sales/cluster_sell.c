@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "broker/sales/broker_glue.h"
+#include "broker/sales/cluster_guard.h"
 #include "broker/sales/cluster_quote.h"
 #include "userspace/cluster/admit.h"
 #include "userspace/cluster/breaker.h"
@@ -65,8 +66,12 @@ static int noted(struct pfd *d, int err)
 	return err;
 }
 
-/* An etcd failure (no quorum...) or another error, said on the wire. */
-static enum pf_err fail(struct pfd *d, struct pf_err_msg *e, int err)
+struct pf_etcd *pfd_csell_etcd(struct pfd *d)
+{
+	return d->csell->etcd;
+}
+
+enum pf_err pfd_csell_fail(struct pfd *d, struct pf_err_msg *e, int err)
 {
 	noted(d, err);
 	if (err == -ENOSPC)
@@ -125,9 +130,10 @@ static int record_of(struct pfd *d, const struct pf_bquote *q, enum pf_cl_resv_s
 	return err;
 }
 
-/* Admits r as quote_id's record under a fresh lease of ttl_s (revoked on failure). */
+/* Admits r as quote_id's record under a fresh lease of ttl_s (revoked on
+ * failure), with the claims of c (NULL: none). */
 static int admit(struct pfd *d, const char *id, const struct pf_cl_resv *r, int64_t ttl_s,
-		 int64_t expect_rev, struct pf_cl_admit_result *res)
+		 int64_t expect_rev, const struct pf_cl_admit *c, struct pf_cl_admit_result *res)
 {
 	struct pf_cl_admit a = {.prefix = d->conf.cluster.prefix,
 				.resv = id,
@@ -139,6 +145,10 @@ static int admit(struct pfd *d, const char *id, const struct pf_cl_resv *r, int6
 	int err;
 
 	memset(res, 0, sizeof(*res));
+	if (c) {
+		memcpy(a.claims, c->claims, sizeof(a.claims));
+		a.n_claims = c->n_claims;
+	}
 	for (int i = 0; i < r->n_hops; i++)
 		a.links[i] = r->hops[i];
 	err = pf_cl_resv_encode(r, &value) ?: pf_etcd_lease_grant(d->csell->etcd, ttl_s, &a.lease);
@@ -173,11 +183,38 @@ static int quote_put(struct pfd *d, const struct pf_bquote *q)
 	return err;
 }
 
-enum pf_err pfd_csell_quote(struct pfd *d, const struct pf_bquote *q, struct pf_err_msg *e)
+/* The hold of q with the client's claims; a quote of the same key for the
+ * pair placed meanwhile at another broker is dropped in turn. */
+static enum pf_err hold(struct pfd *d, const uint8_t peer[16], const struct pf_bquote *q,
+			const struct pf_cl_resv *r, struct pf_err_msg *e)
 {
 	const struct pf_conf_broker *bc = &d->conf.broker;
 	__u32 full = bc->quote_ttl_s + bc->confirm_grace_s;
 	struct pf_cl_admit_result res = {0};
+	struct pf_cl_admit c = {0};
+	struct pfd_cguard g;
+	int err = pfd_cguard_keys(d, peer, q, &g);
+
+	if (err)
+		return pfd_csell_fail(d, e, err);
+	pfd_cguard_hold_claims(&g, q->quote_id, &c);
+	for (int i = 0; i < MAX_TRIES; i++) {
+		if (pfd_cguard_quote(d, &g, e) != PF_OK)
+			return e->code;
+		err = admit(d, q->quote_id, r, bc->unpaid_hold_s < full ? bc->unpaid_hold_s : full,
+			    0, &c, &res);
+		free(res.existing);
+		if (!pfd_cguard_lost_replace(&g, &c, &res, err))
+			break;
+	}
+	if (err == -EBUSY || err == -EDQUOT)
+		return pfd_cguard_refused(&g, &c, &res, e);
+	return err ? pfd_csell_fail(d, e, err) : PF_OK;
+}
+
+enum pf_err pfd_csell_quote(struct pfd *d, const uint8_t peer[16], const struct pf_bquote *q,
+			    struct pf_err_msg *e)
+{
 	struct pf_cl_resv r;
 	int err;
 
@@ -187,13 +224,16 @@ enum pf_err pfd_csell_quote(struct pfd *d, const struct pf_bquote *q, struct pf_
 				  "new reservation");
 	if ((err = pf_cl_breaker_pass(&d->csell->brk)))
 		return pf_err_set(e, PF_E_INTERNAL, "cluster: %s", pf_last_error());
-	err = record_of(d, q, PF_CL_HOLD, (int64_t)pfd_unix_now(), &r)
-		  ?: admit(d, q->quote_id, &r, bc->unpaid_hold_s < full ? bc->unpaid_hold_s : full,
-			   0, &res);
-	free(res.existing);
-	if (!err && (err = quote_put(d, q)))
+	err = record_of(d, q, PF_CL_HOLD, (int64_t)pfd_unix_now(), &r);
+	if (err)
+		return pfd_csell_fail(d, e, err);
+	if (hold(d, peer, q, &r, e) != PF_OK)
+		return e->code;
+	if ((err = quote_put(d, q))) {
 		pfd_csell_drop(d, q->quote_id);
-	return err ? fail(d, e, err) : PF_OK;
+		return pfd_csell_fail(d, e, err);
+	}
+	return PF_OK;
 }
 
 int pfd_csell_quote_import(struct pfd *d, const char *quote_id, struct pf_bquote *q)
@@ -246,17 +286,23 @@ static int grant_once(struct pfd *d, const struct pf_bquote *q, const char *tx, 
 	struct pf_cl_resv r, now;
 	struct pf_etcd_kv at = {0};
 	struct pf_cl_admit_result res;
+	struct pf_cl_admit c = {0};
+	struct pfd_cguard g;
 	int err = resv_read(d, q->quote_id, &now, &at);
 
 	if (err && err != -ENOENT)
-		return fail(d, e, err);
+		return pfd_csell_fail(d, e, err);
 	if (!err && now.state == PF_CL_GRANTED)
 		return granted(q, tx, &now, o, e);
-	err = record_of(d, q, PF_CL_GRANTED, (int64_t)pfd_unix_now(), &r);
+	err = record_of(d, q, PF_CL_GRANTED, (int64_t)pfd_unix_now(), &r)
+		  ?: pfd_cguard_keys(d, NULL, q, &g);
 	if (err)
-		return fail(d, e, err);
+		return pfd_csell_fail(d, e, err);
+	pfd_cguard_grant_claims(&g, q->quote_id, &c);
 	snprintf(r.tx, sizeof(r.tx), "%s", tx);
-	err = admit(d, q->quote_id, &r, (int64_t)q->seconds, at.mod_rev, &res);
+	err = admit(d, q->quote_id, &r, (int64_t)q->seconds, at.mod_rev, &c, &res);
+	if (err == -EBUSY) /* another quote's reservation holds the pair */
+		return pfd_cguard_refused(&g, &c, &res, e);
 	if (err == -EALREADY && res.existing && !pf_cl_resv_decode(res.existing, &now))
 		err = granted(q, tx, &now, o, e) == PF_OK ? 0 : -EPROTO;
 	else if (!err)
@@ -270,7 +316,9 @@ static int grant_once(struct pfd *d, const struct pf_bquote *q, const char *tx, 
 	if (err == -EPROTO)
 		return e->code;
 	if (err)
-		return fail(d, e, err);
+		return pfd_csell_fail(d, e, err);
+	if (at.lease) /* the hold's lease: its claims (slots...) end with it */
+		pf_etcd_lease_revoke(d->csell->etcd, at.lease);
 	test_delay();
 	return PF_OK;
 }
@@ -303,9 +351,9 @@ int pfd_csell_hold_paid(struct pfd *d, const struct pf_bquote *q, __u32 ttl_s)
 	if (!err && now.state == PF_CL_GRANTED)
 		return 0;
 	err = record_of(d, q, PF_CL_HOLD, (int64_t)pfd_unix_now(), &r)
-		  ?: admit(d, q->quote_id, &r, ttl_s, at.mod_rev, &res);
-	if (!err && at.lease)
-		pf_etcd_lease_revoke(d->csell->etcd, at.lease); /* the short lease; the key moved */
+		  ?: admit(d, q->quote_id, &r, ttl_s, at.mod_rev, NULL, &res);
+	if (!err && at.lease) /* the short lease: the key moved, the hold's slots free */
+		pf_etcd_lease_revoke(d->csell->etcd, at.lease);
 	free(res.existing);
 	return noted(d, err);
 }

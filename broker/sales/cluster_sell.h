@@ -10,6 +10,7 @@
 #ifndef PFD_CLUSTER_SELL_H
 #define PFD_CLUSTER_SELL_H
 
+#include <stdint.h>
 #include "broker/sales/broker_store.h"
 #include "broker/proto/errors.h"
 
@@ -20,8 +21,10 @@ int pfd_csell_start(struct pfd *d);
 void pfd_csell_stop(struct pfd *d);
 
 /* A new quote's hold: P/resv/QUOTE_ID in state hold under a lease of the
- * unpaid-hold time, and the quote under P/quotes/. PF_OK or the refusal. */
-enum pf_err pfd_csell_quote(struct pfd *d, const struct pf_bquote *q, struct pf_err_msg *e);
+ * unpaid-hold time, with the client's claims (cluster_guard.h: peer is its
+ * address), and the quote under P/quotes/. PF_OK or the refusal. */
+enum pf_err pfd_csell_quote(struct pfd *d, const uint8_t peer[16], const struct pf_bquote *q,
+			    struct pf_err_msg *e);
 /* A quote made at another broker, read from etcd and stored here. 0,
  * -ENOENT (no such quote in the cluster), -errno. */
 int pfd_csell_quote_import(struct pfd *d, const char *quote_id, struct pf_bquote *q);
@@ -36,5 +39,9 @@ enum pf_err pfd_csell_grant(struct pfd *d, const struct pf_bquote *q, const char
 int pfd_csell_hold_paid(struct pfd *d, const struct pf_bquote *q, __u32 ttl_s);
 /* Frees q's hold now (its lease is revoked). */
 void pfd_csell_drop(struct pfd *d, const char *quote_id);
+/* The sales' etcd client (for cluster_guard.c). */
+struct pf_etcd *pfd_csell_etcd(struct pfd *d);
+/* An etcd failure (no quorum...) or another error err, said on the wire. */
+enum pf_err pfd_csell_fail(struct pfd *d, struct pf_err_msg *e, int err);
 
 #endif /* PFD_CLUSTER_SELL_H */
