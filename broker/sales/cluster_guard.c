@@ -73,27 +73,26 @@ static int read_pair(struct pfd *d, const struct pfd_cguard *g, struct pf_etcd_k
 	return err;
 }
 
+static enum pf_err pair_reserved(struct pf_err_msg *e, const char *holder)
+{
+	return pf_err_set(e, PF_E_PAIR_RESERVED,
+			  "the pair has reservation %s in the cluster; buy again when it ends",
+			  holder);
+}
+
 enum pf_err pfd_cguard_quote(struct pfd *d, const struct pfd_cguard *g, struct pf_err_msg *e)
 {
 	struct pf_etcd_kvs k = {0};
 	enum pf_err rc = PF_OK;
 	int err = read_pair(d, g, &k);
 
-	for (size_t i = 0; !err && i < k.n; i++) {
-		if (!strcmp(k.kv[i].key, g->pair)) {
-			rc = pf_err_set(
-			    e, PF_E_PAIR_RESERVED,
-			    "the pair has reservation %s in the cluster; buy again when it "
-			    "ends",
-			    k.kv[i].value);
-			break;
-		}
+	for (size_t i = 0; !err && i < k.n; i++)
+		if (!strcmp(k.kv[i].key, g->pair))
+			rc = pair_reserved(e, k.kv[i].value);
+	for (size_t i = 0; !err && rc == PF_OK && i < k.n; i++)
 		pfd_csell_drop(d, k.kv[i].value); /* the key's earlier quote for the pair */
-	}
 	pf_etcd_kvs_free(&k);
-	if (err)
-		return pfd_csell_fail(d, e, err);
-	return rc;
+	return err ? pfd_csell_fail(d, e, err) : rc;
 }
 
 static void claim(struct pf_cl_admit *a, const char *key, const char *value, uint32_t slots)
@@ -119,28 +118,27 @@ static const char *claimed(const struct pf_cl_admit *a, const struct pf_cl_admit
 	return r->claim >= 0 && r->claim < a->n_claims ? a->claims[r->claim].key : "";
 }
 
+/* The one-machine refusal of guard.c for a full cap, said for the cluster. */
+static enum pf_err cap_reached(struct pf_err_msg *e, const char *who, uint32_t cap,
+			       const char *conf)
+{
+	return pf_err_set(e, PF_E_RATE_LIMITED,
+			  "your %s has %u unpaid quotes holding capacity in the cluster (the "
+			  "limit, broker.%s); pay one or wait until their holds lapse",
+			  who, cap, conf);
+}
+
 enum pf_err pfd_cguard_refused(const struct pfd_cguard *g, const struct pf_cl_admit *a,
 			       const struct pf_cl_admit_result *r, struct pf_err_msg *e)
 {
 	const char *key = claimed(a, r);
 
 	if (!strcmp(key, g->pair))
-		return pf_err_set(e, PF_E_PAIR_RESERVED,
-				  "the pair has reservation %s in the cluster; buy again when it "
-				  "ends",
-				  r->holder);
+		return pair_reserved(e, r->holder);
 	if (!strcmp(key, g->addr))
-		return pf_err_set(e, PF_E_RATE_LIMITED,
-				  "your address has %u unpaid quotes holding capacity in the "
-				  "cluster (the limit, broker.max_holds_per_address); pay one or "
-				  "wait until their holds lapse",
-				  g->addr_cap);
+		return cap_reached(e, "address", g->addr_cap, "max_holds_per_address");
 	if (!strcmp(key, g->key))
-		return pf_err_set(e, PF_E_RATE_LIMITED,
-				  "your client key has %u unpaid quotes holding capacity in the "
-				  "cluster (the limit, broker.max_holds_per_key); pay one or wait "
-				  "until their holds lapse",
-				  g->key_cap);
+		return cap_reached(e, "client key", g->key_cap, "max_holds_per_key");
 	return pf_err_set(e, PF_E_INTERNAL, "cluster: %s", pf_last_error());
 }
 

@@ -32,6 +32,19 @@ as() {
 other() { [ "$1" = nA ] && echo nB || echo nA; }
 count() { etcdctl_ get --prefix "$1" --keys-only | grep -c .; }
 H1HEX=00000000000000000000ffff0a4d0001 # ::ffff:10.77.0.1, the hold slots' address
+# quotes SEED DSTPREFIX N: N quotes from h1, alternately at nB and nA, to
+# DSTPREFIX.1 .. .N; sold, limited (rate_limited), last (the last QUOTE sold),
+# msg (the last refusal's message).
+quotes() {
+	local b=nB q
+	sold=0 limited=0 last= msg=
+	for i in $(seq "$3"); do
+		q=$(as h1 "$1" "$b" quote 10.77.0.1 "$2.$i" 1 120 -)
+		is "$q" QUOTE >/dev/null && { sold=$((sold + 1)); last=$q; }
+		is "$q" ERROR rate_limited >/dev/null && { limited=$((limited + 1)); msg=$(field "$q" message); }
+		b=$(other "$b")
+	done
+}
 holds_of() { # PAIR-DST: the hold records of 10.77.0.1 <-> DST
 	etcdctl_ get --prefix "$P/resv/" --print-value-only |
 		jq -s --arg b "$1" '[.[] | select(.state == "hold" and .b == $b)] | length'
@@ -55,7 +68,7 @@ echo "# race: nA $(field "$OA" type) $(field "$OA" code), nB $(field "$OB" type)
 granted=$(etcdctl_ get --prefix "$P/resv/" --print-value-only |
 	jq -s --arg b "$PAIR_DST" '[.[] | select(.state == "granted" and .b == $b)] | length')
 check "one pair, two ORDERs at once: one granted record in etcd" [ "$granted" = 1 ]
-if is "$OA" CONFIRM 2>/dev/null; then
+if is "$OA" CONFIRM >/dev/null; then
 	WIN=$OA LOSE=$OB LSEED=$R2 LB=nB LQ=$QB
 else
 	WIN=$OB LOSE=$OA LSEED=$R1 LB=nA LQ=$QA
@@ -83,31 +96,15 @@ check "... and etcd holds one hold for the pair, the last quote's" \
 	all '[ "$(holds_of 10.79.3.1)" = 1 ] && [ "$(record "$(field "$QQ" quote_id)" | jq -r .state)" = hold ]'
 
 # 4. The key cap (4) across brokers: K1 has 1 hold; 5 more quotes alternately.
-sold=0 limited=0 b=nB
-for i in 1 2 3 4 5; do
-	Q=$(as h1 "$K1" "$b" quote 10.77.0.1 "10.79.4.$i" 1 120 -)
-	is "$Q" QUOTE 2>/dev/null && { sold=$((sold + 1)); K1Q=$Q; }
-	if is "$Q" ERROR rate_limited 2>/dev/null; then
-		limited=$((limited + 1))
-		KMSG=$(field "$Q" message)
-	fi
-	b=$(other "$b")
-done
+quotes "$K1" 10.79.4 5
+K1Q=$last KMSG=$msg
 echo "# key cap: $sold sold, $limited rate_limited: ${KMSG:-}"
 check "one key, quotes alternately at nA and nB: 3 more sold (4 in all), 2 rate_limited" [ "$sold/$limited" = 3/2 ]
 check "... naming the key's cap" grep -q "client key has 4 unpaid quotes.*max_holds_per_key" <<<"${KMSG:-}"
 
 # 5. The address cap (6) across brokers: h1 holds 4; another key, 4 quotes.
-sold=0 limited=0
-for i in 1 2 3 4; do
-	Q=$(as h1 "$K2" "$b" quote 10.77.0.1 "10.79.5.$i" 1 120 -)
-	is "$Q" QUOTE 2>/dev/null && sold=$((sold + 1))
-	if is "$Q" ERROR rate_limited 2>/dev/null; then
-		limited=$((limited + 1))
-		AMSG=$(field "$Q" message)
-	fi
-	b=$(other "$b")
-done
+quotes "$K2" 10.79.5 4
+AMSG=$msg
 echo "# address cap: $sold sold, $limited rate_limited: ${AMSG:-}"
 check "another key at the same address: 2 sold (6 in all), 2 rate_limited" [ "$sold/$limited" = 2/2 ]
 check "... naming the address's cap" grep -q "address has 6 unpaid quotes.*max_holds_per_address" <<<"${AMSG:-}"

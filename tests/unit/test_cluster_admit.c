@@ -183,8 +183,9 @@ static int64_t count(const char *dir)
 	return n;
 }
 
-static int claim_one(const char *resv, const char *key, const char *value,
-		     struct pf_cl_admit_result *r)
+/* Admits resv (1 bit/s on s2-h3, its name as value) with n claims. */
+static int admit_claims(const char *resv, int64_t ttl, const struct pf_cl_claim *c, int n,
+			struct pf_cl_admit_result *r)
 {
 	struct pf_cl_admit a = {.prefix = P,
 				.resv = resv,
@@ -192,11 +193,19 @@ static int claim_one(const char *resv, const char *key, const char *value,
 				.value = resv,
 				.n_links = 1,
 				.links = {"s2-h3"},
-				.n_claims = 1,
-				.claims = {{.key = key, .value = value}}};
+				.n_claims = n};
 
-	a.lease = lease(60);
+	memcpy(a.claims, c, n * sizeof(*c));
+	a.lease = lease(ttl);
 	return pf_cl_admit(e, &a, r);
+}
+
+static int claim_one(const char *resv, const char *key, const char *value,
+		     struct pf_cl_admit_result *r)
+{
+	struct pf_cl_claim c = {.key = key, .value = value};
+
+	return admit_claims(resv, 60, &c, 1, r);
 }
 
 /* A fixed key: absent, it is written with the reservation; present, the
@@ -228,20 +237,11 @@ static void test_claim_key(void)
 
 static int claim_slot(const char *resv, int64_t ttl, struct pf_cl_admit_result *r)
 {
-	struct pf_cl_admit a = {.prefix = P,
-				.resv = resv,
-				.rate_bps = 1,
-				.value = resv,
-				.n_links = 1,
-				.links = {"s2-h3"},
-				.n_claims = 2,
-				.claims = {{.key = P "/holds/key/k1/", .value = resv, .slots = 3},
-					   {.key = P "/holds/pair/k1/p", .value = resv}}};
+	struct pf_cl_claim c[] = {{.key = P "/holds/key/k1/", .value = resv, .slots = 3},
+				  {.key = P "/holds/pair/k1/p", .value = resv}};
 
-	if (strcmp(resv, "s1")) /* only the first one claims the pair key */
-		a.n_claims = 1;
-	a.lease = lease(ttl);
-	return pf_cl_admit(e, &a, r);
+	/* only the first one claims the pair key */
+	return admit_claims(resv, ttl, c, strcmp(resv, "s1") ? 1 : 2, r);
 }
 
 /* A slot directory is a cap: 3 slots, the 4th claim is -EDQUOT and writes
