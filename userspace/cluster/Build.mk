@@ -1,7 +1,7 @@
 # userspace/cluster/: cluster mode (docs/CLUSTER.md): the etcd v3 JSON-gateway
 # client (etcd.c, etcd_kv.c, etcd_txn.c, etcd_watch.c), the key schema
 # (keys.c), the cluster config section and path admission as one etcd
-# transaction (admit.c). Its tests start a real three-member etcd
+# transaction (admit.c, its claims admit_claim.c). Its tests start a real three-member etcd
 # (tests/integration/etcd_run.sh).
 LIBS += cluster
 cluster_SRCS   := $(wildcard userspace/cluster/*.c)
