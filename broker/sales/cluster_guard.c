@@ -90,7 +90,9 @@ enum pf_err pfd_cguard_quote(struct pfd *d, const struct pfd_cguard *g, struct p
 		if (!strcmp(k.kv[i].key, g->pair))
 			rc = pair_reserved(e, k.kv[i].value);
 	for (size_t i = 0; !err && rc == PF_OK && i < k.n; i++)
-		pfd_csell_drop(d, k.kv[i].value); /* the key's earlier quote for the pair */
+		/* The key's earlier quote for the pair, if still the unpaid hold
+		 * that made this key (same lease): a paid one has moved on. */
+		pfd_csell_drop_under(d, k.kv[i].value, k.kv[i].lease);
 	pf_etcd_kvs_free(&k);
 	return err ? pfd_csell_fail(d, e, err) : rc;
 }

@@ -358,12 +358,17 @@ int pfd_csell_hold_paid(struct pfd *d, const struct pf_bquote *q, __u32 ttl_s)
 	return noted(d, err);
 }
 
-void pfd_csell_drop(struct pfd *d, const char *quote_id)
+void pfd_csell_drop_under(struct pfd *d, const char *quote_id, int64_t lease)
 {
 	struct pf_etcd_kv at = {0};
 	struct pf_cl_resv r;
 
 	if (!pf_cl_breaker_pass(&d->csell->brk) && !noted(d, resv_read(d, quote_id, &r, &at)) &&
-	    r.state == PF_CL_HOLD && at.lease)
+	    r.state == PF_CL_HOLD && at.lease && (!lease || lease == at.lease))
 		pf_etcd_lease_revoke(d->csell->etcd, at.lease);
+}
+
+void pfd_csell_drop(struct pfd *d, const char *quote_id)
+{
+	pfd_csell_drop_under(d, quote_id, 0);
 }

@@ -39,6 +39,8 @@ enum pf_err pfd_csell_grant(struct pfd *d, const struct pf_bquote *q, const char
 int pfd_csell_hold_paid(struct pfd *d, const struct pf_bquote *q, __u32 ttl_s);
 /* Frees q's hold now (its lease is revoked). */
 void pfd_csell_drop(struct pfd *d, const char *quote_id);
+/* The same, only while the hold is under lease (a paid hold moved to another). */
+void pfd_csell_drop_under(struct pfd *d, const char *quote_id, int64_t lease);
 /* The sales' etcd client (for cluster_guard.c). */
 struct pf_etcd *pfd_csell_etcd(struct pfd *d);
 /* An etcd failure (no quorum...) or another error err, said on the wire. */
