@@ -148,10 +148,14 @@ ttl() { # the remaining seconds of Q7's record's lease
 	lease=$(printf '%x' "$lease") # in bash: awk and jq would round the 64-bit id
 	etcdctl_ lease timetolive "$lease" | grep -oE 'remaining\(-?[0-9]+s\)' | grep -oE -- '-?[0-9]+'
 }
+claims7() { etcdctl_ get --prefix "$P/holds/" --print-value-only | grep -c "^$Q7ID\$"; }
 ttl0=$(ttl)
+check "the unpaid hold claims a slot of its address, one of its key and its pair key (3)" [ "$(claims7)" = 3 ]
 TX7=$(pay "$Q7")
 P7=$(B order "$Q7ID" "$PAYER" "$TX7")
 ttl1=$(ttl)
+check "PENDING: the paid hold's claims are gone with its old lease (it no longer counts against the caps)" \
+	[ "$(claims7)" = 0 ]
 echo "# hold lease: ${ttl0}s before the payment, ${ttl1}s after PENDING"
 check "PENDING while the payment is shallow" is "$P7" PENDING
 check "the hold's lease now runs to expiry + confirm_grace (> the unpaid hold)" [ "$ttl1" -gt $((ttl0 + 60)) ]
