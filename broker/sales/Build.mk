@@ -14,3 +14,6 @@ test_demand_LIBS := sales eth common
 
 UNIT_TESTS += test_broker_cluster_quote
 test_broker_cluster_quote_LIBS := $(test_broker_config_LIBS)
+
+UNIT_TESTS += test_broker_cluster_tx
+test_broker_cluster_tx_LIBS := $(test_broker_config_LIBS)

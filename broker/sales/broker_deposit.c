@@ -16,6 +16,7 @@
 #include "broker/proto/deposit.h"
 #include "broker/sales/balance.h"
 #include "broker/sales/broker_glue.h"
+#include "broker/sales/cluster_tx.h"
 #include "broker/sales/guard.h"
 #include "broker/sales/order.h"
 #include "userspace/common/error.h"
@@ -156,28 +157,46 @@ static enum pf_order_outcome judge(struct pfd *d, const struct deposit_job *j, s
 	return out;
 }
 
-/* The payments row and the balance movement, all or nothing. */
-static enum pf_err credit(struct pfd *d, const struct deposit_job *j, struct pf_err_msg *e)
+/* The payments row and the balance movement, all or nothing: 0 or -errno. */
+static int record(struct pfd *d, const struct deposit_job *j, const char *key_hex)
 {
 	const struct pf_payment *f = &j->job.facts;
-	char key_hex[PF_PUBKEY_HEX + 1], value[PF_U256_DEC_MAX];
+	char value[PF_U256_DEC_MAX];
 	struct pf_u256 after;
 	int err;
 
-	pf_hex_encode(j->dep.client_key, PF_PUBKEY_BYTES, key_hex);
 	pf_u256_to_dec(&f->value, value, sizeof(value));
 	if (pfd_txn(d) || pf_store_savepoint(d->store))
-		return pf_err_set(e, PF_E_INTERNAL, "%s", pf_last_error());
+		return -EIO;
 	err = pf_store_payment_use(d->store, j->job.verdict.txhash, 0, value)
 		  ?: pf_balance_move(d->store, key_hex, PF_MONEY_DEPOSIT, &f->value,
 				     j->job.verdict.txhash, f->from, &after);
-	if (err) {
+	if (err)
 		pf_store_rollback_to(d->store);
-		return pf_err_set(e, err == -EEXIST ? PF_E_TX_REUSED : PF_E_INTERNAL, "%s",
-				  pf_last_error());
-	}
-	pf_store_release(d->store);
-	return PF_OK;
+	else
+		pf_store_release(d->store);
+	return err;
+}
+
+/* Credits the deposit; in cluster mode the tx is claimed in etcd first
+ * (cluster_tx.h) and given back if the local record fails. */
+static enum pf_err credit(struct pfd *d, const struct deposit_job *j, struct pf_err_msg *e)
+{
+	const char *tx = j->job.verdict.txhash;
+	char key_hex[PF_PUBKEY_HEX + 1];
+	int64_t claim = 0;
+	int err;
+
+	pf_hex_encode(j->dep.client_key, PF_PUBKEY_BYTES, key_hex);
+	if (d->csell && pfd_ctx_deposit(d, tx, key_hex, &j->job.facts.value, e, &claim) != PF_OK)
+		return e->code;
+	err = record(d, j, key_hex);
+	if (!err)
+		return PF_OK;
+	pf_err_set(e, err == -EEXIST ? PF_E_TX_REUSED : PF_E_INTERNAL, "%s", pf_last_error());
+	if (err != -EEXIST && claim)
+		pfd_ctx_release(d, tx, claim);
+	return e->code;
 }
 
 static void deposit_done(struct pfd *d, struct pf_lw_job *job)

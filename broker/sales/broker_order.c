@@ -18,6 +18,7 @@
 #include "broker/sales/balance.h"
 #include "broker/sales/broker_glue.h"
 #include "broker/sales/cluster_sell.h"
+#include "broker/sales/cluster_tx.h"
 #include "broker/sales/guard.h"
 #include "userspace/common/addr.h"
 #include "userspace/payflowd/path.h"
@@ -379,20 +380,18 @@ static enum pf_err pay(struct pfd *d, struct order_job *j, const char *tx, struc
 			  "%s", pf_last_error());
 }
 
-/* Consumes the payment and grants, all or nothing. */
-static enum pf_err consume(struct pfd *d, struct order_job *j, struct pf_border *o,
-			   struct pf_err_msg *e)
+/* Consumes the payment and, with grant_it, grants (else o is a grant made
+ * already: in cluster mode, at another broker); all or nothing. */
+static enum pf_err take(struct pfd *d, struct order_job *j, struct pf_border *o, bool grant_it,
+			struct pf_err_msg *e)
 {
-	memset(o, 0, sizeof(*o));
-	snprintf(o->quote_id, sizeof(o->quote_id), "%s", j->quote.quote_id);
-	snprintf(o->tx, sizeof(o->tx), "%s", j->job.verdict.txhash);
 	if (pfd_txn(d) || pf_store_savepoint(d->store))
 		return pf_err_set(e, PF_E_INTERNAL, "%s", pf_last_error());
 	if (pay(d, j, o->tx, e) != PF_OK) {
 		pf_store_rollback_to(d->store);
 		return e->code;
 	}
-	if (grant(d, j, o, e) != PF_OK) {
+	if (grant_it && grant(d, j, o, e) != PF_OK) {
 		/* Nothing of the data plane changed unless the database failed after
 		 * the grant; then the batch is rolled back and reconciled. */
 		pf_store_rollback_to(d->store);
@@ -410,6 +409,16 @@ static enum pf_err consume(struct pfd *d, struct order_job *j, struct pf_border 
 	return PF_OK;
 }
 
+/* Consumes the payment and grants, all or nothing. */
+static enum pf_err consume(struct pfd *d, struct order_job *j, struct pf_border *o,
+			   struct pf_err_msg *e)
+{
+	memset(o, 0, sizeof(*o));
+	snprintf(o->quote_id, sizeof(o->quote_id), "%s", j->quote.quote_id);
+	snprintf(o->tx, sizeof(o->tx), "%s", j->job.verdict.txhash);
+	return take(d, j, o, true, e);
+}
+
 static void pending(struct pfd *d, struct order_job *j)
 {
 	const char *tx = j->job.verdict.txhash[0] ? j->job.verdict.txhash : j->order.tx_hash;
@@ -419,20 +428,48 @@ static void pending(struct pfd *d, struct order_job *j)
 }
 
 /*
+ * A refundable refusal in cluster mode: the tx claimed for this node's refund
+ * (PFD_CTX_MINE: go on), else answered here: the CONFIRM of the record the tx
+ * bought at another broker, or why nothing is credited (refunded or used
+ * elsewhere, etcd unreachable).
+ */
+static enum pfd_ctx_verdict cluster_refund(struct pfd *d, struct order_job *j, struct pf_err_msg *e,
+					   int64_t *claim)
+{
+	struct pf_border o;
+	enum pfd_ctx_verdict v =
+	    pfd_ctx_refund(d, &j->quote, j->job.verdict.txhash, &j->job.facts.value, &o, e, claim);
+
+	if (v == PFD_CTX_GRANT && take(d, j, &o, false, e) == PF_OK) {
+		d->cnt.revenue_wei[j->quote.level] += strtod(j->quote.amount, NULL);
+		confirm(d, j->conn, true, &j->quote, &o);
+	} else if (v != PFD_CTX_MINE)
+		refuse(d, j->conn, true, &j->quote, j->job.tx, e);
+	return v;
+}
+
+/*
  * A refusal after the ledger's checks: when the payment itself is valid (a
  * refundable code), it is credited to the quote's key so no valid payment is
  * left neither granted nor refunded.
  */
 static void refuse_paid(struct pfd *d, struct order_job *j, struct pf_err_msg *e)
 {
+	int64_t claim = 0;
 	int err;
 
+	/* In cluster mode the refund first claims the tx in etcd (cluster_tx.h). */
+	if (pfd_broker_refundable(e->code) && d->csell &&
+	    cluster_refund(d, j, e, &claim) != PFD_CTX_MINE)
+		return;
 	if (pfd_broker_refundable(e->code)) {
 		err = pfd_broker_refund_payment(d, j->job.verdict.txhash, j->quote.client_key,
 						&j->job.facts.value, j->job.facts.from, e);
 		if (err && err != -EEXIST)
 			pfd_log("broker: cannot refund %s: %s", j->job.verdict.txhash,
 				pf_last_error());
+		if (err && err != -EEXIST && claim)
+			pfd_ctx_release(d, j->job.verdict.txhash, claim);
 		/* Nothing can buy this quote any more: its capacity goes back. */
 		if (!err && j->quote.hold_id)
 			pfd_hold_drop(d, j->quote.hold_id);

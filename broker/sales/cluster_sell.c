@@ -10,6 +10,7 @@
 #include "broker/sales/broker_glue.h"
 #include "broker/sales/cluster_guard.h"
 #include "broker/sales/cluster_quote.h"
+#include "broker/sales/cluster_tx.h"
 #include "userspace/cluster/admit.h"
 #include "userspace/cluster/breaker.h"
 #include "userspace/cluster/resv_record.h"
@@ -303,7 +304,9 @@ static int grant_once(struct pfd *d, const struct pf_bquote *q, const char *tx, 
 	err = admit(d, q->quote_id, &r, (int64_t)q->seconds, at.mod_rev, &c, &res);
 	if (err == -EBUSY) /* another quote's reservation holds the pair */
 		return pfd_cguard_refused(&g, &c, &res, e);
-	if (err == -EALREADY && res.existing && !pf_cl_resv_decode(res.existing, &now))
+	if (err == -EALREADY && res.existing && pfd_ctx_not_granted(tx, res.existing, e))
+		err = -EPROTO; /* refunded or deposited elsewhere: e says so */
+	else if (err == -EALREADY && res.existing && !pf_cl_resv_decode(res.existing, &now))
 		err = granted(q, tx, &now, o, e) == PF_OK ? 0 : -EPROTO;
 	else if (!err)
 		granted(q, tx, &r, o, e);
@@ -371,4 +374,9 @@ void pfd_csell_drop_under(struct pfd *d, const char *quote_id, int64_t lease)
 void pfd_csell_drop(struct pfd *d, const char *quote_id)
 {
 	pfd_csell_drop_under(d, quote_id, 0);
+}
+
+struct pf_cl_breaker *pfd_csell_breaker(struct pfd *d)
+{
+	return &d->csell->brk;
 }

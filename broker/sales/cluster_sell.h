@@ -15,6 +15,8 @@
 #include "broker/proto/errors.h"
 
 struct pfd;
+struct pf_etcd;
+struct pf_cl_breaker;
 
 /* With a "cluster" and a "broker" section: the etcd client of the sales. */
 int pfd_csell_start(struct pfd *d);
@@ -41,8 +43,9 @@ int pfd_csell_hold_paid(struct pfd *d, const struct pf_bquote *q, __u32 ttl_s);
 void pfd_csell_drop(struct pfd *d, const char *quote_id);
 /* The same, only while the hold is under lease (a paid hold moved to another). */
 void pfd_csell_drop_under(struct pfd *d, const char *quote_id, int64_t lease);
-/* The sales' etcd client (for cluster_guard.c). */
+/* The sales' etcd client and breaker, for cluster_tx.c and cluster_guard.c. */
 struct pf_etcd *pfd_csell_etcd(struct pfd *d);
+struct pf_cl_breaker *pfd_csell_breaker(struct pfd *d);
 /* An etcd failure (no quorum...) or another error err, said on the wire. */
 enum pf_err pfd_csell_fail(struct pfd *d, struct pf_err_msg *e, int err);
 

@@ -4,6 +4,7 @@ and the ledger node (read-only). Exit 0 when it holds, 1 when not (each
 violation on its own "# " line), 2 on bad usage.
 
   money_check.py --db PATH [--rpc URL --pay-to ADDR [--strict-chain [--ignore TX]...]]
+                 [--cluster-db PATH]...
 
   1. for every client key: deposits + refunds = debits + withdrawals + balance,
      and no balance is negative;
@@ -19,6 +20,11 @@ violation on its own "# " line), 2 on bad usage.
      least its quote); every withdrawal entry has its signed transaction
      (withdrawals), and with --strict-chain each one mined is exactly its
      amount to its recorded address;
+  6. with --cluster-db (the other brokers of a cluster, which share the
+     ledger and payment address): over all the databases, the refunds and
+     deposits credited for one transaction never sum to more than its value
+     (the ledger's with --rpc, else the recorded amount), and no transaction
+     both bought a reservation and was credited;
   5. with --strict-chain: the successful transactions to the payment address
      are exactly the recorded payments, and those from it exactly the
      recorded withdrawals (for a test's own Anvil, where nothing else pays;
@@ -185,6 +191,26 @@ def check_chain(db, url, pay_to, strict, ignore, bad):
             f"{sorted(set(withdrawals) - seen_out)}")
 
 
+def check_cluster(paths, url, bad):
+    credited, amounts, granted = {}, {}, set()
+    for path in paths:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        for tx, amount in db.execute(
+                "SELECT ref, amount FROM balance_entries WHERE kind = 'deposit' OR "
+                "(kind = 'refund' AND ref LIKE '0x%')"):
+            credited[tx] = credited.get(tx, 0) + int(amount)
+            amounts[tx] = max(amounts.get(tx, 0), int(amount))
+        granted.update(r[0] for r in db.execute(
+            "SELECT tx FROM broker_orders WHERE tx LIKE '0x%'"))
+        db.close()
+    for tx, total in credited.items():
+        value = int(rpc(url, "eth_getTransactionByHash", tx)["value"], 16) if url else amounts[tx]
+        if total > value:
+            bad(f"transaction {tx} of {value} was credited {total} across the cluster")
+        if tx in granted:
+            bad(f"transaction {tx} bought a reservation and was credited ({total})")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--db", required=True)
@@ -193,6 +219,8 @@ def main():
     ap.add_argument("--strict-chain", action="store_true")
     ap.add_argument("--ignore", action="append", default=[],
                     help="a transaction the test sent invalid on purpose (refused, not owed)")
+    ap.add_argument("--cluster-db", action="append", default=[],
+                    help="another broker's database of the same cluster")
     a = ap.parse_args()
     if bool(a.rpc) != bool(a.pay_to):
         ap.error("--rpc and --pay-to go together")
@@ -208,6 +236,8 @@ def main():
     check_quotes(db, bad)
     if a.rpc:
         check_chain(db, a.rpc, a.pay_to, a.strict_chain, {t.lower() for t in a.ignore}, bad)
+    if a.cluster_db:
+        check_cluster([a.db] + a.cluster_db, a.rpc, bad)
     total = sum(balances.values())
     print(f"# money: {len(per_key)} keys, balances sum {total}, "
           f"{'violations: ' + str(len(failures)) if failures else 'invariant holds'}")

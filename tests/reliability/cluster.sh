@@ -8,7 +8,9 @@
 #   the same process sells again, with the time from the restart to its
 #   first grant; etcd then holds exactly the granted debits;
 #   an enforcement node killed with kill -9 during a stream of grants
-#   (cluster_enforce.sh): after its restart it has every hop it owns.
+#   (cluster_enforce.sh): after its restart it has every hop it owns;
+#   ORDER -> CONFIRM through two payflowd brokers with every member up and
+#   with one killed (cluster_sell.sh).
 # Writes $REL_OUT/cluster.json and one "cluster: ..." figure line.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -76,7 +78,10 @@ jq -n --slurpfile b "$DIR/before" --slurpfile o "$DIR/onedown" --argjson refused
 etcd_stop_all
 REL_OUT=$DIR bash tests/reliability/cluster_enforce.sh >"$DIR/enforce.log" 2>&1 || FAILED=1
 grep -E '^(ok|not ok) - |^cluster: ' "$DIR/enforce.log"
-jq -s add "${REL_OUT:-$DIR}/cluster.json" "$DIR/cluster_enforce.json" >"$DIR/merged" 2>/dev/null &&
+# Sales through payflowd brokers with one member killed (its own etcd and brokers).
+REL_OUT=$DIR bash tests/reliability/cluster_sell.sh >"$DIR/sell.log" 2>&1 || FAILED=1
+grep -E '^(ok|not ok) - |^cluster: ' "$DIR/sell.log"
+jq -s add "${REL_OUT:-$DIR}/cluster.json" "$DIR/cluster_enforce.json" "$DIR/cluster_sell.json" >"$DIR/merged" 2>/dev/null &&
 	mv "$DIR/merged" "${REL_OUT:-$DIR}/cluster.json" || { FAILED=1; not_ok "cluster: enforcement figures"; }
 echo "cluster: p99 admission $(jq .p99_ms "$DIR/before") ms with 3 members, $(jq .p99_ms "$DIR/onedown") ms with 2; quorum lost: $refused orders refused (\"${msg:0:80}\"), the next grant $((first_ok - last_err)) ms after the last refusal"
 exit "$FAILED"

@@ -54,7 +54,8 @@ struct pf_cl_admit_result {
 	/* On -ENOSPC: the first full link and its free rate. */
 	char full_link[PF_CL_NAME_MAX];
 	uint64_t free_bps;
-	/* On -EALREADY: what the tx hash already bought (a copy; free() it). */
+	/* On -EALREADY: the value of P/tx/TXHASH (a copy; free() it): the record
+	 * the tx bought, or a refund or deposit claim (broker/sales/cluster_tx.h). */
 	char *existing;
 	/* On -EBUSY / -EDQUOT: the index of the claim refused; -EBUSY: the
 	 * value the key holds. */

@@ -8,7 +8,8 @@
  *   P/topo/links/LINK            a directed link: capacity and reservable rate
  *   P/ledger/LINK/RESV           RESV's rate on LINK (decimal bps; RESV's lease)
  *   P/resv/RESV                  a hold or reservation (JSON; its lease is its end)
- *   P/tx/TXHASH                  a consumed payment: the reservation it bought
+ *   P/tx/TXHASH                  a consumed payment: the reservation it bought,
+ *                                or its refund or deposit (broker/sales/cluster_tx.h)
  *   P/pairs/PAIR, P/holds/...    claims of admissions (broker/sales/cluster_guard.h)
  *
  * Names (NODE, LINK, RESV) are 1..63 characters of [A-Za-z0-9._:-]; a tx hash
