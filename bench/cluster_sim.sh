@@ -13,13 +13,14 @@
 #   oversold), then real admissions (pf_cl_admit, paid, SIM_RATE_BPS 1 Mbit/s
 #   each) are timed: SIM_MEASURE_N (100) by one process, then SIM_MEASURE_N/2
 #   by each of 4 processes at once; then etcd's RSS (3 members summed), its db
-#   size (largest member) and every link's ledger against its capacity.
+#   size (largest member), every link's ledger against its capacity, and 50
+#   reads of one uplink's ledger (the range admission reads per link).
 # Figures: cluster_sim_reservations (live at the end), cluster_sim_preload_per_s,
 # cluster_sim_admission_per_s (4 processes) and _1proc, cluster_sim_p50_ms /
 # p99_ms (4 processes) and _1proc, cluster_sim_etcd_rss_mb, cluster_sim_db_mb,
 # cluster_sim_oversold_links (must be 0: the script fails otherwise), and per
 # fill F cluster_sim_atF_{admission_per_s,admission_per_s_1proc,p50_ms_1proc,
-# entries_per_trunk}; every fill's full line goes to stderr.
+# uplink_read_p50_ms,entries_per_trunk}; every fill's full line goes to stderr.
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -59,9 +60,10 @@ measure() {
 	wait "${PIDS[@]}" || return 1
 	PIDS=()
 	"$SIM" check /sim >"$DIR/check" || return 1
+	"$SIM" read /sim 50 "$SWITCHES" >"$DIR/read" || return 1
 	jq -s '.' "$DIR"/m4.[1-4] >"$DIR/m4"
 	jq -cn --argjson f "$f" --slurpfile pre "$DIR/pre" --slurpfile one "$DIR/m1" \
-		--slurpfile four "$DIR/m4" --slurpfile chk "$DIR/check" \
+		--slurpfile four "$DIR/m4" --slurpfile chk "$DIR/check" --slurpfile rd "$DIR/read" \
 		--argjson rss "$(etcd_rss_kb)" \
 		--argjson db "$(etcdctl_ endpoint status -w json | jq '[.[].Status.dbSize] | max')" '
 		$four[0] as $m | {fill: $f, live: ($chk[0].entries / 3 | floor),
@@ -73,7 +75,8 @@ measure() {
 		 retries: ($m | map(.retries) | add),
 		 errors: ($one[0].errors + ($m | map(.errors) | add)),
 		 full: ($one[0].full + ($m | map(.full) | add)),
-		 entries_per_link_max: $chk[0].max_entries,
+		 uplink_read_p50_ms: $rd[0].p50_ms, uplink_read_p99_ms: $rd[0].p99_ms,
+		 uplink_read_entries: $rd[0].entries_avg, entries_per_link_max: $chk[0].max_entries,
 		 entries_per_trunk_avg: ($chk[0].entries / 3 / ($chk[0].links / 10) | floor),
 		 etcd_rss_mb: ($rss / 1024 | floor), db_mb: ($db / 1048576 | floor),
 		 oversold_links: $chk[0].oversold_links, orphans: $chk[0].orphans}'
@@ -103,6 +106,7 @@ jq -s '.[-1] as $l | {cluster_sim_reservations: $l.live,
 	+ ([.[] | .fill as $f | {"cluster_sim_at\($f)_admission_per_s_1proc": .admission_per_s_1proc,
 	   "cluster_sim_at\($f)_p50_ms_1proc": .p50_ms_1proc,
 	   "cluster_sim_at\($f)_admission_per_s": .admission_per_s,
+	   "cluster_sim_at\($f)_uplink_read_p50_ms": .uplink_read_p50_ms,
 	   "cluster_sim_at\($f)_entries_per_trunk": .entries_per_trunk_avg}] | add)' \
 	"$DIR/stages" >&3
 [ "$(jq -s 'map(.oversold_links + .orphans) | max' "$DIR/stages")" = 0 ] ||

@@ -21,6 +21,10 @@
  *       COUNT paid admissions through pf_cl_admit (the production path),
  *       each under its own lease: {"granted":N,"full":N,"errors":N,
  *       "retries":N,"seconds":X,"per_s":X,"p50_ms":X,"p99_ms":X}
+ *   cluster_sim read PREFIX COUNT SWITCHES
+ *       times COUNT reads of a random uplink's ledger (pf_cl_link_reserved,
+ *       the range an admission reads per link): {"reads":N,"entries_avg":X,
+ *       "p50_ms":X,"p99_ms":X}
  *   cluster_sim check PREFIX
  *       {"links":N,"entries":N,"orphans":N,"oversold_links":N,
  *        "max_entries":N}: oversold links have more in their ledger than
@@ -278,6 +282,32 @@ static int admit(struct pf_etcd *e, const struct sim *s, int count)
 	return 0;
 }
 
+static int read_cost(struct pf_etcd *e, const char *prefix, int count, unsigned switches)
+{
+	double *lat = calloc(count + 1, sizeof(double)), entries = 0;
+	int err = lat ? 0 : pf_fail(-ENOMEM, "out of memory");
+
+	for (int i = 0; !err && i < count; i++) {
+		char link[PF_CL_NAME_MAX];
+		uint64_t sum;
+		int64_t n = 0;
+		double t = now_ms();
+
+		snprintf(link, sizeof(link), "s%u:up", randombytes_uniform(switches) + 1);
+		err = pf_cl_link_reserved(e, prefix, link, &sum, &n);
+		lat[i] = now_ms() - t;
+		entries += (double)n;
+	}
+	if (!err) {
+		qsort(lat, count, sizeof(double), cmp_double);
+		printf("{\"reads\":%d,\"entries_avg\":%.0f,\"p50_ms\":%.2f,\"p99_ms\":%.2f}\n",
+		       count, count ? entries / count : 0.0, pct(lat, count, 50),
+		       pct(lat, count, 99));
+	}
+	free(lat);
+	return err;
+}
+
 static int check(struct pf_etcd *e, const char *prefix)
 {
 	struct sim_links l;
@@ -304,6 +334,8 @@ static int run(struct pf_etcd *e, int argc, char **argv)
 	if (!strcmp(argv[1], "topo") && argc == 6)
 		return topo(e, s.prefix, (unsigned)atoi(argv[3]), strtoull(argv[4], NULL, 10),
 			    strtoull(argv[5], NULL, 10));
+	if (!strcmp(argv[1], "read") && argc == 5 && atoi(argv[4]) > 0)
+		return read_cost(e, s.prefix, atoi(argv[3]), (unsigned)atoi(argv[4]));
 	if (argc < 8)
 		return usage();
 	s.name = argv[3];
