@@ -12,7 +12,9 @@
 #   transactions writing what admission writes, one lease for all, nothing
 #   oversold), then real admissions (pf_cl_admit, paid, SIM_RATE_BPS 1 Mbit/s
 #   each) are timed: SIM_MEASURE_N (100) by one process, then SIM_MEASURE_N/2
-#   by each of 4 processes at once; then etcd's RSS (3 members summed), its db
+#   by each of 4 processes at once, and SIM_MEASURE_N/2 by one process without
+#   their ledger reads (cluster_sim commit: what a broker knowing the sums from
+#   a watch would pay); then etcd's RSS (3 members summed), its db
 #   size (largest member), every link's ledger against its capacity, and 50
 #   reads of one uplink's ledger (the range admission reads per link).
 # Figures: cluster_sim_reservations (live at the end), cluster_sim_preload_per_s,
@@ -20,7 +22,8 @@
 # p99_ms (4 processes) and _1proc, cluster_sim_etcd_rss_mb, cluster_sim_db_mb,
 # cluster_sim_oversold_links (must be 0: the script fails otherwise), and per
 # fill F cluster_sim_atF_{admission_per_s,admission_per_s_1proc,p50_ms_1proc,
-# uplink_read_p50_ms,entries_per_trunk}; every fill's full line goes to stderr.
+# uplink_read_p50_ms,commit_only_p50_ms,entries_per_trunk}; every fill's full
+# line goes to stderr.
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -59,11 +62,13 @@ measure() {
 	done
 	wait "${PIDS[@]}" || return 1
 	PIDS=()
+	"$SIM" commit /sim "c1x$f" $((MEASURE / 2)) "$RATE" "$TTL" "$SWITCHES" >"$DIR/c1" || return 1
 	"$SIM" check /sim >"$DIR/check" || return 1
 	"$SIM" read /sim 50 "$SWITCHES" >"$DIR/read" || return 1
 	jq -s '.' "$DIR"/m4.[1-4] >"$DIR/m4"
 	jq -cn --argjson f "$f" --slurpfile pre "$DIR/pre" --slurpfile one "$DIR/m1" \
 		--slurpfile four "$DIR/m4" --slurpfile chk "$DIR/check" --slurpfile rd "$DIR/read" \
+		--slurpfile c1 "$DIR/c1" \
 		--argjson rss "$(etcd_rss_kb)" \
 		--argjson db "$(etcdctl_ endpoint status -w json | jq '[.[].Status.dbSize] | max')" '
 		$four[0] as $m | {fill: $f, live: ($chk[0].entries / 3 | floor),
@@ -75,6 +80,8 @@ measure() {
 		 retries: ($m | map(.retries) | add),
 		 errors: ($one[0].errors + ($m | map(.errors) | add)),
 		 full: ($one[0].full + ($m | map(.full) | add)),
+		 commit_only_p50_ms: $c1[0].p50_ms, commit_only_p99_ms: $c1[0].p99_ms,
+		 commit_only_per_s: $c1[0].per_s, commit_only_errors: $c1[0].errors,
 		 uplink_read_p50_ms: $rd[0].p50_ms, uplink_read_p99_ms: $rd[0].p99_ms,
 		 uplink_read_entries: $rd[0].entries_avg, entries_per_link_max: $chk[0].max_entries,
 		 entries_per_trunk_avg: ($chk[0].entries / 3 / ($chk[0].links / 10) | floor),
@@ -107,6 +114,7 @@ jq -s '.[-1] as $l | {cluster_sim_reservations: $l.live,
 	   "cluster_sim_at\($f)_p50_ms_1proc": .p50_ms_1proc,
 	   "cluster_sim_at\($f)_admission_per_s": .admission_per_s,
 	   "cluster_sim_at\($f)_uplink_read_p50_ms": .uplink_read_p50_ms,
+	   "cluster_sim_at\($f)_commit_only_p50_ms": .commit_only_p50_ms,
 	   "cluster_sim_at\($f)_entries_per_trunk": .entries_per_trunk_avg}] | add)' \
 	"$DIR/stages" >&3
 [ "$(jq -s 'map(.oversold_links + .orphans) | max' "$DIR/stages")" = 0 ] ||

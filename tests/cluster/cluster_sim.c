@@ -21,6 +21,9 @@
  *       COUNT paid admissions through pf_cl_admit (the production path),
  *       each under its own lease: {"granted":N,"full":N,"errors":N,
  *       "retries":N,"seconds":X,"per_s":X,"p50_ms":X,"p99_ms":X}
+ *   cluster_sim commit PREFIX NAME COUNT RATE_BPS TTL_S SWITCHES
+ *       the same, but each admission without its ledger reads (commit_one):
+ *       what it would cost to a broker that knows the sums from a watch
  *   cluster_sim read PREFIX COUNT SWITCHES
  *       times COUNT reads of a random uplink's ledger (pf_cl_link_reserved,
  *       the range an admission reads per link): {"reads":N,"entries_avg":X,
@@ -213,6 +216,72 @@ static int preload(struct pf_etcd *e, const struct sim *s, int count, int max_op
 	return err;
 }
 
+/* The compares admission makes on each link at revision rev (admit.c
+ * add_link): the link key unchanged, no ledger entry written after rev. */
+static int add_compares(struct pf_etcd_txn *t, const struct sim *s, const struct pf_cl_resv *r,
+			const struct pf_etcd_kvs *links, int64_t rev)
+{
+	char dir[PF_CL_KEY_MAX];
+	int err = links->n == PATH_LINKS ? 0 : pf_fail(-ENOENT, "a link of the path is missing");
+
+	for (int i = 0; !err && i < PATH_LINKS; i++)
+		err = pf_etcd_txn_cmp_mod(t, links->kv[i].key, links->kv[i].mod_rev)
+			?: pf_cl_key_ledger(dir, s->prefix, r->hops[i])
+			?: pf_etcd_txn_cmp_range_unchanged(t, dir, rev);
+	return err;
+}
+
+/* The path's link keys at one revision: into *links, the revision into *rev. */
+static int read_link_keys(struct pf_etcd *e, const struct sim *s, const struct pf_cl_resv *r,
+			  struct pf_etcd_kvs *links, int64_t *rev)
+{
+	char key[PF_CL_KEY_MAX];
+	struct pf_etcd_txn t;
+	bool ok;
+	int err = pf_etcd_txn_init(&t);
+
+	for (int i = 0; !err && i < PATH_LINKS; i++)
+		err =
+		    pf_cl_key_link(key, s->prefix, r->hops[i]) ?: pf_etcd_txn_read(&t, key, false);
+	if (!err)
+		err = pf_etcd_txn_commit(e, &t, &ok, rev, links);
+	pf_etcd_txn_free(&t);
+	return err;
+}
+
+/*
+ * What an admission would cost without its ledger reads, as a broker that
+ * knows each link's sum from a watch would make it (docs/CLUSTER.md,
+ * "Figures"): the link keys read at one revision, then admission's compares
+ * at that revision and its writes. It checks no capacity (the simulation's
+ * links never fill; `check` verifies) and does not retry a lost race.
+ */
+static int commit_one(struct pf_etcd *e, const struct sim *s, const char *id, int *retries)
+{
+	struct pf_etcd_kvs links = {0};
+	struct pf_etcd_txn t;
+	struct pf_cl_resv r;
+	int64_t rev = 0, lease = 0;
+	bool ok = false;
+	int err;
+
+	draw(s, &r);
+	err = read_link_keys(e, s, &r, &links, &rev) ?: pf_etcd_lease_grant(e, s->ttl, &lease);
+	if (!err && !(err = pf_etcd_txn_init(&t))) {
+		err = add_compares(&t, s, &r, &links, rev) ?: add_resv(&t, s, id, &r, lease)
+			?: pf_etcd_txn_commit(e, &t, &ok, NULL, NULL);
+		pf_etcd_txn_free(&t);
+	}
+	pf_etcd_kvs_free(&links);
+	if (!err && !ok) {
+		++*retries;
+		err = pf_fail(-EAGAIN, "%s lost a race", id);
+	}
+	if (err && lease)
+		pf_etcd_lease_revoke(e, lease);
+	return err;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -251,7 +320,9 @@ static double pct(const double *sorted, int n, int p)
 	return n ? sorted[(n * p) / 100 < n ? (n * p) / 100 : n - 1] : 0.0;
 }
 
-static int admit(struct pf_etcd *e, const struct sim *s, int count)
+typedef int (*admit_fn)(struct pf_etcd *, const struct sim *, const char *, int *);
+
+static int admit(struct pf_etcd *e, const struct sim *s, int count, admit_fn one)
 {
 	int granted = 0, full = 0, errors = 0, retries = 0;
 	double t0 = now_ms(), *lat = calloc(count + 1, sizeof(double)), secs;
@@ -264,7 +335,7 @@ static int admit(struct pf_etcd *e, const struct sim *s, int count)
 		int err;
 
 		snprintf(id, sizeof(id), "%s-%d", s->name, i);
-		err = admit_one(e, s, id, &retries);
+		err = one(e, s, id, &retries);
 		lat[i] = now_ms() - t;
 		granted += !err;
 		full += err == -ENOSPC;
@@ -347,7 +418,9 @@ static int run(struct pf_etcd *e, int argc, char **argv)
 	if (!strcmp(argv[1], "preload") && argc == 9)
 		return preload(e, &s, atoi(argv[4]), atoi(argv[8]));
 	if (!strcmp(argv[1], "admit") && argc == 8)
-		return admit(e, &s, atoi(argv[4]));
+		return admit(e, &s, atoi(argv[4]), admit_one);
+	if (!strcmp(argv[1], "commit") && argc == 8)
+		return admit(e, &s, atoi(argv[4]), commit_one);
 	return usage();
 }
 
