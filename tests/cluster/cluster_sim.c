@@ -129,8 +129,8 @@ static int charge(struct sim_links *l, const struct pf_cl_resv *r)
 		p[i] = sim_links_find(l, r->hops[i]);
 		if (!p[i])
 			return pf_fail(-ENOENT, "link %s is not in the topology", r->hops[i]);
-		if (p[i]->reservable - p[i]->reserved < r->rate_bps ||
-		    p[i]->reserved > p[i]->reservable)
+		if (p[i]->reserved > p[i]->reservable ||
+		    p[i]->reservable - p[i]->reserved < r->rate_bps)
 			return 0;
 	}
 	for (int i = 0; i < PATH_LINKS; i++) {
