@@ -33,3 +33,9 @@ cluster_grant_LIBS := cluster dataplane common
 
 UNIT_TESTS += test_cluster_breaker
 test_cluster_breaker_LIBS := cluster common
+
+# cluster_sim: the 100-switch simulation with etcd alone (preload, admit,
+# check), for bench/cluster_bench.sh with BENCH_FULL=1.
+PROGS += cluster_sim
+cluster_sim_SRCS := tests/cluster/cluster_sim.c tests/cluster/sim_links.c
+cluster_sim_LIBS := cluster common
