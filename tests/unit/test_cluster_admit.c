@@ -70,6 +70,7 @@ static void test_path_all_or_nothing(void)
 	CHECK_EQ(reserved("s2-h3"), 150);
 	/* The edge port is free, the trunk is not: refused, named, nothing written. */
 	CHECK_EQ(admit("r2", 100, "s2-h3", "s1-s2", &r), -ENOSPC);
+	CHECK_EQ(r.retries, 0); /* a refusal is not a lost race */
 	CHECK_STR(r.full_link, "s1-s2");
 	CHECK_EQ(r.free_bps, 50);
 	CHECK(strstr(pf_last_error(), "link s1-s2 has 50 bit/s free of 200 reservable"));

@@ -283,12 +283,14 @@ int pf_cl_admit(struct pf_etcd *e, const struct pf_cl_admit *a, struct pf_cl_adm
 	int err = validate(a);
 
 	memset(r, 0, sizeof(*r));
-	for (int tries = 0; !err && tries < MAX_TRIES; tries++, r->retries++) {
+	for (int tries = 0; !err && tries < MAX_TRIES; tries++) {
 		err = attempt(e, a, r);
 		if (err == 1)
 			return 0;
-		if (!err) /* lost a race: let the winner's peers spread out */
+		if (!err) { /* lost a race: let the winner's peers spread out */
+			r->retries++;
 			usleep(1000 * randombytes_uniform(1u << (tries < 5 ? tries : 5)));
+		}
 	}
 	return err
 		   ?: pf_fail(-EAGAIN, "reservation %s: lost %d races for its links in a row",
