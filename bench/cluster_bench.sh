@@ -13,11 +13,9 @@
 #       from an admission's commit to the enforcement node's map entry
 #       (bench/cluster_enforce.sh: one payflowd in cluster mode)
 #   cluster_sell_*  purchases through one and two payflowd brokers (bench/cluster_sell_bench.sh)
-# With BENCH_FULL=1, a simulation with etcd alone: SIM_SWITCHES (100)
-# switches of 8 edge links each plus an uplink and a downlink to a core, and
-# SIM_RESV (100000) live reservations between random hosts, admitted by 4
-# processes: cluster_sim_reservations, cluster_sim_admission_per_s (over the
-# last tenth), cluster_sim_etcd_rss_mb (sum over members), cluster_sim_db_mb.
+# With BENCH_FULL=1, the simulation with etcd alone (bench/cluster_sim.sh:
+# 100 switches, preloaded to 1,000, 10,000 and SIM_RESV (100000) live
+# reservations, admissions timed at each fill): its cluster_sim_* figures.
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -59,36 +57,14 @@ echo "cluster_bench: grant to enforced, ${ENFORCE_N:-200} grants" >&2
 enforce_latency >"$DIR/enforce" || echo '{"cluster_grant_to_enforced_error": "no figure"}' >"$DIR/enforce"
 enforce_cleanup
 
-sim() {
-	local s k all=() per=$((SIM_RESV / 4)) rss=0 pid
-	for s in $(seq "$SIM_SWITCHES"); do
-		all+=("s$s:up" "core:s$s")
-		for k in $(seq 8); do all+=("s$s:h$k"); done
-	done
-	links /sim "${all[@]}"
-	for k in 1 2 3 4; do
-		"$PROBE" sim /sim "w$k" "$per" 1000 3600 "$SIM_SWITCHES" >"$DIR/sim.$k" &
-		PIDS+=($!)
-	done
-	wait "${PIDS[@]}"
-	PIDS=()
-	for pid in "${ETCD_PID[@]}"; do
-		rss=$((rss + $(awk '/^VmRSS/ { print $2 }' "/proc/$pid/status")))
-	done
-	jq -s --argjson rss "$rss" --argjson db "$(du -sk "$DIR/etcd/m1" | cut -f1)" '
-		{cluster_sim_reservations: (map(.granted) | add),
-		 cluster_sim_admission_per_s: (map(.tail_per_s) | add),
-		 cluster_sim_etcd_rss_mb: ($rss / 1024 | floor), cluster_sim_db_mb: ($db / 1024 | floor)}' \
-		"$DIR"/sim.[1-4] >"$DIR/sim"
-}
 # Through payflowd: two brokers selling (bench/cluster_sell_bench.sh); needs its builds.
 echo "cluster_bench: purchases through payflowd" >&2
 bench/cluster_sell_bench.sh >"$DIR/sell" || echo '{}' >"$DIR/sell"
 echo '{}' >"$DIR/sim"
 if [ "${BENCH_FULL:-0}" = 1 ]; then
-	SIM_SWITCHES=${SIM_SWITCHES:-100} SIM_RESV=${SIM_RESV:-100000}
-	echo "cluster_bench: simulation, $SIM_SWITCHES switches, $SIM_RESV reservations" >&2
-	sim
+	etcd_stop_all # the simulation starts its own etcd
+	echo "cluster_bench: simulation (bench/cluster_sim.sh)" >&2
+	bench/cluster_sim.sh >"$DIR/sim" || { echo "cluster_bench: the simulation failed" >&2; exit 1; }
 fi
 jq -n --slurpfile one "$DIR/one" --slurpfile sh "$DIR/shared" --slurpfile dj "$DIR/disjoint" \
 	--slurpfile sim "$DIR/sim" --slurpfile enf "$DIR/enforce" --slurpfile sell "$DIR/sell" '

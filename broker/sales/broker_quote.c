@@ -127,8 +127,9 @@ static enum pf_err prepare(struct pfd *d, const uint8_t peer[16], const struct p
  * Prices are the fixed ones (demand pricing reads this node's link ledger,
  * not the cluster's), and upgrades are not sold yet.
  */
-static enum pf_err cluster_quote(struct pfd *d, const struct pf_quote_request *rq,
-				 struct pf_quote *q, struct pf_err_msg *e)
+static enum pf_err cluster_quote(struct pfd *d, const uint8_t peer[16],
+				 const struct pf_quote_request *rq, struct pf_quote *q,
+				 struct pf_err_msg *e)
 {
 	struct pf_menu base;
 	struct pf_bquote b;
@@ -142,7 +143,7 @@ static enum pf_err cluster_quote(struct pfd *d, const struct pf_quote_request *r
 	if (pf_quote_build_for(&base, rq, 0, rq->seconds, pfd_unix_now(), q, e) != PF_OK)
 		return e->code;
 	bquote_of(q, 0, 0, &b);
-	return pfd_csell_quote(d, &b, e);
+	return pfd_csell_quote(d, peer, &b, e);
 }
 
 void pfd_broker_quote(struct pfd *d, struct pf_srv_conn *c, const struct pf_quote_request *rq)
@@ -170,7 +171,7 @@ void pfd_broker_quote(struct pfd *d, struct pf_srv_conn *c, const struct pf_quot
 	}
 	pf_key_make(&key, rq->ip1, rq->ip2);
 	if (d->csell) {
-		cluster_quote(d, rq, &m.quote, &e);
+		cluster_quote(d, pf_srv_peer(c), rq, &m.quote, &e);
 	} else if (prepare(d, pf_srv_peer(c), rq, &key, &hold_id, &from_level, &seconds, &e) ==
 		   PF_OK) {
 		/* Priced for its own path after the grant; bound until the quote expires. */

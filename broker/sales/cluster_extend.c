@@ -8,10 +8,12 @@
 #include <string.h>
 #include "bpf/payflow.h"
 #include "broker/sales/broker_glue.h"
+#include "broker/sales/cluster_guard.h"
 #include "broker/sales/cluster_sell.h"
 #include "broker/sales/cluster_tx.h"
 #include "userspace/cluster/breaker.h"
 #include "userspace/cluster/admit.h"
+#include "userspace/cluster/etcd_txn.h"
 #include "userspace/cluster/resv_record.h"
 #include "userspace/common/addr.h"
 #include "userspace/common/error.h"
@@ -97,18 +99,69 @@ int pfd_cext_as_bought(struct pfd *d, const char *tx, struct pf_cl_resv *now)
 	return err == -ENOENT ? 0 : err; /* bought nothing: quote_used, from *now */
 }
 
-/* Admits the record again with its new end under a new lease; revokes the old one after. */
+/* The new lease of the record (read back: the admission grants it). */
+static int new_lease(struct pfd *d, const char *rid, int64_t *lease)
+{
+	struct pf_etcd_kv at = {0};
+	struct pf_cl_resv r;
+	int err = pfd_csell_resv_read(d, rid, &r, &at);
+
+	*lease = at.lease;
+	return err;
+}
+
+/*
+ * The pair's claim P/pairs/PAIR (cluster_guard.h), when it names this
+ * reservation, moves to the record's new lease; else revoking the old lease
+ * would free the pair while the reservation runs. 0 (moved, or no claim to
+ * move), or -errno: then the old lease is kept and the claim ends at the
+ * old end.
+ */
+static int move_pair(struct pfd *d, const struct pf_bquote *q)
+{
+	struct pf_etcd_kvs kvs = {0};
+	struct pfd_cguard g;
+	struct pf_etcd_txn t;
+	int64_t lease = 0, rev = 0;
+	bool ok = false;
+	int err = pfd_cguard_keys(d, NULL, q, &g)
+		      ?: pfd_csell_noted(d, pf_etcd_get(pfd_csell_etcd(d), g.pair, &kvs));
+
+	if (err == -ENOENT || (!err && (kvs.n != 1 || strcmp(kvs.kv[0].value, q->extends)))) {
+		pf_etcd_kvs_free(&kvs);
+		return 0; /* granted without the claim: nothing to move */
+	}
+	err = err ?: new_lease(d, q->extends, &lease) ?: pf_etcd_txn_init(&t);
+	if (!err) {
+		err = pf_etcd_txn_cmp_mod(&t, g.pair, kvs.kv[0].mod_rev)
+			  ?: pf_etcd_txn_put(&t, g.pair, q->extends, strlen(q->extends), lease)
+			  ?: pfd_csell_noted(d, pf_etcd_txn_commit(pfd_csell_etcd(d), &t, &ok, &rev,
+								   NULL));
+		pf_etcd_txn_free(&t);
+	}
+	pf_etcd_kvs_free(&kvs);
+	if (!err && !ok)
+		err = pf_fail(-EAGAIN, "%s changed meanwhile", g.pair);
+	return err;
+}
+
+/* Admits the record again with its new end under a new lease; revokes the old
+ * one once the new one holds every key (the pair's claim moved too). */
 static int extend(struct pfd *d, const struct pf_bquote *q, const struct pf_cl_resv *r,
 		  const struct pf_etcd_kv *at, struct pf_cl_admit_result *res)
 {
 	int64_t ttl = r->end - (int64_t)pfd_unix_now();
 	int err = pfd_csell_admit(d, q->extends, r, ttl > 0 ? ttl : 1, at->mod_rev, res);
 
-	/* The new lease holds every key now; the old one holds none (it would
-	 * delete nothing), so a failed revoke only leaves it to expire. */
-	if (!err && at->lease && !pf_cl_breaker_pass(pfd_csell_breaker(d)))
+	if (err || !at->lease)
+		return err;
+	if (move_pair(d, q))
+		pfd_log("cluster: extension of %s: the pair's claim stays under the old lease "
+			"(it ends at the old end): %s",
+			q->extends, pf_last_error());
+	else if (!pf_cl_breaker_pass(pfd_csell_breaker(d)))
 		pfd_csell_noted(d, pf_etcd_lease_revoke(pfd_csell_etcd(d), at->lease));
-	return err;
+	return 0;
 }
 
 /* The CONFIRM of the extension that record r (bought with tx) is: the

@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include "broker/sales/broker_glue.h"
 #include "broker/sales/cluster_extend.h"
+#include "broker/sales/cluster_guard.h"
 #include "broker/sales/cluster_quote.h"
 #include "broker/sales/cluster_tx.h"
 #include "userspace/cluster/admit.h"
@@ -67,8 +68,12 @@ static int noted(struct pfd *d, int err)
 	return err;
 }
 
-/* An etcd failure (no quorum...) or another error, said on the wire. */
-static enum pf_err fail(struct pfd *d, struct pf_err_msg *e, int err)
+struct pf_etcd *pfd_csell_etcd(struct pfd *d)
+{
+	return d->csell->etcd;
+}
+
+enum pf_err pfd_csell_fail(struct pfd *d, struct pf_err_msg *e, int err)
 {
 	noted(d, err);
 	if (err == -ENOSPC)
@@ -127,9 +132,10 @@ static int record_of(struct pfd *d, const struct pf_bquote *q, enum pf_cl_resv_s
 	return err;
 }
 
-/* Admits r as quote_id's record under a fresh lease of ttl_s (revoked on failure). */
+/* Admits r as quote_id's record under a fresh lease of ttl_s (revoked on
+ * failure), with the claims of c (NULL: none). */
 static int admit(struct pfd *d, const char *id, const struct pf_cl_resv *r, int64_t ttl_s,
-		 int64_t expect_rev, struct pf_cl_admit_result *res)
+		 int64_t expect_rev, const struct pf_cl_admit *c, struct pf_cl_admit_result *res)
 {
 	struct pf_cl_admit a = {.prefix = d->conf.cluster.prefix,
 				.resv = id,
@@ -141,6 +147,10 @@ static int admit(struct pfd *d, const char *id, const struct pf_cl_resv *r, int6
 	int err;
 
 	memset(res, 0, sizeof(*res));
+	if (c) {
+		memcpy(a.claims, c->claims, sizeof(a.claims));
+		a.n_claims = c->n_claims;
+	}
 	for (int i = 0; i < r->n_hops; i++)
 		a.links[i] = r->hops[i];
 	err = pf_cl_resv_encode(r, &value) ?: pf_etcd_lease_grant(d->csell->etcd, ttl_s, &a.lease);
@@ -175,11 +185,38 @@ static int quote_put(struct pfd *d, const struct pf_bquote *q)
 	return err;
 }
 
-enum pf_err pfd_csell_quote(struct pfd *d, const struct pf_bquote *q, struct pf_err_msg *e)
+/* The hold of q with the client's claims; a quote of the same key for the
+ * pair placed meanwhile at another broker is dropped in turn. */
+static enum pf_err hold(struct pfd *d, const uint8_t peer[16], const struct pf_bquote *q,
+			const struct pf_cl_resv *r, struct pf_err_msg *e)
 {
 	const struct pf_conf_broker *bc = &d->conf.broker;
 	__u32 full = bc->quote_ttl_s + bc->confirm_grace_s;
 	struct pf_cl_admit_result res = {0};
+	struct pf_cl_admit c = {0};
+	struct pfd_cguard g;
+	int err = pfd_cguard_keys(d, peer, q, &g);
+
+	if (err)
+		return pfd_csell_fail(d, e, err);
+	pfd_cguard_hold_claims(&g, q->quote_id, &c);
+	for (int i = 0; i < MAX_TRIES; i++) {
+		if (pfd_cguard_quote(d, &g, e) != PF_OK)
+			return e->code;
+		err = admit(d, q->quote_id, r, bc->unpaid_hold_s < full ? bc->unpaid_hold_s : full,
+			    0, &c, &res);
+		free(res.existing);
+		if (!pfd_cguard_lost_replace(&g, &c, &res, err))
+			break;
+	}
+	if (err == -EBUSY || err == -EDQUOT)
+		return pfd_cguard_refused(&g, &c, &res, e);
+	return err ? pfd_csell_fail(d, e, err) : PF_OK;
+}
+
+enum pf_err pfd_csell_quote(struct pfd *d, const uint8_t peer[16], const struct pf_bquote *q,
+			    struct pf_err_msg *e)
+{
 	struct pf_cl_resv r;
 	int err;
 
@@ -189,15 +226,18 @@ enum pf_err pfd_csell_quote(struct pfd *d, const struct pf_bquote *q, struct pf_
 		if (pfd_cext_check(d, q, &r, NULL, e) != PF_OK)
 			return e->code;
 		err = quote_put(d, q);
-		return err ? fail(d, e, err) : PF_OK;
+		return err ? pfd_csell_fail(d, e, err) : PF_OK;
 	}
-	err = record_of(d, q, PF_CL_HOLD, (int64_t)pfd_unix_now(), &r)
-		  ?: admit(d, q->quote_id, &r, bc->unpaid_hold_s < full ? bc->unpaid_hold_s : full,
-			   0, &res);
-	free(res.existing);
-	if (!err && (err = quote_put(d, q)))
+	err = record_of(d, q, PF_CL_HOLD, (int64_t)pfd_unix_now(), &r);
+	if (err)
+		return pfd_csell_fail(d, e, err);
+	if (hold(d, peer, q, &r, e) != PF_OK)
+		return e->code;
+	if ((err = quote_put(d, q))) {
 		pfd_csell_drop(d, q->quote_id);
-	return err ? fail(d, e, err) : PF_OK;
+		return pfd_csell_fail(d, e, err);
+	}
+	return PF_OK;
 }
 
 int pfd_csell_quote_import(struct pfd *d, const char *quote_id, struct pf_bquote *q)
@@ -250,19 +290,25 @@ static int grant_once(struct pfd *d, const struct pf_bquote *q, const char *tx, 
 	struct pf_cl_resv r, now;
 	struct pf_etcd_kv at = {0};
 	struct pf_cl_admit_result res;
+	struct pf_cl_admit c = {0};
+	struct pfd_cguard g;
 	int err = resv_read(d, q->quote_id, &now, &at);
 
 	if (err && err != -ENOENT)
-		return fail(d, e, err);
+		return pfd_csell_fail(d, e, err);
 	if (!err && now.state == PF_CL_GRANTED) { /* extended since: what tx bought then */
 		err = pfd_cext_as_bought(d, tx, &now);
-		return err ? fail(d, e, err) : granted(q, tx, &now, o, e);
+		return err ? pfd_csell_fail(d, e, err) : granted(q, tx, &now, o, e);
 	}
-	err = record_of(d, q, PF_CL_GRANTED, (int64_t)pfd_unix_now(), &r);
+	err = record_of(d, q, PF_CL_GRANTED, (int64_t)pfd_unix_now(), &r)
+		  ?: pfd_cguard_keys(d, NULL, q, &g);
 	if (err)
-		return fail(d, e, err);
+		return pfd_csell_fail(d, e, err);
+	pfd_cguard_grant_claims(&g, q->quote_id, &c);
 	snprintf(r.tx, sizeof(r.tx), "%s", tx);
-	err = admit(d, q->quote_id, &r, (int64_t)q->seconds, at.mod_rev, &res);
+	err = admit(d, q->quote_id, &r, (int64_t)q->seconds, at.mod_rev, &c, &res);
+	if (err == -EBUSY) /* another quote's reservation holds the pair */
+		return pfd_cguard_refused(&g, &c, &res, e);
 	if (err == -EALREADY && res.existing && pfd_ctx_not_granted(tx, res.existing, e))
 		err = -EPROTO; /* refunded or deposited elsewhere: e says so */
 	else if (err == -EALREADY && res.existing && !pf_cl_resv_decode(res.existing, &now))
@@ -278,7 +324,9 @@ static int grant_once(struct pfd *d, const struct pf_bquote *q, const char *tx, 
 	if (err == -EPROTO)
 		return e->code;
 	if (err)
-		return fail(d, e, err);
+		return pfd_csell_fail(d, e, err);
+	if (at.lease) /* the hold's lease: its claims (slots...) end with it */
+		pf_etcd_lease_revoke(d->csell->etcd, at.lease);
 	test_delay();
 	return PF_OK;
 }
@@ -315,26 +363,26 @@ int pfd_csell_hold_paid(struct pfd *d, const struct pf_bquote *q, __u32 ttl_s)
 	if (!err && now.state == PF_CL_GRANTED)
 		return 0;
 	err = record_of(d, q, PF_CL_HOLD, (int64_t)pfd_unix_now(), &r)
-		  ?: admit(d, q->quote_id, &r, ttl_s, at.mod_rev, &res);
-	if (!err && at.lease)
-		pf_etcd_lease_revoke(d->csell->etcd, at.lease); /* the short lease; the key moved */
+		  ?: admit(d, q->quote_id, &r, ttl_s, at.mod_rev, NULL, &res);
+	if (!err && at.lease) /* the short lease: the key moved, the hold's slots free */
+		pf_etcd_lease_revoke(d->csell->etcd, at.lease);
 	free(res.existing);
 	return noted(d, err);
 }
 
-void pfd_csell_drop(struct pfd *d, const char *quote_id)
+void pfd_csell_drop_under(struct pfd *d, const char *quote_id, int64_t lease)
 {
 	struct pf_etcd_kv at = {0};
 	struct pf_cl_resv r;
 
 	if (!pf_cl_breaker_pass(&d->csell->brk) && !noted(d, resv_read(d, quote_id, &r, &at)) &&
-	    r.state == PF_CL_HOLD && at.lease)
+	    r.state == PF_CL_HOLD && at.lease && (!lease || lease == at.lease))
 		pf_etcd_lease_revoke(d->csell->etcd, at.lease);
 }
 
-struct pf_etcd *pfd_csell_etcd(struct pfd *d)
+void pfd_csell_drop(struct pfd *d, const char *quote_id)
 {
-	return d->csell->etcd;
+	pfd_csell_drop_under(d, quote_id, 0);
 }
 
 struct pf_cl_breaker *pfd_csell_breaker(struct pfd *d)
@@ -355,10 +403,5 @@ int pfd_csell_resv_read(struct pfd *d, const char *id, struct pf_cl_resv *r, str
 int pfd_csell_admit(struct pfd *d, const char *id, const struct pf_cl_resv *r, int64_t ttl_s,
 		    int64_t expect_rev, struct pf_cl_admit_result *res)
 {
-	return admit(d, id, r, ttl_s, expect_rev, res);
-}
-
-enum pf_err pfd_csell_fail(struct pfd *d, struct pf_err_msg *e, int err)
-{
-	return fail(d, e, err);
+	return admit(d, id, r, ttl_s, expect_rev, NULL, res);
 }

@@ -10,6 +10,7 @@
 #ifndef PFD_CLUSTER_SELL_H
 #define PFD_CLUSTER_SELL_H
 
+#include <stdint.h>
 #include "broker/sales/broker_store.h"
 #include "broker/proto/errors.h"
 
@@ -24,8 +25,10 @@ int pfd_csell_start(struct pfd *d);
 void pfd_csell_stop(struct pfd *d);
 
 /* A new quote's hold: P/resv/QUOTE_ID in state hold under a lease of the
- * unpaid-hold time, and the quote under P/quotes/. PF_OK or the refusal. */
-enum pf_err pfd_csell_quote(struct pfd *d, const struct pf_bquote *q, struct pf_err_msg *e);
+ * unpaid-hold time, with the client's claims (cluster_guard.h: peer is its
+ * address), and the quote under P/quotes/. PF_OK or the refusal. */
+enum pf_err pfd_csell_quote(struct pfd *d, const uint8_t peer[16], const struct pf_bquote *q,
+			    struct pf_err_msg *e);
 /* A quote made at another broker, read from etcd and stored here. 0,
  * -ENOENT (no such quote in the cluster), -errno. */
 int pfd_csell_quote_import(struct pfd *d, const char *quote_id, struct pf_bquote *q);
@@ -40,9 +43,14 @@ enum pf_err pfd_csell_grant(struct pfd *d, const struct pf_bquote *q, const char
 int pfd_csell_hold_paid(struct pfd *d, const struct pf_bquote *q, __u32 ttl_s);
 /* Frees q's hold now (its lease is revoked). */
 void pfd_csell_drop(struct pfd *d, const char *quote_id);
-/* The sales' etcd client and breaker, for cluster_tx.c, cluster_status.c, cluster_extend.c. */
+/* The same, only while the hold is under lease (a paid hold moved to another). */
+void pfd_csell_drop_under(struct pfd *d, const char *quote_id, int64_t lease);
+/* The sales' etcd client and breaker, for cluster_tx.c, cluster_guard.c,
+ * cluster_status.c and cluster_extend.c. */
 struct pf_etcd *pfd_csell_etcd(struct pfd *d);
 struct pf_cl_breaker *pfd_csell_breaker(struct pfd *d);
+/* An etcd failure (no quorum...) or another error err, said on the wire. */
+enum pf_err pfd_csell_fail(struct pfd *d, struct pf_err_msg *e, int err);
 
 /* For the other cluster requests (cluster_status.c, cluster_extend.c): pass
  * pfd_csell_breaker() before calling etcd, then report each call's outcome
@@ -51,11 +59,9 @@ int pfd_csell_noted(struct pfd *d, int err);
 /* P/resv/ID (decoded) and its key's revision and lease; -ENOENT when absent. */
 int pfd_csell_resv_read(struct pfd *d, const char *id, struct pf_cl_resv *r, struct pf_etcd_kv *at);
 /* For cluster_extend.c: admits r as id's record under a fresh lease of ttl_s
- * (revoked on failure), expecting id's key at expect_rev; an etcd failure
- * said on the wire. */
+ * (revoked on failure), expecting id's key at expect_rev, with no claims. */
 struct pf_cl_admit_result;
 int pfd_csell_admit(struct pfd *d, const char *id, const struct pf_cl_resv *r, int64_t ttl_s,
 		    int64_t expect_rev, struct pf_cl_admit_result *res);
-enum pf_err pfd_csell_fail(struct pfd *d, struct pf_err_msg *e, int err);
 
 #endif /* PFD_CLUSTER_SELL_H */

@@ -31,8 +31,7 @@ static int rid_of(struct pfd *d, const struct pf_status_request *s, char rid[PF_
 		snprintf(rid, PF_CL_NAME_MAX, "%s", s->reservation_id);
 		return 0;
 	}
-	return pfd_csell_noted(d, pfd_cpair_find(pfd_csell_etcd(d), d->conf.cluster.prefix, s->ip1,
-						 s->ip2, (int64_t)pfd_unix_now(), rid));
+	return pfd_csell_noted(d, pfd_cpair_find(d, pfd_csell_etcd(d), s->ip1, s->ip2, rid));
 }
 
 /* The record gone from etcd: what this broker's own order row says. -ENOENT: none. */

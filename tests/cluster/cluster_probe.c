@@ -13,11 +13,6 @@
  *       with PACE_MS, one every PACE_MS and one line per attempt
  *       ({"i":i,"t_ms":...,"result":"granted"|"full"|"error","error":...});
  *       then {"granted":N,"full":N,"errors":N,"retries":N,"per_s":X,"p99_ms":X}
- *   cluster_probe sim PREFIX NAME COUNT RATE_BPS TTL_S SWITCHES
- *       COUNT admissions between random hosts of SWITCHES switches: the path
- *       sA:up, core:sB, sB:hK (bench/cluster_bench.sh makes those links);
- *       {"granted":N,"full":N,"errors":N,"seconds":X,"tail_per_s":X}, the
- *       rate over the last tenth (when the store is fullest)
  *   cluster_probe order PREFIX NAME TX RATE_BPS TTL_S LINK[,LINK...]
  *       one paid admission: {"result":"granted"} or {"result":"already",
  *       "existing":...} (exit 0 both), else {"result":"error",...} (exit 1)
@@ -25,7 +20,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <json-c/json.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,51 +155,6 @@ static int hammer(struct pf_etcd *e, struct job *j, int count, int pace_ms)
 	return 0;
 }
 
-/* One random path of the simulation's topology into j->links_buf. */
-static void sim_path(struct job *j, unsigned switches)
-{
-	unsigned a = randombytes_uniform(switches) + 1, b = randombytes_uniform(switches - 1) + 1;
-	char *p = j->links_buf;
-
-	b += b >= a; /* another switch */
-	j->a.n_links = 3;
-	j->a.links[0] = p;
-	p += sprintf(p, "s%u:up", a) + 1;
-	j->a.links[1] = p;
-	p += sprintf(p, "core:s%u", b) + 1;
-	j->a.links[2] = p;
-	sprintf(p, "s%u:h%u", b, randombytes_uniform(8) + 1);
-}
-
-static int sim(struct pf_etcd *e, struct job *j, int count, unsigned switches)
-{
-	int granted = 0, full = 0, errors = 0, tail = count - count / 10;
-	double t0 = now_ms(), t_tail = t0, secs;
-
-	j->links_buf = malloc(3 * PF_CL_NAME_MAX);
-	if (!j->links_buf || switches < 2)
-		return usage();
-	for (int i = 0; i < count; i++) {
-		struct pf_cl_admit_result r;
-		char resv[PF_CL_NAME_MAX];
-		int err;
-
-		if (i == tail)
-			t_tail = now_ms();
-		sim_path(j, switches);
-		snprintf(resv, sizeof(resv), "%s-%d", j->name, i);
-		err = admit_one(e, j, resv, &r);
-		granted += !err;
-		full += err == -ENOSPC;
-		errors += err && err != -ENOSPC;
-		free(r.existing);
-	}
-	secs = (now_ms() - t0) / 1e3;
-	printf("{\"granted\":%d,\"full\":%d,\"errors\":%d,\"seconds\":%.1f,\"tail_per_s\":%.1f}\n",
-	       granted, full, errors, secs, (count - tail) / ((now_ms() - t_tail) / 1e3));
-	return 0;
-}
-
 static int order(struct pf_etcd *e, struct job *j)
 {
 	struct pf_cl_admit_result r;
@@ -246,11 +195,6 @@ static int run(struct pf_etcd *e, int argc, char **argv)
 		rc = split_links(&j, argv[7])
 			 ? usage()
 			 : hammer(e, &j, atoi(argv[4]), argc == 9 ? atoi(argv[8]) : 0);
-	} else if (!strcmp(argv[1], "sim") && argc == 8) {
-		j.name = argv[3];
-		j.rate = strtoull(argv[5], NULL, 10);
-		j.ttl = strtoll(argv[6], NULL, 10);
-		rc = sim(e, &j, atoi(argv[4]), (unsigned)atoi(argv[7]));
 	} else if (!strcmp(argv[1], "order") && argc == 8) {
 		j.name = argv[3];
 		j.tx = argv[4];

@@ -6,6 +6,7 @@
 # declared with peer_node. h2's port also serves 10.79.0.0/16 (many pairs).
 #   cs_setup            builds it all and starts both; 1 with a message when not
 #   CS_CAP              every port's capacity (default 100mbit)
+#   CS_LIMITS           the broker's per-client limits (default LOOSE_LIMITS)
 #   CS_BROKER           more members of both brokers' "broker" section
 #   CS_ANVIL_CTL=1      Anvil inside ctl (10.77.0.100), so buyers in h1 reach it
 #   A ARGS, B ARGS      broker_probe from h1 against nA's, nB's broker (pinned)
@@ -54,7 +55,7 @@ node_config() { # FILE NODE BRIDGE PORTS STATE PIN SOCK LISTEN
   ],
   "state_dir": "$5", "pin_root": "$6", "socket": "$7",
   "broker": {"listen": "$8", "netns": "/run/netns/${PFX}ctl", "min_seconds": 10,
-             "max_seconds": 3600, "quote_ttl": 120, ${CS_BROKER:+$CS_BROKER, }$LOOSE_LIMITS},
+             "max_seconds": 3600, "quote_ttl": 120, ${CS_BROKER:+$CS_BROKER, }${CS_LIMITS:-$LOOSE_LIMITS}},
   "ledger": {${lnetns}"rpc_url": "$RPC", "chain_id": $CHAIN_ID, "payment_address": "$PAY_TO",
              "confirmations": 0},
   "cluster": {"endpoints": [$EPS], "node": "$2", "prefix": "$P", "timeout_ms": 1000,

@@ -10,6 +10,8 @@
 #   etcd_healthy I       member I answers a linearizable read (quorum).
 #   etcd_stop_all        stops every member we started; for the EXIT trap.
 #   etcdctl_ ARGS...     etcdctl (v3 API) against our endpoints.
+# ETCD_FLAGS (words, may be empty) are added to every member's command line
+# (the simulation's --max-txn-ops and --quota-backend-bytes).
 ETCD_PID=()
 ETCD_URL=()
 ETCD_PEER=()
@@ -26,7 +28,7 @@ etcd_member() { # I NEW|existing
 		--listen-peer-urls "${ETCD_PEER[$i]}" --initial-advertise-peer-urls "${ETCD_PEER[$i]}" \
 		--initial-cluster "$ETCD_CLUSTER" --initial-cluster-token "pf-etcd-$$" \
 		--initial-cluster-state "$2" --heartbeat-interval 100 --election-timeout 1000 \
-		--logger zap --log-level warn >>"$ETCD_DIR/m$i.log" 2>&1 &
+		--logger zap --log-level warn ${ETCD_FLAGS:-} >>"$ETCD_DIR/m$i.log" 2>&1 &
 	ETCD_PID[$i]=$!
 }
 

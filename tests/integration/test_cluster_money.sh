@@ -27,7 +27,9 @@ jqe() { # jq -e on stdin, which must not be empty
 	[ -n "$in" ] || { echo "# empty input"; return 1; }
 	jq -e "$@" >/dev/null <<<"$in"
 }
-buy_quote() { A quote 10.77.0.1 10.77.0.2 1 120 -; } # level 1 (10 Mbit/s), 120 s
+# level 1 (10 Mbit/s), 120 s, 10.77.0.1 -> DST: one pair per quote (a new quote of
+# the key for a pair replaces its hold; a pair has one reservation)
+buy_quote() { A quote 10.77.0.1 "$1" 1 120 -; }
 db_b() { sqlite3 "$STATE_B/payflow.db" "$@"; }
 credited() { # DB_FUNCTION TX: the refunds and deposits credited for TX there
 	"$1" "SELECT coalesce(sum(amount), 0) FROM balance_entries WHERE ref = '$2' AND kind IN ('refund', 'deposit')"
@@ -40,13 +42,13 @@ deposit_tx() { # VALUE: a DEPOSIT transaction for KEY; its hash
 }
 
 # Two paid quotes whose holds lapse unpaid, then the trunk filled by holds.
-QA=$(buy_quote) QB=$(buy_quote)
+QA=$(buy_quote 10.79.0.1) QB=$(buy_quote 10.79.0.2)
 check "two quotes at nA" all 'is "$QA" QUOTE && is "$QB" QUOTE'
 QAID=$(field "$QA" quote_id) QBID=$(field "$QB" quote_id)
 TXA=$(pay "$QA") TXB=$(pay "$QB")
 AMOUNT=$(field "$QA" amount)
 check "their holds lapse (unpaid_hold 6 s)" wait_for '[ "$(ledger_sum "$TRUNK")" = 0 ]'
-for i in $(seq 9); do buy_quote >/dev/null; done
+for i in $(seq 9); do buy_quote "10.79.1.$i" >/dev/null; done
 check "nine other holds fill the trunk (90 Mbit/s)" [ "$(ledger_sum "$TRUNK")" = 90000000 ]
 
 # (b) The same refused ORDER at nA and nB: one refund.
@@ -88,18 +90,18 @@ check "(c) the same DEPOSIT at nB: tx_reused naming nA, nothing credited at nB" 
 check "the DEPOSIT again at nA: the same BALANCE_REPLY" \
 	jqe '.type == "BALANCE_REPLY" and .credited == "500000"' <<<"$(A deposit "$PAYER" "$TXD")"
 check "a deposit's tx cannot pay an ORDER at nB: refused, no grant" \
-	all '! is "$(B order "$(field "$(buy_quote)" quote_id)" "$PAYER" "$TXD")" CONFIRM'
+	all '! is "$(B order "$(field "$(buy_quote 10.79.0.3)" quote_id)" "$PAYER" "$TXD")" CONFIRM'
 
 # (f) Granted at nB, ended; the same ORDER at nA while the trunk is full: the
 # grant's CONFIRM again, never a refund of a payment that bought a reservation.
-QC=$(A quote 10.77.0.1 10.77.0.2 1 10 -) # 10 s
+QC=$(A quote 10.77.0.1 10.79.0.4 1 10 -) # 10 s
 QCID=$(field "$QC" quote_id)
 TXC=$(pay "$QC")
 C1=$(B order "$QCID" "$PAYER" "$TXC")
 check "a 10 s reservation bought at nB" is "$C1" CONFIRM
 ended() { [ -z "$(record "$QCID")" ] && [ "$(ledger_sum "$TRUNK")" = 0 ]; }
 check "it ends: its record leaves etcd" all 'wait_for ended || wait_for ended'
-for i in $(seq 9); do buy_quote >/dev/null; done
+for i in $(seq 9); do buy_quote "10.79.2.$i" >/dev/null; done
 C2=$(A order "$QCID" "$PAYER" "$TXC")
 check "(f) the same ORDER at nA, trunk full: nB's CONFIRM (same reservation and times), nothing credited" \
 	all 'is "$C2" CONFIRM && [ "$(field "$C2" reservation_id)" = "$QCID" ] &&

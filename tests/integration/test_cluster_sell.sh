@@ -23,7 +23,9 @@ check "the trunk's port names its far end on nB" \
 	<<<"$(etcdctl_ get "$P/topo/ports/nA:${PFX}tA" --print-value-only)"
 TRUNK="nA:${PFX}tA"
 HOPS="[\"$TRUNK\",\"nB:${PFX}p2\",\"nB:${PFX}tB\",\"nA:${PFX}p1\"]"
-buy_quote() { A quote 10.77.0.1 10.77.0.2 1 120 -; } # level 1 (10 Mbit/s), 120 s
+# level 1 (10 Mbit/s), 120 s, from h1 to DST (default h2): one pair per purchase,
+# since a pair has one reservation in the cluster (test_cluster_guard.sh)
+buy_quote() { A quote 10.77.0.1 "${1:-10.77.0.2}" 1 120 -; }
 
 # 1. A purchase at nA: the hold, then the grant, over the path across both machines.
 Q1=$(buy_quote)
@@ -52,7 +54,7 @@ check "the same ORDER at nB (quoted at nA): the same CONFIRM" \
 check "and still one debit on the trunk" [ "$(ledger_sum "$TRUNK")" = 10000000 ]
 
 # 2. One transaction sent to both brokers at once: one grant.
-Q2=$(buy_quote)
+Q2=$(buy_quote 10.79.0.2)
 Q2ID=$(field "$Q2" quote_id)
 TX2=$(pay "$Q2")
 A order "$Q2ID" "$PAYER" "$TX2" >"$EDIR/o2a" &
@@ -70,7 +72,7 @@ check "the trunk carries two debits (20 Mbit/s)" [ "$(ledger_sum "$TRUNK")" = 20
 # delay PAYFLOW_TEST_GRANT_DELAY_MS holds the answer): the retry at nB gets it.
 daemon_stop TERM
 PAYFLOW_TEST_GRANT_DELAY_MS=5000 daemon_start || { cat "$DLOG"; not_ok "nA restarts"; finish; }
-Q3=$(buy_quote)
+Q3=$(buy_quote 10.79.0.3)
 Q3ID=$(field "$Q3" quote_id)
 TX3=$(pay "$Q3")
 A order "$Q3ID" "$PAYER" "$TX3" >"$EDIR/o3a" &
@@ -90,19 +92,19 @@ check "nB recorded that order once" [ "$(sqlite3 "$STATE_B/payflow.db" "SELECT c
 daemon_start || { cat "$DLOG"; not_ok "nA restarts"; finish; }
 
 # 4. Quorum lost: refused with internal_error, nothing written; back: sales resume.
-Q4=$(buy_quote)
+Q4=$(buy_quote 10.79.0.4)
 Q4ID=$(field "$Q4" quote_id)
 TX4=$(pay "$Q4")
 APID=$DPID
 etcd_kill 2
 etcd_kill 3
 t0=$(date +%s%N)
-QL=$(A quote 10.77.0.1 10.77.0.2 1 120 -)
+QL=$(A quote 10.77.0.1 10.79.0.41 1 120 -)
 echo "# QUOTE refused after $((($(date +%s%N) - t0) / 1000000)) ms without quorum"
 check "no quorum: QUOTE refused with internal_error naming etcd" \
 	all 'is "$QL" ERROR internal_error && grep -q "etcd" <<<"$QL"'
 t0=$(date +%s%N)
-QL2=$(A quote 10.77.0.1 10.77.0.2 1 120 -)
+QL2=$(A quote 10.77.0.1 10.79.0.42 1 120 -)
 ms2=$((($(date +%s%N) - t0) / 1000000))
 echo "# the next QUOTE refused after $ms2 ms (breaker open)"
 check "the next QUOTE is refused at once (${ms2} ms < 500), saying etcd is not asked again" \
@@ -117,10 +119,10 @@ sleep 1
 C4=$(A order "$Q4ID" "$PAYER" "$TX4")
 check "quorum back: the same ORDER gets its CONFIRM, same payflowd (no restart)" \
 	all 'is "$C4" CONFIRM && [ "$DPID" = "$APID" ]'
-check "quorum back: a new QUOTE is sold" is "$(buy_quote)" QUOTE
+check "quorum back: a new QUOTE is sold" is "$(buy_quote 10.79.0.5)" QUOTE
 
 # 5. Refusals said in the cluster's terms; nothing written.
-QB=$(buy_quote)
+QB=$(buy_quote 10.79.0.6)
 before=$(etcdctl_ get --prefix "$P/resv/" --keys-only | grep -c .)
 QU=$(A quote 10.77.0.1 10.77.0.9 1 120 -)
 check "a host behind no port of the cluster: bad_ip naming it" \
@@ -138,7 +140,7 @@ node_b_stop
 sed -i 's/"confirmations": 0/"confirmations": 2/' "$CONF_B"
 node_b_start || { cat "$DLOG_B"; not_ok "nB restarts"; finish; }
 PK_B=$(in_ns h1 "$PROBE" "$B_ADDR" hello | jq -r .broker_key)
-Q7=$(B quote 10.77.0.1 10.77.0.2 1 60 -)
+Q7=$(B quote 10.77.0.1 10.79.0.7 1 60 -)
 Q7ID=$(field "$Q7" quote_id)
 ttl() { # the remaining seconds of Q7's record's lease
 	local lease
@@ -146,10 +148,14 @@ ttl() { # the remaining seconds of Q7's record's lease
 	lease=$(printf '%x' "$lease") # in bash: awk and jq would round the 64-bit id
 	etcdctl_ lease timetolive "$lease" | grep -oE 'remaining\(-?[0-9]+s\)' | grep -oE -- '-?[0-9]+'
 }
+claims7() { etcdctl_ get --prefix "$P/holds/" --print-value-only | grep -c "^$Q7ID\$"; }
 ttl0=$(ttl)
+check "the unpaid hold claims a slot of its address, one of its key and its pair key (3)" [ "$(claims7)" = 3 ]
 TX7=$(pay "$Q7")
 P7=$(B order "$Q7ID" "$PAYER" "$TX7")
 ttl1=$(ttl)
+check "PENDING: the paid hold's claims are gone with its old lease (it no longer counts against the caps)" \
+	[ "$(claims7)" = 0 ]
 echo "# hold lease: ${ttl0}s before the payment, ${ttl1}s after PENDING"
 check "PENDING while the payment is shallow" is "$P7" PENDING
 check "the hold's lease now runs to expiry + confirm_grace (> the unpaid hold)" [ "$ttl1" -gt $((ttl0 + 60)) ]
@@ -164,9 +170,9 @@ used=$(ledger_sum "$TRUNK")
 fit=$(((90000000 - used) / 10000000))
 hammer=()
 for i in $(seq 10); do
-	A quote 10.77.0.1 10.77.0.2 1 120 - >"$EDIR/h-a$i" &
+	A quote 10.77.0.1 "10.79.1.$i" 1 120 - >"$EDIR/h-a$i" &
 	hammer+=($!)
-	B quote 10.77.0.1 10.77.0.2 1 120 - >"$EDIR/h-b$i" &
+	B quote 10.77.0.1 "10.79.2.$i" 1 120 - >"$EDIR/h-b$i" &
 	hammer+=($!)
 done
 wait "${hammer[@]}"

@@ -58,7 +58,7 @@ NP=$(from_ctl "$B_ADDR" "$PK_B" status-pair 10.77.0.1 10.77.0.2)
 check "STATUS by pair from an address in neither end: pair_not_owned" is "$NP" ERROR pair_not_owned
 check "an id that no broker sold: unknown_reservation" \
 	is "$(B status 00112233445566778899aabbccddeeff)" ERROR unknown_reservation
-QH=$(A quote 10.77.0.1 10.77.0.2 1 "$SECS" -)
+QH=$(A quote 10.77.0.1 10.79.0.7 1 "$SECS" -) # another pair: h1 <-> h2 is reserved
 check "a quote's hold (not paid) is no reservation: unknown_reservation" \
 	is "$(B status "$(field "$QH" quote_id)")" ERROR unknown_reservation
 
@@ -104,15 +104,21 @@ check "etcd's record: end + 30 s, the extension's tx, start unchanged" \
 check "the extension's payment is claimed in etcd (P/tx/)" [ -n "$(etcdctl_ get "$P/tx/$TXX" --keys-only)" ]
 check "and the reservation keeps its one 10 Mbit/s debit on the trunk" \
 	[ "$(etcdctl_ get "$P/ledger/nA:${PFX}tA/$QEID" --print-value-only)" = 10000000 ]
-lease_left() { # RESV: the remaining seconds of its record's lease in etcd
+lease_left() { # KEY: the remaining seconds of its lease in etcd
 	local lease
-	lease=$(etcdctl_ get "$P/resv/$1" -w fields | awk -F' : ' '$1 == "\"Lease\"" { print $2 }')
+	lease=$(etcdctl_ get "$1" -w fields | awk -F' : ' '$1 == "\"Lease\"" { print $2 }')
 	lease=$(printf '%x' "$lease") # in bash: awk and jq would round the 64-bit id
 	etcdctl_ lease timetolive "$lease" | grep -oE 'remaining\(-?[0-9]+s\)' | grep -oE -- '-?[0-9]+'
 }
-LL=$(lease_left "$QEID")
+LL=$(lease_left "$P/resv/$QEID")
 check "the record's new lease runs to the new end ($LL s left, > the old end's $((END_E - $(date +%s))) s + 25)" \
 	[ "$LL" -gt $((END_E - $(date +%s) + 25)) ]
+PAIRKEY="$P/pairs/10.77.0.1_$EP"
+LP=$(lease_left "$PAIRKEY")
+check "the pair's claim (P/pairs/) still names it, moved to the new lease ($LP s left)" \
+	all '[ "$(etcdctl_ get "$PAIRKEY" --print-value-only)" = "$QEID" ] && [ "$LP" -gt $((END_E - $(date +%s) + 25)) ]'
+check "a new quote for the pair while it runs: pair_reserved" \
+	is "$(A quote 10.77.0.1 "$EP" 1 30 -)" ERROR pair_reserved
 moved() { awk -v a="$(left "$1")" -v b="$2" 'BEGIN { exit !(a > b + 25) }'; }
 check "nA's map entry ends 30 s later (updated in place)" wait_for 'moved "$PIN" "$L0A"'
 check "nB's map entry ends 30 s later too" wait_for 'moved "$PIN_B" "$L0B"'

@@ -70,6 +70,7 @@ static void test_path_all_or_nothing(void)
 	CHECK_EQ(reserved("s2-h3"), 150);
 	/* The edge port is free, the trunk is not: refused, named, nothing written. */
 	CHECK_EQ(admit("r2", 100, "s2-h3", "s1-s2", &r), -ENOSPC);
+	CHECK_EQ(r.retries, 0); /* a refusal is not a lost race */
 	CHECK_STR(r.full_link, "s1-s2");
 	CHECK_EQ(r.free_bps, 50);
 	CHECK(strstr(pf_last_error(), "link s1-s2 has 50 bit/s free of 200 reservable"));
@@ -157,6 +158,121 @@ static void test_lease_end_frees(void)
 	CHECK_EQ(reserved("s2-h3"), before);
 }
 
+static int64_t create_rev(const char *key)
+{
+	struct pf_etcd_kvs k;
+	int64_t rev = 0;
+	int err = pf_etcd_get(e, key, &k);
+
+	if (err == -ENOENT) /* absent */
+		return 0;
+	CHECK_EQ(err, 0);
+	if (k.n == 1)
+		rev = k.kv[0].create_rev;
+	pf_etcd_kvs_free(&k);
+	return rev;
+}
+
+static int64_t count(const char *dir)
+{
+	struct pf_etcd_kvs k;
+	int64_t n;
+
+	CHECK_EQ(pf_etcd_range(e, dir, NULL, 0, 0, &k), 0);
+	n = (int64_t)k.n;
+	pf_etcd_kvs_free(&k);
+	return n;
+}
+
+/* Admits resv (1 bit/s on s2-h3, its name as value) with n claims. */
+static int admit_claims(const char *resv, int64_t ttl, const struct pf_cl_claim *c, int n,
+			struct pf_cl_admit_result *r)
+{
+	struct pf_cl_admit a = {.prefix = P,
+				.resv = resv,
+				.rate_bps = 1,
+				.value = resv,
+				.n_links = 1,
+				.links = {"s2-h3"},
+				.n_claims = n};
+
+	memcpy(a.claims, c, n * sizeof(*c));
+	a.lease = lease(ttl);
+	return pf_cl_admit(e, &a, r);
+}
+
+static int claim_one(const char *resv, const char *key, const char *value,
+		     struct pf_cl_admit_result *r)
+{
+	struct pf_cl_claim c = {.key = key, .value = value};
+
+	return admit_claims(resv, 60, &c, 1, r);
+}
+
+/* A fixed key: absent, it is written with the reservation; present, the
+ * admission is refused with -EBUSY and writes nothing at all. */
+static void test_claim_key(void)
+{
+	struct pf_cl_admit_result r;
+	char k[PF_CL_KEY_MAX];
+	uint64_t before = reserved("s2-h3");
+
+	CHECK_EQ(claim_one("c1", P "/pairs/x", "c1", &r), 0);
+	CHECK(create_rev(P "/pairs/x") > 0);
+	CHECK_EQ(reserved("s2-h3"), before + 1);
+	CHECK_EQ(claim_one("c2", P "/pairs/x", "c2", &r), -EBUSY);
+	CHECK_EQ(r.claim, 0);
+	CHECK_STR(r.holder, "c1");
+	CHECK(strstr(pf_last_error(), "/t/pairs/x is taken (by c1)"));
+	pf_cl_key_resv(k, P, "c2");
+	CHECK_EQ(create_rev(k), 0);
+	CHECK_EQ(reserved("s2-h3"), before + 1);
+	/* Only checked absent (no value): refused the same, nothing written. */
+	CHECK_EQ(claim_one("c3", P "/pairs/x", NULL, &r), -EBUSY);
+	CHECK_EQ(claim_one("c3", P "/pairs/y", NULL, &r), 0);
+	CHECK_EQ(create_rev(P "/pairs/y"), 0);
+	/* A retry of the committed call (its answer lost) is its success. */
+	CHECK_EQ(claim_one("c1", P "/pairs/x", "c1", &r), 0);
+	CHECK_EQ(reserved("s2-h3"), before + 2);
+}
+
+static int claim_slot(const char *resv, int64_t ttl, struct pf_cl_admit_result *r)
+{
+	struct pf_cl_claim c[] = {{.key = P "/holds/key/k1/", .value = resv, .slots = 3},
+				  {.key = P "/holds/pair/k1/p", .value = resv}};
+
+	/* only the first one claims the pair key */
+	return admit_claims(resv, ttl, c, strcmp(resv, "s1") ? 1 : 2, r);
+}
+
+/* A slot directory is a cap: 3 slots, the 4th claim is -EDQUOT and writes
+ * nothing; a slot freed by its lease is taken again. */
+static void test_claim_slots(void)
+{
+	struct pf_cl_admit_result r;
+	char k[PF_CL_KEY_MAX];
+
+	CHECK_EQ(claim_slot("s1", 2, &r), 0);
+	CHECK_EQ(claim_slot("s2", 60, &r), 0);
+	CHECK_EQ(claim_slot("s3", 60, &r), 0);
+	CHECK_EQ(count(P "/holds/key/k1/"), 3);
+	CHECK_EQ(create_rev(P "/holds/key/k1/0") > 0, 1);
+	CHECK_EQ(claim_slot("s4", 60, &r), -EDQUOT);
+	CHECK_EQ(r.claim, 0);
+	CHECK(strstr(pf_last_error(), "all 3 slots of /t/holds/key/k1/ are taken"));
+	pf_cl_key_resv(k, P, "s4");
+	CHECK_EQ(create_rev(k), 0);
+	/* s1's lease ends: its slot and its pair key go with it. */
+	for (int i = 0; i < 60 && count(P "/holds/key/k1/") == 3; i++)
+		usleep(100000);
+	CHECK_EQ(create_rev(P "/holds/pair/k1/p"), 0);
+	CHECK_EQ(claim_slot("s4", 60, &r), 0);
+	CHECK_EQ(count(P "/holds/key/k1/"), 3);
+	/* A retry of s4's committed call takes no second slot. */
+	CHECK_EQ(claim_slot("s4", 60, &r), 0);
+	CHECK_EQ(count(P "/holds/key/k1/"), 3);
+}
+
 int main(int argc, char **argv)
 {
 	(void)argc;
@@ -170,6 +286,8 @@ int main(int argc, char **argv)
 	RUN(test_tx_once);
 	RUN(test_hold_becomes_reservation);
 	RUN(test_lease_end_frees);
+	RUN(test_claim_key);
+	RUN(test_claim_slots);
 	pf_etcd_free(e);
 	return unit_done();
 }

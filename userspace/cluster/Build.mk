@@ -1,7 +1,7 @@
 # userspace/cluster/: cluster mode (docs/CLUSTER.md): the etcd v3 JSON-gateway
 # client (etcd.c, etcd_kv.c, etcd_txn.c, etcd_watch.c), the key schema
 # (keys.c), the cluster config section and path admission as one etcd
-# transaction (admit.c). Its tests start a real three-member etcd
+# transaction (admit.c, its claims admit_claim.c). Its tests start a real three-member etcd
 # (tests/integration/etcd_run.sh).
 LIBS += cluster
 cluster_SRCS   := $(wildcard userspace/cluster/*.c)
@@ -33,3 +33,9 @@ cluster_grant_LIBS := cluster dataplane common
 
 UNIT_TESTS += test_cluster_breaker
 test_cluster_breaker_LIBS := cluster common
+
+# cluster_sim: the 100-switch simulation with etcd alone (preload, admit,
+# check), for bench/cluster_bench.sh with BENCH_FULL=1.
+PROGS += cluster_sim
+cluster_sim_SRCS := tests/cluster/cluster_sim.c tests/cluster/sim_links.c
+cluster_sim_LIBS := cluster common

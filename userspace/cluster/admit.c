@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "userspace/cluster/admit_claim.h"
 #include "userspace/cluster/etcd_txn.h"
 #include "userspace/common/error.h"
 
@@ -86,10 +87,27 @@ static int account(const struct pf_cl_admit *a, const struct pf_etcd_kv *kv, str
 	return 0;
 }
 
-/* Every link of the path and its ledger, at one revision, in one round trip
- * (a transaction of reads only). */
+/* -EALREADY when k holds a->tx's key with another record (what it bought
+ * goes to r->existing), else 0. */
+static int tx_used(const struct pf_cl_admit *a, const struct pf_etcd_kvs *k,
+		   struct pf_cl_admit_result *r)
+{
+	char tx[PF_CL_KEY_MAX];
+
+	if (!a->tx || pf_cl_key_tx(tx, a->prefix, a->tx))
+		return 0;
+	for (size_t i = 0; i < k->n; i++)
+		if (!strcmp(k->kv[i].key, tx) && strcmp(k->kv[i].value, a->value)) {
+			r->existing = strdup(k->kv[i].value);
+			return pf_fail(-EALREADY, "transaction %s was already used", a->tx);
+		}
+	return 0;
+}
+
+/* Every link of the path and its ledger, and the claims, at one revision,
+ * in one round trip (a transaction of reads only). */
 static int read_links(struct pf_etcd *e, const struct pf_cl_admit *a, int64_t *rev,
-		      struct link_state *st)
+		      struct link_state *st, struct pf_cl_claims *c, struct pf_cl_admit_result *r)
 {
 	char key[PF_CL_KEY_MAX];
 	struct pf_etcd_txn t;
@@ -102,11 +120,19 @@ static int read_links(struct pf_etcd *e, const struct pf_cl_admit *a, int64_t *r
 		err = pf_cl_key_link(key, a->prefix, a->links[i]) ?: pf_etcd_txn_read(&t, key, false)
 			?: pf_cl_key_ledger(key, a->prefix, a->links[i])
 			?: pf_etcd_txn_read(&t, key, true);
+	if (!err && a->tx) /* a used payment is said before a claim taken */
+		err = pf_cl_key_tx(key, a->prefix, a->tx) ?: pf_etcd_txn_read(&t, key, false);
 	if (!err)
-		err = pf_etcd_txn_commit(e, &t, &ok, rev, &k);
+		err = pf_cl_claims_read(&t, a) ?: pf_etcd_txn_commit(e, &t, &ok, rev, &k);
 	pf_etcd_txn_free(&t);
-	for (size_t j = 0; !err && j < k.n; j++)
-		err = account(a, &k.kv[j], st);
+	err = err ?: tx_used(a, &k, r);
+	for (size_t j = 0; !err && j < k.n; j++) {
+		err = pf_cl_claims_account(c, a, &k.kv[j], r);
+		if (!err)
+			err = account(a, &k.kv[j], st);
+		else if (err == 1)
+			err = 0;
+	}
 	pf_etcd_kvs_free(&k);
 	for (int i = 0; !err && i < a->n_links; i++)
 		if (!st[i].found)
@@ -145,7 +171,7 @@ static int add_link(struct pf_etcd_txn *t, const struct pf_cl_admit *a, int i, i
 }
 
 static int build(struct pf_etcd_txn *t, const struct pf_cl_admit *a, int64_t rev,
-		 const struct link_state *st)
+		 const struct link_state *st, const struct pf_cl_claims *c)
 {
 	char resv[PF_CL_KEY_MAX], tx[PF_CL_KEY_MAX];
 	int err = pf_cl_key_resv(resv, a->prefix, a->resv);
@@ -154,6 +180,8 @@ static int build(struct pf_etcd_txn *t, const struct pf_cl_admit *a, int64_t rev
 		err = pf_cl_key_tx(tx, a->prefix, a->tx);
 	for (int i = 0; !err && i < a->n_links; i++)
 		err = add_link(t, a, i, rev, &st[i]);
+	if (!err)
+		err = pf_cl_claims_build(t, c, a);
 	if (err)
 		return err;
 	err = pf_etcd_txn_cmp_mod(t, resv, a->expect_rev) ?: pf_etcd_txn_get_on_failure(t, resv)
@@ -166,32 +194,39 @@ static int build(struct pf_etcd_txn *t, const struct pf_cl_admit *a, int64_t rev
 
 /*
  * Why the compares failed: the tx already bought something (-EALREADY), the
- * reservation's key moved (-EEXIST), or a link moved (0: retry). Finding our
- * own value there means an earlier attempt of this call committed and only
- * its answer was lost (a member died): that is success (1).
+ * reservation's key moved (-EEXIST), a claimed key was taken (-EBUSY), or a
+ * link or a slot moved (0: retry). Finding our own value there means an
+ * earlier attempt of this call committed and only its answer was lost (a
+ * member died): that is success (1).
  */
 static int why_failed(const struct pf_cl_admit *a, const struct pf_etcd_kvs *k,
 		      struct pf_cl_admit_result *r)
 {
-	for (size_t i = 0; i < k->n; i++) {
-		const struct pf_etcd_kv *kv = &k->kv[i];
-		bool is_tx = strstr(kv->key, "/tx/") != NULL;
+	char resv[PF_CL_KEY_MAX];
+	bool resv_seen = false;
+	int err = pf_cl_key_resv(resv, a->prefix, a->resv);
 
-		if (!strcmp(kv->value, a->value))
+	for (size_t i = 0; i < k->n; i++)
+		if (!strcmp(k->kv[i].value, a->value))
 			return 1;
-		if (is_tx) {
-			r->existing = strdup(kv->value);
-			return pf_fail(-EALREADY, "transaction %s was already used", a->tx);
+	err = err ?: tx_used(a, k, r);
+	for (size_t i = 0; !err && i < k->n; i++) {
+		const struct pf_etcd_kv *kv = &k->kv[i];
+
+		if (strcmp(kv->key, resv)) {
+			err = pf_cl_claims_why(a, kv, r);
+			continue;
 		}
+		resv_seen = true;
 		if (kv->mod_rev != a->expect_rev)
 			return pf_fail(-EEXIST,
 				       "reservation %s changed meanwhile (revision %" PRId64
 				       ", expected %" PRId64 ")",
 				       a->resv, kv->mod_rev, a->expect_rev);
 	}
-	if (a->expect_rev && !k->n)
+	if (!err && a->expect_rev && !resv_seen)
 		return pf_fail(-EEXIST, "hold %s has ended", a->resv);
-	return 0;
+	return err;
 }
 
 static int validate(const struct pf_cl_admit *a)
@@ -211,27 +246,31 @@ static int validate(const struct pf_cl_admit *a)
 				return pf_fail(-EINVAL, "link %s is twice on the path",
 					       a->links[i]);
 	}
-	return pf_cl_check_name("reservation", a->resv);
+	return pf_cl_check_name("reservation", a->resv) ?: pf_cl_claims_check(a);
 }
 
 /* One read-check-commit round: 1 committed, 0 lost a race, or -errno. */
 static int attempt(struct pf_etcd *e, const struct pf_cl_admit *a, struct pf_cl_admit_result *r)
 {
 	struct link_state st[PF_CL_MAX_PATH];
+	struct pf_cl_claims c;
 	struct pf_etcd_txn t;
 	struct pf_etcd_kvs failed;
 	int64_t rev = 0;
 	bool ok = false;
-	int err = read_links(e, a, &rev, st);
+	int err = pf_cl_claims_init(&c, a);
 
+	err = err ?: read_links(e, a, &rev, st, &c, r);
 	for (int i = 0; !err && i < a->n_links; i++)
 		err = check_fit(a, i, &st[i], r);
-	if (err)
-		return err;
-	err = pf_etcd_txn_init(&t) ?: build(&t, a, rev, st);
-	if (!err)
-		err = pf_etcd_txn_commit(e, &t, &ok, &r->revision, &failed);
-	pf_etcd_txn_free(&t);
+	err = err ?: pf_cl_claims_pick(&c, a, r);
+	if (!err) {
+		err = pf_etcd_txn_init(&t) ?: build(&t, a, rev, st, &c);
+		if (!err)
+			err = pf_etcd_txn_commit(e, &t, &ok, &r->revision, &failed);
+		pf_etcd_txn_free(&t);
+	}
+	pf_cl_claims_free(&c);
 	if (err)
 		return err;
 	err = ok ? 1 : why_failed(a, &failed, r);
@@ -244,12 +283,14 @@ int pf_cl_admit(struct pf_etcd *e, const struct pf_cl_admit *a, struct pf_cl_adm
 	int err = validate(a);
 
 	memset(r, 0, sizeof(*r));
-	for (int tries = 0; !err && tries < MAX_TRIES; tries++, r->retries++) {
+	for (int tries = 0; !err && tries < MAX_TRIES; tries++) {
 		err = attempt(e, a, r);
 		if (err == 1)
 			return 0;
-		if (!err) /* lost a race: let the winner's peers spread out */
+		if (!err) { /* lost a race: let the winner's peers spread out */
+			r->retries++;
 			usleep(1000 * randombytes_uniform(1u << (tries < 5 ? tries : 5)));
+		}
 	}
 	return err
 		   ?: pf_fail(-EAGAIN, "reservation %s: lost %d races for its links in a row",

@@ -17,7 +17,22 @@
 #include "userspace/cluster/etcd.h"
 #include "userspace/cluster/keys.h"
 
-#define PF_CL_MAX_PATH 16
+#define PF_CL_MAX_PATH	 16
+#define PF_CL_MAX_CLAIMS 4
+#define PF_CL_MAX_SLOTS	 65536
+
+/*
+ * A key the admission claims (admit_claim.h): absent when it commits, then
+ * written with value under the reservation's lease in the same transaction.
+ * key is one key, or with slots > 0 a directory ending in '/': the first of
+ * DIR/0 .. DIR/slots-1 that is free is claimed (a cap across brokers). A
+ * NULL value only requires the key to be absent (a fixed key only).
+ */
+struct pf_cl_claim {
+	const char *key;
+	const char *value;
+	uint32_t slots;
+};
 
 struct pf_cl_admit {
 	const char *prefix;		   /* the cluster prefix */
@@ -29,6 +44,8 @@ struct pf_cl_admit {
 	int64_t expect_rev; /* the mod revision of RESV's key: 0 new, else a hold */
 	const char *tx;	    /* a paid order's tx hash, or NULL */
 	const char *value;  /* RESV's JSON; also stored under the tx hash */
+	struct pf_cl_claim claims[PF_CL_MAX_CLAIMS];
+	int n_claims;
 };
 
 struct pf_cl_admit_result {
@@ -40,11 +57,16 @@ struct pf_cl_admit_result {
 	/* On -EALREADY: the value of P/tx/TXHASH (a copy; free() it): the record
 	 * the tx bought, or a refund or deposit claim (broker/sales/cluster_tx.h). */
 	char *existing;
+	/* On -EBUSY / -EDQUOT: the index of the claim refused; -EBUSY: the
+	 * value the key holds. */
+	int claim;
+	char holder[PF_CL_KEY_MAX];
 };
 
 /* 0 admitted; -ENOSPC a link is full (named in the message and result);
  * -EALREADY the tx was already used (result->existing holds its record);
- * -EEXIST the reservation's key is not at expect_rev; -ENOENT a link is not
+ * -EEXIST the reservation's key is not at expect_rev; -EBUSY a claimed key
+ * is taken; -EDQUOT a claimed slot directory is full; -ENOENT a link is not
  * in the topology; -EAGAIN too many lost races; -EIO etcd failed (no
  * quorum: its message). Nothing is written unless it returns 0. */
 int pf_cl_admit(struct pf_etcd *e, const struct pf_cl_admit *a, struct pf_cl_admit_result *r);

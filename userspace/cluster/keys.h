@@ -10,6 +10,7 @@
  *   P/resv/RESV                  a hold or reservation (JSON; its lease is its end)
  *   P/tx/TXHASH                  a consumed payment: the reservation it bought,
  *                                or its refund or deposit (broker/sales/cluster_tx.h)
+ *   P/pairs/PAIR, P/holds/...    claims of admissions (broker/sales/cluster_guard.h)
  *
  * Names (NODE, LINK, RESV) are 1..63 characters of [A-Za-z0-9._:-]; a tx hash
  * is 0x and 64 lowercase hex digits. The link ledger is the sum of a link's
