@@ -156,14 +156,14 @@ static enum pf_err used(const char *tx, const struct pfd_ctx_use *u, struct pf_e
 			  u->r.b, u->node);
 }
 
-/* The record u bought is q's, with this payment. */
-static bool bought(const struct pf_bquote *q, const char *tx, const struct pfd_ctx_use *u)
+bool pfd_ctx_bought(const struct pf_bquote *q, const char *tx, const struct pfd_ctx_use *u)
 {
 	const struct pf_cl_resv *r = &u->r;
+	bool same = !strcmp(r->a, q->ip1) && !strcmp(r->b, q->ip2);
+	bool swapped = !r->one_way && !strcmp(r->a, q->ip2) && !strcmp(r->b, q->ip1);
 
-	return u->kind == PFD_CTX_GRANTED && !strcmp(r->tx, tx) && !strcmp(r->a, q->ip1) &&
-	       !strcmp(r->b, q->ip2) && r->one_way == q->one_way && r->rate_bps == q->rate_bps &&
-	       r->level == (int)q->level;
+	return u->kind == PFD_CTX_GRANTED && !strcmp(r->tx, tx) && (same || swapped) &&
+	       r->one_way == q->one_way && r->rate_bps == q->rate_bps && r->level == (int)q->level;
 }
 
 enum pfd_ctx_verdict pfd_ctx_refund(struct pfd *d, const struct pf_bquote *q, const char *tx,
@@ -180,7 +180,7 @@ enum pfd_ctx_verdict pfd_ctx_refund(struct pfd *d, const struct pf_bquote *q, co
 	err = claim(d, tx, &mine, &found, e, claim_rev);
 	if (!err)
 		return PFD_CTX_MINE;
-	if (err == -EALREADY && bought(q, tx, &found)) {
+	if (err == -EALREADY && pfd_ctx_bought(q, tx, &found)) {
 		memset(o, 0, sizeof(*o));
 		snprintf(o->quote_id, sizeof(o->quote_id), "%s", q->quote_id);
 		/* as cluster_sell.c: an extension's CONFIRM names the reservation it extends */

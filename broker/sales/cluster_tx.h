@@ -44,6 +44,11 @@ int pfd_ctx_decode(const char *value, struct pfd_ctx_use *u);
 /* The value of a refund or deposit claim (caller frees). */
 int pfd_ctx_encode(const struct pfd_ctx_use *u, char **out);
 
+/* The record u holds is what tx bought for q (pair, direction, level, rate).
+ * An extension may be quoted with a two-way pair the other way round from
+ * its record. */
+bool pfd_ctx_bought(const struct pf_bquote *q, const char *tx, const struct pfd_ctx_use *u);
+
 /* What a refund of q's payment tx (value) may do: */
 enum pfd_ctx_verdict {
 	PFD_CTX_MINE,	 /* claimed for this node: credit it (*claim_rev to release) */

@@ -78,6 +78,33 @@ static void test_grant_record(void)
 	free(json);
 }
 
+/* A refund's "this tx bought the quote's record": the pair in either order
+ * when two-way (an extension quoted the other way round), in order when one-way. */
+static void test_bought(void)
+{
+	struct pfd_ctx_use u = {
+	    .kind = PFD_CTX_GRANTED,
+	    .r = {.a = "10.0.0.1", .b = "10.0.0.3", .rate_bps = 10, .level = 1, .tx = TX}};
+	struct pf_bquote q = {.ip1 = "10.0.0.1", .ip2 = "10.0.0.3", .rate_bps = 10, .level = 1};
+
+	CHECK(pfd_ctx_bought(&q, TX, &u));
+	snprintf(q.ip1, sizeof(q.ip1), "10.0.0.3");
+	snprintf(q.ip2, sizeof(q.ip2), "10.0.0.1");
+	CHECK(pfd_ctx_bought(&q, TX, &u)); /* two-way, the other way round */
+	u.r.one_way = q.one_way = true;
+	CHECK(!pfd_ctx_bought(&q, TX, &u)); /* one-way: the direction is part of it */
+	u.r.one_way = q.one_way = false;
+	CHECK(!pfd_ctx_bought(&q,
+			      "0x"
+			      "2222222222222222222222222222222222222222222222222222222222222222",
+			      &u)); /* another payment */
+	q.level = 2;
+	CHECK(!pfd_ctx_bought(&q, TX, &u));
+	u.kind = PFD_CTX_REFUNDED;
+	q.level = 1;
+	CHECK(!pfd_ctx_bought(&q, TX, &u));
+}
+
 static void test_grant_path_answers(void)
 {
 	struct pf_err_msg e = {0};
@@ -120,6 +147,7 @@ int main(void)
 	RUN(test_refund_round_trip);
 	RUN(test_deposit_round_trip);
 	RUN(test_grant_record);
+	RUN(test_bought);
 	RUN(test_grant_path_answers);
 	RUN(test_refusals);
 	return unit_done();
