@@ -94,33 +94,39 @@ short_of() { awk -v v="$1" -v t="$2" -v p="$3" 'BEGIN { exit !(v < t * (1 - p / 
 
 # iperf_rate FROM TO_ADDR SECONDS WANT_BPS PCT [extra args]: like iperf_json, for a
 # run whose goodput should be WANT_BPS within PCT %. A run that falls short is run
-# once more and the better of the two is printed: on 2 cores a sender that other
-# work keeps off the CPU falls short of any rate, while a wrong shaper is wrong in
-# both runs. A run over the bound is never repeated: that is the shaper leaking.
+# again, at most twice, a second apart, and the best run is printed: on 2 shared
+# cores a sender or a softirq that other work (or the hypervisor: 5-7 % steal)
+# keeps off the CPU falls short of any rate for seconds at a time, while a wrong
+# shaper is wrong in every run. A run over the bound is never repeated: that is
+# the shaper leaking.
 iperf_rate() {
-	local from=$1 to=$2 secs=$3 want=$4 pct=$5 out again
+	local from=$1 to=$2 secs=$3 want=$4 pct=$5 out again i
 	shift 5
 	out=$(iperf_json "$from" "$to" "$secs" "$@")
-	if short_of "$(goodput_bps <<<"$out")" "$want" "$pct"; then
-		echo "# $from -> $to: $(ratio "$(goodput_bps <<<"$out")" "$want") of the expected goodput, measuring once more" >&2
+	for i in 1 2; do
+		short_of "$(goodput_bps <<<"$out")" "$want" "$pct" || break
+		echo "# $from -> $to: $(ratio "$(goodput_bps <<<"$out")" "$want") of the expected goodput, measuring again ($i of 2)" >&2
+		sleep 1
 		again=$(iperf_json "$from" "$to" "$secs" "$@")
 		short_of "$(goodput_bps <<<"$out")" "$(goodput_bps <<<"$again")" 0 && out=$again
-	fi
+	done
 	printf '%s\n' "$out"
 }
 
 # paid_against_three FROM TO_ADDR VIA VIA_ADDR PORT WANT_BPS MIN_RATIO: goodput
 # (bit/s) of a 5 s flow FROM -> TO_ADDR while three unreserved flows run
 # VIA -> VIA_ADDR:PORT (an iperf3 server the caller started) into the same
-# egress. A run under MIN_RATIO of WANT_BPS gets a second look, as in iperf_rate.
+# egress. A run under MIN_RATIO of WANT_BPS is measured again, as in iperf_rate.
 paid_against_three() {
-	local got again
+	local got again i
 	got=$(against_three_once "$1" "$2" "$3" "$4" "$5")
-	if awk -v v="$got" -v t="$6" -v m="$7" 'BEGIN { exit !(v < m * t) }'; then
-		echo "# $1 -> $2: $(ratio "$got" "$6") of the expected goodput against three, measuring once more" >&2
+	for i in 1 2; do
+		awk -v v="$got" -v t="$6" -v m="$7" 'BEGIN { exit !(v < m * t) }' || break
+		echo "# $1 -> $2: $(ratio "$got" "$6") of the expected goodput against three, measuring again ($i of 2)" >&2
+		sleep 1
 		again=$(against_three_once "$1" "$2" "$3" "$4" "$5")
 		short_of "$got" "$again" 0 && got=$again
-	fi
+	done
 	echo "$got"
 }
 against_three_once() {
