@@ -264,8 +264,7 @@ static enum pf_err granted(const struct pf_bquote *q, const char *tx, const stru
 	if (strcmp(r->tx, tx))
 		return pf_err_set(e, PF_E_QUOTE_USED, "quote %s was granted with transaction %s",
 				  q->quote_id, r->tx);
-	if (strcmp(r->a, q->ip1) || strcmp(r->b, q->ip2) || r->one_way != q->one_way ||
-	    r->rate_bps != q->rate_bps || r->level != (int)q->level)
+	if (!pfd_ctx_resv_bought(q, tx, r))
 		return pf_err_set(e, PF_E_TX_REUSED, "transaction %s already paid for %s <-> %s",
 				  tx, r->a, r->b);
 	snprintf(o->rid, sizeof(o->rid), "%s", q->extends[0] ? q->extends : q->quote_id);

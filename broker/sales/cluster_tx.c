@@ -80,14 +80,6 @@ int pfd_ctx_encode(const struct pfd_ctx_use *u, char **out)
 	return err;
 }
 
-/* Notes an etcd call's outcome in the sales' breaker; err. */
-static int noted(struct pfd *d, int err)
-{
-	if (err)
-		pf_cl_breaker_note(pfd_csell_breaker(d), err, pf_last_error());
-	return err;
-}
-
 /* Creates P/tx/TX = value if absent: 0 (*rev = its revision), or -EALREADY
  * with what is there in *found, or -errno. */
 static int create(struct pfd *d, const char *tx, const char *value, int64_t *rev,
@@ -104,7 +96,7 @@ static int create(struct pfd *d, const char *tx, const char *value, int64_t *rev
 	err = pf_etcd_txn_cmp_create(&t, key, 0) ?: pf_etcd_txn_get_on_failure(&t, key)
 		  ?: pf_etcd_txn_put(&t, key, value, strlen(value), 0);
 	if (!err)
-		err = noted(d, pf_etcd_txn_commit(pfd_csell_etcd(d), &t, &ok, rev, &k));
+		err = pfd_csell_noted(d, pf_etcd_txn_commit(pfd_csell_etcd(d), &t, &ok, rev, &k));
 	pf_etcd_txn_free(&t);
 	if (!err && !ok)
 		err = k.n == 1 ? pfd_ctx_decode(k.kv[0].value, found) ?: -EALREADY
@@ -156,14 +148,18 @@ static enum pf_err used(const char *tx, const struct pfd_ctx_use *u, struct pf_e
 			  u->r.b, u->node);
 }
 
-bool pfd_ctx_bought(const struct pf_bquote *q, const char *tx, const struct pfd_ctx_use *u)
+bool pfd_ctx_resv_bought(const struct pf_bquote *q, const char *tx, const struct pf_cl_resv *r)
 {
-	const struct pf_cl_resv *r = &u->r;
 	bool same = !strcmp(r->a, q->ip1) && !strcmp(r->b, q->ip2);
 	bool swapped = !r->one_way && !strcmp(r->a, q->ip2) && !strcmp(r->b, q->ip1);
 
-	return u->kind == PFD_CTX_GRANTED && !strcmp(r->tx, tx) && (same || swapped) &&
-	       r->one_way == q->one_way && r->rate_bps == q->rate_bps && r->level == (int)q->level;
+	return !strcmp(r->tx, tx) && (same || swapped) && r->one_way == q->one_way &&
+	       r->rate_bps == q->rate_bps && r->level == (int)q->level;
+}
+
+bool pfd_ctx_bought(const struct pf_bquote *q, const char *tx, const struct pfd_ctx_use *u)
+{
+	return u->kind == PFD_CTX_GRANTED && pfd_ctx_resv_bought(q, tx, &u->r);
 }
 
 enum pfd_ctx_verdict pfd_ctx_refund(struct pfd *d, const struct pf_bquote *q, const char *tx,
@@ -222,7 +218,8 @@ void pfd_ctx_release(struct pfd *d, const char *tx, int64_t claim_rev)
 		return;
 	err = pf_etcd_txn_cmp_mod(&t, key, claim_rev) ?: pf_etcd_txn_del(&t, key);
 	if (!err)
-		err = noted(d, pf_etcd_txn_commit(pfd_csell_etcd(d), &t, &ok, &rev, NULL));
+		err =
+		    pfd_csell_noted(d, pf_etcd_txn_commit(pfd_csell_etcd(d), &t, &ok, &rev, NULL));
 	pf_etcd_txn_free(&t);
 	if (err || !ok)
 		pfd_log(

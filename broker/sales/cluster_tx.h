@@ -44,9 +44,11 @@ int pfd_ctx_decode(const char *value, struct pfd_ctx_use *u);
 /* The value of a refund or deposit claim (caller frees). */
 int pfd_ctx_encode(const struct pfd_ctx_use *u, char **out);
 
-/* The record u holds is what tx bought for q (pair, direction, level, rate).
+/* Record r is what tx bought for q (pair, direction, level, rate).
  * An extension may be quoted with a two-way pair the other way round from
  * its record. */
+bool pfd_ctx_resv_bought(const struct pf_bquote *q, const char *tx, const struct pf_cl_resv *r);
+/* The same for a P/tx/ value: a grant whose record tx bought for q. */
 bool pfd_ctx_bought(const struct pf_bquote *q, const char *tx, const struct pfd_ctx_use *u);
 
 /* What a refund of q's payment tx (value) may do: */

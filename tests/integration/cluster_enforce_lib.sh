@@ -115,6 +115,3 @@ cenf_entries() {
 	bpftool -j map dump pinned "${CN_PIN[$1]}/reservations" 2>/dev/null |
 		jq -r '.[].formatted.value | select(.resv_id >= 9223372036854775808) | "\(.rate_bps) \(.flags)"'
 }
-# The reservation classes' rates on a port, one per line: pooled leaves (M:n,
-# M >= 0x10) not parked at 8 bit/s (userspace/dataplane/pool.h).
-class_rates() { tc class show dev "$1" | awk '$2 == "htb" && $3 ~ /^[0-9a-f][0-9a-f]+:/ && !/rate 8bit/ { for (i = 1; i < NF; i++) if ($i == "rate") print $(i + 1) }'; }

@@ -149,4 +149,7 @@ expected_goodput() { # rate_bps, family (4|6)
 }
 # within VALUE TARGET PCT: |VALUE/TARGET - 1| <= PCT/100
 within() { awk -v v="$1" -v t="$2" -v p="$3" 'BEGIN { r = v / t; exit !(r >= 1 - p / 100 && r <= 1 + p / 100) }'; }
+# The reservation classes' rates on a port, one per line: pooled leaves (M:n,
+# M >= 0x10) not parked at 8 bit/s (userspace/dataplane/pool.h).
+class_rates() { tc class show dev "$1" | awk '$2 == "htb" && $3 ~ /^[0-9a-f][0-9a-f]+:/ && !/rate 8bit/ { for (i = 1; i < NF; i++) if ($i == "rate") print $(i + 1) }'; }
 ratio() { awk -v v="$1" -v t="$2" 'BEGIN { printf "%.3f", v / t }'; }

@@ -32,7 +32,7 @@ entry() { # PIN: the pair's cluster entry's rate
 }
 check "nA installs its hops (map entry at 60 Mbit/s)" wait_for '[ "$(entry "$PIN")" = $RATE ]'
 check "nB installs its hops (map entry at 60 Mbit/s)" wait_for '[ "$(entry "$PIN_B")" = $RATE ]'
-class60() { tc class show dev "$PFX$1" | grep -c 'rate 60Mbit'; }
+class60() { class_rates "$PFX$1" | grep -cx 60Mbit; }
 check "a 60 Mbit/s class on each hop: nA's tA and p1, nB's p2 and tB" \
 	eval '[ "$(class60 tA)$(class60 p1)$(class60 p2)$(class60 tB)" = 1111 ]'
 

@@ -37,7 +37,10 @@ granted_in_etcd() {
 buy before 10.79.1.1 && ok "cluster: $N of $N purchases with three members" ||
 	not_ok "cluster: purchases with three members: $(tail -2 "$EDIR/before.out")"
 etcd_kill 1
-wait_for 'etcd_healthy 2 && etcd_healthy 3' || not_ok "cluster: two members left healthy"
+# The two left elect a leader if member 1 led; give it 20 s on a busy machine.
+healthy=
+for _ in $(seq 100); do etcd_healthy 2 && etcd_healthy 3 && healthy=1 && break; sleep 0.2; done
+[ -n "$healthy" ] || not_ok "cluster: two members left healthy"
 buy onedown 10.79.2.1 && ok "cluster: $N of $N purchases with member 1 of 3 killed" ||
 	not_ok "cluster: purchases with one member killed: $(tail -2 "$EDIR/onedown.out")"
 n=$(granted_in_etcd)
@@ -60,7 +63,7 @@ sum=$(ledger_sum "nA:${PFX}tA")
 [ "$sum" = 990000000 ] && ok "cluster: the trunk's sum in etcd is its reservable 990 Mbit/s" ||
 	not_ok "cluster: the trunk's sum in etcd is $sum"
 # Pooled leaves with a rate (not parked at 8 bit/s), on each trunk port.
-leaves() { tc class show dev "$1" | awk '$2 == "htb" && $3 ~ /^[0-9a-f][0-9a-f]+:/ && !/rate 8bit/ { for (i = 1; i < NF; i++) if ($i == "rate") print $(i + 1) }' | sort | uniq -c | xargs; }
+leaves() { class_rates "$1" | sort | uniq -c | xargs; }
 want="$((2 * N + fit)) 10Mbit"
 wait_for '[ "$(leaves ${PFX}tA)" = "$want" ] && [ "$(leaves ${PFX}tB)" = "$want" ]' &&
 	ok "cluster: each trunk port has one 10 Mbit/s class per reservation ($want)" ||
