@@ -43,7 +43,10 @@ check "STATUS by id at nA too" same "$(A status "$QID")"
 # Counters: each node reports its own map entry's (both enforce hops of it): 5 UDP
 # packets to a closed port of h2 and its 5 ICMP port-unreachable answers.
 installed() { bpftool map dump pinned "$1/reservations" 2>/dev/null | grep -q '"rate_bps": 10000000'; }
-check "both nodes installed their hops" wait_for 'installed "$PIN" && installed "$PIN_B"'
+# Up to 30 s: a node just started may still be making its class pool ahead
+# (one full suite run missed the 10 s of wait_for by a little).
+installed_both() { local _; for _ in $(seq 300); do installed "$PIN" && installed "$PIN_B" && return 0; sleep 0.1; done; return 1; }
+check "both nodes installed their hops" installed_both
 for _ in 1 2 3 4 5; do in_ns h1 bash -c 'echo payflow >/dev/udp/10.77.0.2/9'; done
 pk_a=$(field "$(A status "$QID")" packets)
 pk_b=$(field "$(B status "$QID")" packets)
