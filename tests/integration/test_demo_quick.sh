@@ -22,34 +22,83 @@ cleanup() {
 }
 trap cleanup EXIT
 
-DEMO=quick BUILD="$BUILD" RESULTS="$OUT" timeout 180 tools/demo/run.sh >"$OUT/run.log" 2>&1
+# run_demo N: one DEMO=quick run into $OUT/runN; sets RUN, DIR, TAG and PIN.
+run_demo() {
+	RUN=$OUT/run$1
+	mkdir -p "$RUN"
+	DEMO=quick BUILD="$BUILD" RESULTS="$RUN" timeout 180 tools/demo/run.sh >"$RUN/run.log" 2>&1
+	rc=$?
+	sed 's/^/# /' "$RUN/run.log"
+	DIR=$(find "$RUN" -mindepth 1 -maxdepth 1 -type d | head -1)
+	TAG=$(sed -n 's/.*names prefixed "\([^"]*\)".*/\1/p' "$RUN/run.log" | head -1)
+	PIN=$(sed -n 's/.*pins in \(\/sys\/fs\/bpf\/payflow-demo-[0-9]*\).*/\1/p' "$RUN/run.log" | head -1)
+	return "$rc"
+}
+
+# windows_off STATE: the summary rows in that state that have fewer than 3
+# samples or a ratio off by more than 15 %, one "from-to s: ratio (n samples)"
+# each; "none" when the summary has no row in that state.
+windows_off() {
+	awk -F'\t' -v state="$1" '
+		NR > 1 && $5 ~ "^" state {
+			n++
+			if ($9 < 3 || $10 == "n/a" || $10 < 0.85 || $10 > 1.15)
+				printf "%s-%s s: %s (%s samples) ", $3, $4, $10, $9
+		}
+		END { if (!n) printf "none" }' "$DIR/summary.tsv" 2>/dev/null || echo "no summary.tsv"
+}
+# rates_over: some window ran above its 15 % (a rate not enforced: never
+# measured again).
+rates_over() {
+	awk -F'\t' 'NR > 1 && $10 != "n/a" && $10 > 1.15 { bad = 1 } END { exit !bad }' "$DIR/summary.tsv"
+}
+
+# left_behind: what the run in $RUN left on the machine, one word each.
+left_behind() {
+	local left="" pfd anvil
+	[ -n "$TAG" ] || left="no tag in run.log"
+	[ -n "$PIN" ] || left="$left no pin root in run.log"
+	ip -o link show | awk -F': ' '{print $2}' | grep -q "^$TAG" && left="$left interfaces"
+	[ -n "$PIN" ] && [ -e "$PIN" ] && left="$left $PIN"
+	ps -eo args | grep -q "^bash --norc --noediting -is mininet:$TAG" && left="$left node-shells"
+	pfd=$(sed -n 's/.*payflowd (pid \([0-9]*\)).*/\1/p' "$RUN/run.log" | head -1)
+	[ -n "$pfd" ] && [ -e "/proc/$pfd" ] && grep -qa payflowd "/proc/$pfd/cmdline" && left="$left payflowd"
+	anvil=$(sed -n 's/.*Anvil (pid \([0-9]*\)).*/\1/p' "$RUN/run.log" | head -1)
+	[ -n "$anvil" ] && [ -e "/proc/$anvil" ] && grep -qa anvil "/proc/$anvil/cmdline" && left="$left anvil"
+	ls -d /tmp/payflow-demo-"${PIN##*-}".* >/dev/null 2>&1 && left="$left tmpdir"
+	echo "$left"
+}
+
+run_demo 1
 rc=$?
-sed 's/^/# /' "$OUT/run.log"
+# A window short of its rate (the VM runs every flow slow for seconds at
+# times) is measured once more with a second run; a fault stays in both.
+if [ "$rc" = 0 ] && [ -s "$DIR/summary.tsv" ] && ! rates_over &&
+	[ -n "$(windows_off "best effort")$(windows_off "paid")" ]; then
+	echo "# run 1: windows short: best effort $(windows_off "best effort")paid $(windows_off "paid")-- running the demo once more"
+	sed 's/^/# run 1 summary: /' "$DIR/summary.tsv"
+	LEFT1=$(left_behind)
+	run_demo 2
+	rc=$?
+fi
 if [ "$rc" -ne 0 ]; then
 	not_ok "DEMO=quick run exits 0 (exit $rc)"
 	exit 1
 fi
 ok "DEMO=quick run exits 0"
-DIR=$(find "$OUT" -mindepth 1 -maxdepth 1 -type d | head -1)
-TAG=$(sed -n 's/.*names prefixed "\([^"]*\)".*/\1/p' "$OUT/run.log" | head -1)
-PIN=$(sed -n 's/.*pins in \(\/sys\/fs\/bpf\/payflow-demo-[0-9]*\).*/\1/p' "$OUT/run.log" | head -1)
 
-# within_15 STATE: every summary row in that state has samples and |ratio-1| <= 0.15.
-within_15() {
-	awk -F'\t' -v state="$1" '
-		NR > 1 && $5 ~ "^" state { n++; if ($9 < 3 || $10 == "n/a" || $10 < 0.85 || $10 > 1.15) bad++ }
-		END { exit !(n > 0 && bad == 0) }' "$DIR/summary.tsv"
-}
 sed 's/^/# /' "$DIR/summary.tsv"
-if within_15 "best effort"; then
+off=$(windows_off "best effort")
+if [ -z "$off" ]; then
 	ok "best-effort windows within 15% of 50 Mbit/s x 1448/1514"
 else
-	not_ok "best-effort windows within 15% of 50 Mbit/s x 1448/1514"
+	not_ok "best-effort windows within 15% of 50 Mbit/s x 1448/1514: $off"
 fi
-if within_15 "paid"; then
+off=$(windows_off "paid")
+if [ -z "$off" ]; then
 	ok "paid window within 15% of 150 Mbit/s x 1448/1514"
 else
-	not_ok "paid window within 15% of 150 Mbit/s x 1448/1514"
+	not_ok "paid window within 15% of 150 Mbit/s x 1448/1514: $off"
 fi
 if [ "$(awk -F'\t' 'NR > 1' "$DIR/summary.tsv" | wc -l)" = 3 ]; then
 	ok "summary has before, paid and after windows"
@@ -108,27 +157,18 @@ if jq -e '.reservations | any(.pair == "10.0.0.1 <-> 10.0.0.3" and .state == "ac
 else
 	not_ok "payflowctl list during the paid window shows the reservation"
 fi
-if grep -q 'dashboard: open http://127.0.0.1:[0-9]*/ while the demo runs' "$OUT/run.log" &&
+if grep -q 'dashboard: open http://127.0.0.1:[0-9]*/ while the demo runs' "$RUN/run.log" &&
 	[ "$(head -c 4 "$DIR/dashboard-exp1.png" 2>/dev/null | od -An -tx1 | tr -d ' \n')" = 89504e47 ]; then
 	ok "the demo prints the dashboard's URL and saves a screenshot of it in the paid window"
 else
 	not_ok "the demo prints the dashboard's URL and saves a screenshot of it in the paid window"
 fi
 
-left=""
-[ -n "$TAG" ] || left="no tag in run.log"
-[ -n "$PIN" ] || left="$left no pin root in run.log"
-ip -o link show | awk -F': ' '{print $2}' | grep -q "^$TAG" && left="$left interfaces"
-[ -n "$PIN" ] && [ -e "$PIN" ] && left="$left $PIN"
-ps -eo args | grep -q "^bash --norc --noediting -is mininet:$TAG" && left="$left node-shells"
-PFD_PID=$(sed -n 's/.*payflowd (pid \([0-9]*\)).*/\1/p' "$OUT/run.log" | head -1)
-[ -n "$PFD_PID" ] && [ -e "/proc/$PFD_PID" ] && grep -qa payflowd "/proc/$PFD_PID/cmdline" && left="$left payflowd"
-ANVIL_PID=$(sed -n 's/.*Anvil (pid \([0-9]*\)).*/\1/p' "$OUT/run.log" | head -1)
-[ -n "$ANVIL_PID" ] && [ -e "/proc/$ANVIL_PID" ] && grep -qa anvil "/proc/$ANVIL_PID/cmdline" && left="$left anvil"
-ls -d /tmp/payflow-demo-"${PIN##*-}".* >/dev/null 2>&1 && left="$left tmpdir"
-if [ -z "$left" ]; then
+LEFT="${LEFT1:+run 1:$LEFT1 }$(left_behind)"
+LEFT=${LEFT% }
+if [ -z "$LEFT" ]; then
 	ok "demo leaves no interface, pin, node shell, process or temporary directory behind"
 else
-	not_ok "demo leaves no interface, pin, node shell, process or temporary directory behind:$left"
+	not_ok "demo leaves no interface, pin, node shell, process or temporary directory behind:$LEFT"
 fi
 exit "$FAILED"
