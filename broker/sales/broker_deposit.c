@@ -157,27 +157,6 @@ static enum pf_order_outcome judge(struct pfd *d, const struct deposit_job *j, s
 	return out;
 }
 
-/* The payments row and the balance movement, all or nothing: 0 or -errno. */
-static int record(struct pfd *d, const struct deposit_job *j, const char *key_hex)
-{
-	const struct pf_payment *f = &j->job.facts;
-	char value[PF_U256_DEC_MAX];
-	struct pf_u256 after;
-	int err;
-
-	pf_u256_to_dec(&f->value, value, sizeof(value));
-	if (pfd_txn(d) || pf_store_savepoint(d->store))
-		return -EIO;
-	err = pf_store_payment_use(d->store, j->job.verdict.txhash, 0, value)
-		  ?: pf_balance_move(d->store, key_hex, PF_MONEY_DEPOSIT, &f->value,
-				     j->job.verdict.txhash, f->from, &after);
-	if (err)
-		pf_store_rollback_to(d->store);
-	else
-		pf_store_release(d->store);
-	return err;
-}
-
 /* Credits the deposit; in cluster mode the tx is claimed in etcd first
  * (cluster_tx.h) and given back if the local record fails. */
 static enum pf_err credit(struct pfd *d, const struct deposit_job *j, struct pf_err_msg *e)
@@ -188,9 +167,10 @@ static enum pf_err credit(struct pfd *d, const struct deposit_job *j, struct pf_
 	int err;
 
 	pf_hex_encode(j->dep.client_key, PF_PUBKEY_BYTES, key_hex);
-	if (d->csell && pfd_ctx_deposit(d, tx, key_hex, &j->job.facts.value, e, &claim) != PF_OK)
+	if (d->csell && pfd_ctx_deposit(d, tx, key_hex, &j->job.facts, e, &claim) != PF_OK)
 		return e->code;
-	err = record(d, j, key_hex);
+	err = pfd_broker_credit_payment(d, PF_MONEY_DEPOSIT, tx, key_hex, &j->job.facts.value,
+					j->job.facts.from);
 	if (!err)
 		return PF_OK;
 	pf_err_set(e, err == -EEXIST ? PF_E_TX_REUSED : PF_E_INTERNAL, "%s", pf_last_error());

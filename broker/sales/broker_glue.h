@@ -5,6 +5,7 @@
 #define PFD_BROKER_GLUE_H
 
 #include "userspace/payflowd/payflowd.h"
+#include "broker/sales/balance.h"
 #include "broker/sales/broker_store.h"
 #include "broker/ledger/ledger_worker.h"
 #include "broker/proto/messages.h"
@@ -95,6 +96,11 @@ int pfd_broker_submit(struct pfd *d, struct pf_lw_job *job, const uint8_t peer[1
  * payer becomes the key's withdrawal address. 0, -EEXIST (the transaction is used
  * already: nothing credited), -errno. */
 bool pfd_broker_refundable(enum pf_err code);
+/* Credits payment tx (value) to key_hex's balance as kind (a refund or a
+ * deposit): the payments row and the balance movement, in one savepoint of
+ * the loop's batch. 0, -EEXIST (tx used already: nothing credited), -errno. */
+int pfd_broker_credit_payment(struct pfd *d, enum pf_money kind, const char *tx,
+			      const char *key_hex, const struct pf_u256 *value, const char *payer);
 int pfd_broker_refund_payment(struct pfd *d, const char *tx, const char *key_hex,
 			      const struct pf_u256 *value, const char *payer, struct pf_err_msg *e);
 /* Refunds the unused seconds of reservation rid [start, end), ended now, to the keys

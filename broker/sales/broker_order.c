@@ -438,7 +438,7 @@ static enum pfd_ctx_verdict cluster_refund(struct pfd *d, struct order_job *j, s
 {
 	struct pf_border o;
 	enum pfd_ctx_verdict v =
-	    pfd_ctx_refund(d, &j->quote, j->job.verdict.txhash, &j->job.facts.value, &o, e, claim);
+	    pfd_ctx_refund(d, &j->quote, j->job.verdict.txhash, &j->job.facts, &o, e, claim);
 
 	if (v == PFD_CTX_GRANT && take(d, j, &o, false, e) == PF_OK) {
 		d->cnt.revenue_wei[j->quote.level] += strtod(j->quote.amount, NULL);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
 /*
- * Refunds to the balance (docs/MONEY.md). A valid payment whose ORDER ends
+ * Refunds to the balance (docs/MONEY.md), and the one way a payment is
+ * credited to a balance (a refund or a deposit). A valid payment whose ORDER ends
  * refused after the ledger accepted it (paid after the quote expired, the
  * extended reservation ended, the pair got another level, capacity gone,
  * the quote granted with another payment, an upgrade or extension of a
@@ -24,10 +25,10 @@ bool pfd_broker_refundable(enum pf_err code)
 	       code == PF_E_EXTEND_MISMATCH;
 }
 
-int pfd_broker_refund_payment(struct pfd *d, const char *tx, const char *key_hex,
-			      const struct pf_u256 *value, const char *payer, struct pf_err_msg *e)
+int pfd_broker_credit_payment(struct pfd *d, enum pf_money kind, const char *tx,
+			      const char *key_hex, const struct pf_u256 *value, const char *payer)
 {
-	char amount[PF_U256_DEC_MAX], text[PF_ERR_TEXT_MAX];
+	char amount[PF_U256_DEC_MAX];
 	struct pf_u256 after;
 	int err;
 
@@ -35,12 +36,23 @@ int pfd_broker_refund_payment(struct pfd *d, const char *tx, const char *key_hex
 	if (pfd_txn(d) || pf_store_savepoint(d->store))
 		return -EIO;
 	err = pf_store_payment_use(d->store, tx, 0, amount)
-		  ?: pf_balance_move(d->store, key_hex, PF_MONEY_REFUND, value, tx, payer, &after);
-	if (err) {
+		  ?: pf_balance_move(d->store, key_hex, kind, value, tx, payer, &after);
+	if (err)
 		pf_store_rollback_to(d->store);
+	else
+		pf_store_release(d->store);
+	return err;
+}
+
+int pfd_broker_refund_payment(struct pfd *d, const char *tx, const char *key_hex,
+			      const struct pf_u256 *value, const char *payer, struct pf_err_msg *e)
+{
+	char amount[PF_U256_DEC_MAX], text[PF_ERR_TEXT_MAX];
+	int err = pfd_broker_credit_payment(d, PF_MONEY_REFUND, tx, key_hex, value, payer);
+
+	if (err)
 		return err;
-	}
-	pf_store_release(d->store);
+	pf_u256_to_dec(value, amount, sizeof(amount));
 	snprintf(text, sizeof(text), "%s", e->text);
 	pf_err_set(e, e->code, "%.150s; the payment (%s) is credited to the balance of the key",
 		   text, amount);

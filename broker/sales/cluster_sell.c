@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "broker/sales/broker_glue.h"
+#include "userspace/dataplane/clock.h"
 #include "broker/sales/cluster_extend.h"
 #include "broker/sales/cluster_guard.h"
 #include "broker/sales/cluster_quote.h"
@@ -22,11 +23,13 @@
 #define MAX_TRIES 4 /* the hold changed under us (lapsed, re-placed) */
 
 #define BREAKER_MIN_NS 1000000000LL /* fail fast for at least 1 s after etcd failed */
+#define SETTLE_NS      5000000000LL /* owed credits are looked for this often */
 
 struct pfd_csell {
 	struct pf_etcd *etcd;
 	struct pf_etcd_tls tls;
 	struct pf_cl_breaker brk; /* the loop does not wait on a dead etcd every request */
+	int64_t next_settle_ns;	  /* pfd_csell_settle's next look (0: at once) */
 };
 
 int pfd_csell_start(struct pfd *d)
@@ -58,6 +61,16 @@ void pfd_csell_stop(struct pfd *d)
 	pf_etcd_free(d->csell->etcd);
 	free(d->csell);
 	d->csell = NULL;
+}
+
+int pfd_csell_settle(struct pfd *d)
+{
+	int64_t now = (int64_t)pf_now_ns();
+
+	if (!d->csell || now < d->csell->next_settle_ns)
+		return 0;
+	d->csell->next_settle_ns = now + SETTLE_NS;
+	return pfd_ctx_settle(d);
 }
 
 /* Notes an etcd call's outcome (a transport error opens the breaker); err. */
@@ -273,10 +286,9 @@ static enum pf_err granted(const struct pf_bquote *q, const char *tx, const stru
 	return PF_OK;
 }
 
-/* The test-only delay between the grant in etcd and the answer (docs/CLUSTER.md). */
-static void test_delay(void)
+void pfd_csell_test_delay(const char *var)
 {
-	const char *ms = getenv("PAYFLOW_TEST_GRANT_DELAY_MS");
+	const char *ms = getenv(var);
 
 	if (ms && atoi(ms) > 0)
 		usleep((useconds_t)atoi(ms) * 1000);
@@ -326,7 +338,7 @@ static int grant_once(struct pfd *d, const struct pf_bquote *q, const char *tx, 
 		return pfd_csell_fail(d, e, err);
 	if (at.lease) /* the hold's lease: its claims (slots...) end with it */
 		pf_etcd_lease_revoke(d->csell->etcd, at.lease);
-	test_delay();
+	pfd_csell_test_delay("PAYFLOW_TEST_GRANT_DELAY_MS");
 	return PF_OK;
 }
 

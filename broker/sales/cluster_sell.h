@@ -23,6 +23,9 @@ struct pf_cl_breaker;
 /* With a "cluster" and a "broker" section: the etcd client of the sales. */
 int pfd_csell_start(struct pfd *d);
 void pfd_csell_stop(struct pfd *d);
+/* Between batches, at start and every 5 s: the credits this node claimed in
+ * etcd and has not recorded (pfd_ctx_settle); how many were credited now. */
+int pfd_csell_settle(struct pfd *d);
 
 /* A new quote's hold: P/resv/QUOTE_ID in state hold under a lease of the
  * unpaid-hold time, with the client's claims (cluster_guard.h: peer is its
@@ -45,6 +48,9 @@ int pfd_csell_hold_paid(struct pfd *d, const struct pf_bquote *q, __u32 ttl_s);
 void pfd_csell_drop(struct pfd *d, const char *quote_id);
 /* The same, only while the hold is under lease (a paid hold moved to another). */
 void pfd_csell_drop_under(struct pfd *d, const char *quote_id, int64_t lease);
+/* Test hooks (docs/CLUSTER.md): sleeps the milliseconds environment
+ * variable var says, so a test can kill payflowd at that point. */
+void pfd_csell_test_delay(const char *var);
 /* The sales' etcd client and breaker, for cluster_tx.c, cluster_guard.c,
  * cluster_status.c and cluster_extend.c. */
 struct pf_etcd *pfd_csell_etcd(struct pfd *d);

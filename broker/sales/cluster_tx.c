@@ -53,6 +53,9 @@ int pfd_ctx_decode(const char *value, struct pfd_ctx_use *u)
 	if (!err && u->kind != PFD_CTX_GRANTED)
 		err = text(o, "key", u->key, sizeof(u->key))
 			  ?: text(o, "amount", u->amount, sizeof(u->amount));
+	/* "from" is optional: the payer of a credit, "" when not said */
+	if (!err && u->kind != PFD_CTX_GRANTED && json_object_object_get_ex(o, "from", NULL))
+		err = text(o, "from", u->from, sizeof(u->from));
 	json_object_put(o);
 	return err;
 }
@@ -72,6 +75,8 @@ int pfd_ctx_encode(const struct pfd_ctx_use *u, char **out)
 			json_object_object_add(o, "quote", json_object_new_string(u->quote));
 		json_object_object_add(o, "key", json_object_new_string(u->key));
 		json_object_object_add(o, "amount", json_object_new_string(u->amount));
+		if (u->from[0])
+			json_object_object_add(o, "from", json_object_new_string(u->from));
 		*out = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 		if (!*out)
 			err = pf_fail(-ENOMEM, "out of memory");
@@ -80,21 +85,25 @@ int pfd_ctx_encode(const struct pfd_ctx_use *u, char **out)
 	return err;
 }
 
-/* Creates P/tx/TX = value if absent: 0 (*rev = its revision), or -EALREADY
- * with what is there in *found, or -errno. */
+/* Creates P/tx/TX = value if absent, with this node's marker P/owed/NODE/TX
+ * (the same value) until the credit is recorded here: 0 (*rev = its
+ * revision), or -EALREADY with what is there in *found, or -errno. */
 static int create(struct pfd *d, const char *tx, const char *value, int64_t *rev,
 		  struct pfd_ctx_use *found)
 {
-	char key[PF_CL_KEY_MAX];
+	const struct pf_cluster_conf *c = &d->conf.cluster;
+	char key[PF_CL_KEY_MAX], owed[PF_CL_KEY_MAX];
 	struct pf_etcd_txn t;
 	struct pf_etcd_kvs k = {0};
 	bool ok = false;
-	int err = pf_cl_key_tx(key, d->conf.cluster.prefix, tx) ?: pf_etcd_txn_init(&t);
+	int err = pf_cl_key_tx(key, c->prefix, tx) ?: pf_cl_key_owed(owed, c->prefix, c->node, tx)
+		  ?: pf_etcd_txn_init(&t);
 
 	if (err)
 		return err;
 	err = pf_etcd_txn_cmp_create(&t, key, 0) ?: pf_etcd_txn_get_on_failure(&t, key)
-		  ?: pf_etcd_txn_put(&t, key, value, strlen(value), 0);
+		  ?: pf_etcd_txn_put(&t, key, value, strlen(value), 0)
+		  ?: pf_etcd_txn_put(&t, owed, value, strlen(value), 0);
 	if (!err)
 		err = pfd_csell_noted(d, pf_etcd_txn_commit(pfd_csell_etcd(d), &t, &ok, rev, &k));
 	pf_etcd_txn_free(&t);
@@ -120,6 +129,8 @@ static int claim(struct pfd *d, const char *tx, const struct pfd_ctx_use *mine,
 	err = pf_cl_breaker_pass(pfd_csell_breaker(d)) ?: pfd_ctx_encode(mine, &value)
 		  ?: create(d, tx, value, rev, found);
 	free(value);
+	if (!err) /* claimed, not yet recorded here: the window pfd_ctx_settle closes */
+		pfd_csell_test_delay("PAYFLOW_TEST_CREDIT_DELAY_MS");
 	if (err == -EALREADY && found->kind == mine->kind && !strcmp(found->node, mine->node) &&
 	    !strcmp(found->key, mine->key) && !strcmp(found->quote, mine->quote))
 		return 0;
@@ -162,17 +173,27 @@ bool pfd_ctx_bought(const struct pf_bquote *q, const char *tx, const struct pfd_
 	return u->kind == PFD_CTX_GRANTED && pfd_ctx_resv_bought(q, tx, &u->r);
 }
 
+/* This node's claim of kind for key_hex, paid. */
+static void mine_of(struct pfd *d, enum pfd_ctx_kind kind, const char *key_hex,
+		    const struct pf_payment *paid, struct pfd_ctx_use *u)
+{
+	memset(u, 0, sizeof(*u));
+	u->kind = kind;
+	snprintf(u->node, sizeof(u->node), "%s", d->conf.cluster.node);
+	snprintf(u->key, sizeof(u->key), "%s", key_hex);
+	snprintf(u->from, sizeof(u->from), "%s", paid->from);
+	pf_u256_to_dec(&paid->value, u->amount, sizeof(u->amount));
+}
+
 enum pfd_ctx_verdict pfd_ctx_refund(struct pfd *d, const struct pf_bquote *q, const char *tx,
-				    const struct pf_u256 *value, struct pf_border *o,
+				    const struct pf_payment *paid, struct pf_border *o,
 				    struct pf_err_msg *e, int64_t *claim_rev)
 {
-	struct pfd_ctx_use mine = {.kind = PFD_CTX_REFUNDED}, found;
+	struct pfd_ctx_use mine, found;
 	int err;
 
-	snprintf(mine.node, sizeof(mine.node), "%s", d->conf.cluster.node);
+	mine_of(d, PFD_CTX_REFUNDED, q->client_key, paid, &mine);
 	snprintf(mine.quote, sizeof(mine.quote), "%s", q->quote_id);
-	snprintf(mine.key, sizeof(mine.key), "%s", q->client_key);
-	pf_u256_to_dec(value, mine.amount, sizeof(mine.amount));
 	err = claim(d, tx, &mine, &found, e, claim_rev);
 	if (!err)
 		return PFD_CTX_MINE;
@@ -192,14 +213,12 @@ enum pfd_ctx_verdict pfd_ctx_refund(struct pfd *d, const struct pf_bquote *q, co
 }
 
 enum pf_err pfd_ctx_deposit(struct pfd *d, const char *tx, const char *key_hex,
-			    const struct pf_u256 *value, struct pf_err_msg *e, int64_t *claim_rev)
+			    const struct pf_payment *paid, struct pf_err_msg *e, int64_t *claim_rev)
 {
-	struct pfd_ctx_use mine = {.kind = PFD_CTX_DEPOSIT}, found;
+	struct pfd_ctx_use mine, found;
 	int err;
 
-	snprintf(mine.node, sizeof(mine.node), "%s", d->conf.cluster.node);
-	snprintf(mine.key, sizeof(mine.key), "%s", key_hex);
-	pf_u256_to_dec(value, mine.amount, sizeof(mine.amount));
+	mine_of(d, PFD_CTX_DEPOSIT, key_hex, paid, &mine);
 	err = claim(d, tx, &mine, &found, e, claim_rev);
 	if (err == -EALREADY)
 		return used(tx, &found, e);
@@ -208,23 +227,26 @@ enum pf_err pfd_ctx_deposit(struct pfd *d, const char *tx, const char *key_hex,
 
 void pfd_ctx_release(struct pfd *d, const char *tx, int64_t claim_rev)
 {
-	char key[PF_CL_KEY_MAX];
+	const struct pf_cluster_conf *c = &d->conf.cluster;
+	char key[PF_CL_KEY_MAX], owed[PF_CL_KEY_MAX];
 	struct pf_etcd_txn t;
 	int64_t rev;
 	bool ok = false;
-	int err = pf_cl_key_tx(key, d->conf.cluster.prefix, tx) ?: pf_etcd_txn_init(&t);
+	int err = pf_cl_key_tx(key, c->prefix, tx) ?: pf_cl_key_owed(owed, c->prefix, c->node, tx)
+		  ?: pf_etcd_txn_init(&t);
 
 	if (err)
 		return;
-	err = pf_etcd_txn_cmp_mod(&t, key, claim_rev) ?: pf_etcd_txn_del(&t, key);
+	err = pf_etcd_txn_cmp_mod(&t, key, claim_rev) ?: pf_etcd_txn_del(&t, key)
+		  ?: pf_etcd_txn_del(&t, owed);
 	if (!err)
 		err =
 		    pfd_csell_noted(d, pf_etcd_txn_commit(pfd_csell_etcd(d), &t, &ok, &rev, NULL));
 	pf_etcd_txn_free(&t);
 	if (err || !ok)
-		pfd_log(
-		    "cluster: transaction %s stays claimed in etcd though not credited here: %s",
-		    tx, err ? pf_last_error() : "the claim changed");
+		pfd_log("cluster: transaction %s stays claimed in etcd though not credited here "
+			"(credited later from P/owed/): %s",
+			tx, err ? pf_last_error() : "the claim changed");
 }
 
 int pfd_ctx_not_granted(const char *tx, const char *value, struct pf_err_msg *e)
@@ -235,4 +257,92 @@ int pfd_ctx_not_granted(const char *tx, const char *value, struct pf_err_msg *e)
 		return 0;
 	used(tx, &u, e);
 	return 1;
+}
+
+/* Removes this node's marker of tx (still at mod_rev). */
+static void owed_done(struct pfd *d, const char *key, int64_t mod_rev)
+{
+	struct pf_etcd_txn t;
+	int64_t rev;
+	bool ok = false;
+	int err = pf_etcd_txn_init(&t);
+
+	if (err)
+		return;
+	err = pf_etcd_txn_cmp_mod(&t, key, mod_rev) ?: pf_etcd_txn_del(&t, key);
+	if (!err)
+		err =
+		    pfd_csell_noted(d, pf_etcd_txn_commit(pfd_csell_etcd(d), &t, &ok, &rev, NULL));
+	pf_etcd_txn_free(&t);
+	if (err)
+		pfd_log("cluster: cannot remove %s (tried again later): %s", key, pf_last_error());
+}
+
+/* Credits what marker kv says this node owes: 1 credited now, 0 nothing to
+ * do, -errno. */
+static int settle_one(struct pfd *d, const struct pf_etcd_kv *kv)
+{
+	const char *tx = pf_cl_key_last(kv->key);
+	struct pfd_ctx_use u;
+	struct pf_u256 value;
+	char quote[33];
+	int err = pf_bstore_tx_used(d->store, tx, quote);
+
+	if (!err) { /* recorded and committed: the marker has done its work */
+		owed_done(d, kv->key, kv->mod_rev);
+		return 0;
+	}
+	if (err != -ENOENT)
+		return err;
+	err = pf_cl_check_tx(tx) ?: pfd_ctx_decode(kv->value, &u);
+	if (!err && u.kind == PFD_CTX_GRANTED)
+		err = pf_fail(-EINVAL, "a reservation record, not a credit");
+	if (!err)
+		err = pf_u256_parse_dec(u.amount, &value);
+	if (err) {
+		pfd_logl(PFD_LOG_ERR, "cluster: %s is not a credit this node can make: %s", kv->key,
+			 pf_last_error());
+		return 0; /* left for the operator; the others go on */
+	}
+	err = pfd_broker_credit_payment(
+	    d, u.kind == PFD_CTX_REFUNDED ? PF_MONEY_REFUND : PF_MONEY_DEPOSIT, tx, u.key, &value,
+	    u.from[0] ? u.from : NULL);
+	if (err)
+		return err;
+	pfd_log("cluster: credited transaction %s (%s) to key %.16s.. as its %s: claimed in "
+		"etcd, not recorded here (a crash or a failed commit)",
+		tx, u.amount, u.key, u.kind == PFD_CTX_REFUNDED ? "refund" : "deposit");
+	return 1;
+}
+
+#define SETTLE_BATCH 64 /* markers read per call; the rest wait for the next */
+
+int pfd_ctx_settle(struct pfd *d)
+{
+	const struct pf_cluster_conf *c = &d->conf.cluster;
+	char dir[PF_CL_KEY_MAX];
+	struct pf_etcd_kvs k = {0};
+	int n = 0, err;
+
+	/* An open batch may hold a credit not yet committed; an open breaker
+	 * said already that etcd is away: the next look comes soon enough. */
+	if (!d->csell || d->in_txn || pf_cl_breaker_pass(pfd_csell_breaker(d)))
+		return 0;
+	err = pf_cl_key_owed(dir, c->prefix, c->node, NULL);
+	if (!err)
+		err = pfd_csell_noted(
+		    d, pf_etcd_range(pfd_csell_etcd(d), dir, NULL, SETTLE_BATCH, 0, &k));
+	for (size_t i = 0; !err && i < k.n; i++) {
+		int r = settle_one(d, &k.kv[i]);
+
+		if (r < 0)
+			err = r;
+		else
+			n += r;
+	}
+	pf_etcd_kvs_free(&k);
+	if (err)
+		pfd_logl(PFD_LOG_WARN, "cluster: owed credits: %s (tried again later)",
+			 pf_last_error());
+	return err ?: n;
 }

@@ -11,7 +11,8 @@
 # refund; one DEPOSIT at nA and nB -> credited once; a DEPOSIT while etcd has
 # no quorum -> internal_error, nothing credited, credited once quorum is back;
 # a payment granted at nB whose reservation ended, sent to nA while the trunk is
-# full -> the same CONFIRM, not a refund;
+# full -> the same CONFIRM, not a refund; nA killed between a deposit's claim
+# in etcd and its SQLite commit -> credited once by the restarted nA (P/owed/);
 # the money invariant at each broker and across both (money_check.py
 # --cluster-db).
 set -uo pipefail
@@ -123,6 +124,36 @@ sleep 1.5 # the breaker's window
 check "quorum back: the same DEPOSIT at nB is credited, once" \
 	all 'jqe '"'"'.type == "BALANCE_REPLY" and .credited == "300000"'"'"' <<<"$(B deposit "$PAYER" "$TXQ")" &&
 	[ "$(credited db_b "$TXQ")" = 300000 ] && [ "$(credited db "$TXQ")" = 0 ]'
+
+# (g) nA killed after its deposit's claim in etcd and before its SQLite commit
+# (the test-only PAYFLOW_TEST_CREDIT_DELAY_MS holds it there): the claim's
+# marker P/owed/nA/TX makes the restarted nA credit it, once.
+TXK=$(deposit_tx 400000)
+owed() { etcdctl_ get "$P/owed/nA/$TXK" --print-value-only; }
+daemon_stop TERM
+PAYFLOW_TEST_CREDIT_DELAY_MS=5000 daemon_start || { cat "$DLOG"; not_ok "nA restarts"; finish; }
+A deposit "$PAYER" "$TXK" >"$EDIR/dk" 2>&1 &
+dk=$!
+check "nA claimed the deposit in etcd (its record held back)" wait_for '[ -n "$(txval "$TXK")" ]'
+daemon_stop KILL
+wait "$dk"
+check "(g) nA killed before its commit: nothing credited there; P/owed/nA/TX names the credit and its payer" \
+	all '[ "$(credited db "$TXK")" = 0 ] && [ "$(db "SELECT count(*) FROM payments WHERE tx = '"'$TXK'"'")" = 0 ] &&
+	jqe --arg k "$KEY" --arg p "${PAYER,,}" '"'"'.deposit == "nA" and .key == $k and .amount == "400000" and (.from | ascii_downcase) == $p'"'"' <<<"$(owed)"'
+D5=$(B deposit "$PAYER" "$TXK")
+check "the same DEPOSIT at nB meanwhile: tx_reused naming nA, nothing credited at nB" \
+	all 'is "$D5" ERROR tx_reused && grep -q "at broker nA" <<<"$(field "$D5" message)" && [ "$(credited db_b "$TXK")" = 0 ]'
+daemon_start || { cat "$DLOG"; not_ok "nA restarts"; finish; }
+check "restarted, nA credits the claimed deposit once and removes its marker" \
+	wait_for '[ "$(credited db "$TXK")" = 400000 ] && [ -z "$(owed)" ]'
+check "nA's log names the credit made from the marker" \
+	grep -q "credited transaction $TXK (400000) to key ${KEY:0:16}.. as its deposit" "$DLOG"
+check "the DEPOSIT again at nA: the same credit answered, nothing added" \
+	all 'jqe '"'"'.type == "BALANCE_REPLY" and .credited == "400000"'"'"' <<<"$(A deposit "$PAYER" "$TXK")" &&
+	[ "$(credited db "$TXK")" = 400000 ]'
+# The earlier credits (b, e) left no marker: each broker removed its own once
+# its record was committed.
+check "no other marker is left at either broker" [ -z "$(etcdctl_ get --prefix "$P/owed/" --keys-only)" ]
 
 # (d) The money invariant at each broker and across the cluster.
 for db_file in "$STATE/payflow.db" "$STATE_B/payflow.db"; do

@@ -20,7 +20,8 @@ static void test_refund_round_trip(void)
 				.node = "nA",
 				.quote = QID,
 				.key = KEY,
-				.amount = "120000"},
+				.amount = "120000",
+				.from = "0x70997970c51812dc3a010c7d01b50e0d17dc79c8"},
 			   back;
 	char *json = NULL;
 
@@ -32,7 +33,18 @@ static void test_refund_round_trip(void)
 	CHECK_STR(back.quote, QID);
 	CHECK_STR(back.key, KEY);
 	CHECK_STR(back.amount, "120000");
+	CHECK_STR(back.from, "0x70997970c51812dc3a010c7d01b50e0d17dc79c8"); /* the payer */
 	free(json);
+	/* A claim written before "from" existed still reads (the payer unknown). */
+	CHECK_EQ(pfd_ctx_decode("{\"refunded\":\"nA\",\"quote\":\"" QID "\",\"key\":\"" KEY
+				"\",\"amount\":\"7\"}",
+				&back),
+		 0);
+	CHECK_STR(back.from, "");
+	CHECK_EQ(pfd_ctx_decode(
+		     "{\"deposit\":\"nA\",\"key\":\"" KEY "\",\"amount\":\"7\",\"from\":5}", &back),
+		 -EINVAL);
+	CHECK(strstr(pf_last_error(), "\"from\""));
 }
 
 static void test_deposit_round_trip(void)
@@ -47,6 +59,7 @@ static void test_deposit_round_trip(void)
 	CHECK_STR(back.node, "nB");
 	CHECK_STR(back.key, KEY);
 	CHECK_STR(back.quote, "");
+	CHECK(!strstr(json, "\"from\"")); /* not said when unknown */
 	free(json);
 	u.kind = PFD_CTX_GRANTED; /* grants are written by admission, never here */
 	CHECK_EQ(pfd_ctx_encode(&u, &json), -EINVAL);

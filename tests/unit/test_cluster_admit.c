@@ -45,6 +45,8 @@ static int admit(const char *resv, uint64_t rate, const char *l1, const char *l2
 	return pf_cl_admit(e, &a, r);
 }
 
+#define ZEROS64 "0000000000000000000000000000000000000000000000000000000000000000"
+
 static void test_names(void)
 {
 	char k[PF_CL_KEY_MAX];
@@ -56,6 +58,12 @@ static void test_names(void)
 	CHECK_EQ(pf_cl_key_resv(k, P, "a/b"), -EINVAL);
 	CHECK(strstr(pf_last_error(), "character 2"));
 	CHECK_EQ(pf_cl_key_tx(k, P, "0xABC"), -EINVAL);
+	CHECK_EQ(pf_cl_key_owed(k, P, "nA", NULL), 0);
+	CHECK_STR(k, "/t/owed/nA/");
+	CHECK_EQ(pf_cl_key_owed(k, P, "nA", "0x" ZEROS64), 0);
+	CHECK_STR(k, "/t/owed/nA/0x" ZEROS64);
+	CHECK_EQ(pf_cl_key_owed(k, P, "n/A", NULL), -EINVAL);
+	CHECK_EQ(pf_cl_key_owed(k, P, "nA", "0xABC"), -EINVAL);
 	CHECK_EQ(pf_cl_check_prefix("/payflow/"), -EINVAL);
 }
 

@@ -93,6 +93,13 @@ int pf_cl_key_tx(char *out, const char *prefix, const char *tx)
 	return pf_cl_check_tx(tx) ?: put(out, "%s/tx/%s", prefix, tx);
 }
 
+int pf_cl_key_owed(char *out, const char *prefix, const char *node, const char *tx)
+{
+	int err = pf_cl_check_name("node", node) ?: (tx ? pf_cl_check_tx(tx) : 0);
+
+	return err ?: put(out, "%s/owed/%s/%s", prefix, node, tx ? tx : "");
+}
+
 int pf_cl_key_dir(char *out, const char *prefix, const char *dir)
 {
 	return put(out, "%s/%s/", prefix, dir);

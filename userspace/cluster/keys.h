@@ -10,6 +10,8 @@
  *   P/resv/RESV                  a hold or reservation (JSON; its lease is its end)
  *   P/tx/TXHASH                  a consumed payment: the reservation it bought,
  *                                or its refund or deposit (broker/sales/cluster_tx.h)
+ *   P/owed/NODE/TXHASH           a refund or deposit NODE claimed under P/tx/ and
+ *                                has not yet recorded as credited (cluster_tx.h)
  *   P/pairs/PAIR, P/holds/...    claims of admissions (broker/sales/cluster_guard.h)
  *
  * Names (NODE, LINK, RESV) are 1..63 characters of [A-Za-z0-9._:-]; a tx hash
@@ -38,6 +40,8 @@ int pf_cl_key_ledger(char *out, const char *prefix, const char *link);
 int pf_cl_key_ledger_entry(char *out, const char *prefix, const char *link, const char *resv);
 int pf_cl_key_resv(char *out, const char *prefix, const char *resv);
 int pf_cl_key_tx(char *out, const char *prefix, const char *tx);
+/* P/owed/NODE/TXHASH, or with tx NULL the directory P/owed/NODE/. */
+int pf_cl_key_owed(char *out, const char *prefix, const char *node, const char *tx);
 /* The directory prefixes ("P/resv/", ...) for ranges and watches. */
 int pf_cl_key_dir(char *out, const char *prefix, const char *dir);
 /* The last path element of key (a ledger entry's RESV). */

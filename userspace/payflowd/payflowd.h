@@ -232,6 +232,7 @@ void pfd_cluster_stop(struct pfd *d);
 /* broker/sales/cluster_sell.c: with a broker, its sales through etcd. */
 int pfd_csell_start(struct pfd *d);
 void pfd_csell_stop(struct pfd *d);
+int pfd_csell_settle(struct pfd *d);
 void pfd_broker_event(struct pfd *d, void *tag, __u32 events);
 void pfd_broker_ledger(struct pfd *d);
 void pfd_broker_flush(struct pfd *d, bool committed);
