@@ -29,7 +29,7 @@ setup_htb() {
 		tc class add dev "${PFX}p2" parent 1: classid 1:10 htb rate "${1}mbit" \
 			ceil "${1}mbit" 2>&1 | grep -v 'quantum of class')
 	[ -z "$err" ] || { echo "$err" >&2; return 1; }
-	tc class show dev "${PFX}p2" classid 1:10 | grep -q htb
+	grep -q htb <<<"$(tc class show dev "${PFX}p2" classid 1:10)"
 }
 teardown_htb() { tc qdisc del dev "${PFX}p2" root; }
 

@@ -73,4 +73,4 @@ expect_refusal() {
 # not parked at 8 bit/s (userspace/dataplane/pool.h).
 live_classes() { tc class show dev "$1" | awk '$2 == "htb" && $3 ~ /^[0-9a-f][0-9a-f]+:/ && !/rate 8bit/ { print $3 }' | sort; }
 # has_class PORT CLASS: the port has CLASS (as `show` prints it) at a rate.
-has_class() { live_classes "$PFX$1" | grep -qx "$2"; }
+has_class() { grep -qx "$2" <<<"$(live_classes "$PFX$1")"; } # whole output first (pipefail)

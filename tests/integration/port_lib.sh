@@ -4,7 +4,7 @@ free_port() {
 	local p
 	for _ in $(seq 50); do
 		p=$((20000 + RANDOM % 40000))
-		ss -Hltn "sport = :$p" | grep -q . || { echo "$p"; return 0; }
+		[ -n "$(ss -Hltn "sport = :$p")" ] || { echo "$p"; return 0; }
 	done
 	return 1
 }

@@ -46,7 +46,7 @@ if [ -x "$work/build/payflow" ] && ! ldd "$work/build/payflow" | grep -Eq 'libbp
 else
 	not_ok "payflow links neither libbpf, libxdp nor SQLite"
 fi
-if "$work/build/payflow" --help 2>&1 | grep -q 'payflow - buy guaranteed bandwidth'; then
+if grep -q 'payflow - buy guaranteed bandwidth' <<<"$("$work/build/payflow" --help 2>&1)"; then
 	ok "the built payflow runs (--help)"
 else
 	not_ok "the built payflow runs (--help)"

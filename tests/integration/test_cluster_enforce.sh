@@ -21,7 +21,7 @@ jqe() { jq -e "$@" >/dev/null; }
 # node I has the cluster entry of rate RATE (and no other cluster entry)
 has_entry() { [ "$(cenf_entries "$1")" = "$2 0" ]; }
 no_entry() { [ -z "$(cenf_entries "$1")" ]; }
-has_rate_class() { class_rates "$PFX$1" | grep -qx "$2"; }
+has_rate_class() { grep -qx "$2" <<<"$(class_rates "$PFX$1")"; } # whole output first (pipefail)
 
 # 40 s: the checks below and a rate run measured up to three times (about
 # 20 s) fit inside it on a busy machine; a record that ends mid-run measured
@@ -146,7 +146,7 @@ wait_for "has_entry 1 $RATE && has_entry 2 $RATE" && ok "etcd back: a new grant 
 etcdctl_ put --ignore-lease "$CP/resv/r3" \
 	"$(etcdctl_ get "$CP/resv/r3" --print-value-only | jq -c '.rate_bps = 100000000')" >/dev/null
 check "a changed rate is applied on both nodes" wait_for "has_entry 1 100000000 && has_entry 2 100000000"
-check "to the classes too (none left at 150 Mbit/s)" eval 'has_rate_class t12a 100Mbit && has_rate_class p3 100Mbit && ! { class_rates ${PFX}t12a; class_rates ${PFX}p3; } | grep -q 150Mbit'
+check "to the classes too (none left at 150 Mbit/s)" eval 'has_rate_class t12a 100Mbit && has_rate_class p3 100Mbit && ! grep -q 150Mbit <<<"$(class_rates ${PFX}t12a; class_rates ${PFX}p3)"'
 "$GRANT" revoke "$CP" r3 >/dev/null
 check "revoked: both nodes remove it" wait_for 'no_entry 1 && no_entry 2'
 

@@ -42,11 +42,19 @@ check "STATUS by id at nA too" same "$(A status "$QID")"
 
 # Counters: each node reports its own map entry's (both enforce hops of it): 5 UDP
 # packets to a closed port of h2 and its 5 ICMP port-unreachable answers.
-installed() { bpftool map dump pinned "$1/reservations" 2>/dev/null | grep -q '"rate_bps": 10000000'; }
-# Up to 30 s: a node just started may still be making its class pool ahead
-# (one full suite run missed the 10 s of wait_for by a little).
+# (the dump is read whole first: under pipefail, grep -q leaving early would make
+# bpftool's next write die of SIGPIPE and the pipeline fail)
+installed() { grep -q '"rate_bps": 10000000' <<<"$(bpftool map dump pinned "$1/reservations" 2>/dev/null)"; }
 installed_both() { local _; for _ in $(seq 300); do installed "$PIN" && installed "$PIN_B" && return 0; sleep 0.1; done; return 1; }
-check "both nodes installed their hops" installed_both
+t_inst=$(date +%s.%N)
+if installed_both; then
+	ok "both nodes installed their hops"
+else
+	not_ok "both nodes installed their hops"
+	echo "# waited from $t_inst to $(date +%s.%N); the record: $(record "$QID")"
+	grep -h "cluster\|$QID" "$DLOG" | sed 's/^/# nA: /' | tail -20
+	grep -h "cluster\|$QID" "$DLOG_B" | sed 's/^/# nB: /' | tail -20
+fi
 for _ in 1 2 3 4 5; do in_ns h1 bash -c 'echo payflow >/dev/udp/10.77.0.2/9'; done
 pk_a=$(field "$(A status "$QID")" packets)
 pk_b=$(field "$(B status "$QID")" packets)

@@ -58,9 +58,10 @@ left_behind() {
 	local left="" pfd anvil
 	[ -n "$TAG" ] || left="no tag in run.log"
 	[ -n "$PIN" ] || left="$left no pin root in run.log"
-	ip -o link show | awk -F': ' '{print $2}' | grep -q "^$TAG" && left="$left interfaces"
+	# whole outputs first: under pipefail a producer cut off by grep -q fails the test
+	grep -q "^$TAG" <<<"$(ip -o link show | awk -F': ' '{print $2}')" && left="$left interfaces"
 	[ -n "$PIN" ] && [ -e "$PIN" ] && left="$left $PIN"
-	ps -eo args | grep -q "^bash --norc --noediting -is mininet:$TAG" && left="$left node-shells"
+	grep -q "^bash --norc --noediting -is mininet:$TAG" <<<"$(ps -eo args)" && left="$left node-shells"
 	pfd=$(sed -n 's/.*payflowd (pid \([0-9]*\)).*/\1/p' "$RUN/run.log" | head -1)
 	[ -n "$pfd" ] && [ -e "/proc/$pfd" ] && grep -qa payflowd "/proc/$pfd/cmdline" && left="$left payflowd"
 	anvil=$(sed -n 's/.*Anvil (pid \([0-9]*\)).*/\1/p' "$RUN/run.log" | head -1)

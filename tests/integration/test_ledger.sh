@@ -42,7 +42,7 @@ free_port() {
 	local p
 	for _ in $(seq 50); do
 		p=$((20000 + RANDOM % 40000))
-		if ! ss -Hltn "sport = :$p" | grep -q .; then
+		if [ -z "$(ss -Hltn "sport = :$p")" ]; then
 			echo "$p"
 			return 0
 		fi
