@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
 /*
  * Refunds to the balance (docs/MONEY.md), and the one way a payment is
- * credited to a balance (a refund or a deposit). A valid payment whose ORDER ends
- * refused after the ledger accepted it (paid after the quote expired, the
- * extended reservation ended, the pair got another level, capacity gone,
- * the quote granted with another payment, an upgrade or extension of a
- * reservation whose level changed since the quote) is credited in full to the
- * quote's key: the payments row (so the transaction is used, once) and the
- * refund entry (ref = the transaction) in one savepoint of the loop's batch.
+ * credited to a balance (pfd_broker_credit_payment: a refund or a deposit).
+ * A valid payment whose ORDER ends refused after the ledger accepted it
+ * (paid after the quote expired, the extended reservation ended, the pair
+ * got another level, capacity gone, the quote granted with another payment,
+ * an upgrade or extension of a reservation whose level changed since the
+ * quote) is credited in full to the quote's key: the payments row (so the
+ * transaction is used, once) and the refund entry (ref = the transaction) in
+ * one savepoint of the loop's batch.
  */
 #include <errno.h>
 #include <stdio.h>

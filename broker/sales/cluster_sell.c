@@ -8,7 +8,6 @@
 #include <string.h>
 #include <unistd.h>
 #include "broker/sales/broker_glue.h"
-#include "userspace/dataplane/clock.h"
 #include "broker/sales/cluster_extend.h"
 #include "broker/sales/cluster_guard.h"
 #include "broker/sales/cluster_quote.h"
@@ -16,6 +15,7 @@
 #include "userspace/cluster/admit.h"
 #include "userspace/cluster/breaker.h"
 #include "userspace/cluster/resv_record.h"
+#include "userspace/dataplane/clock.h"
 #include "userspace/payflowd/cluster_path.h"
 #include "userspace/common/addr.h"
 #include "userspace/common/error.h"
