@@ -94,11 +94,13 @@ short_of() { awk -v v="$1" -v t="$2" -v p="$3" 'BEGIN { exit !(v < t * (1 - p / 
 
 # iperf_rate FROM TO_ADDR SECONDS WANT_BPS PCT [extra args]: like iperf_json, for a
 # run whose goodput should be WANT_BPS within PCT %. A run that falls short is run
-# again, at most twice, a second apart, and the best run is printed: on 2 shared
-# cores a sender or a softirq that other work (or the hypervisor: 5-7 % steal)
-# keeps off the CPU falls short of any rate for seconds at a time, while a wrong
-# shaper is wrong in every run. A run over the bound is never repeated: that is
-# the shaper leaking.
+# again, at most twice, RATE_PAUSE_S apart, and the best run is printed: on 2
+# shared cores a sender or a softirq that other work (or the hypervisor: 5-7 %
+# steal) keeps off the CPU falls short of any rate for seconds at a time (every
+# flow on the VM ran slow for 15-20 s in two full runs), while a wrong shaper is
+# wrong in every run. A run over the bound is never repeated: that is the
+# shaper leaking.
+RATE_PAUSE_S=5
 iperf_rate() {
 	local from=$1 to=$2 secs=$3 want=$4 pct=$5 out again i
 	shift 5
@@ -106,7 +108,7 @@ iperf_rate() {
 	for i in 1 2; do
 		short_of "$(goodput_bps <<<"$out")" "$want" "$pct" || break
 		echo "# $from -> $to: $(ratio "$(goodput_bps <<<"$out")" "$want") of the expected goodput, measuring again ($i of 2)" >&2
-		sleep 1
+		sleep "$RATE_PAUSE_S"
 		again=$(iperf_json "$from" "$to" "$secs" "$@")
 		short_of "$(goodput_bps <<<"$out")" "$(goodput_bps <<<"$again")" 0 && out=$again
 	done
@@ -123,7 +125,7 @@ paid_against_three() {
 	for i in 1 2; do
 		awk -v v="$got" -v t="$6" -v m="$7" 'BEGIN { exit !(v < m * t) }' || break
 		echo "# $1 -> $2: $(ratio "$got" "$6") of the expected goodput against three, measuring again ($i of 2)" >&2
-		sleep 1
+		sleep "$RATE_PAUSE_S"
 		again=$(against_three_once "$1" "$2" "$3" "$4" "$5")
 		short_of "$got" "$again" 0 && got=$again
 	done

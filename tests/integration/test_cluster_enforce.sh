@@ -112,10 +112,10 @@ for i in $(seq 0 29); do "$GRANT" revoke "$CP" "s-$i" >/dev/null; done
 check "the stream's records revoked: both nodes remove them" wait_for '[ "$(cenf_entries 1 | wc -l)" = 0 ] && [ "$(cenf_entries 2 | wc -l)" = 0 ]'
 
 # etcd stopped: the reservation keeps its rate and ends on its own, on time.
-# 30 s: the rate run (measured up to three times when short, about 20 s) ends
-# before the record does.
-out=$("$GRANT" grant "$CP" r2 10.77.0.1 10.77.0.3 $RATE 30 "$HOPS13")
-end=$(($(date +%s) + 30))
+# 40 s: the rate run (measured up to three times when short, 5 s apart: about
+# 22 s) ends before the record does.
+out=$("$GRANT" grant "$CP" r2 10.77.0.1 10.77.0.3 $RATE 40 "$HOPS13")
+end=$(($(date +%s) + 40))
 wait_for "has_entry 1 $RATE && has_entry 2 $RATE"
 etcd_stop_all
 sleep 1 # the members' exit and the nodes' first failed calls settle
