@@ -24,7 +24,8 @@ struct pf_cl_breaker;
 int pfd_csell_start(struct pfd *d);
 void pfd_csell_stop(struct pfd *d);
 /* Between batches, at start and every 5 s: the credits this node claimed in
- * etcd and has not recorded (pfd_ctx_settle); how many were credited now. */
+ * etcd and has not recorded (pfd_ctx_settle), in a batch the caller commits;
+ * how many were credited now, or -errno. */
 int pfd_csell_settle(struct pfd *d);
 
 /* A new quote's hold: P/resv/QUOTE_ID in state hold under a lease of the

@@ -13,6 +13,7 @@ cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
 PROBE=$BUILD/ledger_probe
 . tests/integration/anvil.sh
+. tests/integration/port_lib.sh
 failed=0
 
 ok() { echo "ok - $1"; }
@@ -37,18 +38,6 @@ cleanup() {
 	rm -f "$LOG"
 }
 trap cleanup EXIT
-
-free_port() {
-	local p
-	for _ in $(seq 50); do
-		p=$((20000 + RANDOM % 40000))
-		if [ -z "$(ss -Hltn "sport = :$p")" ]; then
-			echo "$p"
-			return 0
-		fi
-	done
-	return 1
-}
 
 CHAIN_ID=31337
 if ! anvil_start $CHAIN_ID "$LOG"; then

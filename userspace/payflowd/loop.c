@@ -170,8 +170,10 @@ int pfd_loop_run(struct pfd *d)
 		}
 		pfd_metrics_run(d);
 		end_batch(d);
-		/* Credits owed since a crash or a failed commit, outside any batch. */
-		if (pfd_csell_settle(d) > 0 || d->in_txn)
+		/* Credits owed since a crash or a failed commit, outside any batch,
+		 * committed at once. */
+		pfd_csell_settle(d);
+		if (d->in_txn)
 			end_batch(d);
 		/* Only after PFD_POOL_QUIET_MS without a request: a stream of grants,
 		 * even one with short gaps, is not slowed by class creation (it
